@@ -1,0 +1,114 @@
+"""GlassBox for Jupyter: readable, fidelity-measured explanations of neural networks.
+
+Importing the package is cheap: heavy libraries (torch, scikit-learn, transformer_lens, pyoperon)
+load only when a name that needs them is first used.
+
+Example:
+    >>> import glassbox
+    >>> teacher = glassbox.demos.load("friedman_mlp")
+    >>> probes = glassbox.Probe(teacher, n=256, method="sobol", seed=0).run()
+    >>> probes.X.shape
+    (256, 5)
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from glassbox_jupyter._version import __version__
+
+# public name -> module that defines it (imported on first access)
+_LAZY: dict[str, str] = {
+    "InputSpec": "glassbox_jupyter.teacher.spec",
+    "Teacher": "glassbox_jupyter.teacher.teacher",
+    "Probe": "glassbox_jupyter.probe",
+    "ProbeSet": "glassbox_jupyter.probe",
+    "Finding": "glassbox_jupyter.finding.base",
+    "Fidelity": "glassbox_jupyter.finding.fidelity",
+    "Provenance": "glassbox_jupyter.finding.provenance",
+    "EvidenceItem": "glassbox_jupyter.finding.evidence",
+    "ResponseFinding": "glassbox_jupyter.response",
+    "response": "glassbox_jupyter.response",
+    "ResponseView": "glassbox_jupyter.widgets.response_view",
+    "GlassboxError": "glassbox_jupyter.errors",
+    "ShapeMismatchError": "glassbox_jupyter.errors",
+    "UnsafeFileError": "glassbox_jupyter.errors",
+    "EmptyProbeError": "glassbox_jupyter.errors",
+    "ArchitectureImportError": "glassbox_jupyter.errors",
+    "TeacherOutputError": "glassbox_jupyter.errors",
+}
+_SUBMODULES = ("demos", "testing", "magics", "cli", "report")
+
+__all__ = [
+    "ArchitectureImportError",
+    "EmptyProbeError",
+    "EvidenceItem",
+    "Fidelity",
+    "Finding",
+    "GlassboxError",
+    "InputSpec",
+    "Probe",
+    "ProbeSet",
+    "Provenance",
+    "ResponseFinding",
+    "ResponseView",
+    "ShapeMismatchError",
+    "Teacher",
+    "TeacherOutputError",
+    "UnsafeFileError",
+    "__version__",
+    "demos",
+    "load_ipython_extension",
+    "response",
+    "unload_ipython_extension",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    if name in _SUBMODULES:
+        return importlib.import_module(f"glassbox_jupyter.{name}")
+    raise AttributeError(f"module 'glassbox_jupyter' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """Register the ``%glassbox`` magics (``%load_ext glassbox``)."""
+    from glassbox_jupyter.magics import register
+
+    register(ipython)
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    """Forget the magics' configurable state (``%unload_ext glassbox``)."""
+    from glassbox_jupyter.magics import unregister
+
+    unregister(ipython)
+
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from glassbox_jupyter import demos
+    from glassbox_jupyter.errors import (
+        ArchitectureImportError,
+        EmptyProbeError,
+        GlassboxError,
+        ShapeMismatchError,
+        TeacherOutputError,
+        UnsafeFileError,
+    )
+    from glassbox_jupyter.finding.base import Finding
+    from glassbox_jupyter.finding.evidence import EvidenceItem
+    from glassbox_jupyter.finding.fidelity import Fidelity
+    from glassbox_jupyter.finding.provenance import Provenance
+    from glassbox_jupyter.probe import Probe, ProbeSet
+    from glassbox_jupyter.response import ResponseFinding, response
+    from glassbox_jupyter.teacher.spec import InputSpec
+    from glassbox_jupyter.teacher.teacher import Teacher
+    from glassbox_jupyter.widgets.response_view import ResponseView

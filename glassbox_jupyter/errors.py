@@ -1,0 +1,27 @@
+"""Errors GlassBox raises. Each message says what went wrong and how to fix it."""
+
+from __future__ import annotations
+
+
+class GlassboxError(Exception):
+    """Base class of every GlassBox error."""
+
+
+class ShapeMismatchError(GlassboxError, ValueError):
+    """The input spec and the teacher disagree about the input width or shape."""
+
+
+class UnsafeFileError(GlassboxError, PermissionError):
+    """A file would need arbitrary code execution (pickle) to load, and ``trust=True`` was not given."""
+
+
+class EmptyProbeError(GlassboxError, ValueError):
+    """A probe set has no usable rows."""
+
+
+class ArchitectureImportError(GlassboxError, ImportError):
+    """An ``architecture="package.module:Class"`` path does not resolve."""
+
+
+class TeacherOutputError(GlassboxError, ValueError):
+    """The teacher returned something that is not a finite numeric array."""

@@ -1,0 +1,155 @@
+"""``%glassbox``: the notebook front of GlassBox.
+
+``%load_ext glassbox`` registers the line magic. Each subcommand is parsed with IPython's
+``magic_arguments``; its result is returned, so ``probes = %glassbox probe teacher`` works.
+Defaults are configurable: ``%config GlassboxMagics.n = 500``.
+
+Example (in a notebook):
+    %load_ext glassbox
+    teacher = glassbox.demos.load("friedman_mlp")
+    probes = %glassbox probe teacher --n 2000 --method sobol
+    %glassbox response teacher --features x1 x2
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, line_magic, magics_class
+from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from traitlets import Integer, Unicode
+from traitlets.config import Configurable
+
+PROBE_METHODS = ("sobol", "lhs", "uniform", "gaussian", "data")
+
+
+@magics_class
+class GlassboxMagics(Magics, Configurable):
+    """The ``%glassbox`` line magic and its subcommands."""
+
+    n = Integer(2000, help="Default number of probe inputs.").tag(config=True)
+    method = Unicode("sobol", help="Default probe method (sobol, lhs, uniform, gaussian, data).").tag(config=True)
+    seed = Integer(0, help="Default random seed.").tag(config=True)
+
+    def __init__(self, shell: Any = None, **kwargs: Any):
+        Configurable.__init__(self, config=shell.config if shell is not None else None)
+        Magics.__init__(self, shell=shell, **kwargs)
+
+    # ------------------------------------------------------------------ dispatch
+    def _subcommands(self) -> dict[str, Callable[[str], Any]]:
+        commands = {}
+        for attribute in sorted(dir(type(self))):
+            if attribute.startswith("cmd_"):
+                command = getattr(self, attribute)
+                name = attribute.removeprefix("cmd_")
+                command.parser.prog = f"%glassbox {name}"
+                commands[name] = command
+        return commands
+
+    def usage(self) -> str:
+        lines = ["Usage: %glassbox <subcommand> [options]   (%glassbox <subcommand> --help for details)", ""]
+        for name, command in self._subcommands().items():
+            summary = (command.parser.description or "").strip().splitlines()[0]
+            lines.append(f"  {name:<10} {summary}")
+        return "\n".join(lines)
+
+    @line_magic
+    def glassbox(self, line: str) -> Any:
+        """GlassBox: distil, probe and explain models. ``%glassbox --help`` lists subcommands."""
+        name, _, rest = line.strip().partition(" ")
+        if name in ("", "-h", "--help", "help"):
+            print(self.usage())
+            return None
+        commands = self._subcommands()
+        if name not in commands:
+            raise UsageError(
+                f"unknown %glassbox subcommand {name!r}. Available: {', '.join(commands)}.\n\n{self.usage()}"
+            )
+        command = commands[name]
+        if {"-h", "--help"} & set(rest.split()):
+            text = command.parser.format_help().replace("%%", "%")
+            print(text.removeprefix("::").strip())
+            return None
+        return command(rest)
+
+    def _lookup(self, name: str, what: str) -> Any:
+        namespace = self.shell.user_ns if self.shell is not None else {}
+        if name not in namespace:
+            raise UsageError(f"no variable named {name!r} in the notebook; define the {what} first")
+        return namespace[name]
+
+    def _teacher(self, name: str, spec_name: str | None) -> Any:
+        from glassbox_jupyter.teacher.teacher import Teacher, as_teacher
+
+        model = self._lookup(name, "teacher")
+        spec = self._lookup(spec_name, "InputSpec") if spec_name else None
+        if not isinstance(model, Teacher) and spec is None:
+            raise UsageError(
+                f"{name!r} is a {type(model).__name__}, not a glassbox.Teacher, so its inputs are "
+                "unknown; pass --spec <InputSpec variable> or wrap it: Teacher(model, spec)"
+            )
+        return as_teacher(model, spec)
+
+    # ------------------------------------------------------------------ subcommands
+    @magic_arguments()
+    @argument("teacher", help="Variable holding a glassbox.Teacher (or a model, with --spec).")
+    @argument("--n", type=int, default=None, help="Number of probe inputs (default: %%config GlassboxMagics.n).")
+    @argument("--method", choices=PROBE_METHODS, default=None, help="How to draw inputs.")
+    @argument("--seed", type=int, default=None, help="Random seed.")
+    @argument("--spec", default=None, help="Variable holding an InputSpec (when the teacher has none).")
+    @argument("--progress", action="store_true", help="Show a progress bar.")
+    def cmd_probe(self, line: str) -> Any:
+        """Draw inputs from the teacher's spec and query it; returns a ProbeSet."""
+        from glassbox_jupyter.probe import Probe
+
+        args = parse_argstring(self.cmd_probe, line)
+        teacher = self._teacher(args.teacher, args.spec)
+        n = self.n if args.n is None else args.n
+        return Probe(
+            teacher, n=n, method=args.method or self.method,
+            seed=self.seed if args.seed is None else args.seed, progress=args.progress,
+        ).run()
+
+    @magic_arguments()
+    @argument("teacher", help="Variable holding a glassbox.Teacher (or a model, with --spec).")
+    @argument("--features", nargs="+", default=None, help="One or two feature names (default: the two that matter most).")
+    @argument("--output", default="0", help="Output name or index.")
+    @argument("--probes", default=None, help="Variable holding a ProbeSet to reuse.")
+    @argument("--n", type=int, default=None, help="Number of probes when --probes is not given.")
+    @argument("--seed", type=int, default=None, help="Random seed.")
+    @argument("--spec", default=None, help="Variable holding an InputSpec (when the teacher has none).")
+    def cmd_response(self, line: str) -> Any:
+        """Show the teacher's response over one or two features (live ResponseView); returns the Finding."""
+        from glassbox_jupyter.response import response
+
+        args = parse_argstring(self.cmd_response, line)
+        teacher = self._teacher(args.teacher, args.spec)
+        probes = self._lookup(args.probes, "ProbeSet") if args.probes else None
+        output: int | str = int(args.output) if args.output.isdigit() else args.output
+        return response(
+            teacher, probes, features=args.features, output=output,
+            n=self.n if args.n is None else args.n, seed=self.seed if args.seed is None else args.seed,
+        )
+
+    @magic_arguments()
+    def cmd_demos(self, line: str) -> Any:
+        """List the shipped demo models (load one with glassbox.demos.load(name))."""
+        from glassbox_jupyter import demos
+
+        parse_argstring(self.cmd_demos, line)
+        return demos.list()
+
+
+def register(ipython: Any) -> GlassboxMagics:
+    """Register the magics and make them configurable with ``%config``."""
+    magics = GlassboxMagics(shell=ipython)
+    ipython.register_magics(magics)
+    if magics not in ipython.configurables:
+        ipython.configurables.append(magics)
+    return magics
+
+
+def unregister(ipython: Any) -> None:
+    ipython.configurables[:] = [c for c in ipython.configurables if not isinstance(c, GlassboxMagics)]
