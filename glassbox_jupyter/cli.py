@@ -23,7 +23,6 @@ def run_notebook(notebook: Path, output: Path, timeout: int = 600) -> tuple[Path
     """
     import nbformat
     from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError
 
     from glassbox_jupyter.report.html import notebook_to_html
 

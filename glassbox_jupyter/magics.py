@@ -108,13 +108,18 @@ class GlassboxMagics(Magics, Configurable):
         teacher = self._teacher(args.teacher, args.spec)
         n = self.n if args.n is None else args.n
         return Probe(
-            teacher, n=n, method=args.method or self.method,
-            seed=self.seed if args.seed is None else args.seed, progress=args.progress,
+            teacher,
+            n=n,
+            method=args.method or self.method,
+            seed=self.seed if args.seed is None else args.seed,
+            progress=args.progress,
         ).run()
 
     @magic_arguments()
     @argument("teacher", help="Variable holding a glassbox.Teacher (or a model, with --spec).")
-    @argument("--features", nargs="+", default=None, help="One or two feature names (default: the two that matter most).")
+    @argument(
+        "--features", nargs="+", default=None, help="One or two feature names (default: the two that matter most)."
+    )
     @argument("--output", default="0", help="Output name or index.")
     @argument("--probes", default=None, help="Variable holding a ProbeSet to reuse.")
     @argument("--n", type=int, default=None, help="Number of probes when --probes is not given.")
@@ -129,8 +134,12 @@ class GlassboxMagics(Magics, Configurable):
         probes = self._lookup(args.probes, "ProbeSet") if args.probes else None
         output: int | str = int(args.output) if args.output.isdigit() else args.output
         return response(
-            teacher, probes, features=args.features, output=output,
-            n=self.n if args.n is None else args.n, seed=self.seed if args.seed is None else args.seed,
+            teacher,
+            probes,
+            features=args.features,
+            output=output,
+            n=self.n if args.n is None else args.n,
+            seed=self.seed if args.seed is None else args.seed,
         )
 
     @magic_arguments()

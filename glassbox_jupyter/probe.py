@@ -29,9 +29,7 @@ from glassbox_jupyter.teacher.teacher import Teacher, as_teacher
 METHODS = ("sobol", "lhs", "uniform", "gaussian", "data")
 
 
-def sample_inputs(
-    spec: InputSpec, n: int, method: str = "sobol", seed: int = 0, jitter: float = 0.01
-) -> np.ndarray:
+def sample_inputs(spec: InputSpec, n: int, method: str = "sobol", seed: int = 0, jitter: float = 0.01) -> np.ndarray:
     """Draw ``n`` input rows from ``spec``.
 
     Methods: ``sobol`` (scrambled Sobol, low discrepancy), ``lhs`` (Latin hypercube),
@@ -143,8 +141,14 @@ class ProbeSet:
 
     def subset(self, rows: Any) -> ProbeSet:
         return ProbeSet(
-            X=self.X[rows], y=self.y[rows], spec=self.spec, teacher=self.teacher,
-            method=self.method, seed=self.seed, origin=self.origin[rows], n_dropped=self.n_dropped,
+            X=self.X[rows],
+            y=self.y[rows],
+            spec=self.spec,
+            teacher=self.teacher,
+            method=self.method,
+            seed=self.seed,
+            origin=self.origin[rows],
+            n_dropped=self.n_dropped,
         )
 
     def to_frame(self) -> Any:
@@ -181,9 +185,7 @@ class ProbeSet:
             f"<td>{self.y[:, i].mean():.4g}</td><td>{self.y[:, i].max():.4g}</td></tr>"
             for i, name in enumerate(names[:10])
         )
-        dropped = (
-            f"<br><b>{self.n_dropped}</b> rows dropped (teacher returned NaN/inf)" if self.n_dropped else ""
-        )
+        dropped = f"<br><b>{self.n_dropped}</b> rows dropped (teacher returned NaN/inf)" if self.n_dropped else ""
         return (
             f"<div class='gb-probeset'><b>ProbeSet</b>: {len(self)} probes of "
             f"<i>{escape(self.teacher.name)}</i> ({self.method}, seed {self.seed}), "
@@ -255,8 +257,14 @@ class Probe:
                 "left to learn from; check the spec bounds and the model"
             )
         return ProbeSet(
-            X=X[finite], y=y[finite], spec=self.spec, teacher=self.teacher, method=self.method,
-            seed=self.seed, origin=np.full(int(finite.sum()), origin, dtype=object), n_dropped=n_bad,
+            X=X[finite],
+            y=y[finite],
+            spec=self.spec,
+            teacher=self.teacher,
+            method=self.method,
+            seed=self.seed,
+            origin=np.full(int(finite.sum()), origin, dtype=object),
+            n_dropped=n_bad,
         )
 
     def _ask(self, X: np.ndarray) -> np.ndarray:
@@ -312,7 +320,10 @@ class Probe:
         return ProbeSet(
             X=np.concatenate([probes.X, added.X]),
             y=np.concatenate([probes.y, added.y]),
-            spec=self.spec, teacher=self.teacher, method=probes.method, seed=probes.seed,
+            spec=self.spec,
+            teacher=self.teacher,
+            method=probes.method,
+            seed=probes.seed,
             origin=np.concatenate([probes.origin, added.origin]),
             n_dropped=probes.n_dropped + added.n_dropped,
         )

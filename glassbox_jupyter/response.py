@@ -51,8 +51,10 @@ def _rank_features(teacher: Teacher, background: np.ndarray, output: int, steps:
     spec = teacher.spec
     spread = []
     for column in range(spec.width):
-        grid = np.linspace(spec.low[column], spec.high[column], steps) if spec.low else np.quantile(
-            background[:, column], np.linspace(0.02, 0.98, steps)
+        grid = (
+            np.linspace(spec.low[column], spec.high[column], steps)
+            if spec.low
+            else np.quantile(background[:, column], np.linspace(0.02, 0.98, steps))
         )
         spread.append(np.ptp(_partial_dependence(teacher, background, [column], [grid], output)))
     return list(np.argsort(spread)[::-1])
@@ -198,7 +200,12 @@ class ResponseFinding(Finding):
             "title": f"{self.teacher.name}: {self.output_name} over {' × '.join(self.features)}",
             "output_name": self.output_name,
             "features": [
-                {"name": spec.names[c], "unit": unit_of(c), "low": float(self.grid[k][0]), "high": float(self.grid[k][-1])}
+                {
+                    "name": spec.names[c],
+                    "unit": unit_of(c),
+                    "low": float(self.grid[k][0]),
+                    "high": float(self.grid[k][-1]),
+                }
                 for k, c in enumerate(self.columns)
             ],
             "grid": grid,
@@ -229,8 +236,10 @@ class ResponseFinding(Finding):
         scale = alt.Scale(scheme="viridis", domain=data["z_range"])
         if len(self.columns) == 1:
             curve = pd.DataFrame({"a": self.grid[0], "pd": self.surface})
-            base = alt.Chart(points).mark_circle(size=14, opacity=0.35, color="#4c78a8").encode(
-                x=alt.X("a:Q", title=labels[0]), y=alt.Y("value:Q", title=self.output_name)
+            base = (
+                alt.Chart(points)
+                .mark_circle(size=14, opacity=0.35, color="#4c78a8")
+                .encode(x=alt.X("a:Q", title=labels[0]), y=alt.Y("value:Q", title=self.output_name))
             )
             line = alt.Chart(curve).mark_line(color="#e45756", strokeWidth=2.5).encode(x="a:Q", y="pd:Q")
             chart = base + line
@@ -238,18 +247,31 @@ class ResponseFinding(Finding):
             gx, gy = self.grid
             dx, dy = np.diff(gx).mean() / 2, np.diff(gy).mean() / 2
             ix, iy = np.meshgrid(np.arange(len(gx)), np.arange(len(gy)), indexing="ij")
-            cells = pd.DataFrame({
-                "a": gx[ix.ravel()] - dx, "a2": gx[ix.ravel()] + dx,
-                "b": gy[iy.ravel()] - dy, "b2": gy[iy.ravel()] + dy, "pd": self.surface.ravel(),
-            })
-            points["b"] = data["points"]["y"]
-            heat = alt.Chart(cells).mark_rect().encode(
-                x=alt.X("a:Q", title=labels[0], scale=alt.Scale(zero=False, nice=False)), x2="a2",
-                y=alt.Y("b:Q", title=labels[1], scale=alt.Scale(zero=False, nice=False)), y2="b2",
-                color=alt.Color("pd:Q", scale=scale, title=self.output_name),
+            cells = pd.DataFrame(
+                {
+                    "a": gx[ix.ravel()] - dx,
+                    "a2": gx[ix.ravel()] + dx,
+                    "b": gy[iy.ravel()] - dy,
+                    "b2": gy[iy.ravel()] + dy,
+                    "pd": self.surface.ravel(),
+                }
             )
-            dots = alt.Chart(points).mark_circle(size=16, stroke="white", strokeWidth=0.5).encode(
-                x="a:Q", y="b:Q", color=alt.Color("value:Q", scale=scale, title=self.output_name)
+            points["b"] = data["points"]["y"]
+            heat = (
+                alt.Chart(cells)
+                .mark_rect()
+                .encode(
+                    x=alt.X("a:Q", title=labels[0], scale=alt.Scale(zero=False, nice=False)),
+                    x2="a2",
+                    y=alt.Y("b:Q", title=labels[1], scale=alt.Scale(zero=False, nice=False)),
+                    y2="b2",
+                    color=alt.Color("pd:Q", scale=scale, title=self.output_name),
+                )
+            )
+            dots = (
+                alt.Chart(points)
+                .mark_circle(size=16, stroke="white", strokeWidth=0.5)
+                .encode(x="a:Q", y="b:Q", color=alt.Color("value:Q", scale=scale, title=self.output_name))
             )
             chart = heat + dots
         return chart_to_svg(chart.properties(width=420, height=300, title=data["title"]).configure(aria=False))
@@ -322,11 +344,23 @@ def response(
         axes.append(np.linspace(low, high, steps))
     surface = _partial_dependence(teacher, background_rows, columns, axes, output)
     finding = ResponseFinding(
-        teacher, probes, columns, output, axes, surface,
-        fidelity=None, provenance=Provenance.capture(
-            teacher, probes, seed,
-            method={"name": "partial_dependence", "grid": steps, "background": len(background_rows),
-                    "test_size": test_size},
+        teacher,
+        probes,
+        columns,
+        output,
+        axes,
+        surface,
+        fidelity=None,
+        provenance=Provenance.capture(
+            teacher,
+            probes,
+            seed,
+            method={
+                "name": "partial_dependence",
+                "grid": steps,
+                "background": len(background_rows),
+                "test_size": test_size,
+            },
         ),
     )
     finding.fidelity = r2_fidelity(held_out.y[:, output], finding.predict(held_out.X), seed=seed)

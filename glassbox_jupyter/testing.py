@@ -63,17 +63,20 @@ def check_finding(finding: Finding) -> None:
     for package in ("python", "glassbox-jupyter", "numpy"):
         assert package in prov.versions, f"provenance versions lack {package}"
 
+    items = finding.evidence()
+    assert items and all(isinstance(i, EvidenceItem) for i in items), "evidence() must list EvidenceItems"
+    for item in items:
+        assert item.section in ANNEX_IV_SECTIONS and item.title and item.body
+
     as_dict = finding.to_dict()
     text = finding.to_json()
     assert json.loads(text) == json.loads(json.dumps(as_dict, default=lambda v: v.tolist())), (
         "to_json() and to_dict() disagree"
     )
-    jsonschema.validate(json.loads(text), json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
-
-    items = finding.evidence()
-    assert items and all(isinstance(i, EvidenceItem) for i in items), "evidence() must list EvidenceItems"
-    for item in items:
-        assert item.section in ANNEX_IV_SECTIONS and item.title and item.body
+    try:
+        jsonschema.validate(json.loads(text), json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
+    except jsonschema.ValidationError as exc:
+        raise AssertionError(f"to_dict() does not follow finding.schema.json: {exc.message}") from exc
 
     assert finding.summary().strip(), "summary() must say what was found"
     check_svg(finding.to_svg())
@@ -110,7 +113,9 @@ def check_widget(widget: Any, selection: Any = 0) -> None:
     assert name.startswith("_") and widget.has_trait(name), "the browser must write a private synced trait"
     assert widget.trait_metadata(name, "sync"), f"{name} must be synced with the browser"
 
-    public = [p for p in dir(type(widget)) if p.startswith("selected") and isinstance(getattr(type(widget), p), property)]
+    public = [
+        p for p in dir(type(widget)) if p.startswith("selected") and isinstance(getattr(type(widget), p), property)
+    ]
     assert public, "a widget exposes its selection as a public `selected…` property"
     before = {p: getattr(widget, p) for p in public}
     setattr(widget, name, selection)

@@ -43,9 +43,10 @@ def additive_teacher() -> glassbox.Teacher:
 @pytest.fixture()
 def ipython():
     """A real IPython shell with the extension loaded."""
+    from IPython import get_ipython
     from IPython.testing.globalipapp import start_ipython
 
-    shell = start_ipython()
+    shell = start_ipython() or get_ipython()  # the global test shell is created once
     shell.run_line_magic("load_ext", "glassbox")
     yield shell
     shell.run_line_magic("unload_ext", "glassbox")

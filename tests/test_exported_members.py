@@ -6,10 +6,27 @@ import glassbox
 import glassbox_jupyter
 
 EXPECTED = {
-    "ArchitectureImportError", "EmptyProbeError", "EvidenceItem", "Fidelity", "Finding",
-    "GlassboxError", "InputSpec", "Probe", "ProbeSet", "Provenance", "ResponseFinding",
-    "ResponseView", "ShapeMismatchError", "Teacher", "TeacherOutputError", "UnsafeFileError",
-    "__version__", "demos", "load_ipython_extension", "response", "unload_ipython_extension",
+    "ArchitectureImportError",
+    "EmptyProbeError",
+    "EvidenceItem",
+    "Fidelity",
+    "Finding",
+    "GlassboxError",
+    "InputSpec",
+    "Probe",
+    "ProbeSet",
+    "Provenance",
+    "ResponseFinding",
+    "ResponseView",
+    "ShapeMismatchError",
+    "Teacher",
+    "TeacherOutputError",
+    "UnsafeFileError",
+    "__version__",
+    "demos",
+    "load_ipython_extension",
+    "response",
+    "unload_ipython_extension",
 }
 
 

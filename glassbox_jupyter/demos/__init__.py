@@ -23,7 +23,7 @@ def _cards() -> dict[str, dict[str, Any]]:
     return {card["name"]: card for card in cards}
 
 
-def list() -> builtins.list[dict[str, Any]]:  # noqa: A001 - the issue asks for demos.list()
+def list() -> builtins.list[dict[str, Any]]:
     """The shipped demos: name, description, task, inputs and how each was trained."""
     return [
         {k: card[k] for k in ("name", "description", "task", "train_script", "metrics")}

@@ -19,9 +19,7 @@ class MLP(nn.Module):
         torch.Size([4, 2])
     """
 
-    def __init__(
-        self, n_inputs: int, hidden: Sequence[int] = (32, 32), n_outputs: int = 1, activation: str = "silu"
-    ):
+    def __init__(self, n_inputs: int, hidden: Sequence[int] = (32, 32), n_outputs: int = 1, activation: str = "silu"):
         super().__init__()
         if activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")

@@ -28,9 +28,7 @@ class EvidenceItem:
 
     def __post_init__(self) -> None:
         if self.section not in ANNEX_IV_SECTIONS:
-            raise ValueError(
-                f"unknown Annex IV section {self.section!r}; use one of {', '.join(ANNEX_IV_SECTIONS)}"
-            )
+            raise ValueError(f"unknown Annex IV section {self.section!r}; use one of {', '.join(ANNEX_IV_SECTIONS)}")
         if self.status not in STATUSES:
             raise ValueError(f"status must be one of {STATUSES}, got {self.status!r}")
 

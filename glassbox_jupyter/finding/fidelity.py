@@ -98,9 +98,7 @@ def _prepare(truth: Any, guess: Any) -> tuple[np.ndarray, np.ndarray]:
     return truth, guess
 
 
-def r2_fidelity(
-    truth: Any, guess: Any, *, n_boot: int = 1000, confidence: float = 0.95, seed: int = 0
-) -> Fidelity:
+def r2_fidelity(truth: Any, guess: Any, *, n_boot: int = 1000, confidence: float = 0.95, seed: int = 0) -> Fidelity:
     """R² of ``guess`` against ``truth`` (averaged over outputs) with a bootstrap CI.
 
     A constant teacher output has no variance to explain; that raises a clear error.

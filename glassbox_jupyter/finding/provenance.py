@@ -18,8 +18,19 @@ from glassbox_jupyter._version import __version__
 
 # Distributions whose versions every Finding records (read from metadata, never imported).
 TRACKED_PACKAGES = (
-    "numpy", "scipy", "torch", "scikit-learn", "pandas", "sympy", "networkx", "pyoperon",
-    "transformer-lens", "sae-lens", "onnxruntime", "anywidget", "altair",
+    "numpy",
+    "scipy",
+    "torch",
+    "scikit-learn",
+    "pandas",
+    "sympy",
+    "networkx",
+    "pyoperon",
+    "transformer-lens",
+    "sae-lens",
+    "onnxruntime",
+    "anywidget",
+    "altair",
 )
 
 

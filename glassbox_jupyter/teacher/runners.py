@@ -185,9 +185,7 @@ def make_runner(model: Any, device: Any = None) -> Runner:
     if is_sklearn_estimator(model):
         return SklearnRunner(model)
     if isinstance(model, (str, bytes)) or hasattr(model, "__fspath__"):
-        raise TypeError(
-            f"Teacher got a path ({model!r}); load files with Teacher.load(path, architecture=...)"
-        )
+        raise TypeError(f"Teacher got a path ({model!r}); load files with Teacher.load(path, architecture=...)")
     if callable(model):
         return CallableRunner(model)
     raise TypeError(

@@ -80,9 +80,7 @@ class InputSpec:
         set_ = object.__setattr__
         set_(self, "names", names)
         if self.distribution not in DISTRIBUTIONS:
-            raise ValueError(
-                f"InputSpec: distribution must be one of {DISTRIBUTIONS}, got {self.distribution!r}"
-            )
+            raise ValueError(f"InputSpec: distribution must be one of {DISTRIBUTIONS}, got {self.distribution!r}")
         low = None if self.low is None else _as_float_list(self.low, "low", width)
         high = None if self.high is None else _as_float_list(self.high, "high", width)
         if (low is None) != (high is None):
@@ -191,12 +189,18 @@ class InputSpec:
         std = finite.std(axis=0)
         std = np.where(std > 0, std, span / 4)
         rng = np.random.default_rng(0)
-        kept = finite if len(finite) <= _MAX_KEPT_ROWS else finite[
-            rng.choice(len(finite), _MAX_KEPT_ROWS, replace=False)
-        ]
+        kept = (
+            finite if len(finite) <= _MAX_KEPT_ROWS else finite[rng.choice(len(finite), _MAX_KEPT_ROWS, replace=False)]
+        )
         return cls(
-            names=list(names), low=low, high=high, units=units, distribution=distribution,
-            mean=finite.mean(axis=0), std=std, data=kept,
+            names=list(names),
+            low=low,
+            high=high,
+            units=units,
+            distribution=distribution,
+            mean=finite.mean(axis=0),
+            std=std,
+            data=kept,
         )
 
     def check(self, X: Any) -> np.ndarray:
@@ -228,7 +232,7 @@ class InputSpec:
             "std": None if self.std is None else list(self.std),
             "shape": list(self.shape),
             "dtype": self.dtype,
-            "data_rows": 0 if self.data is None else int(len(self.data)),
+            "data_rows": 0 if self.data is None else len(self.data),
         }
 
     @classmethod

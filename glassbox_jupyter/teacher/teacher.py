@@ -180,8 +180,7 @@ class Teacher:
             ) from exc
         if self._output_names is not None and len(self._output_names) != out.shape[1]:
             raise ValueError(
-                f"output_names has {len(self._output_names)} names but the teacher returns "
-                f"{out.shape[1]} outputs"
+                f"output_names has {len(self._output_names)} names but the teacher returns {out.shape[1]} outputs"
             )
 
     # ------------------------------------------------------------------ description

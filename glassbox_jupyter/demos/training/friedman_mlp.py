@@ -25,9 +25,7 @@ SEED = 0
 
 def friedman1(X: np.ndarray) -> np.ndarray:
     """The ground-truth function the MLP learns."""
-    return (
-        10 * np.sin(math.pi * X[:, 0] * X[:, 1]) + 20 * (X[:, 2] - 0.5) ** 2 + 10 * X[:, 3] + 5 * X[:, 4]
-    )
+    return 10 * np.sin(math.pi * X[:, 0] * X[:, 1]) + 20 * (X[:, 2] - 0.5) ** 2 + 10 * X[:, 3] + 5 * X[:, 4]
 
 
 def train(steps: int = 3000, n_train: int = 4096, seed: int = SEED) -> tuple[MLP, dict]:

@@ -1,0 +1,86 @@
+"""%glassbox on a real IPython shell."""
+
+import pytest
+from IPython.core.error import UsageError
+
+import glassbox
+
+
+def test_help_lists_every_subcommand(ipython, capsys):
+    ipython.run_line_magic("glassbox", "--help")
+    out = capsys.readouterr().out
+    for name in ("probe", "response", "demos"):
+        assert f"  {name} " in out
+
+
+def test_subcommand_help(ipython, capsys):
+    ipython.run_line_magic("glassbox", "probe --help")
+    out = capsys.readouterr().out
+    assert out.startswith("%glassbox probe") and "--method" in out and "sobol" in out
+
+
+def test_probe_returns_a_probeset(ipython, friedman):
+    ipython.user_ns["teacher"] = friedman
+    probes = ipython.run_line_magic("glassbox", "probe teacher --n 300 --method lhs --seed 4")
+    assert isinstance(probes, glassbox.ProbeSet)
+    assert len(probes) == 300 and probes.method == "lhs" and probes.seed == 4
+
+
+def test_result_can_be_assigned_in_a_cell(ipython, friedman):
+    ipython.user_ns["teacher"] = friedman
+    result = ipython.run_cell("probes = %glassbox probe teacher --n 64")
+    assert result.success and len(ipython.user_ns["probes"]) == 64
+
+
+def test_config_changes_the_defaults(ipython, friedman):
+    ipython.user_ns["teacher"] = friedman
+    ipython.run_line_magic("config", "GlassboxMagics.n = 77")
+    ipython.run_line_magic("config", "GlassboxMagics.method = 'uniform'")
+    try:
+        probes = ipython.run_line_magic("glassbox", "probe teacher")
+        assert len(probes) == 77 and probes.method == "uniform"
+    finally:
+        ipython.run_line_magic("config", "GlassboxMagics.n = 2000")
+        ipython.run_line_magic("config", "GlassboxMagics.method = 'sobol'")
+
+
+def test_unknown_subcommand_prints_the_list(ipython):
+    with pytest.raises(UsageError, match=r"unknown %glassbox subcommand 'distil'.*demos, probe, response"):
+        ipython.run_line_magic("glassbox", "distil teacher")
+
+
+def test_unknown_subcommand_in_a_cell_shows_the_list(ipython, capsys):
+    ipython.run_cell("%glassbox frobnicate")
+    captured = capsys.readouterr()
+    assert "Available: demos, probe, response" in captured.out + captured.err
+
+
+def test_missing_variable(ipython):
+    with pytest.raises(UsageError, match="no variable named 'ghost'"):
+        ipython.run_line_magic("glassbox", "probe ghost")
+
+
+def test_raw_model_needs_a_spec(ipython, small_mlp, spec3):
+    ipython.user_ns["net"] = small_mlp
+    with pytest.raises(UsageError, match="--spec"):
+        ipython.run_line_magic("glassbox", "probe net")
+    ipython.user_ns["spec"] = spec3
+    probes = ipython.run_line_magic("glassbox", "probe net --spec spec --n 32")
+    assert probes.X.shape == (32, 3)
+
+
+def test_bad_option_value(ipython, friedman):
+    ipython.user_ns["teacher"] = friedman
+    with pytest.raises(UsageError):
+        ipython.run_line_magic("glassbox", "probe teacher --method grid")
+
+
+def test_response_subcommand(ipython, friedman):
+    ipython.user_ns["teacher"] = friedman
+    finding = ipython.run_line_magic("glassbox", "response teacher --features x3 --n 300")
+    assert isinstance(finding, glassbox.ResponseFinding) and finding.features == ("x3",)
+
+
+def test_demos_subcommand(ipython):
+    names = [d["name"] for d in ipython.run_line_magic("glassbox", "demos")]
+    assert "friedman_mlp" in names

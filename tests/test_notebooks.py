@@ -1,0 +1,53 @@
+"""The shipped notebooks run top to bottom, and their HTML export is offline and shows SVG views."""
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from glassbox_jupyter.cli import main, run_notebook
+from glassbox_jupyter.report.html import WIDGET_VIEW, notebook_to_html, strip_live_widgets
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_runs_and_exports(notebook, tmp_path):
+    executed, html_path = run_notebook(notebook, tmp_path)
+    nb = nbformat.read(executed, as_version=4)
+    errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert not errors, errors
+    html = html_path.read_text(encoding="utf-8")
+    assert html.count("<svg") >= 2, "the static response views are missing from the export"
+    assert not re.search(r"<script[^>]+src=[\"']https?://", html), "the export loads scripts from the web"
+    assert WIDGET_VIEW not in html
+
+
+def test_strip_live_widgets_keeps_the_static_fallback():
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("view")
+    cell.outputs = [
+        nbformat.v4.new_output(
+            "display_data", data={WIDGET_VIEW: {"model_id": "x"}, "text/html": "<svg></svg>", "text/plain": "v"}
+        ),
+        nbformat.v4.new_output("display_data", data={WIDGET_VIEW: {"model_id": "y"}, "text/plain": "bare"}),
+    ]
+    nb.cells.append(cell)
+    nb.metadata["widgets"] = {"state": {}}
+    strip_live_widgets(nb)
+    assert WIDGET_VIEW not in cell.outputs[0]["data"]
+    assert WIDGET_VIEW in cell.outputs[1]["data"]  # no fallback: left alone rather than lost
+    assert "widgets" not in nb.metadata
+    assert "mathjax" not in notebook_to_html(nb).lower().split("<body")[0].split("</style>")[-1]
+
+
+def test_cli_reports_a_missing_notebook(tmp_path, capsys):
+    assert main(["run", str(tmp_path / "absent.ipynb"), "--output", str(tmp_path)]) == 1
+    assert "absent.ipynb" in capsys.readouterr().err
+
+
+def test_cli_lists_demos(capsys):
+    assert main(["demos"]) == 0
+    assert "friedman_mlp" in capsys.readouterr().out
