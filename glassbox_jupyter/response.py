@@ -212,7 +212,7 @@ class ResponseFinding(Finding):
             "points": points,
             "z_range": [float(z_all.min()), float(z_all.max())],
             "fidelity": {"metric": self.fidelity.metric, "value": self.fidelity.value, "ci": list(self.fidelity.ci)},
-            "caption": f"partial dependence; fidelity {self.fidelity.describe()}",
+            "caption": f"partial dependence (averaged over {self.provenance.method.get('background', 0)} probes)",
         }
 
     def widget(self) -> Any:

@@ -1,0 +1,59 @@
+// Bundle every widget entry src/widgets/<name>.ts (and its optional
+// src/widgets/<name>.css) into ../glassbox_jupyter/static/<name>.{js,css}.
+// Third-party code (d3) is bundled in; the output never imports from a URL.
+import { build } from "esbuild";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { basename, dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const srcDir = join(here, "src", "widgets");
+const outDir = resolve(here, "..", "glassbox_jupyter", "static");
+
+async function main() {
+  const entries = readdirSync(srcDir)
+    .filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))
+    .sort();
+  if (entries.length === 0) throw new Error(`no widget entries found in ${srcDir}`);
+
+  const entryPoints = [];
+  for (const f of entries) {
+    entryPoints.push(join(srcDir, f));
+    const css = join(srcDir, `${basename(f, ".ts")}.css`);
+    if (existsSync(css)) entryPoints.push(css);
+  }
+
+  mkdirSync(outDir, { recursive: true });
+
+  const result = await build({
+    entryPoints,
+    outdir: outDir,
+    entryNames: "[name]",
+    bundle: true,
+    format: "esm",
+    target: "es2020",
+    platform: "browser",
+    minify: true,
+    sourcemap: false,
+    legalComments: "none",
+    metafile: true,
+    logLevel: "warning",
+  });
+  if (result.errors.length > 0) throw new Error(`${result.errors.length} esbuild error(s)`);
+
+  // Guard: widgets must be self-contained (no CDN / URL imports).
+  const urlImport = /(?:\bimport\s*\(?\s*|\bfrom\s*)["']https?:\/\//;
+  for (const out of Object.keys(result.metafile.outputs).sort()) {
+    const file = resolve(process.cwd(), out);
+    if (file.endsWith(".js") && urlImport.test(readFileSync(file, "utf8"))) {
+      throw new Error(`${out} imports from a URL; bundle the dependency instead`);
+    }
+    const kb = (statSync(file).size / 1024).toFixed(1);
+    console.log(`wrote ${relative(process.cwd(), file)} (${kb} KiB)`);
+  }
+}
+
+main().catch((err) => {
+  console.error(`build failed: ${err?.message ?? err}`);
+  process.exit(1);
+});

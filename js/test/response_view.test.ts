@@ -1,0 +1,303 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+
+import widget, { EMPTY_SELECTION_TEXT, NO_POINTS_TEXT } from "../src/widgets/response_view";
+import { FakeModel } from "./fake_model";
+
+function lineData(overrides: Record<string, unknown> = {}) {
+  const gx = Array.from({ length: 11 }, (_, i) => i);
+  return {
+    kind: "line",
+    title: "Response of y to speed",
+    output_name: "y",
+    features: [{ name: "speed", unit: "m/s", low: 0, high: 10 }],
+    grid: { x: gx, z: gx.map((v) => (v * v) / 10) },
+    points: { x: [1, 2.5, 4, 7, 9], value: [0.2, 0.5, 1.7, 4.8, 8.3] },
+    z_range: [0, 10],
+    fidelity: { metric: "r2", value: 0.62, ci: [0.6, 0.64] },
+    caption: "surrogate: depth-3 tree",
+    ...overrides,
+  };
+}
+
+function heatmapData(overrides: Record<string, unknown> = {}) {
+  const gx = [0, 0.25, 0.5, 0.75, 1];
+  const gy = [10, 20, 30, 40];
+  return {
+    kind: "heatmap",
+    title: "Response of y (m/s) to a and b",
+    output_name: "y (m/s)",
+    features: [
+      { name: "a", unit: null, low: 0, high: 1 },
+      { name: "b", unit: "kg", low: 10, high: 40 },
+    ],
+    grid: { x: gx, y: gy, z: gy.map((yv) => gx.map((xv) => xv * (yv / 40))) },
+    points: { x: [0.1, 0.6, 0.9], y: [12, 25, 38], value: [0.03, 0.4, 0.85] },
+    z_range: [0, 1],
+    fidelity: null,
+    ...overrides,
+  };
+}
+
+let el: HTMLDivElement;
+let cleanup: (() => void) | null = null;
+
+function mount(model: FakeModel): () => void {
+  cleanup = widget.render({ model, el });
+  return cleanup;
+}
+
+const circles = () => Array.from(el.querySelectorAll<SVGCircleElement>("circle.gb-probe-point"));
+const circleAt = (i: number) => el.querySelector<SVGCircleElement>(`circle.gb-probe-point[data-index="${i}"]`)!;
+const selectedIndices = () => circles().filter((c) => c.classList.contains("gb-selected")).map((c) => Number(c.dataset.index ?? c.getAttribute("data-index")));
+const readout = () => el.querySelector(".gb-selection")!.textContent;
+
+function click(target: Element) {
+  target.dispatchEvent(new MouseEvent("click", { bubbles: true, cancelable: true }));
+}
+
+beforeEach(() => {
+  el = document.createElement("div");
+  document.body.appendChild(el);
+});
+
+afterEach(() => {
+  cleanup?.();
+  cleanup = null;
+  el.remove();
+  vi.restoreAllMocks();
+});
+
+describe("line kind", () => {
+  it("renders the response path and one circle per probe point", () => {
+    const model = new FakeModel({ _data: lineData(), _selected_index: -1, height: 360 });
+    mount(model);
+
+    const paths = el.querySelectorAll("path.gb-response-line");
+    expect(paths).toHaveLength(1);
+    const d = paths[0].getAttribute("d")!;
+    expect(d.startsWith("M")).toBe(true);
+    expect(d.split("L")).toHaveLength(11); // 11 grid points -> M + 10 L segments
+
+    const cs = circles();
+    expect(cs).toHaveLength(5);
+    expect(cs.map((c) => c.getAttribute("data-index"))).toEqual(["0", "1", "2", "3", "4"]);
+    for (const c of cs) {
+      expect(c.querySelector("title")?.textContent).toMatch(/speed = .* m\/s .*→ y = /);
+      expect(Number(c.getAttribute("r"))).toBeLessThanOrEqual(4);
+      expect(Number(c.getAttribute("fill-opacity"))).toBeLessThan(1);
+    }
+    // points are placed at (x, value): a larger value sits higher (smaller cy)
+    expect(Number(circleAt(4).getAttribute("cy"))).toBeLessThan(Number(circleAt(0).getAttribute("cy")));
+    expect(Number(circleAt(4).getAttribute("cx"))).toBeGreaterThan(Number(circleAt(0).getAttribute("cx")));
+
+    expect(el.querySelectorAll(".gb-response-cell")).toHaveLength(0);
+    expect(el.querySelector(".gb-title")?.textContent).toBe("Response of y to speed");
+    expect(el.querySelector(".gb-axis-label-x")?.textContent).toBe("speed [m/s]");
+    expect(el.querySelector(".gb-axis-label-y")?.textContent).toBe("y");
+    expect(el.querySelector(".gb-fidelity")?.textContent).toBe("fidelity R² = 0.62 [0.60, 0.64] on held-out probes");
+    expect(el.querySelector(".gb-caption")?.textContent).toContain("surrogate: depth-3 tree");
+    expect(readout()).toBe(EMPTY_SELECTION_TEXT);
+  });
+
+  it("uses the height trait (default 360) and falls back to 560px width", () => {
+    const model = new FakeModel({ _data: lineData(), _selected_index: -1 });
+    mount(model);
+    const svg = el.querySelector("svg.gb-chart")!;
+    expect(svg.getAttribute("height")).toBe("360");
+    expect(svg.getAttribute("width")).toBe("560"); // jsdom has no layout: clientWidth is 0
+    model.pythonSet("height", 500);
+    expect(el.querySelector("svg.gb-chart")!.getAttribute("height")).toBe("500");
+  });
+});
+
+describe("heatmap kind", () => {
+  it("renders gx*gy cells, coloured points and a legend", () => {
+    const model = new FakeModel({ _data: heatmapData(), _selected_index: -1, height: 360 });
+    mount(model);
+
+    const cells = el.querySelectorAll<SVGRectElement>("rect.gb-response-cell");
+    expect(cells).toHaveLength(5 * 4);
+    const fills = new Set(Array.from(cells, (c) => c.getAttribute("fill")));
+    expect(fills.size).toBeGreaterThan(5); // a real colour ramp, not one colour
+    for (const c of cells) {
+      expect(Number(c.getAttribute("width"))).toBeGreaterThan(0);
+      expect(Number(c.getAttribute("height"))).toBeGreaterThan(0);
+    }
+    expect(el.querySelectorAll("path.gb-response-line")).toHaveLength(0);
+
+    const cs = circles();
+    expect(cs).toHaveLength(3);
+    // probe fills come from the same viridis scale: low value is dark purple, high is yellow-green
+    const low = cs[0].getAttribute("fill")!;
+    const high = cs[2].getAttribute("fill")!;
+    expect(low).not.toBe(high);
+    expect(cs[0].getAttribute("stroke")).toBeTruthy();
+    expect(cs[0].querySelector("title")?.textContent).toContain("b = 12 kg");
+
+    const legend = el.querySelector(".gb-legend")!;
+    expect(legend).not.toBeNull();
+    expect(legend.querySelector(".gb-legend-title")?.textContent).toBe("y (m/s)");
+    expect(legend.querySelector(".gb-legend-min")?.textContent).toBe("0");
+    expect(legend.querySelector(".gb-legend-max")?.textContent).toBe("1");
+    const grad = legend.querySelector("linearGradient")!;
+    expect(grad.querySelectorAll("stop").length).toBeGreaterThanOrEqual(2);
+    expect(legend.querySelector(".gb-legend-bar")?.getAttribute("fill")).toBe(`url(#${grad.id})`);
+
+    expect(el.querySelector(".gb-axis-label-x")?.textContent).toBe("a");
+    expect(el.querySelector(".gb-axis-label-y")?.textContent).toBe("b [kg]");
+    expect(el.querySelector(".gb-fidelity")).toBeNull();
+  });
+
+  it("gives each widget instance its own gradient id", () => {
+    const m1 = new FakeModel({ _data: heatmapData(), _selected_index: -1 });
+    const el2 = document.createElement("div");
+    document.body.appendChild(el2);
+    mount(m1);
+    const c2 = widget.render({ model: new FakeModel({ _data: heatmapData(), _selected_index: -1 }), el: el2 });
+    expect(el.querySelector("linearGradient")!.id).not.toBe(el2.querySelector("linearGradient")!.id);
+    c2();
+    el2.remove();
+  });
+});
+
+describe("selection", () => {
+  it("clicking a probe point sets _selected_index and saves once", () => {
+    const model = new FakeModel({ _data: lineData(), _selected_index: -1 });
+    mount(model);
+
+    click(circleAt(2));
+
+    expect(model.get("_selected_index")).toBe(2);
+    expect(model.saveCount).toBe(1);
+    expect(model.saves[0]._selected_index).toBe(2);
+    expect(selectedIndices()).toEqual([2]);
+    expect(Number(circleAt(2).getAttribute("r"))).toBeGreaterThan(Number(circleAt(1).getAttribute("r")));
+    // raised to the front: last circle in its group
+    expect(circleAt(2).parentNode!.lastElementChild).toBe(circleAt(2));
+    expect(readout()).toBe("probe #2: speed = 4 m/s → y = 1.7");
+  });
+
+  it("clicking works on heatmap points too", () => {
+    const model = new FakeModel({ _data: heatmapData(), _selected_index: -1 });
+    mount(model);
+    click(circleAt(1));
+    expect(model.get("_selected_index")).toBe(1);
+    expect(model.saveCount).toBe(1);
+    expect(readout()).toBe("probe #1: a = 0.6, b = 25 kg → y (m/s) = 0.4");
+  });
+
+  it("follows _selected_index changes from Python", () => {
+    const model = new FakeModel({ _data: lineData(), _selected_index: -1 });
+    mount(model);
+    expect(selectedIndices()).toEqual([]);
+
+    model.pythonSet("_selected_index", 3);
+    expect(selectedIndices()).toEqual([3]);
+    expect(readout()).toContain("probe #3");
+    expect(readout()).toContain("speed = 7 m/s");
+
+    model.pythonSet("_selected_index", 0);
+    expect(selectedIndices()).toEqual([0]);
+    expect(readout()).toContain("probe #0");
+
+    model.pythonSet("_selected_index", -1);
+    expect(selectedIndices()).toEqual([]);
+    expect(readout()).toBe(EMPTY_SELECTION_TEXT);
+
+    model.pythonSet("_selected_index", 99); // out of range: treated as no selection
+    expect(selectedIndices()).toEqual([]);
+    expect(readout()).toBe(EMPTY_SELECTION_TEXT);
+
+    expect(model.saveCount).toBe(0); // Python-side changes are not echoed back
+  });
+
+  it("highlights an initial selection at render time", () => {
+    const model = new FakeModel({ _data: heatmapData(), _selected_index: 2 });
+    mount(model);
+    expect(selectedIndices()).toEqual([2]);
+    expect(readout()).toContain("probe #2");
+  });
+
+  it("selects with the keyboard (Enter)", () => {
+    const model = new FakeModel({ _data: lineData(), _selected_index: -1 });
+    mount(model);
+    circleAt(4).dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true }));
+    expect(model.get("_selected_index")).toBe(4);
+    expect(model.saveCount).toBe(1);
+  });
+
+  it("keeps the selection when _data is replaced", () => {
+    const model = new FakeModel({ _data: lineData(), _selected_index: 1 });
+    mount(model);
+    model.pythonSet("_data", heatmapData());
+    expect(el.querySelectorAll("rect.gb-response-cell")).toHaveLength(20);
+    expect(el.querySelectorAll("path.gb-response-line")).toHaveLength(0);
+    expect(selectedIndices()).toEqual([1]);
+    expect(el.querySelectorAll("svg.gb-chart")).toHaveLength(1);
+  });
+});
+
+describe("robustness", () => {
+  it("renders empty points without throwing", () => {
+    const model = new FakeModel({
+      _data: lineData({ points: { x: [], value: [] }, fidelity: null, caption: undefined }),
+      _selected_index: -1,
+    });
+    expect(() => mount(model)).not.toThrow();
+    expect(circles()).toHaveLength(0);
+    expect(el.querySelectorAll("path.gb-response-line")).toHaveLength(1);
+    expect(el.querySelector(".gb-caption")).toBeNull();
+    expect(readout()).toBe(NO_POINTS_TEXT);
+    model.pythonSet("_selected_index", 0);
+    expect(readout()).toBe(NO_POINTS_TEXT);
+  });
+
+  it("renders a heatmap with absent points and no fidelity", () => {
+    const data = heatmapData({ points: undefined });
+    delete (data as Record<string, unknown>).fidelity;
+    const model = new FakeModel({ _data: data, _selected_index: -1 });
+    expect(() => mount(model)).not.toThrow();
+    expect(circles()).toHaveLength(0);
+    expect(el.querySelectorAll("rect.gb-response-cell")).toHaveLength(20);
+  });
+
+  it("shows a message instead of throwing when _data is missing", () => {
+    const model = new FakeModel({ _selected_index: -1 });
+    expect(() => mount(model)).not.toThrow();
+    expect(el.querySelector(".gb-message")?.textContent).toMatch(/no data/);
+    model.pythonSet("_data", lineData());
+    expect(circles()).toHaveLength(5);
+  });
+
+  it("tolerates NaN (null) values in the grid and points", () => {
+    const data = lineData();
+    data.grid.z[5] = null as unknown as number;
+    (data.points as { value: (number | null)[] }).value[1] = null;
+    const model = new FakeModel({ _data: data, _selected_index: -1 });
+    mount(model);
+    const d = el.querySelector("path.gb-response-line")!.getAttribute("d")!;
+    expect(d).not.toMatch(/NaN/);
+    expect((d.match(/M/g) ?? []).length).toBe(2); // the gap splits the curve in two
+    expect(circles()).toHaveLength(4);
+    expect(circleAt(1)).toBeNull();
+  });
+});
+
+describe("cleanup", () => {
+  it("removes listeners and DOM", () => {
+    const model = new FakeModel({ _data: lineData(), _selected_index: -1 });
+    const dispose = mount(model);
+    expect(model.listenerCount("change:_data")).toBe(1);
+    expect(model.listenerCount("change:_selected_index")).toBe(1);
+
+    dispose();
+    cleanup = null;
+    expect(model.listenerCount()).toBe(0);
+    expect(el.children).toHaveLength(0);
+
+    // later changes from Python no longer touch the element
+    model.pythonSet("_data", heatmapData());
+    model.pythonSet("_selected_index", 1);
+    expect(el.children).toHaveLength(0);
+  });
+});

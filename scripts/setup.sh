@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Set up GlassBox on a fresh Debian machine with Python 3.11 and Node 20 (idempotent):
+#   .venv/ in the repo, torch first (the CPU build), the package with its dev extras (its build
+#   hook bundles the widget JS with esbuild), and Debian's Chromium for browser tests and PDFs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3}
+say() { printf '\n== %s\n' "$*"; }
+
+if ! command -v npm >/dev/null 2>&1; then
+  echo "setup: npm is missing; install Node.js 20 (Debian: apt-get install nodejs npm)" >&2
+  exit 1
+fi
+
+if [ ! -x .venv/bin/python ]; then
+  say "creating .venv"
+  "$PYTHON" -m venv .venv
+fi
+PIP=(.venv/bin/python -m pip --disable-pip-version-check)
+
+say "installing torch 2.13.0 first (CPU build; an unpinned torch would pull a multi-GB CUDA build)"
+"${PIP[@]}" install -q "torch==2.13.0"
+
+say "installing glassbox-jupyter[dev] (builds the widget JS in js/ with esbuild)"
+"${PIP[@]}" install -q -e ".[dev]"
+
+if ! command -v chromium >/dev/null 2>&1; then
+  say "installing Debian's chromium (browser tests, PDF export)"
+  SUDO=""
+  [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends chromium fonts-dejavu-core
+fi
+
+if [ ! -d js/node_modules ]; then
+  say "installing JS packages for the JS tests"
+  (cd js && npm ci --no-audit --no-fund)
+fi
+say "setup done: $(.venv/bin/python -c 'import glassbox; print("glassbox-jupyter", glassbox.__version__)')"
