@@ -47,7 +47,9 @@ class InputSpec:
         mean, std: Gaussian parameters per feature.
         shape: per-sample shape the teacher expects (e.g. ``(1, 28, 28)``); flat vectors are
             reshaped to it before the teacher is called. Default: ``(width,)``.
-        dtype: dtype the teacher expects (``"float32"`` for most torch models).
+        dtype: dtype the teacher expects (e.g. ``"float32"``); ``None`` (default) takes the
+            teacher's own. A float spec on a teacher with other float weights warns (inputs
+            are cast); a non-float spec on a float teacher is an error.
 
     Example:
         >>> spec = InputSpec(names=["a", "b"], low=0, high=1)
@@ -63,7 +65,7 @@ class InputSpec:
     mean: Sequence[float] | float | None = None
     std: Sequence[float] | float | None = None
     shape: tuple[int, ...] | None = None
-    dtype: str = "float32"
+    dtype: str | None = None
     data: np.ndarray | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
@@ -120,7 +122,8 @@ class InputSpec:
                 "names; give one name per element of the flattened input"
             )
         set_(self, "shape", shape)
-        np.dtype(self.dtype)  # raises TypeError on an unknown dtype name
+        if self.dtype is not None:
+            set_(self, "dtype", np.dtype(self.dtype).name)  # raises TypeError on an unknown name
         if self.data is not None:
             data = np.array(self.data, dtype=float).reshape(len(self.data), -1)
             if data.shape[1] != width:

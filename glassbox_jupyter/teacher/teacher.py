@@ -11,6 +11,7 @@ Example:
 from __future__ import annotations
 
 import hashlib
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -167,6 +168,7 @@ class Teacher:
                 f"{self.runner.kind} teacher expects {expected}; fix the spec's names/shape or "
                 "pass the matching model"
             )
+        self._check_dtype(spec)
         centre = np.asarray(spec.mean if spec.mean is not None else np.zeros(spec.width), dtype=float)
         try:
             out = self(np.stack([centre, centre]))
@@ -182,6 +184,23 @@ class Teacher:
             raise ValueError(
                 f"output_names has {len(self._output_names)} names but the teacher returns {out.shape[1]} outputs"
             )
+
+    def _check_dtype(self, spec: InputSpec) -> None:
+        model_dtype = self.runner.dtype if self.runner.kind in ("torch", "torchscript", "onnx") else None
+        if spec.dtype is None or model_dtype is None or spec.dtype == model_dtype:
+            return
+        if np.dtype(spec.dtype).kind != "f":
+            raise ShapeMismatchError(
+                f"the spec says inputs are {spec.dtype} but the {self.runner.kind} teacher computes in "
+                f"{model_dtype}; GlassBox probes numeric feature vectors, so give the spec a float dtype "
+                "(or wrap the model in a function that maps floats to what it expects)"
+            )
+        warnings.warn(
+            f"the spec says inputs are {spec.dtype} but the teacher's weights are {model_dtype}; "
+            f"inputs will be cast to {model_dtype}. Set InputSpec(dtype={model_dtype!r}) to silence this.",
+            UserWarning,
+            stacklevel=4,
+        )
 
     # ------------------------------------------------------------------ description
     @property

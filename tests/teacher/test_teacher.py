@@ -102,3 +102,17 @@ def test_image_shaped_inputs_are_reshaped_for_the_model():
 def test_device_argument_is_honoured(small_mlp, spec3):
     teacher = Teacher(small_mlp, spec3, device="cpu")
     assert str(teacher.runner.device) == "cpu"
+
+
+def test_spec_dtype_is_checked_against_the_weights(small_mlp):
+    names = ["a", "b", "c"]
+    with pytest.warns(UserWarning, match=r"float64.*float32"):
+        Teacher(small_mlp, InputSpec(names=names, low=0, high=1, dtype="float64"))
+    with pytest.raises(ShapeMismatchError, match="int64"):
+        Teacher(small_mlp, InputSpec(names=names, low=0, high=1, dtype="int64"))
+    Teacher(small_mlp, InputSpec(names=names, low=0, high=1, dtype="float32"))  # matching: silent
+
+
+def test_unknown_dtype_name():
+    with pytest.raises(TypeError):
+        InputSpec(names=["a"], low=0, high=1, dtype="floaty")
