@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from functools import partial
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
@@ -58,14 +59,13 @@ def main() -> None:
     for features, steps, background in (([0], 60, 200), ([0, 1], 30, 200), ([2, 3], 50, 500)):
         X = probes.X[:background]
         grid = [np.linspace(0, 1, steps) for _ in features]
-        ours_s, ours = best_of(lambda: _partial_dependence(teacher, X, features, grid, 0), args.repeats)
+        ours_s, ours = best_of(partial(_partial_dependence, teacher, X, features, grid, 0), args.repeats)
+        custom = dict(zip(features, grid))
         theirs_s, theirs = best_of(
-            lambda: partial_dependence(
-                regressor, X, features, method="brute", kind="average",
-                custom_values={f: g for f, g in zip(features, grid)},
-            )["average"][0],
+            partial(partial_dependence, regressor, X, features, method="brute", custom_values=custom),
             args.repeats,
         )
+        theirs = theirs["average"][0]
         diff = float(np.max(np.abs(np.asarray(ours) - np.asarray(theirs))))
         names = "×".join(teacher.spec.names[f] for f in features)
         case = f"{names}, grid {steps}^{len(features)}, bg {background}"
