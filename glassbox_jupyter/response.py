@@ -31,19 +31,28 @@ from glassbox_jupyter.teacher.teacher import Teacher, as_teacher
 
 _MAX_POINTS_SHOWN = 1500  # in the live widget
 _MAX_POINTS_STATIC = 300  # in the static SVG, which is saved into notebooks and reports
+_PD_CHUNK_ROWS = 262_144  # rows per teacher call when computing partial dependence
 
 
 def _partial_dependence(
     teacher: Teacher, background: np.ndarray, columns: list[int], grid: list[np.ndarray], output: int
 ) -> np.ndarray:
-    """PD over the product of ``grid`` values for ``columns``; shape ``[len(g) for g in grid]``."""
+    """PD over the product of ``grid`` values for ``columns``; shape ``[len(g) for g in grid]``.
+
+    All grid points × background rows go to the teacher in large batches (the teacher splits
+    them further); chunking over grid points bounds memory at about ``_PD_CHUNK_ROWS`` rows.
+    """
     mesh = np.meshgrid(*grid, indexing="ij")
     points = np.stack([m.ravel() for m in mesh], axis=1)  # (G, len(columns))
-    stacked = np.repeat(background[None, :, :], len(points), axis=0)  # (G, B, d)
-    for k, column in enumerate(columns):
-        stacked[:, :, column] = points[:, k : k + 1]
-    out = teacher(stacked.reshape(-1, background.shape[1]))[:, output]
-    return out.reshape(len(points), len(background)).mean(axis=1).reshape(mesh[0].shape)
+    per_chunk = max(1, _PD_CHUNK_ROWS // len(background))
+    means = np.empty(len(points))
+    for start in range(0, len(points), per_chunk):
+        chunk = points[start : start + per_chunk]
+        stacked = np.repeat(background[None, :, :], len(chunk), axis=0)  # (g, B, d)
+        stacked[:, :, columns] = chunk[:, None, :]
+        out = teacher(stacked.reshape(-1, background.shape[1]))[:, output]
+        means[start : start + len(chunk)] = out.reshape(len(chunk), len(background)).mean(axis=1)
+    return means.reshape(mesh[0].shape)
 
 
 def _rank_features(teacher: Teacher, background: np.ndarray, output: int, steps: int = 9) -> list[int]:
