@@ -18,12 +18,15 @@ if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
 PIP=(.venv/bin/python -m pip --disable-pip-version-check)
+# This machine's pip.conf names local index folders that may be absent; pip warns once per
+# package about them. Keep the log readable (the exit status is pip's, via pipefail).
+quiet_pip() { "${PIP[@]}" "$@" 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }; }
 
 say "installing torch 2.13.0 first (CPU build; an unpinned torch would pull a multi-GB CUDA build)"
-"${PIP[@]}" install -q "torch==2.13.0"
+quiet_pip install -q "torch==2.13.0"
 
 say "installing glassbox-jupyter[dev] (builds the widget JS in js/ with esbuild)"
-"${PIP[@]}" install -q -e ".[dev]"
+quiet_pip install -q -e ".[dev]"
 
 if ! command -v chromium >/dev/null 2>&1; then
   say "installing Debian's chromium (browser tests, PDF export)"
