@@ -1,0 +1,186 @@
+"""Expressions: operon trees to sympy, and sympy to numbers (numpy or torch) without ``exec``.
+
+Equations are kept in internal symbols ``x0, x1, ...`` (one per input column), so feature names
+(which users choose, and which may clash with sympy names like ``N``, ``E``, ``S``, ``I`` or be
+arbitrary text) never reach code generation; display names are substituted only for rendering.
+
+Example:
+    >>> import numpy as np, sympy
+    >>> x = input_symbols(2)
+    >>> evaluate(sympy.cos(x[0]) + x[1] ** 2, np.array([[0.0, 3.0]]))
+    array([10.])
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import sympy
+
+
+def input_symbols(width: int) -> list[sympy.Symbol]:
+    """The internal symbols ``x0..x{width-1}`` (real-valued)."""
+    return [sympy.Symbol(f"x{i}", real=True) for i in range(width)]
+
+
+def column_of(symbol: sympy.Symbol) -> int:
+    return int(symbol.name[1:])
+
+
+# ---------------------------------------------------------------------------------- operon → sympy
+_UNARY = {
+    "sin": sympy.sin, "cos": sympy.cos, "tan": sympy.tan, "tanh": sympy.tanh, "exp": sympy.exp,
+    "log": sympy.log, "sqrt": sympy.sqrt, "cbrt": lambda a: sympy.cbrt(a), "abs": sympy.Abs,
+    "square": lambda a: a**2, "logabs": lambda a: sympy.log(sympy.Abs(a)),
+    "sqrtabs": lambda a: sympy.sqrt(sympy.Abs(a)),
+}
+
+
+def operon_tree_to_sympy(tree: Any, symbol_of_hash: dict[int, sympy.Symbol]) -> sympy.Expr:
+    """Convert an operon ``Tree`` (postfix node list) to a sympy expression by walking its nodes.
+
+    Operon stores children before their parent; a node's first child ends right before it and
+    each further child ends right before the previous child's subtree starts.
+    """
+    nodes = tree.Nodes
+
+    def build(index: int) -> tuple[sympy.Expr, int]:
+        node = nodes[index]
+        if node.IsConstant:
+            return sympy.Float(node.Value), index
+        if node.IsVariable:
+            return sympy.Float(node.Value) * symbol_of_hash[node.HashValue], index
+        args, end = [], index - 1
+        for _ in range(node.Arity):
+            expr, start = build(end)
+            args.append(expr)
+            end = start - 1
+        return _apply(node.Name, args), end + 1
+
+    expr, _ = build(len(nodes) - 1)
+    return expr
+
+
+def _apply(name: str, args: list[sympy.Expr]) -> sympy.Expr:
+    if name == "+":
+        return sympy.Add(*args)
+    if name == "*":
+        return sympy.Mul(*args)
+    if name == "-":
+        return -args[0] if len(args) == 1 else args[0] - sympy.Add(*args[1:])
+    if name == "/":
+        return 1 / args[0] if len(args) == 1 else args[0] / sympy.Mul(*args[1:])
+    if name in ("^", "pow"):
+        return args[0] ** args[1]
+    if name == "aq":  # analytic quotient
+        return args[0] / sympy.sqrt(1 + args[1] ** 2)
+    if name in _UNARY and len(args) == 1:
+        return _UNARY[name](args[0])
+    raise ValueError(f"operon node {name!r} with {len(args)} arguments has no sympy translation")
+
+
+# ---------------------------------------------------------------------------------- evaluation
+_NUMPY_FUNCS = {
+    sympy.sin: np.sin, sympy.cos: np.cos, sympy.tan: np.tan, sympy.tanh: np.tanh, sympy.exp: np.exp,
+    sympy.log: np.log, sympy.Abs: np.abs, sympy.sinh: np.sinh, sympy.cosh: np.cosh,
+    sympy.asin: np.arcsin, sympy.acos: np.arccos, sympy.atan: np.arctan,
+}
+
+
+def evaluate(expr: sympy.Expr, X: np.ndarray) -> np.ndarray:
+    """Evaluate ``expr`` (in internal symbols) on the rows of ``X`` with numpy."""
+    X = np.asarray(X, dtype=float)
+    with np.errstate(all="ignore"):
+        out = _numpy(expr, X)
+    return np.broadcast_to(np.asarray(out, dtype=float), (len(X),)).copy()
+
+
+def _numpy(expr: sympy.Expr, X: np.ndarray) -> Any:
+    if expr.is_Symbol:
+        return X[:, column_of(expr)]
+    if expr.is_Number or expr.is_NumberSymbol:
+        return float(expr)
+    if expr.is_Pow and expr.exp.is_Number:
+        base, exponent = _numpy(expr.base, X), expr.exp
+        if exponent.is_Integer:
+            return base ** int(exponent) if int(exponent) >= 0 else 1.0 / base ** (-int(exponent))
+        if exponent == sympy.Rational(1, 2):
+            return np.sqrt(base)
+        return np.power(base, float(exponent))
+    args = [_numpy(a, X) for a in expr.args]
+    if expr.is_Add:
+        return sum(args[1:], args[0])
+    if expr.is_Mul:
+        out = args[0]
+        for a in args[1:]:
+            out = out * a
+        return out
+    if expr.is_Pow:
+        return np.power(args[0], args[1])
+    func = _NUMPY_FUNCS.get(expr.func)
+    if func is None:
+        raise ValueError(f"cannot evaluate {expr.func.__name__} numerically")
+    return func(*args)
+
+
+def torch_evaluate(expr: sympy.Expr, columns: Any) -> Any:
+    """Evaluate ``expr`` on a torch tensor of shape ``(n, width)`` (differentiable)."""
+    import torch
+
+    funcs = {
+        sympy.sin: torch.sin, sympy.cos: torch.cos, sympy.tan: torch.tan, sympy.tanh: torch.tanh,
+        sympy.exp: torch.exp, sympy.log: torch.log, sympy.Abs: torch.abs, sympy.sinh: torch.sinh,
+        sympy.cosh: torch.cosh, sympy.asin: torch.asin, sympy.acos: torch.acos, sympy.atan: torch.atan,
+    }
+
+    def walk(e: sympy.Expr) -> Any:
+        if e.is_Symbol:
+            return columns[:, column_of(e)]
+        if e.is_Number or e.is_NumberSymbol:
+            return torch.tensor(float(e), dtype=columns.dtype, device=columns.device)
+        args = [walk(a) for a in e.args]
+        if e.is_Add:
+            return sum(args[1:], args[0])
+        if e.is_Mul:
+            out = args[0]
+            for a in args[1:]:
+                out = out * a
+            return out
+        if e.is_Pow:
+            return torch.pow(args[0], args[1])
+        if e.func not in funcs:
+            raise ValueError(f"cannot convert {e.func.__name__} to torch")
+        return funcs[e.func](*args)
+
+    out = walk(expr)
+    return out.expand(columns.shape[0]) if out.dim() == 0 else out
+
+
+def complexity(expr: sympy.Expr) -> int:
+    """Number of nodes in the expression tree (symbols, numbers and operators), PySR-style.
+
+    A negative number or a subtraction counts like one operator, not as a multiplication by -1.
+    """
+    count = 0
+    for node in sympy.preorder_traversal(expr):
+        if node.is_Mul and node.args and node.args[0] == -1:
+            count += 0 if len(node.args) == 2 else 1
+        elif node.is_Number and node == -1:
+            count += 1
+        else:
+            count += 1
+    return count
+
+
+def constants(expr: sympy.Expr) -> list[sympy.Float]:
+    """The floating-point constants in ``expr`` (the ones snapping may simplify)."""
+    return sorted({a for a in expr.atoms(sympy.Float)}, key=lambda c: -abs(float(c)))
+
+
+def is_finite_number(value: Any) -> bool:
+    try:
+        return math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return False

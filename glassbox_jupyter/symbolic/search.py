@@ -1,0 +1,197 @@
+"""The symbolic search: pyoperon (multi-objective GP with fitted constants) run in rounds.
+
+Each round continues the previous population (warm start), so the Pareto front can be shown
+while it improves; between rounds the teacher is probed again where the current best equation
+disagrees with it most (active interrogation). A keyboard interrupt ends the search after the
+running round and keeps everything found so far.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import sympy
+
+from glassbox_jupyter.symbolic.expression import complexity, input_symbols, operon_tree_to_sympy
+from glassbox_jupyter.symbolic.simplify import mse, tidy
+
+DEFAULT_OPERATORS = "add,sub,mul,div,constant,variable,sin,cos,exp,log,sqrt,square"
+
+
+@dataclass
+class SearchSettings:
+    """Knobs of the search (``distill`` fills them from its arguments)."""
+
+    time_limit: float = 60.0
+    rounds: int | None = None  # default: one round per ~8 s of budget, between 2 and 8
+    population_size: int = 500
+    max_length: int = 40
+    operators: str = DEFAULT_OPERATORS
+    n_threads: int = 2
+    seed: int = 0
+    snap_tolerance: float = 1e-4
+    refine_per_round: int = 200
+
+    def n_rounds(self) -> int:
+        if self.rounds is not None:
+            return max(1, int(self.rounds))
+        return int(min(8, max(2, self.time_limit // 8)))
+
+
+@dataclass
+class Candidate:
+    """A tidied equation with its validation loss (internal symbols, all spec columns)."""
+
+    expr: sympy.Expr
+    loss: float
+    complexity: int
+
+
+@dataclass
+class SearchLog:
+    """What happened, round by round (shown in the view and recorded in provenance)."""
+
+    rounds: list[dict[str, Any]] = field(default_factory=list)
+    interrupted: bool = False
+    seconds: float = 0.0
+
+
+def pareto_front(candidates: list[Candidate]) -> list[Candidate]:
+    """Lowest loss at each complexity, keeping only members that beat every simpler one."""
+    best_at: dict[int, Candidate] = {}
+    for c in candidates:
+        if math.isfinite(c.loss) and (c.complexity not in best_at or c.loss < best_at[c.complexity].loss):
+            best_at[c.complexity] = c
+    front, best_loss = [], math.inf
+    for size in sorted(best_at):
+        if best_at[size].loss < best_loss:
+            front.append(best_at[size])
+            best_loss = best_at[size].loss
+    return front
+
+
+def choose_best(front: list[Candidate], loss_floor: float, tolerance: float = 1.5) -> int:
+    """Index of the best front member (PySR's rule, on validation loss).
+
+    Among members whose loss is within ``tolerance`` × the lowest loss, take the one with the
+    highest score ``-Δ log(loss) / Δ complexity`` against the next simpler member. Losses are
+    floored at ``loss_floor`` so numerically exact fits tie instead of rewarding round-off.
+    """
+    if not front:
+        raise ValueError("the Pareto front is empty")
+    losses = [max(c.loss, loss_floor) for c in front]
+    lowest = min(losses)
+    best, best_score = 0, -math.inf
+    for i, c in enumerate(front):
+        if losses[i] > tolerance * lowest:
+            continue
+        if i == 0:
+            score = 0.0
+        else:
+            score = -(math.log(losses[i]) - math.log(losses[i - 1])) / max(1, c.complexity - front[i - 1].complexity)
+        if score > best_score:
+            best, best_score = i, score
+    return best
+
+
+class SymbolicSearch:
+    """One output's search. ``columns`` are the spec columns the search may use."""
+
+    def __init__(self, width: int, columns: list[int], settings: SearchSettings):
+        self.width = width
+        self.columns = columns
+        self.settings = settings
+        self.symbols = input_symbols(width)
+        self._tidied: dict[str, Candidate | None] = {}
+        self.candidates: list[Candidate] = []
+        self.log = SearchLog()
+
+    def _regressor(self, seconds: int, round_index: int) -> Any:
+        from pyoperon.sklearn import SymbolicRegressor
+
+        s = self.settings
+        return SymbolicRegressor(
+            allowed_symbols=s.operators,
+            objectives=["r2", "length"],
+            optimizer_iterations=10,  # > 0, or constants are never fitted
+            max_length=s.max_length,
+            population_size=s.population_size,
+            generations=10**6,
+            max_evaluations=10**9,
+            max_time=seconds,
+            n_threads=s.n_threads,
+            random_state=s.seed + round_index,
+            warm_start=True,
+            epsilon=1e-6,
+        )
+
+    def _harvest(self, regressor: Any, X_val: np.ndarray, y_val: np.ndarray) -> None:
+        """Convert the regressor's current front into tidied candidates (cached by raw form)."""
+        by_hash = {h: self.symbols[self.columns[i]] for i, h in enumerate(regressor.variables_)}
+        for member in regressor.pareto_front_:
+            raw = operon_tree_to_sympy(member["tree"], by_hash)
+            key = sympy.srepr(raw)
+            if key in self._tidied:
+                continue
+            expr = tidy(raw, X_val, y_val, self.settings.snap_tolerance)
+            loss = mse(expr, X_val, y_val)
+            candidate = Candidate(expr, loss, complexity(expr)) if math.isfinite(loss) else None
+            self._tidied[key] = candidate
+            if candidate is not None and all(sympy.srepr(expr) != sympy.srepr(c.expr) for c in self.candidates):
+                self.candidates.append(candidate)
+
+    def run(
+        self,
+        train: Callable[[], tuple[np.ndarray, np.ndarray]],
+        X_val: np.ndarray,
+        y_val: np.ndarray,
+        on_round: Callable[[list[Candidate], dict[str, Any]], None] | None = None,
+        refine: Callable[[sympy.Expr], None] | None = None,
+    ) -> list[Candidate]:
+        """Search for ``settings.time_limit`` seconds; returns the Pareto front of tidied candidates.
+
+        ``train()`` returns the current training probes (they grow as ``refine`` adds points).
+        """
+        start = time.perf_counter()
+        deadline = start + self.settings.time_limit
+        rounds = self.settings.n_rounds()
+        regressor = None
+        loss_floor = 1e-10 * (float(np.var(y_val)) or 1.0)
+        try:
+            for index in range(rounds):
+                left = deadline - time.perf_counter()
+                if left < 0.5 and index > 0:
+                    break
+                seconds = max(1, int(left * 0.8 / (rounds - index)))
+                X_train, y_train = train()
+                if regressor is None:
+                    regressor = self._regressor(seconds, index)
+                else:  # warm start: the next round continues this population on the grown probe set
+                    regressor.set_params(max_time=seconds, random_state=self.settings.seed + index)
+                regressor.fit(np.array(X_train[:, self.columns], dtype=float), np.array(y_train, dtype=float))
+                self._harvest(regressor, X_val, y_val)
+                front = pareto_front(self.candidates)
+                info = {
+                    "round": index + 1,
+                    "rounds": rounds,
+                    "probes": len(y_train),
+                    "seconds": round(time.perf_counter() - start, 2),
+                    "front_size": len(front),
+                    "best_loss": front[choose_best(front, loss_floor)].loss if front else None,
+                }
+                self.log.rounds.append(info)
+                if on_round is not None:
+                    on_round(front, info)
+                if refine is not None and front and index < rounds - 1:
+                    refine(front[choose_best(front, loss_floor)].expr)
+        except KeyboardInterrupt:
+            self.log.interrupted = True
+            if regressor is not None and getattr(regressor, "is_fitted_", False):
+                self._harvest(regressor, X_val, y_val)  # the round that was running had finished
+        self.log.seconds = round(time.perf_counter() - start, 2)
+        return pareto_front(self.candidates)
