@@ -33,3 +33,48 @@ class MLP(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x)
+
+
+class ScaledMLP(MLP):
+    """An :class:`MLP` that standardises its inputs and un-standardises its outputs.
+
+    ``forward(x) = net((x - input_shift) / input_scale) * output_scale + output_shift``. The four
+    vectors are constructor arguments (lists, one value per input or output; defaults: identity)
+    and are stored as buffers, so they travel in the state dict / safetensors file next to the
+    weights. State-dict keys: those of :class:`MLP` (``net.*``) plus ``input_shift``,
+    ``input_scale``, ``output_shift`` and ``output_scale``.
+
+    Example:
+        >>> import torch
+        >>> m = ScaledMLP(n_inputs=2, hidden=[4], input_shift=[1.0, 300.0], input_scale=[0.5, 50.0])
+        >>> m(torch.zeros(3, 2)).shape, sorted(k for k in m.state_dict() if not k.startswith("net."))
+        (torch.Size([3, 1]), ['input_scale', 'input_shift', 'output_scale', 'output_shift'])
+    """
+
+    def __init__(
+        self,
+        n_inputs: int,
+        hidden: Sequence[int] = (32, 32),
+        n_outputs: int = 1,
+        activation: str = "silu",
+        input_shift: Sequence[float] | None = None,
+        input_scale: Sequence[float] | None = None,
+        output_shift: Sequence[float] | None = None,
+        output_scale: Sequence[float] | None = None,
+    ):
+        super().__init__(n_inputs=n_inputs, hidden=hidden, n_outputs=n_outputs, activation=activation)
+        for name, values, width, default in (
+            ("input_shift", input_shift, n_inputs, 0.0),
+            ("input_scale", input_scale, n_inputs, 1.0),
+            ("output_shift", output_shift, n_outputs, 0.0),
+            ("output_scale", output_scale, n_outputs, 1.0),
+        ):
+            tensor = torch.full((width,), default) if values is None else torch.as_tensor(values, dtype=torch.float32)
+            if tensor.shape != (width,):
+                raise ValueError(f"{name} needs {width} values, got shape {tuple(tensor.shape)}")
+            if name.endswith("scale") and not bool(torch.all(tensor > 0)):
+                raise ValueError(f"{name} must be positive, got {tensor.tolist()}")
+            self.register_buffer(name, tensor.clone())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net((x - self.input_shift) / self.input_scale) * self.output_scale + self.output_shift

@@ -92,6 +92,10 @@ class Finding(abc.ABC):
             cached = self.__dict__["_static_html"] = self._render_static_html()
         return cached
 
+    def invalidate_static_view(self) -> None:
+        """Forget the cached static view (call when the artifact or its selection changes)."""
+        self.__dict__.pop("_static_html", None)
+
     def _render_static_html(self) -> str:
         return (
             f"<div class='glassbox-finding glassbox-{escape(self.kind)}'>"

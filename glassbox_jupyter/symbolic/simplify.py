@@ -86,4 +86,6 @@ def tidy(expr: sympy.Expr, X: np.ndarray, y: np.ndarray, tolerance: float = 1e-4
                 current = trial
                 break
     final = simplify(current)
-    return final if mse(final, X, y) <= budget else current
+    final = final if mse(final, X, y) <= budget else current
+    # integer-valued floats print as "2.0"; the exact integer is the same number, shown plainly
+    return final.xreplace({c: sympy.Integer(int(c)) for c in final.atoms(sympy.Float) if float(c).is_integer()})

@@ -1,9 +1,10 @@
-"""Shared steps of the demo training scripts: seeding, saving weights and the demo card."""
+"""Shared steps of the demo training scripts: seeding, sampling, a full-batch fit, metrics, saving weights and card."""
 
 from __future__ import annotations
 
 import json
 import random
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,3 +32,96 @@ def save_demo(name: str, model: torch.nn.Module, card: dict[str, Any], out_dir: 
     save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(weights))
     (out_dir / f"{name}.json").write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
     return weights
+
+
+def sample_box(rng: np.random.Generator, low: Sequence[float], high: Sequence[float], n: int) -> np.ndarray:
+    """``n`` uniform rows inside the box ``[low, high]`` (one column per feature)."""
+    low_, high_ = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
+    return low_ + (high_ - low_) * rng.random((n, len(low_)))
+
+
+def box_standardisation(low: Sequence[float], high: Sequence[float]) -> tuple[list[float], list[float]]:
+    """Shift and scale that standardise a uniform distribution on ``[low, high]`` (mean 0, std 1)."""
+    shift = [(lo + hi) / 2 for lo, hi in zip(low, high)]
+    scale = [(hi - lo) / 12**0.5 for lo, hi in zip(low, high)]
+    return shift, scale
+
+
+def fit(
+    model: torch.nn.Module,
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    steps: int,
+    lr: float = 1e-2,
+    loss: str = "mse",
+    y_scale: Sequence[float] | None = None,
+) -> float:
+    """Full-batch Adam with a cosine learning-rate schedule; returns the final training loss.
+
+    ``loss="mse"`` regresses ``y`` (shape ``(n, outputs)``), measured in units of ``y_scale`` when
+    given (so targets of any size weigh alike); ``loss="cross_entropy"`` fits class indices ``y``
+    (shape ``(n,)``) with the model's outputs as logits.
+    """
+    X_t = torch.tensor(X, dtype=torch.float32)
+    if loss == "mse":
+        y_t = torch.tensor(y, dtype=torch.float32).reshape(len(X), -1)
+        scale = torch.ones(y_t.shape[1]) if y_scale is None else torch.tensor(y_scale, dtype=torch.float32)
+
+        def objective() -> torch.Tensor:
+            return torch.nn.functional.mse_loss(model(X_t) / scale, y_t / scale)
+
+    elif loss == "cross_entropy":
+        y_t = torch.tensor(y, dtype=torch.long)
+
+        def objective() -> torch.Tensor:
+            return torch.nn.functional.cross_entropy(model(X_t), y_t)
+
+    else:
+        raise ValueError(f"loss must be 'mse' or 'cross_entropy', got {loss!r}")
+    optimiser = torch.optim.Adam(model.parameters(), lr=lr)
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, T_max=steps)
+    value = torch.tensor(float("nan"))
+    for _ in range(steps):
+        optimiser.zero_grad()
+        value = objective()
+        value.backward()
+        optimiser.step()
+        schedule.step()
+    return float(value.detach())
+
+
+def predict(model: torch.nn.Module, X: np.ndarray) -> np.ndarray:
+    """The model's float64 outputs ``(n, outputs)`` for float inputs ``X``."""
+    with torch.no_grad():
+        return model(torch.tensor(X, dtype=torch.float32)).double().numpy()
+
+
+def r2_score(truth: np.ndarray, guess: np.ndarray) -> float:
+    """Coefficient of determination of ``guess`` against ``truth`` (flattened)."""
+    truth, guess = np.ravel(truth), np.ravel(guess)
+    return float(1 - np.sum((truth - guess) ** 2) / np.sum((truth - truth.mean()) ** 2))
+
+
+def fit_regression(
+    model: torch.nn.Module,
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    n_train: int,
+    steps: int,
+    lr: float = 1e-2,
+    y_scale: Sequence[float] | None = None,
+) -> dict[str, float]:
+    """Fit ``model`` on the first ``n_train`` rows of ``(X, y)``; score it on the rest against ``y``.
+
+    Returns the metrics of a regression card: held-out R² and RMSE against the true function, and
+    the final training MSE (``train_mse_scaled``, in units of ``y_scale``, when ``y_scale`` is given).
+    """
+    loss = fit(model, X[:n_train], y[:n_train], steps=steps, lr=lr, loss="mse", y_scale=y_scale)
+    truth, guess = y[n_train:], predict(model, X[n_train:])[:, 0]
+    return {
+        "held_out_r2_vs_truth": round(r2_score(truth, guess), 6),
+        "held_out_rmse_vs_truth": float(f"{np.sqrt(np.mean((truth - guess) ** 2)):.4g}"),
+        ("train_mse" if y_scale is None else "train_mse_scaled"): float(f"{loss:.4g}"),
+    }

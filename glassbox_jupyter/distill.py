@@ -1,0 +1,56 @@
+"""``glassbox.distill``: turn a teacher into equations (math mode) or IF/ELSE rules (logic mode)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from glassbox_jupyter.teacher.spec import InputSpec
+from glassbox_jupyter.teacher.teacher import as_teacher
+
+MODES = ("math", "logic")
+
+
+def distill(
+    teacher: Any,
+    spec: InputSpec | None = None,
+    mode: str = "math",
+    time_limit: float = 60,
+    seed: int = 0,
+    **options: Any,
+) -> Any:
+    """Distil ``teacher`` into a readable model, with its fidelity measured on held-out probes.
+
+    ``mode="math"`` returns a :class:`SymbolicFinding` (a Pareto front of equations; ``.best``,
+    ``.selected``), or one per output for multi-output teachers. ``mode="logic"`` returns a
+    :class:`RuleFinding` (IF/ELSE rules). No training data is needed: the teacher is probed
+    through its :class:`InputSpec`.
+
+    Math-mode options: ``n`` (probes, 2000), ``method`` ("sobol"), ``features`` (inputs to use),
+    ``output``, ``max_features`` (10: screen inputs above this), ``operators``,
+    ``population_size``, ``max_length``, ``rounds``, ``refine`` (True), ``snap_tolerance``,
+    ``live`` (show the ParetoPicker while searching; default: in a kernel).
+    Logic-mode options: ``max_leaves`` (16), ``n``, ``method``, ``round_thresholds`` (True).
+
+    Example:
+        >>> import glassbox
+        >>> finding = glassbox.distill(glassbox.demos.load("square_law"), time_limit=6)  # doctest: +SKIP
+        >>> str(finding.best)  # doctest: +SKIP
+        'y = x**2/2'
+    """
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+    if not isinstance(time_limit, (int, float)) or not time_limit > 0:
+        raise ValueError(f"time_limit must be a positive number of seconds, got {time_limit!r}")
+    teacher = as_teacher(teacher, spec)
+    if teacher.spec is None:
+        raise ValueError(
+            "the teacher has no InputSpec, so GlassBox cannot probe it; pass spec=InputSpec(...) "
+            "or InputSpec.from_data(X)"
+        )
+    if mode == "math":
+        from glassbox_jupyter.symbolic.distill import distill_math
+
+        return distill_math(teacher, time_limit=time_limit, seed=seed, **options)
+    from glassbox_jupyter.rules.distill import distill_logic
+
+    return distill_logic(teacher, time_limit=time_limit, seed=seed, **options)

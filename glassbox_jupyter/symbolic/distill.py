@@ -1,0 +1,211 @@
+"""Math mode: distil a teacher into equations (one Pareto front per output)."""
+
+from __future__ import annotations
+
+import os
+import time
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import sympy
+
+from glassbox_jupyter.finding.fidelity import Fidelity, r2_fidelity
+from glassbox_jupyter.finding.provenance import Provenance
+from glassbox_jupyter.probe import Probe, ProbeSet
+from glassbox_jupyter.symbolic.equation import Equation
+from glassbox_jupyter.symbolic.expression import evaluate
+from glassbox_jupyter.symbolic.finding import SymbolicFinding, SymbolicFindings
+from glassbox_jupyter.symbolic.screening import ScreeningReport, screen_features
+from glassbox_jupyter.symbolic.search import (
+    DEFAULT_OPERATORS,
+    Candidate,
+    SearchSettings,
+    SymbolicSearch,
+    choose_best,
+)
+from glassbox_jupyter.teacher.teacher import Teacher
+
+
+def probability_teacher(teacher: Teacher) -> Teacher:
+    """A regression view of a classifier: its class probabilities (softmax of logits if needed)."""
+
+    def probabilities(X: np.ndarray) -> np.ndarray:
+        out = teacher(X.reshape(len(X), -1))
+        if out.shape[1] == 1:  # a single score: treat as the logit of the positive class
+            return 1 / (1 + np.exp(-out))
+        rows_are_probabilities = np.all((out >= 0) & (out <= 1)) and np.allclose(out.sum(axis=1), 1, atol=1e-6)
+        if rows_are_probabilities:
+            return out
+        shifted = np.exp(out - out.max(axis=1, keepdims=True))
+        return shifted / shifted.sum(axis=1, keepdims=True)
+
+    names = [f"P({n})" for n in teacher.output_names]
+    wrapped = Teacher(probabilities, teacher.spec, output_names=names, name=teacher.name, task="regression")
+    wrapped._hash = teacher.hash  # provenance names the classifier itself
+    return wrapped
+
+
+def _feature_columns(teacher: Teacher, features: Sequence[str | int] | str | None) -> list[int] | None:
+    if features is None:
+        return None
+    if isinstance(features, str):
+        features = [f.strip() for f in features.split(",") if f.strip()]
+    columns = [teacher.spec.index(f) if isinstance(f, str) else int(f) for f in features]
+    if not columns or any(not 0 <= c < teacher.spec.width for c in columns):
+        raise ValueError(f"features must name inputs of the spec {list(teacher.spec.names)}")
+    return sorted(set(columns))
+
+
+def _constant_finding(teacher: Teacher, output: int, name: str, value: float, test: ProbeSet, prov: Provenance) -> SymbolicFinding:
+    columns = list(range(teacher.spec.width))
+    finding = SymbolicFinding(teacher, output, name, prov, ScreeningReport(kept=columns, dropped=[]))
+    number = sympy.Float(value, 15)
+    snapped = sympy.nsimplify(number, rational=False, tolerance=1e-12 * max(1.0, abs(value)))
+    fid = Fidelity("r2", 1.0, 1.0, 1.0, n=len(test), n_boot=1)
+    finding.pareto_front = [Equation(snapped, teacher.spec, name, fidelity=fid, loss=0.0, id=0)]
+    finding.notes.append(
+        f"the teacher's output {name} is constant (= {value:.6g}) on all {len(test)} held-out probes; "
+        "the equation is that constant (R² is reported as 1 because it reproduces the teacher exactly)"
+    )
+    warnings.warn(finding.notes[-1], UserWarning, stacklevel=4)
+    return finding
+
+
+def _equations(
+    candidates: list[Candidate], teacher: Teacher, output: int, name: str, test: ProbeSet, seed: int
+) -> list[Equation]:
+    out, spec = [], teacher.spec
+    truth = test.y[:, output]
+    unit = getattr(teacher, "output_units", None)
+    for i, c in enumerate(candidates):
+        guess = evaluate(c.expr, test.X)
+        if np.all(np.isfinite(guess)):
+            fid = r2_fidelity(truth, guess, seed=seed, n_boot=500)
+        else:  # the equation is undefined somewhere in the input box: say so through its fidelity
+            fid = Fidelity("r2", float("-inf"), float("-inf"), float("-inf"), n=len(truth))
+        out.append(Equation(c.expr, spec, name, fidelity=fid, loss=c.loss, id=i, output_unit=unit[output] if unit else None))
+    return [e for e in out if np.isfinite(e.fidelity.value)] or out
+
+
+def distill_math(
+    teacher: Teacher,
+    *,
+    time_limit: float = 60,
+    seed: int = 0,
+    n: int = 2000,
+    method: str = "sobol",
+    features: Sequence[str | int] | str | None = None,
+    output: int | str | None = None,
+    max_features: int = 10,
+    operators: str = DEFAULT_OPERATORS,
+    population_size: int = 500,
+    max_length: int = 40,
+    rounds: int | None = None,
+    refine: bool = True,
+    snap_tolerance: float = 1e-4,
+    n_threads: int | None = None,
+    live: bool | None = None,
+) -> SymbolicFinding | SymbolicFindings:
+    """See :func:`glassbox_jupyter.distill` (``mode="math"``)."""
+    started = time.perf_counter()
+    if teacher.task == "classification":
+        warnings.warn(
+            f"{teacher.name} is a classifier: math mode fits its class probabilities "
+            f"({', '.join(f'P({n})' for n in teacher.output_names)}) as equations. For IF/ELSE decision "
+            "rules use mode='logic'.",
+            UserWarning,
+            stacklevel=3,
+        )
+        teacher = probability_teacher(teacher)
+    probe = Probe(teacher, n=n, method=method, seed=seed)
+    probes = probe.run()
+    if len(probes) < 20:
+        from glassbox_jupyter.errors import EmptyProbeError
+
+        raise EmptyProbeError(f"math mode needs at least 20 usable probes, got {len(probes)}; raise n")
+    train, rest = probes.split(0.4, seed=seed)
+    validation, test = rest.split(0.5, seed=seed + 1)
+    names = teacher.output_names
+    if output is None:
+        outputs = list(range(len(names)))
+        if len(outputs) == 2 and names[0].startswith("P(") and teacher.name:  # binary classifier: one is enough
+            outputs = [1]
+    else:
+        outputs = [names.index(output) if isinstance(output, str) else int(output)]
+    columns = _feature_columns(teacher, features)
+    if live is None:
+        from glassbox_jupyter.finding.base import in_kernel
+
+        live = in_kernel()
+    findings = SymbolicFindings()
+    per_output = time_limit / len(outputs)
+    for k in outputs:
+        provenance = Provenance.capture(
+            teacher, probes, seed,
+            method={"name": "symbolic_regression", "engine": "pyoperon", "operators": operators,
+                    "time_limit": time_limit, "population_size": population_size, "max_length": max_length,
+                    "split": {"train": len(train), "validation": len(validation), "test": len(test)}},
+        )
+        y_all = probes.y[:, k]
+        if np.ptp(y_all) <= 1e-12 * max(1.0, float(np.abs(y_all).max())):
+            findings[names[k]] = _constant_finding(teacher, k, names[k], float(np.mean(y_all)), test, provenance)
+            continue
+        if columns is not None:
+            screening = ScreeningReport(kept=columns, dropped=[c for c in range(teacher.spec.width) if c not in columns],
+                                        reason="not in the requested features")
+        elif teacher.spec.width > max_features:
+            screening = screen_features(teacher, train.X, k, max_features=max_features, seed=seed)
+        else:
+            screening = ScreeningReport(kept=list(range(teacher.spec.width)), dropped=[])
+        finding = SymbolicFinding(teacher, k, names[k], provenance, screening)
+        findings[names[k]] = finding
+        _search_one(finding, probe, train, validation, test, k, seed, live,
+                    SearchSettings(time_limit=max(1.0, per_output - (time.perf_counter() - started) * 0.1),
+                                   rounds=rounds, population_size=population_size, max_length=max_length,
+                                   operators=operators, n_threads=n_threads or min(2, os.cpu_count() or 1),
+                                   seed=seed, snap_tolerance=snap_tolerance,
+                                   refine_per_round=200 if refine else 0))
+    return next(iter(findings.values())) if len(findings) == 1 else findings
+
+
+def _search_one(
+    finding: SymbolicFinding, probe: Probe, train: ProbeSet, validation: ProbeSet, test: ProbeSet,
+    k: int, seed: int, live: bool, settings: SearchSettings,
+) -> None:
+    teacher = finding.teacher
+    state = {"train": train}
+    search = SymbolicSearch(teacher.spec.width, finding.screening.kept, settings)
+    finding.log = search.log
+    loss_floor = 1e-10 * (float(np.var(validation.y[:, k])) or 1.0)
+    handle = None
+    if live:
+        from IPython.display import display
+
+        finding.running = True
+        handle = display(finding.widget(), display_id=True)
+
+    def publish(front: list[Candidate], info: dict[str, Any]) -> None:
+        best = choose_best(front, loss_floor)
+        finding.pareto_front = _equations(front, teacher, k, finding.output_name, test, seed)
+        finding.best_index = finding._selected_index = min(best, len(finding.pareto_front) - 1)
+        finding.invalidate_static_view()
+        if finding._widget is not None:
+            finding._widget.refresh()
+
+    def add_probes(expr: sympy.Expr) -> None:
+        if settings.refine_per_round:
+            state["train"] = probe.refine(state["train"], lambda X: evaluate(expr, X), n=settings.refine_per_round, output=k)
+
+    front = search.run(lambda: (state["train"].X, state["train"].y[:, k]), validation.X, validation.y[:, k],
+                       on_round=publish, refine=add_probes)
+    finding.running = False
+    if front:
+        publish(front, {})
+    else:
+        raise RuntimeError("the symbolic search produced no usable equation; raise time_limit or widen operators")
+    finding.probes = state["train"]
+    if handle is not None:
+        handle.update(finding)
+        finding._displayed_live = True

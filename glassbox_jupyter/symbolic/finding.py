@@ -1,0 +1,289 @@
+"""SymbolicFinding: the Pareto front of equations distilled from one teacher output."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+
+from glassbox_jupyter.finding.base import Finding
+from glassbox_jupyter.finding.evidence import EvidenceItem
+from glassbox_jupyter.finding.fidelity import Fidelity
+from glassbox_jupyter.finding.provenance import Provenance
+from glassbox_jupyter.symbolic.equation import Equation
+from glassbox_jupyter.symbolic.screening import ScreeningReport
+from glassbox_jupyter.symbolic.search import SearchLog
+
+OVERLAY_STEPS = 80
+
+
+class SymbolicFinding(Finding):
+    """Equations for one teacher output, one per complexity, with the best one chosen.
+
+    Attributes:
+        pareto_front: candidate equations, simplest first.
+        best: the equation chosen by the documented rule (see ``choose_best``).
+        selected: the equation currently picked (starts as ``best``; the ParetoPicker sets it).
+        fidelity: the selected equation's R² to the teacher on held-out probes.
+        screening: which inputs were searched and which were dropped (with sensitivities).
+        log: the search rounds (probes, time, front size) and whether it was interrupted.
+    """
+
+    kind: ClassVar[str] = "symbolic"
+
+    def __init__(self, teacher: Any, output: int, output_name: str, provenance: Provenance, screening: ScreeningReport):
+        self.teacher = teacher
+        self.output = output
+        self.output_name = output_name
+        self.provenance = provenance
+        self.screening = screening
+        self.pareto_front: list[Equation] = []
+        self.best_index = 0
+        self._selected_index = 0
+        self.log = SearchLog()
+        self.notes: list[str] = []
+        self.running = False
+        self._widget: Any = None
+        self._displayed_live = False
+
+    # ------------------------------------------------------------------ results
+    @property
+    def best(self) -> Equation:
+        self._require_front()
+        return self.pareto_front[self.best_index]
+
+    @property
+    def selected(self) -> Equation:
+        """The picked equation (read-only here: use :meth:`select` or click in the ParetoPicker)."""
+        self._require_front()
+        return self.pareto_front[self._selected_index]
+
+    def select(self, choice: Equation | int) -> Equation:
+        """Pick an equation by object or id; the widget follows."""
+        index = self.pareto_front.index(choice) if isinstance(choice, Equation) else int(choice)
+        if not 0 <= index < len(self.pareto_front):
+            raise IndexError(f"no equation with id {index}; the front has {len(self.pareto_front)}")
+        self._selected_index = index
+        self.invalidate_static_view()
+        if self._widget is not None and self._widget._selected_id != index:
+            self._widget._selected_id = index
+        return self.selected
+
+    @property
+    def fidelity(self) -> Fidelity:  # type: ignore[override]
+        fid = self.selected.fidelity
+        assert fid is not None
+        return fid
+
+    @property
+    def interrupted(self) -> bool:
+        return self.log.interrupted
+
+    def predict(self, X: Any) -> np.ndarray:
+        """The selected equation's predictions."""
+        return self.selected.predict(X)
+
+    def _require_front(self) -> None:
+        if not self.pareto_front:
+            raise ValueError("the search has not produced any equation yet")
+
+    # ------------------------------------------------------------------ Finding protocol
+    def summary(self) -> str:
+        if not self.pareto_front:
+            return f"no equation yet for {self.output_name}"
+        eq = self.selected
+        which = "best" if self._selected_index == self.best_index else "selected"
+        stop = " (search interrupted)" if self.interrupted else ""
+        return (
+            f"{eq} — {which} of {len(self.pareto_front)} equations on the Pareto front, "
+            f"complexity {eq.complexity}{stop}"
+        )
+
+    def artifact_dict(self) -> dict[str, Any]:
+        names = self.teacher.spec.names
+        return {
+            "output": self.output_name,
+            "selected": self._selected_index,
+            "best": self.best_index,
+            "pareto_front": [eq.to_dict() for eq in self.pareto_front],
+            "screening": self.screening.to_dict(names),
+            "rounds": self.log.rounds,
+            "interrupted": self.log.interrupted,
+            "notes": list(self.notes),
+        }
+
+    def evidence(self) -> list[EvidenceItem]:
+        eq, spec = self.selected, self.teacher.spec
+        fid = self.fidelity.describe()
+        items = [
+            EvidenceItem(
+                section="2(b)",
+                title=f"Closed-form description of {self.output_name}",
+                body=(
+                    f"The network's output {self.output_name} is described by {eq} {eq.units_legend()}"
+                    f" with {fid}. It was distilled by symbolic regression (pyoperon) from probes of the "
+                    f"network, without training data."
+                ),
+                data={"equation": eq.to_dict()},
+            ),
+            EvidenceItem(
+                section="2(e)",
+                title="Interpretation tool: equation Pareto front",
+                body=(
+                    f"{len(self.pareto_front)} candidate equations trade complexity for accuracy; the "
+                    f"reviewer can pick another in the ParetoPicker. The default is chosen by the largest "
+                    f"drop in log validation loss per unit of complexity among candidates within 1.5× the "
+                    f"lowest loss."
+                ),
+                data={"front": [e.to_dict() for e in self.pareto_front]},
+            ),
+            EvidenceItem(
+                section="2(g)",
+                title=f"Fidelity of the equation for {self.output_name}",
+                body=f"Measured on {self.fidelity.n} held-out probes on {self.provenance.created}: {fid}.",
+                data={"fidelity": self.fidelity.to_dict(), "rounds": self.log.rounds},
+            ),
+        ]
+        screened = self.screening.describe(spec.names)
+        items.append(
+            EvidenceItem(
+                section="3",
+                title="Inputs used by the distilled equation",
+                body=f"The search used {len(self.screening.kept)} of {spec.width} inputs; {screened}.",
+                data={"screening": self.screening.to_dict(spec.names)},
+            )
+        )
+        return items
+
+    # ------------------------------------------------------------------ views
+    def overlay(self) -> list[dict[str, Any]]:
+        """Teacher vs every equation along each searched input, the other inputs at their centre."""
+        spec = self.teacher.spec
+        centre = np.array(spec.mean if spec.mean is not None else np.zeros(spec.width), dtype=float)
+        curves = []
+        for column in self.screening.kept:
+            low = spec.low[column] if spec.low is not None else centre[column] - 2 * spec.std[column]
+            high = spec.high[column] if spec.high is not None else centre[column] + 2 * spec.std[column]
+            grid = np.linspace(low, high, OVERLAY_STEPS)
+            X = np.tile(centre, (OVERLAY_STEPS, 1))
+            X[:, column] = grid
+            teacher_y = self.teacher(X)[:, self.output]
+            curves.append({
+                "feature": spec.names[column],
+                "x": grid.tolist(),
+                "teacher": _finite_list(teacher_y),
+                "equations": {str(eq.id): _finite_list(eq.predict(X)) for eq in self.pareto_front},
+            })
+        return curves
+
+    def view_data(self) -> dict[str, Any]:
+        """The payload the ParetoPicker draws (see js/README.md)."""
+        spec = self.teacher.spec
+        if self.running and self.log.rounds:
+            last = self.log.rounds[-1]
+            status = f"round {last['round']}/{last['rounds']} · {last['probes']:,} probes · running"
+        elif self.running:
+            status = "searching…"
+        else:
+            status = f"done in {self.log.seconds:.0f} s" + (" (interrupted)" if self.interrupted else "")
+        return {
+            "title": f"{self.teacher.name}: equations for {self.output_name}",
+            "output_name": self.output_name,
+            "status": status,
+            "running": self.running,
+            "equations": [
+                {
+                    "id": eq.id,
+                    "complexity": eq.complexity,
+                    "loss": float(eq.loss),
+                    "r2": eq.fidelity.value if eq.fidelity else None,
+                    "r2_ci": list(eq.fidelity.ci) if eq.fidelity else None,
+                    "latex": eq.latex,
+                    "text": str(eq.sympy),
+                    "is_best": eq.id == self.best_index,
+                }
+                for eq in self.pareto_front
+            ],
+            "features": [
+                {"name": spec.names[c], "unit": spec.unit(c), "low": float(spec.low[c]) if spec.low else None,
+                 "high": float(spec.high[c]) if spec.high else None}
+                for c in self.screening.kept
+            ],
+            "overlay": self.overlay() if self.pareto_front else [],
+            "caption": self.screening.describe(spec.names) if self.screening.dropped else "",
+        }
+
+    def widget(self) -> Any:
+        if self._widget is None:
+            from glassbox_jupyter.widgets.pareto_picker import ParetoPicker
+
+            self._widget = ParetoPicker(self)
+        return self._widget
+
+    def to_svg(self) -> str:
+        import altair as alt
+        import pandas as pd
+
+        from glassbox_jupyter.widgets.svg import chart_to_svg
+
+        floor = min((eq.loss for eq in self.pareto_front if eq.loss > 0), default=1e-12) / 10
+        front = pd.DataFrame({
+            "complexity": [eq.complexity for eq in self.pareto_front],
+            "loss": [max(eq.loss, floor) for eq in self.pareto_front],
+            "equation": [str(eq.sympy) for eq in self.pareto_front],
+            "role": ["selected" if eq.id == self._selected_index else ("best" if eq.id == self.best_index else "")
+                     for eq in self.pareto_front],
+        })
+        scatter = alt.Chart(front).mark_line(point=True, interpolate="step-after", color="#4c78a8").encode(
+            x=alt.X("complexity:Q", title="complexity"),
+            y=alt.Y("loss:Q", scale=alt.Scale(type="log"), title="validation MSE (log)"),
+        )
+        marked = alt.Chart(front[front.role != ""]).mark_point(size=160, filled=False, color="#e45756").encode(
+            x="complexity:Q", y="loss:Q"
+        )
+        curves = self.overlay()
+        column = int(np.argmax([np.ptp(c["teacher"]) if c["teacher"] else 0 for c in curves])) if curves else 0
+        left = (scatter + marked).properties(width=260, height=220, title="Pareto front")
+        if not curves:
+            return chart_to_svg(left.configure(aria=False))
+        curve = curves[column]
+        lines = pd.concat([
+            pd.DataFrame({"x": curve["x"], "y": curve["teacher"], "series": "teacher"}),
+            pd.DataFrame({"x": curve["x"], "y": curve["equations"][str(self._selected_index)], "series": "equation"}),
+        ])
+        label = self.teacher.spec.label(self.teacher.spec.index(curve["feature"]))
+        right = alt.Chart(lines).mark_line().encode(
+            x=alt.X("x:Q", title=f"{label} (others at centre)"),
+            y=alt.Y("y:Q", title=self.output_name),
+            color=alt.Color("series:N", scale=alt.Scale(range=["#1d4ed8", "#c2410c"])),
+            strokeDash=alt.StrokeDash("series:N", scale=alt.Scale(range=[[1, 0], [6, 3]])),
+        ).properties(width=260, height=220, title=f"{self.output_name} along {curve['feature']}")
+        return chart_to_svg(alt.hconcat(left, right).configure(aria=False))
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        if self._displayed_live:  # its live view is already on screen above: do not show it twice
+            self._displayed_live = False
+            return {"text/plain": repr(self)}
+        return super()._repr_mimebundle_(include, exclude)
+
+    def _render_static_html(self) -> str:
+        latex = self.selected._repr_latex_() if self.pareto_front else ""
+        return super()._render_static_html().replace("</p>", f"</p><p>{_escape(latex)}</p>", 1)
+
+
+def _finite_list(values: np.ndarray) -> list[float | None]:
+    return [float(v) if np.isfinite(v) else None for v in np.asarray(values, dtype=float)]
+
+
+def _escape(text: str) -> str:
+    from html import escape
+
+    return escape(text)
+
+
+class SymbolicFindings(dict):
+    """One SymbolicFinding per teacher output (for multi-output teachers), keyed by output name."""
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        html = "".join(f.static_html() for f in self.values())
+        return {"text/plain": "\n".join(repr(f) for f in self.values()), "text/html": html}
