@@ -31,6 +31,14 @@ _LAZY: dict[str, str] = {
     "ResponseFinding": "glassbox_jupyter.response",
     "response": "glassbox_jupyter.response",
     "ResponseView": "glassbox_jupyter.widgets.response_view",
+    "distill": "glassbox_jupyter.distill",
+    "SymbolicFinding": "glassbox_jupyter.symbolic.finding",
+    "SymbolicFindings": "glassbox_jupyter.symbolic.finding",
+    "Equation": "glassbox_jupyter.symbolic.equation",
+    "RuleFinding": "glassbox_jupyter.rules.finding",
+    "Rule": "glassbox_jupyter.rules.finding",
+    "ParetoPicker": "glassbox_jupyter.widgets.pareto_picker",
+    "RulesView": "glassbox_jupyter.widgets.rules_view",
     "GlassboxError": "glassbox_jupyter.errors",
     "ShapeMismatchError": "glassbox_jupyter.errors",
     "UnsafeFileError": "glassbox_jupyter.errors",
@@ -43,22 +51,30 @@ _SUBMODULES = ("demos", "testing", "magics", "cli", "report")
 __all__ = [
     "ArchitectureImportError",
     "EmptyProbeError",
+    "Equation",
     "EvidenceItem",
     "Fidelity",
     "Finding",
     "GlassboxError",
     "InputSpec",
+    "ParetoPicker",
     "Probe",
     "ProbeSet",
     "Provenance",
     "ResponseFinding",
     "ResponseView",
+    "Rule",
+    "RuleFinding",
+    "RulesView",
     "ShapeMismatchError",
+    "SymbolicFinding",
+    "SymbolicFindings",
     "Teacher",
     "TeacherOutputError",
     "UnsafeFileError",
     "__version__",
     "demos",
+    "distill",
     "load_ipython_extension",
     "response",
     "unload_ipython_extension",
@@ -95,6 +111,12 @@ def unload_ipython_extension(ipython: Any) -> None:
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from glassbox_jupyter import demos
+    from glassbox_jupyter.distill import distill
+    from glassbox_jupyter.rules.finding import Rule, RuleFinding
+    from glassbox_jupyter.symbolic.equation import Equation
+    from glassbox_jupyter.symbolic.finding import SymbolicFinding, SymbolicFindings
+    from glassbox_jupyter.widgets.pareto_picker import ParetoPicker
+    from glassbox_jupyter.widgets.rules_view import RulesView
     from glassbox_jupyter.errors import (
         ArchitectureImportError,
         EmptyProbeError,

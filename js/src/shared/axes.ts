@@ -1,5 +1,6 @@
+import { ticks } from "d3-array";
 import { axisBottom, axisLeft } from "d3-axis";
-import type { ScaleLinear } from "d3-scale";
+import type { ScaleContinuousNumeric } from "d3-scale";
 import type { Selection } from "d3-selection";
 
 export interface Margin {
@@ -41,9 +42,12 @@ export function validRange(r: unknown): [number, number] | null {
   return [lo, hi];
 }
 
+/** Linear or log scale (anything d3-axis can tick). */
+export type NumScale = ScaleContinuousNumeric<number, number>;
+
 export interface AxesOptions {
-  x: ScaleLinear<number, number>;
-  y: ScaleLinear<number, number>;
+  x: NumScale;
+  y: NumScale;
   innerWidth: number;
   innerHeight: number;
   margin: Margin;
@@ -51,6 +55,12 @@ export interface AxesOptions {
   yLabel: string;
   /** Light background grid lines (skip on heatmaps, where cells cover them). */
   grid?: boolean;
+  /** Explicit tick positions (e.g. integerTicks / logTicks); default: the scale's own ticks. */
+  xTickValues?: number[];
+  yTickValues?: number[];
+  /** Tick label formatters; default: the scale's own tickFormat. */
+  xTickFormat?: (v: number) => string;
+  yTickFormat?: (v: number) => string;
 }
 
 /**
@@ -61,22 +71,33 @@ export interface AxesOptions {
 export function drawAxes(g: G, o: AxesOptions): void {
   const xTicks = Math.max(2, Math.floor(o.innerWidth / 80));
   const yTicks = Math.max(2, Math.floor(o.innerHeight / 50));
+  const xAxis = () => {
+    const a = axisBottom(o.x).ticks(xTicks);
+    if (o.xTickValues) a.tickValues(o.xTickValues);
+    return a;
+  };
+  const yAxis = () => {
+    const a = axisLeft(o.y).ticks(yTicks);
+    if (o.yTickValues) a.tickValues(o.yTickValues);
+    return a;
+  };
 
   if (o.grid) {
     const grid = g.append("g").attr("class", "gb-grid").attr("aria-hidden", "true");
     grid
       .append("g")
       .attr("transform", `translate(0,${o.innerHeight})`)
-      .call(axisBottom(o.x).ticks(xTicks).tickSize(-o.innerHeight).tickFormat(() => ""));
-    grid.append("g").call(axisLeft(o.y).ticks(yTicks).tickSize(-o.innerWidth).tickFormat(() => ""));
+      .call(xAxis().tickSize(-o.innerHeight).tickFormat(() => ""));
+    grid.append("g").call(yAxis().tickSize(-o.innerWidth).tickFormat(() => ""));
     grid.selectAll(".domain").remove();
   }
 
-  g.append("g")
-    .attr("class", "gb-axis gb-axis-x")
-    .attr("transform", `translate(0,${o.innerHeight})`)
-    .call(axisBottom(o.x).ticks(xTicks));
-  g.append("g").attr("class", "gb-axis gb-axis-y").call(axisLeft(o.y).ticks(yTicks));
+  const xa = xAxis();
+  if (o.xTickFormat) xa.tickFormat((v) => o.xTickFormat!(Number(v)));
+  const ya = yAxis();
+  if (o.yTickFormat) ya.tickFormat((v) => o.yTickFormat!(Number(v)));
+  g.append("g").attr("class", "gb-axis gb-axis-x").attr("transform", `translate(0,${o.innerHeight})`).call(xa);
+  g.append("g").attr("class", "gb-axis gb-axis-y").call(ya);
 
   g.append("text")
     .attr("class", "gb-axis-label gb-axis-label-x")
@@ -89,6 +110,71 @@ export function drawAxes(g: G, o: AxesOptions): void {
     .attr("transform", `translate(${-o.margin.left + 14},${o.innerHeight / 2}) rotate(-90)`)
     .attr("text-anchor", "middle")
     .text(o.yLabel);
+}
+
+/** Integer ticks in [lo, hi], thinned (every 2nd, 5th, 10th, …) to at most maxTicks. */
+export function integerTicks(lo: number, hi: number, maxTicks: number): number[] {
+  const a = Math.ceil(Math.min(lo, hi));
+  const b = Math.floor(Math.max(lo, hi));
+  if (!Number.isFinite(a) || !Number.isFinite(b) || b < a) return [];
+  const n = b - a + 1;
+  const steps = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000];
+  const cap = Math.max(1, maxTicks);
+  const step = steps.find((s) => Math.ceil(n / s) <= cap) ?? Math.ceil(n / cap);
+  const out: number[] = [];
+  for (let v = Math.ceil(a / step) * step; v <= b; v += step) out.push(v);
+  return out;
+}
+
+/**
+ * Tick positions for a log10 axis over [lo, hi] (both > 0): whole powers of ten
+ * (every k-th when there are too many) when the span is wide, otherwise 1-2-5 steps.
+ */
+export function logTicks(lo: number, hi: number, maxTicks: number): number[] {
+  const a = Math.min(lo, hi);
+  const b = Math.max(lo, hi);
+  if (!(a > 0) || !Number.isFinite(b)) return [];
+  const cap = Math.max(2, maxTicks);
+  const e0 = Math.ceil(Math.log10(a) - 1e-9);
+  const e1 = Math.floor(Math.log10(b) + 1e-9);
+  const nPow = e1 - e0 + 1;
+  if (nPow >= 2) {
+    const step = Math.ceil(nPow / cap);
+    const out: number[] = [];
+    // anchor the thinning at the top so 1 (or the largest power) keeps its label
+    for (let e = e1; e >= e0; e -= step) out.unshift(Number(`1e${e}`));
+    return out;
+  }
+  let out: number[] = [];
+  for (let e = Math.floor(Math.log10(a)); e <= Math.ceil(Math.log10(b)); e++) {
+    for (const m of [1, 2, 5]) {
+      const v = Number(`${m}e${e}`);
+      if (v >= a * (1 - 1e-9) && v <= b * (1 + 1e-9)) out.push(v);
+    }
+  }
+  const mantissa = (v: number) => Math.round(v / 10 ** Math.floor(Math.log10(v) + 1e-9));
+  if (out.length > cap) out = out.filter((v) => mantissa(v) !== 2);
+  if (out.length > cap) out = out.filter((v) => mantissa(v) === 1);
+  // a narrow span (less than a factor 2.5 or so): plain linear ticks read better
+  return out.length >= 2 ? out : ticks(a, b, Math.min(cap, 4)).filter((v) => v > 0);
+}
+
+/** SVG path through finite (x, y) pairs; non-finite values break the line. */
+export function linePath(xs: readonly number[], ys: readonly number[], x: (v: number) => number, y: (v: number) => number): string {
+  let path = "";
+  let pen = false;
+  const n = Math.min(xs.length, ys.length);
+  for (let i = 0; i < n; i++) {
+    const px = Number.isFinite(xs[i]) ? x(xs[i]) : NaN;
+    const py = Number.isFinite(ys[i]) ? y(ys[i]) : NaN;
+    if (!Number.isFinite(px) || !Number.isFinite(py)) {
+      pen = false;
+      continue;
+    }
+    path += `${pen ? "L" : "M"}${px.toFixed(2)},${py.toFixed(2)}`;
+    pen = true;
+  }
+  return path;
 }
 
 /**

@@ -46,14 +46,74 @@ export interface Fidelity {
   ci?: [number, number] | number[] | null;
 }
 
+/**
+ * Like formatScore, but keeps the digits that tell near-perfect scores apart:
+ * 0.9996 -> "0.9996", 0.99998 -> "0.99998" (at most 6 decimals), 0.957 -> "0.96".
+ */
+export function formatScorePrecise(v: unknown): string {
+  const n = typeof v === "number" ? v : Number(v);
+  if (v === null || v === undefined || !Number.isFinite(n)) return "n/a";
+  if (n >= 0.99 && n < 1) {
+    const decimals = Math.min(6, Math.ceil(-Math.log10(1 - n)) + 1);
+    const s = format(`.${decimals}~f`)(n);
+    return s === "1" ? "1.00" : s;
+  }
+  return formatScore(n);
+}
+
+/** "0.62 [0.60, 0.64]" (the interval is omitted when it is absent or not two finite numbers). */
+export function formatScoreCI(value: unknown, ci?: unknown, fmt: (v: unknown) => string = formatScore): string {
+  let s = fmt(value);
+  if (Array.isArray(ci) && ci.length === 2 && ci.every((c) => c !== null && Number.isFinite(Number(c)))) {
+    s += ` [${fmt(ci[0])}, ${fmt(ci[1])}]`;
+  }
+  return s;
+}
+
+const grouped = format(",.5~r");
+
+/** Split thresholds: compact, but 52,000 rather than 5.2e+4 for large magnitudes. */
+export function formatThreshold(v: unknown): string {
+  const n = typeof v === "number" ? v : Number(v);
+  if (v === null || v === undefined || !Number.isFinite(n)) return "n/a";
+  const a = Math.abs(n);
+  if (a >= 1e4 && a < 1e9) return grouped(n).replace("−", "-");
+  return formatNumber(n);
+}
+
 /** "fidelity R² = 0.62 [0.60, 0.64] on held-out probes" (CI omitted when absent). */
 export function fidelityText(f: Fidelity | null | undefined): string {
   if (!f || typeof f !== "object") return "";
   const metric = metricLabel(String(f.metric ?? "score"));
-  let s = `fidelity ${metric} = ${formatScore(f.value)}`;
-  const ci = f.ci;
-  if (Array.isArray(ci) && ci.length === 2 && ci.every((c) => Number.isFinite(Number(c)))) {
-    s += ` [${formatScore(ci[0])}, ${formatScore(ci[1])}]`;
+  return `fidelity ${metric} = ${formatScoreCI(f.value, f.ci)} on held-out probes`;
+}
+
+/** A share in [0, 1] as a percentage: 0.973 -> "97%", 0.004 -> "0.4%", 0 -> "0%"; "n/a" if not finite. */
+export function formatPercent(v: unknown): string {
+  const n = typeof v === "number" ? v : Number(v);
+  if (v === null || v === undefined || !Number.isFinite(n)) return "n/a";
+  const p = n * 100;
+  if (p === 0) return "0%";
+  if (Math.abs(p) < 1) return `${format(".1~f")(p).replace("−", "-")}%`;
+  return `${Math.round(p)}%`;
+}
+
+const SUPERSCRIPT: Record<string, string> = {
+  "-": "⁻", "0": "⁰", "1": "¹", "2": "²", "3": "³", "4": "⁴", "5": "⁵", "6": "⁶", "7": "⁷", "8": "⁸", "9": "⁹",
+};
+
+/**
+ * Tick label for a log axis: exact powers of ten as 10⁻³ (1 and 10 stay plain),
+ * anything else compact (0.2, 5e-7).
+ */
+export function formatLogTick(v: unknown): string {
+  const n = typeof v === "number" ? v : Number(v);
+  if (!Number.isFinite(n) || n <= 0) return formatNumber(n);
+  const k = Math.round(Math.log10(n));
+  if (Math.abs(n / 10 ** k - 1) < 1e-9) {
+    if (k === 0) return "1";
+    if (k === 1) return "10";
+    return `10${String(k).replace(/[-0-9]/g, (c) => SUPERSCRIPT[c])}`;
   }
-  return `${s} on held-out probes`;
+  return formatNumber(n);
 }

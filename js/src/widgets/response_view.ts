@@ -17,19 +17,17 @@ import { interpolateViridis } from "d3-scale-chromatic";
 import { select } from "d3-selection";
 import type { Selection } from "d3-selection";
 
-import { cellEdges, drawAxes, safeExtent, validRange } from "../shared/axes";
+import { cellEdges, drawAxes, linePath, safeExtent, validRange } from "../shared/axes";
 import type { G, Margin } from "../shared/axes";
-import { featureLabel, featureValue, fidelityText, formatNumber } from "../shared/format";
+import { normFeature, nums } from "../shared/data";
+import type { Feature } from "../shared/data";
+import { captionBlock, delegate, isActivationKey, messageEl, observeWidth } from "../shared/dom";
+import { featureLabel, featureValue, formatNumber } from "../shared/format";
 import type { Fidelity } from "../shared/format";
 import { getInt, onChange, uniqueId } from "../shared/model";
 import type { AnyModel, RenderContext } from "../shared/model";
 
-export interface Feature {
-  name: string;
-  unit?: string | null;
-  low: number;
-  high: number;
-}
+export type { Feature };
 
 export interface ResponseData {
   kind: "line" | "heatmap";
@@ -74,21 +72,6 @@ interface Norm {
   caption: string;
 }
 
-function nums(a: unknown): number[] {
-  if (!Array.isArray(a)) return [];
-  return a.map((v) => (v === null || v === undefined || v === "" ? NaN : Number(v)));
-}
-
-function feature(f: unknown, fallbackName: string): Feature {
-  const o = (f && typeof f === "object" ? f : {}) as Partial<Feature>;
-  return {
-    name: o.name != null && String(o.name) !== "" ? String(o.name) : fallbackName,
-    unit: o.unit ? String(o.unit) : null,
-    low: Number(o.low),
-    high: Number(o.high),
-  };
-}
-
 export function normalize(raw: unknown): Norm | null {
   if (!raw || typeof raw !== "object") return null;
   const d = raw as ResponseData;
@@ -109,8 +92,8 @@ export function normalize(raw: unknown): Norm | null {
     kind,
     title: d.title ? String(d.title) : "",
     outputName: d.output_name ? String(d.output_name) : "output",
-    fx: feature(features[0], "x"),
-    fy: kind === "heatmap" ? feature(features[1], "y") : null,
+    fx: normFeature(features[0], "x"),
+    fy: kind === "heatmap" ? normFeature(features[1], "y") : null,
     gx: nums(grid.x),
     gy: nums(grid.y),
     gz,
@@ -135,22 +118,6 @@ export function pointText(d: Norm, i: number): string {
   const parts = [featureValue(d.fx, d.px[i])];
   if (d.fy) parts.push(featureValue(d.fy, d.py[i]));
   return `probe #${i}: ${parts.join(", ")} → ${d.outputName} = ${formatNumber(d.pv[i])}`;
-}
-
-/** Build an SVG path through finite (x, y) pairs; non-finite values break the line. */
-function linePath(xs: number[], ys: number[], x: ScaleLinear<number, number>, y: ScaleLinear<number, number>): string {
-  let path = "";
-  let pen = false;
-  const n = Math.min(xs.length, ys.length);
-  for (let i = 0; i < n; i++) {
-    if (!Number.isFinite(xs[i]) || !Number.isFinite(ys[i])) {
-      pen = false;
-      continue;
-    }
-    path += `${pen ? "L" : "M"}${x(xs[i]).toFixed(2)},${y(ys[i]).toFixed(2)}`;
-    pen = true;
-  }
-  return path;
 }
 
 type Circles = Selection<SVGCircleElement, number, SVGGElement, unknown>;
@@ -199,10 +166,7 @@ function render({ model, el }: RenderContext): () => void {
   }
 
   function message(text: string, cls = "gb-message"): void {
-    const m = document.createElement("div");
-    m.className = cls;
-    m.textContent = text;
-    root.appendChild(m);
+    root.appendChild(messageEl(text, cls));
   }
 
   function draw(): void {
@@ -314,38 +278,11 @@ function render({ model, el }: RenderContext): () => void {
       .attr("tabindex", 0)
       .attr("role", "button")
       .attr("aria-label", (i) => pointText(d, i))
-      .style("cursor", "pointer")
-      .on("click", (event: MouseEvent, i: number) => {
-        event.stopPropagation();
-        selectPoint(i);
-      })
-      .on("keydown", (event: KeyboardEvent, i: number) => {
-        if (event.key === "Enter" || event.key === " ") {
-          event.preventDefault();
-          selectPoint(i);
-        }
-      });
+      .style("cursor", "pointer");
     circles.append("title").text((i) => pointText(d, i));
 
-    const fid = fidelityText(d.fidelity);
-    if (fid || d.caption) {
-      const cap = document.createElement("div");
-      cap.className = "gb-caption";
-      if (fid) {
-        const s = document.createElement("span");
-        s.className = "gb-fidelity";
-        s.textContent = fid;
-        cap.appendChild(s);
-      }
-      if (fid && d.caption) cap.appendChild(document.createTextNode(" — "));
-      if (d.caption) {
-        const s = document.createElement("span");
-        s.className = "gb-caption-text";
-        s.textContent = d.caption;
-        cap.appendChild(s);
-      }
-      root.appendChild(cap);
-    }
+    const cap = captionBlock(d.fidelity, d.caption);
+    if (cap) root.appendChild(cap);
 
     readout = document.createElement("div");
     readout.className = "gb-selection";
@@ -430,30 +367,27 @@ function render({ model, el }: RenderContext): () => void {
 
   draw();
 
+  const pointIndex = (t: Element) => Number(t.getAttribute("data-index"));
   const offs = [
     onChange(model, "_data", draw),
     onChange(model, "height", draw),
     onChange(model, "_selected_index", updateSelection),
+    // Delegated on the root, so re-renders never need re-wiring.
+    delegate<MouseEvent>(root, "click", ".gb-probe-point", (event, t) => {
+      event.stopPropagation();
+      selectPoint(pointIndex(t));
+    }),
+    delegate<KeyboardEvent>(root, "keydown", ".gb-probe-point", (event, t) => {
+      if (!isActivationKey(event)) return;
+      event.preventDefault();
+      selectPoint(pointIndex(t));
+    }),
+    // Re-render when the container width changes (e.g. JupyterLab panel resize).
+    observeWidth(el, () => lastWidth, draw),
   ];
-
-  // Re-render when the container width changes (e.g. JupyterLab panel resize).
-  let ro: ResizeObserver | null = null;
-  let raf = 0;
-  if (typeof ResizeObserver !== "undefined") {
-    ro = new ResizeObserver(() => {
-      const w = el.clientWidth;
-      if (w > 0 && Math.abs(w - lastWidth) >= 1) {
-        cancelAnimationFrame(raf);
-        raf = requestAnimationFrame(draw);
-      }
-    });
-    ro.observe(el);
-  }
 
   return () => {
     for (const off of offs) off();
-    ro?.disconnect();
-    if (raf) cancelAnimationFrame(raf);
     root.remove();
   };
 }

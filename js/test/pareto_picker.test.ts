@@ -1,0 +1,440 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+
+import widget, {
+  EMPTY_FRONT_RUNNING_TEXT,
+  EMPTY_FRONT_TEXT,
+  EMPTY_SELECTION_TEXT,
+  NO_DATA_TEXT,
+  lossFloor,
+  plottedLoss,
+  sideDomain,
+} from "../src/widgets/pareto_picker";
+import { FakeModel } from "./fake_model";
+
+const lin = (a: number, b: number, n: number) => Array.from({ length: n }, (_, i) => a + ((b - a) * i) / (n - 1));
+
+/** The front for 2.5*x**2 + cos(x): complexities 1..9, losses from 10 down to 1e-9. */
+function paretoData(overrides: Record<string, unknown> = {}) {
+  const eqs: { c: number; loss: number; r2: number; latex: string; text: string; f: (x: number) => number; best?: boolean }[] = [
+    { c: 1, loss: 10.2, r2: -0.01, latex: "7.14", text: "7.14", f: () => 7.14 },
+    { c: 3, loss: 0.43, r2: 0.957, latex: "2.61 \\, x^{2}", text: "2.61*x**2", f: (x) => 2.61 * x * x },
+    { c: 5, loss: 0.072, r2: 0.993, latex: "2.5 \\, x^{2} + 0.78", text: "2.5*x**2 + 0.78", f: (x) => 2.5 * x * x + 0.78 },
+    { c: 7, loss: 1e-9, r2: 1, latex: "2.5 \\, x^{2} + \\cos\\left(x\\right)", text: "2.5*x**2 + cos(x)", f: (x) => 2.5 * x * x + Math.cos(x), best: true },
+    { c: 9, loss: 8e-10, r2: 1, latex: "\\frac{5 x^{2}}{2} + \\cos(x) + 10^{-6} x", text: "5*x**2/2 + cos(x) + 1e-6*x", f: (x) => 2.5 * x * x + Math.cos(x) + 1e-6 * x },
+  ];
+  const gx = lin(-3, 3, 31);
+  const gz = lin(0, 1, 11);
+  return {
+    title: "Symbolic regression of y",
+    output_name: "y",
+    status: "round 3/6 · 1,240 probes · running",
+    running: true,
+    equations: eqs.map((e, i) => ({
+      id: 100 + i,
+      complexity: e.c,
+      loss: e.loss,
+      r2: e.r2,
+      r2_ci: [e.r2 - 0.01, Math.min(1, e.r2 + 0.01)],
+      latex: e.latex,
+      text: e.text,
+      is_best: !!e.best,
+    })),
+    features: [
+      { name: "x", unit: "m", low: -3, high: 3 },
+      { name: "z", unit: null, low: 0, high: 1 },
+    ],
+    overlay: [
+      {
+        x: gx,
+        teacher: gx.map((x) => 2.5 * x * x + Math.cos(x)),
+        equations: Object.fromEntries(eqs.map((e, i) => [String(100 + i), gx.map(e.f)])),
+      },
+      {
+        x: gz,
+        teacher: gz.map(() => 1),
+        equations: Object.fromEntries(eqs.map((e, i) => [String(100 + i), gz.map(() => e.f(0))])),
+      },
+    ],
+    caption: "loss is MSE on held-out probes",
+    ...overrides,
+  };
+}
+
+let el: HTMLDivElement;
+let cleanup: (() => void) | null = null;
+
+function mount(model: FakeModel): () => void {
+  cleanup = widget.render({ model, el });
+  return cleanup;
+}
+
+const points = () => Array.from(el.querySelectorAll<SVGCircleElement>("circle.gb-eq-point"));
+const pointAt = (id: number) => el.querySelector<SVGCircleElement>(`circle.gb-eq-point[data-id="${id}"]`)!;
+const rows = () => Array.from(el.querySelectorAll<HTMLTableRowElement>("tr.gb-eq-row"));
+const rowAt = (id: number) => el.querySelector<HTMLTableRowElement>(`tr.gb-eq-row[data-id="${id}"]`)!;
+const selectedPoints = () => points().filter((c) => c.classList.contains("gb-selected")).map((c) => Number(c.getAttribute("data-id")));
+const selectedRows = () => rows().filter((r) => r.classList.contains("gb-selected")).map((r) => Number(r.dataset.id));
+const readout = () => el.querySelector(".gb-selection")!.textContent;
+const featSelect = () => el.querySelector<HTMLSelectElement>("select.gb-feature-select")!;
+
+function click(target: Element) {
+  target.dispatchEvent(new MouseEvent("click", { bubbles: true, cancelable: true }));
+}
+
+function model(overrides: Record<string, unknown> = {}) {
+  return new FakeModel({ _data: paretoData(), _selected_id: -1, _overlay_feature: 0, height: 320, ...overrides });
+}
+
+beforeEach(() => {
+  el = document.createElement("div");
+  document.body.appendChild(el);
+});
+
+afterEach(() => {
+  cleanup?.();
+  cleanup = null;
+  el.remove();
+  vi.restoreAllMocks();
+});
+
+describe("rendering", () => {
+  it("draws one point and one table row per equation, a step line and the header", () => {
+    mount(model());
+    expect(points()).toHaveLength(5);
+    expect(rows()).toHaveLength(5);
+    expect(points().map((p) => p.getAttribute("data-id"))).toEqual(["100", "101", "102", "103", "104"]);
+    expect(rows().map((r) => r.dataset.id)).toEqual(["100", "101", "102", "103", "104"]);
+
+    // lower loss sits lower on the chart (larger cy); more complex further right
+    expect(Number(pointAt(103).getAttribute("cy"))).toBeGreaterThan(Number(pointAt(100).getAttribute("cy")));
+    expect(Number(pointAt(103).getAttribute("cx"))).toBeGreaterThan(Number(pointAt(100).getAttribute("cx")));
+
+    const step = el.querySelector("path.gb-front-line")!.getAttribute("d")!;
+    expect(step.startsWith("M")).toBe(true);
+    expect((step.match(/H/g) ?? []).length).toBe(4);
+    expect((step.match(/V/g) ?? []).length).toBe(4);
+    expect(step).not.toMatch(/NaN/);
+
+    for (const p of points()) {
+      const t = p.querySelector("title")!.textContent!;
+      expect(t).toMatch(/^y = /);
+      expect(t).toMatch(/R² /);
+    }
+    expect(pointAt(103).querySelector("title")!.textContent).toContain("2.5*x**2 + cos(x)");
+
+    expect(el.querySelector(".gb-title")?.textContent).toBe("Symbolic regression of y");
+    expect(el.querySelector(".gb-status-text")?.textContent).toBe("round 3/6 · 1,240 probes · running");
+    expect(el.querySelector(".gb-pareto-picker")!.classList.contains("gb-running")).toBe(true);
+    expect(el.querySelector(".gb-caption")?.textContent).toBe("loss is MSE on held-out probes");
+    expect(el.querySelector(".gb-front-chart")!.getAttribute("height")).toBe("320");
+    expect(readout()).toBe(EMPTY_SELECTION_TEXT);
+  });
+
+  it("uses integer complexity ticks and power-of-ten loss ticks", () => {
+    mount(model());
+    const xt = Array.from(el.querySelectorAll(".gb-front-chart .gb-axis-x .tick text"), (t) => t.textContent);
+    expect(xt.length).toBeGreaterThan(2);
+    for (const t of xt) expect(t).toMatch(/^\d+$/);
+    const yt = Array.from(el.querySelectorAll(".gb-front-chart .gb-axis-y .tick text"), (t) => t.textContent!);
+    expect(yt.length).toBeGreaterThanOrEqual(2);
+    for (const t of yt) expect(t).toMatch(/^(1|10|10[⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+)$/);
+    expect(el.querySelector(".gb-front-chart .gb-axis-label-y")!.textContent).toMatch(/log/);
+  });
+
+  it("marks the best equation in the chart and with a badge in the table", () => {
+    mount(model());
+    expect(el.querySelectorAll(".gb-best-ring")).toHaveLength(1);
+    expect(el.querySelector(".gb-best-label")?.textContent).toBe("best");
+    expect(pointAt(103).classList.contains("gb-best")).toBe(true);
+    const badges = el.querySelectorAll(".gb-best-badge");
+    expect(badges).toHaveLength(1);
+    expect(badges[0].closest("tr")!.dataset.id).toBe("103");
+    expect(badges[0].textContent).toBe("best");
+    // the ring sits on the best point
+    expect(el.querySelector(".gb-best-ring")!.getAttribute("cx")).toBe(pointAt(103).getAttribute("cx"));
+  });
+
+  it("renders LaTeX as MathML with KaTeX, and plain text in <code> when it cannot", () => {
+    const data = paretoData();
+    data.equations[1].latex = "\\frac{1}{"; // broken LaTeX
+    data.equations[2].latex = ""; // none sent
+    mount(model({ _data: data }));
+    const math = rowAt(100).querySelector(".gb-math math");
+    expect(math).not.toBeNull();
+    expect(math!.namespaceURI).toBe("http://www.w3.org/1998/Math/MathML");
+    expect(rowAt(103).querySelector("math msup")).not.toBeNull(); // x^{2}
+    expect(rowAt(103).querySelector("math annotation")?.textContent).toContain("\\cos");
+    for (const id of [101, 102]) {
+      expect(rowAt(id).querySelector("math")).toBeNull();
+      expect(rowAt(id).querySelector("code.gb-math-fallback")?.textContent).toBe(data.equations[id - 100].text);
+    }
+    expect(el.querySelector(".katex-error")).toBeNull();
+  });
+
+  it("shows loss and R² with its interval in the table", () => {
+    mount(model());
+    const cells = Array.from(rowAt(102).querySelectorAll("td"), (td) => td.textContent);
+    expect(cells[0]).toBe("5");
+    expect(cells[2]).toBe("0.072");
+    expect(cells[3]).toBe("0.993 [0.98, 1.00]"); // extra digits only above 0.99
+    expect(el.querySelectorAll(".gb-eq-table th")).toHaveLength(4);
+  });
+});
+
+describe("log scale guard", () => {
+  it("floors zero and negative losses at the smallest positive loss / 10", () => {
+    expect(lossFloor([1, 0.01, 0, -1, NaN])).toBeCloseTo(0.001);
+    expect(lossFloor([0, 0])).toBe(1);
+    expect(plottedLoss(0, 1e-3)).toBe(1e-3);
+    expect(plottedLoss(-2, 1e-3)).toBe(1e-3);
+    expect(plottedLoss(0.5, 1e-3)).toBe(0.5);
+    expect(plottedLoss(NaN, 1e-3)).toBeNaN();
+  });
+
+  it("draws a zero-loss equation at the floor, below every other point, without NaN", () => {
+    const data = paretoData();
+    data.equations[4].loss = 0;
+    mount(model({ _data: data }));
+    expect(points()).toHaveLength(5);
+    const zero = pointAt(104);
+    expect(zero.classList.contains("gb-floored")).toBe(true);
+    const cy = Number(zero.getAttribute("cy"));
+    expect(Number.isFinite(cy)).toBe(true);
+    for (const id of [100, 101, 102, 103]) expect(cy).toBeGreaterThan(Number(pointAt(id).getAttribute("cy")));
+    // inside the plot area (not clamped onto/below the x axis)
+    const svgH = Number(el.querySelector(".gb-front-chart")!.getAttribute("height"));
+    expect(cy).toBeLessThan(svgH - 44 - 22);
+    expect(el.querySelector("path.gb-front-line")!.getAttribute("d")).not.toMatch(/NaN|Infinity/);
+    expect(zero.querySelector("title")!.textContent).toContain("floor");
+    expect(rowAt(104).querySelectorAll("td")[2].textContent).toBe("0");
+  });
+
+  it("copes with all-zero losses and a single equation", () => {
+    const data = paretoData({ equations: [{ ...paretoData().equations[0], loss: 0 }] });
+    expect(() => mount(model({ _data: data }))).not.toThrow();
+    expect(points()).toHaveLength(1);
+    expect(Number.isFinite(Number(points()[0].getAttribute("cy")))).toBe(true);
+  });
+});
+
+describe("selection", () => {
+  it("clicking a point sets _selected_id and saves once", () => {
+    const m = model();
+    mount(m);
+    click(pointAt(102));
+    expect(m.get("_selected_id")).toBe(102);
+    expect(m.saveCount).toBe(1);
+    expect(m.saves[0]._selected_id).toBe(102);
+    expect(selectedPoints()).toEqual([102]);
+    expect(selectedRows()).toEqual([102]);
+    expect(Number(pointAt(102).getAttribute("r"))).toBeGreaterThan(Number(pointAt(101).getAttribute("r")));
+    expect(pointAt(102).parentNode!.lastElementChild).toBe(pointAt(102)); // raised
+    expect(readout()).toContain("complexity 5");
+    expect(readout()).toContain("y = 2.5*x**2 + 0.78");
+  });
+
+  it("clicking a row (or any cell in it) sets _selected_id and saves once", () => {
+    const m = model();
+    mount(m);
+    click(rowAt(101).querySelector("td:nth-child(2)")!);
+    expect(m.get("_selected_id")).toBe(101);
+    expect(m.saveCount).toBe(1);
+    expect(selectedRows()).toEqual([101]);
+    expect(selectedPoints()).toEqual([101]);
+    expect(rowAt(101).getAttribute("aria-selected")).toBe("true");
+  });
+
+  it("selects with the keyboard (Enter on a row)", () => {
+    const m = model();
+    mount(m);
+    rowAt(104).dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true }));
+    expect(m.get("_selected_id")).toBe(104);
+    expect(m.saveCount).toBe(1);
+  });
+
+  it("follows _selected_id changes from Python (initial = best) without saving", () => {
+    const m = model({ _selected_id: 103 });
+    mount(m);
+    expect(selectedPoints()).toEqual([103]);
+    expect(selectedRows()).toEqual([103]);
+    expect(el.querySelector(".gb-legend-equation text")?.textContent).toBe("equation (complexity 7)");
+
+    m.pythonSet("_selected_id", 100);
+    expect(selectedPoints()).toEqual([100]);
+    expect(selectedRows()).toEqual([100]);
+    expect(el.querySelector(".gb-legend-equation text")?.textContent).toBe("equation (complexity 1)");
+
+    m.pythonSet("_selected_id", -1);
+    expect(selectedPoints()).toEqual([]);
+    expect(selectedRows()).toEqual([]);
+    expect(readout()).toBe(EMPTY_SELECTION_TEXT);
+    expect(el.querySelector("path.gb-equation-line")).toBeNull();
+
+    m.pythonSet("_selected_id", 999); // not on the front
+    expect(selectedPoints()).toEqual([]);
+    expect(readout()).toContain("not on the current front");
+    expect(m.saveCount).toBe(0);
+  });
+});
+
+describe("side plot", () => {
+  it("draws the teacher (solid) and the selected equation (dashed) with a legend", () => {
+    mount(model({ _selected_id: 101 }));
+    const teacher = el.querySelector("path.gb-teacher-line")!;
+    const eq = el.querySelector("path.gb-equation-line")!;
+    expect(teacher.getAttribute("stroke-dasharray")).toBeNull();
+    expect(eq.getAttribute("stroke-dasharray")).toBeTruthy();
+    expect(teacher.getAttribute("stroke")).not.toBe(eq.getAttribute("stroke"));
+    expect(teacher.getAttribute("d")!.split("L")).toHaveLength(31);
+    expect(eq.getAttribute("d")).not.toEqual(teacher.getAttribute("d"));
+    expect(el.querySelector(".gb-legend-teacher text")?.textContent).toBe("teacher");
+    expect(el.querySelector(".gb-side-chart .gb-axis-label-x")?.textContent).toBe("x [m]");
+  });
+
+  it("the feature <select> writes _overlay_feature and redraws along that feature", () => {
+    const m = model({ _selected_id: 102 });
+    mount(m);
+    const sel = featSelect();
+    expect(Array.from(sel.options, (o) => o.textContent)).toEqual(["x [m]", "z"]);
+    expect(sel.value).toBe("0");
+
+    sel.value = "1";
+    sel.dispatchEvent(new Event("change", { bubbles: true }));
+    expect(m.get("_overlay_feature")).toBe(1);
+    expect(m.saveCount).toBe(1);
+    expect(m.saves[0]._overlay_feature).toBe(1);
+    expect(el.querySelector(".gb-side-chart .gb-axis-label-x")?.textContent).toBe("z");
+    expect(el.querySelector("path.gb-teacher-line")!.getAttribute("d")!.split("L")).toHaveLength(11);
+    expect(m.get("_selected_id")).toBe(102); // untouched
+  });
+
+  it("follows _overlay_feature from Python and ignores out-of-range values", () => {
+    const m = model();
+    mount(m);
+    m.pythonSet("_overlay_feature", 1);
+    expect(featSelect().value).toBe("1");
+    expect(el.querySelector(".gb-side-chart .gb-axis-label-x")?.textContent).toBe("z");
+    m.pythonSet("_overlay_feature", 7);
+    expect(featSelect().value).toBe("0");
+    expect(el.querySelector(".gb-side-chart .gb-axis-label-x")?.textContent).toBe("x [m]");
+    expect(m.saveCount).toBe(0);
+  });
+
+  it("keeps a poorly fitting equation visible but clips poles", () => {
+    // flat teacher, constant equation below it: both in range
+    expect(sideDomain([1, 1, 1], [0.78, 0.78])).toEqual([0.78, 1]);
+    // a pole at one grid point does not blow up the domain
+    const eq = lin(0, 1, 41);
+    eq[20] = 1e9;
+    const [lo, hi] = sideDomain(lin(0, 1, 41), eq);
+    expect(lo).toBe(0);
+    expect(hi).toBeLessThan(10);
+    expect(sideDomain([0, 2], null)).toEqual([0, 2]);
+  });
+
+  it("shows a note instead of a chart when there is no overlay", () => {
+    expect(() => mount(model({ _data: paretoData({ overlay: [] }), _selected_id: 101 }))).not.toThrow();
+    expect(el.querySelector(".gb-side-chart")).toBeNull();
+    expect(el.querySelector(".gb-pareto-side .gb-message")?.textContent).toMatch(/no overlay/);
+    expect(points()).toHaveLength(5);
+  });
+});
+
+describe("live updates", () => {
+  it("keeps selection, feature choice, the select element and the listeners when _data changes", () => {
+    const m = model({ _selected_id: 102, _overlay_feature: 1 });
+    mount(m);
+    const selBefore = featSelect();
+    const listeners = m.listenerCount();
+
+    // a new round: one more equation, status changes, search finished
+    const next = paretoData({ status: "done in 41 s", running: false });
+    next.equations.splice(2, 0, { ...next.equations[2], id: 200, complexity: 4, loss: 0.2, is_best: false });
+    m.pythonSet("_data", next);
+
+    expect(points()).toHaveLength(6);
+    expect(rows()).toHaveLength(6);
+    expect(selectedPoints()).toEqual([102]);
+    expect(selectedRows()).toEqual([102]);
+    expect(featSelect()).toBe(selBefore); // not rebuilt
+    expect(featSelect().value).toBe("1");
+    expect(el.querySelector(".gb-side-chart .gb-axis-label-x")?.textContent).toBe("z");
+    expect(el.querySelector(".gb-status-text")?.textContent).toBe("done in 41 s");
+    expect(el.querySelector(".gb-pareto-picker")!.classList.contains("gb-running")).toBe(false);
+    expect(el.querySelectorAll("svg.gb-front-chart")).toHaveLength(1);
+    expect(el.querySelectorAll("table.gb-eq-table")).toHaveLength(1);
+    expect(m.listenerCount()).toBe(listeners);
+    expect(m.saveCount).toBe(0);
+
+    // clicks still work after the re-render (delegated listeners)
+    click(pointAt(200));
+    expect(m.get("_selected_id")).toBe(200);
+    expect(m.saveCount).toBe(1);
+  });
+
+  it("restores keyboard focus to the same row after a re-render", () => {
+    const m = model();
+    mount(m);
+    rowAt(101).focus();
+    expect(document.activeElement).toBe(rowAt(101));
+    m.pythonSet("_data", paretoData({ status: "round 4/6" }));
+    expect(document.activeElement).toBe(rowAt(101));
+  });
+});
+
+describe("empty and missing data", () => {
+  it("shows a friendly message while running with no equations yet", () => {
+    expect(() => mount(model({ _data: paretoData({ equations: [], overlay: [] }) }))).not.toThrow();
+    expect(el.querySelector(".gb-empty")?.textContent).toBe(EMPTY_FRONT_RUNNING_TEXT);
+    expect(points()).toHaveLength(0);
+    expect(rows()).toHaveLength(0);
+    expect(el.querySelector(".gb-status-text")?.textContent).toContain("running");
+  });
+
+  it("shows the finished empty state, then the front when it arrives", () => {
+    const m = model({ _data: paretoData({ equations: [], running: false }), _selected_id: 3 });
+    mount(m);
+    expect(el.querySelector(".gb-empty")?.textContent).toBe(EMPTY_FRONT_TEXT);
+    m.pythonSet("_selected_id", 101);
+    m.pythonSet("_data", paretoData());
+    expect(points()).toHaveLength(5);
+    expect((el.querySelector(".gb-empty") as HTMLElement).hidden).toBe(true);
+    expect(selectedRows()).toEqual([101]);
+  });
+
+  it("shows a message when _data is missing", () => {
+    const m = new FakeModel({ _selected_id: -1 });
+    expect(() => mount(m)).not.toThrow();
+    expect(el.querySelector(".gb-empty")?.textContent).toBe(NO_DATA_TEXT);
+    m.pythonSet("_data", paretoData());
+    expect(points()).toHaveLength(5);
+  });
+});
+
+describe("cleanup", () => {
+  it("removes model listeners, DOM listeners and the DOM", () => {
+    const m = model();
+    const dispose = mount(m);
+    expect(m.listenerCount("change:_data")).toBe(1);
+    expect(m.listenerCount("change:_selected_id")).toBe(1);
+    expect(m.listenerCount("change:_overlay_feature")).toBe(1);
+    const root = el.firstElementChild as HTMLElement;
+
+    dispose();
+    cleanup = null;
+    expect(m.listenerCount()).toBe(0);
+    expect(el.children).toHaveLength(0);
+
+    // put the old DOM back: its delegated click/keydown/change listeners are gone
+    document.body.appendChild(root);
+    click(root.querySelector('tr.gb-eq-row[data-id="101"]')!);
+    click(root.querySelector('circle.gb-eq-point[data-id="102"]')!);
+    root.querySelector("select")!.dispatchEvent(new Event("change", { bubbles: true }));
+    expect(m.saveCount).toBe(0);
+    expect(m.get("_selected_id")).toBe(-1);
+    root.remove();
+    m.pythonSet("_data", paretoData());
+    m.pythonSet("_selected_id", 100);
+    expect(el.children).toHaveLength(0);
+  });
+});

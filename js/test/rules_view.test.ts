@@ -1,0 +1,245 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+
+import widget, { EMPTY_SELECTION_TEXT, NO_DATA_TEXT, NO_RULES_TEXT, ruleText } from "../src/widgets/rules_view";
+import { CATEGORICAL } from "../src/shared/palette";
+import { FakeModel } from "./fake_model";
+
+const cond = (feature: string, op: "<=" | ">", threshold: number, unit: string | null = null) => ({
+  feature,
+  unit,
+  op,
+  threshold,
+  text: `${feature} ${op} ${threshold}`,
+});
+
+function clfData(overrides: Record<string, unknown> = {}) {
+  const rules = [
+    { conditions: [cond("income", ">", 52000, "USD"), cond("debt_ratio", "<=", 0.35)], prediction: "approve (p = 0.97)", class_index: 0, coverage: 0.41, n: 410, fidelity: 0.97 },
+    { conditions: [cond("income", "<=", 52000, "USD"), cond("late_payments", ">", 2)], prediction: "reject (p = 0.93)", class_index: 1, coverage: 0.22, n: 220, fidelity: 0.94 },
+    { conditions: [cond("age", ">", 29.5, "years")], prediction: "review (p = 0.64)", class_index: 2, coverage: 0.2, n: 200, fidelity: 0.71 },
+    { conditions: [], prediction: "reject (p = 0.58)", class_index: 1, coverage: 0.17, n: 170, fidelity: null },
+  ];
+  return {
+    title: "Rules distilled from the credit model",
+    task: "classification",
+    output_name: "decision",
+    classes: ["approve", "reject", "review"],
+    rules: rules.map((r, i) => ({
+      id: 10 + i,
+      ...r,
+      text: (r.conditions.length ? `IF ${r.conditions.map((c) => c.text).join(" AND ")} THEN ` : "ELSE ") + r.prediction,
+    })),
+    fidelity: { metric: "agreement", value: 0.9, ci: [0.88, 0.92] },
+    caption: "4 rules, depth 2",
+    ...overrides,
+  };
+}
+
+function regData() {
+  return {
+    title: "Rules for y",
+    task: "regression",
+    output_name: "y",
+    classes: null,
+    rules: [
+      { id: 0, conditions: [cond("speed", "<=", 3.2, "m/s")], prediction: "y ≈ 12.3", class_index: null, coverage: 0.6, n: 600, fidelity: 0.71, text: "IF speed <= 3.2 THEN y ≈ 12.3" },
+      { id: 1, conditions: [cond("speed", ">", 3.2, "m/s")], prediction: "y ≈ 48.9", class_index: null, coverage: 0.4, n: 400, fidelity: -0.08, text: "IF speed > 3.2 THEN y ≈ 48.9" },
+    ],
+    fidelity: { metric: "r2", value: 0.86, ci: [0.84, 0.88] },
+    caption: "",
+  };
+}
+
+let el: HTMLDivElement;
+let cleanup: (() => void) | null = null;
+
+function mount(model: FakeModel): () => void {
+  cleanup = widget.render({ model, el });
+  return cleanup;
+}
+
+const rows = () => Array.from(el.querySelectorAll<HTMLTableRowElement>("tr.gb-rule-row"));
+const rowAt = (id: number) => el.querySelector<HTMLTableRowElement>(`tr.gb-rule-row[data-id="${id}"]`)!;
+const selectedRows = () => rows().filter((r) => r.classList.contains("gb-selected")).map((r) => Number(r.dataset.id));
+const readout = () => el.querySelector(".gb-selection")!.textContent;
+
+function click(target: Element) {
+  target.dispatchEvent(new MouseEvent("click", { bubbles: true, cancelable: true }));
+}
+
+beforeEach(() => {
+  el = document.createElement("div");
+  document.body.appendChild(el);
+});
+
+afterEach(() => {
+  cleanup?.();
+  cleanup = null;
+  el.remove();
+  vi.restoreAllMocks();
+});
+
+describe("rendering", () => {
+  it("renders one row per rule, in the given order, with the five columns", () => {
+    mount(new FakeModel({ _data: clfData(), _selected_rule: -1 }));
+    expect(rows()).toHaveLength(4);
+    expect(rows().map((r) => r.dataset.id)).toEqual(["10", "11", "12", "13"]);
+    expect(Array.from(el.querySelectorAll(".gb-rules-table th"), (th) => th.textContent)).toEqual([
+      "#",
+      "IF",
+      "THEN decision",
+      "coverage",
+      "fidelity",
+    ]);
+    expect(el.querySelector(".gb-title")?.textContent).toBe("Rules distilled from the credit model");
+    expect(rows().map((r) => r.querySelector(".gb-rule-num")!.textContent)).toEqual(["1", "2", "3", "4"]);
+    expect(readout()).toBe(EMPTY_SELECTION_TEXT);
+  });
+
+  it("shows conditions as chips joined with AND, feature names bold, units shown", () => {
+    mount(new FakeModel({ _data: clfData(), _selected_rule: -1 }));
+    const chips = rowAt(10).querySelectorAll(".gb-chip");
+    expect(chips).toHaveLength(2);
+    expect(rowAt(10).querySelectorAll(".gb-and")).toHaveLength(1);
+    expect(rowAt(10).querySelector(".gb-and")!.textContent).toBe("AND");
+    expect(chips[0].querySelector("b")!.textContent).toBe("income");
+    expect(chips[0].textContent).toBe("income > 52,000 USD");
+    expect(chips[1].textContent).toBe("debt_ratio ≤ 0.35");
+    expect(rowAt(12).querySelector(".gb-chip")!.textContent).toBe("age > 29.5 years");
+    // the default rule has no chips
+    expect(rowAt(13).querySelectorAll(".gb-chip")).toHaveLength(0);
+    expect(rowAt(13).querySelector(".gb-else")!.textContent).toMatch(/ELSE/);
+  });
+
+  it("colours predictions by class with the categorical palette", () => {
+    mount(new FakeModel({ _data: clfData(), _selected_rule: -1 }));
+    const color = (id: number) => rowAt(id).querySelector<HTMLElement>(".gb-prediction")!.style.getPropertyValue("--gb-class-color");
+    expect(color(10)).toBe(CATEGORICAL[0]);
+    expect(color(11)).toBe(CATEGORICAL[1]);
+    expect(color(12)).toBe(CATEGORICAL[2]);
+    expect(color(13)).toBe(color(11)); // same class, same colour
+    expect(rowAt(10).querySelector(".gb-prediction")!.textContent).toBe("approve (p = 0.97)");
+    expect(rowAt(10).querySelector<HTMLElement>(".gb-prediction")!.dataset.class).toBe("approve");
+  });
+
+  it("shows coverage as a bar and a percentage, fidelity as a percentage", () => {
+    mount(new FakeModel({ _data: clfData(), _selected_rule: -1 }));
+    expect(rowAt(10).querySelector<HTMLElement>(".gb-cov-fill")!.style.width).toMatch(/^41(\.0)?%$/);
+    expect(rowAt(10).querySelector(".gb-cov-text")!.textContent).toBe("41%");
+    expect(rowAt(10).querySelector(".gb-rule-fid")!.textContent).toBe("97%");
+    expect(rowAt(13).querySelector(".gb-rule-fid")!.textContent).toBe("—"); // null fidelity
+    expect(rowAt(10).querySelector(".gb-cov")!.getAttribute("title")).toContain("n = 410");
+  });
+
+  it("shows the overall fidelity line and the caption", () => {
+    mount(new FakeModel({ _data: clfData(), _selected_rule: -1 }));
+    expect(el.querySelector(".gb-fidelity")?.textContent).toBe("fidelity agreement = 0.90 [0.88, 0.92] on held-out probes");
+    expect(el.querySelector(".gb-caption-text")?.textContent).toBe("4 rules, depth 2");
+  });
+
+  it("renders regression rules with neutral colours and R² fidelity", () => {
+    mount(new FakeModel({ _data: regData(), _selected_rule: -1 }));
+    expect(rows()).toHaveLength(2);
+    expect(el.querySelector(".gb-rules-table th:last-child")?.textContent).toBe("fidelity (R²)");
+    expect(rowAt(1).querySelector(".gb-rule-fid")!.textContent).toBe("-0.08");
+    expect(rowAt(0).querySelector(".gb-prediction")!.classList.contains("gb-class")).toBe(false);
+    expect(el.querySelector(".gb-fidelity")?.textContent).toBe("fidelity R² = 0.86 [0.84, 0.88] on held-out probes");
+    expect(rowAt(0).querySelector(".gb-chip")!.textContent).toBe("speed ≤ 3.2 m/s");
+  });
+
+  it("builds a readable rule text when `text` is missing", () => {
+    expect(ruleText({ id: 0, conditions: [cond("a", "<=", 3), cond("b", ">", 20000)].map((c) => ({ ...c, text: "" })), prediction: "yes", class_index: 0, coverage: 1, n: 1, fidelity: 1, text: "" })).toBe(
+      "IF a ≤ 3 AND b > 20,000 THEN yes",
+    );
+  });
+});
+
+describe("selection", () => {
+  it("clicking a rule row sets _selected_rule and saves once", () => {
+    const m = new FakeModel({ _data: clfData(), _selected_rule: -1 });
+    mount(m);
+    click(rowAt(11).querySelector(".gb-chip b")!); // a click deep inside the row
+    expect(m.get("_selected_rule")).toBe(11);
+    expect(m.saveCount).toBe(1);
+    expect(m.saves[0]._selected_rule).toBe(11);
+    expect(selectedRows()).toEqual([11]);
+    expect(rowAt(11).getAttribute("aria-selected")).toBe("true");
+    expect(readout()).toBe("IF income <= 52000 AND late_payments > 2 THEN reject (p = 0.93)");
+  });
+
+  it("selects with the keyboard (space)", () => {
+    const m = new FakeModel({ _data: clfData(), _selected_rule: -1 });
+    mount(m);
+    rowAt(13).dispatchEvent(new KeyboardEvent("keydown", { key: " ", bubbles: true }));
+    expect(m.get("_selected_rule")).toBe(13);
+    expect(m.saveCount).toBe(1);
+    expect(readout()).toBe("ELSE reject (p = 0.58)");
+  });
+
+  it("follows _selected_rule changes from Python without saving", () => {
+    const m = new FakeModel({ _data: clfData(), _selected_rule: 12 });
+    mount(m);
+    expect(selectedRows()).toEqual([12]);
+    m.pythonSet("_selected_rule", 10);
+    expect(selectedRows()).toEqual([10]);
+    expect(readout()).toContain("debt_ratio <= 0.35");
+    m.pythonSet("_selected_rule", -1);
+    expect(selectedRows()).toEqual([]);
+    expect(readout()).toBe(EMPTY_SELECTION_TEXT);
+    m.pythonSet("_selected_rule", 99);
+    expect(selectedRows()).toEqual([]);
+    expect(m.saveCount).toBe(0);
+  });
+
+  it("keeps the selection when _data is replaced", () => {
+    const m = new FakeModel({ _data: clfData(), _selected_rule: 11 });
+    mount(m);
+    m.pythonSet("_data", clfData({ caption: "refitted" }));
+    expect(selectedRows()).toEqual([11]);
+    expect(el.querySelectorAll("table.gb-rules-table")).toHaveLength(1);
+    click(rowAt(12));
+    expect(m.get("_selected_rule")).toBe(12);
+    expect(m.saveCount).toBe(1);
+  });
+});
+
+describe("empty and missing data", () => {
+  it("renders an empty rule list as a friendly message without throwing", () => {
+    const m = new FakeModel({ _data: clfData({ rules: [] }), _selected_rule: 3 });
+    expect(() => mount(m)).not.toThrow();
+    expect(rows()).toHaveLength(0);
+    expect(el.querySelector(".gb-empty")?.textContent).toBe(NO_RULES_TEXT);
+    expect(el.querySelector(".gb-fidelity")).not.toBeNull();
+    expect(() => m.pythonSet("_selected_rule", 1)).not.toThrow();
+  });
+
+  it("shows a message when _data is missing, then renders when it arrives", () => {
+    const m = new FakeModel({ _selected_rule: -1 });
+    expect(() => mount(m)).not.toThrow();
+    expect(el.querySelector(".gb-message")?.textContent).toBe(NO_DATA_TEXT);
+    m.pythonSet("_data", clfData());
+    expect(rows()).toHaveLength(4);
+  });
+});
+
+describe("cleanup", () => {
+  it("removes model listeners, DOM listeners and the DOM", () => {
+    const m = new FakeModel({ _data: clfData(), _selected_rule: -1 });
+    const dispose = mount(m);
+    expect(m.listenerCount("change:_data")).toBe(1);
+    expect(m.listenerCount("change:_selected_rule")).toBe(1);
+    const root = el.firstElementChild as HTMLElement;
+
+    dispose();
+    cleanup = null;
+    expect(m.listenerCount()).toBe(0);
+    expect(el.children).toHaveLength(0);
+
+    document.body.appendChild(root);
+    click(root.querySelector('tr.gb-rule-row[data-id="10"]')!);
+    expect(m.saveCount).toBe(0);
+    root.remove();
+    m.pythonSet("_data", clfData());
+    expect(el.children).toHaveLength(0);
+  });
+});
