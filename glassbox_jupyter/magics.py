@@ -9,6 +9,7 @@ Example (in a notebook):
     teacher = glassbox.demos.load("friedman_mlp")
     probes = %glassbox probe teacher --n 2000 --method sobol
     %glassbox response teacher --features x1 x2
+    finding = %glassbox distill teacher --mode math --time 30
 """
 
 from __future__ import annotations
@@ -64,8 +65,12 @@ class GlassboxMagics(Magics, Configurable):
             return None
         commands = self._subcommands()
         if name not in commands:
+            import difflib
+
+            close = difflib.get_close_matches(name, list(commands), n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
             raise UsageError(
-                f"unknown %glassbox subcommand {name!r}. Available: {', '.join(commands)}.\n\n{self.usage()}"
+                f"unknown %glassbox subcommand {name!r}.{hint} Available: {', '.join(commands)}.\n\n{self.usage()}"
             )
         command = commands[name]
         if {"-h", "--help"} & set(rest.split()):
@@ -141,6 +146,36 @@ class GlassboxMagics(Magics, Configurable):
             n=self.n if args.n is None else args.n,
             seed=self.seed if args.seed is None else args.seed,
         )
+
+    @magic_arguments()
+    @argument("teacher", help="Variable holding a glassbox.Teacher (or a model, with --spec).")
+    @argument("--mode", choices=("math", "logic"), default="math", help="Equations (math) or IF/ELSE rules (logic).")
+    @argument("--time", type=float, default=60.0, help="Time limit in seconds.")
+    @argument("--features", default=None, help="Comma-separated inputs to use (math mode), e.g. a,b,c.")
+    @argument("--max-leaves", type=int, default=16, help="Leaf budget of the rules (logic mode).")
+    @argument("--n", type=int, default=None, help="Number of probe inputs (default: 2000 math, 4000 logic).")
+    @argument("--seed", type=int, default=None, help="Random seed.")
+    @argument("--spec", default=None, help="Variable holding an InputSpec (when the teacher has none).")
+    def cmd_distill(self, line: str) -> Any:
+        """Distil the teacher into equations or IF/ELSE rules and show the live view; returns the Finding."""
+        from glassbox_jupyter.distill import distill
+
+        args = parse_argstring(self.cmd_distill, line)
+        teacher = self._teacher(args.teacher, args.spec)
+        options: dict[str, Any] = {}
+        if args.n is not None:
+            options["n"] = args.n
+        if args.mode == "math" and args.features:
+            options["features"] = args.features
+        if args.mode == "logic":
+            options["max_leaves"] = args.max_leaves
+        try:
+            return distill(
+                teacher, mode=args.mode, time_limit=args.time,
+                seed=self.seed if args.seed is None else args.seed, **options,
+            )
+        except (ValueError, KeyError) as exc:
+            raise UsageError(str(exc)) from exc
 
     @magic_arguments()
     def cmd_demos(self, line: str) -> Any:

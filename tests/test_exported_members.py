@@ -27,6 +27,14 @@ EXPECTED = {
     "load_ipython_extension",
     "response",
     "unload_ipython_extension",
+    "distill",
+    "Equation",
+    "SymbolicFinding",
+    "SymbolicFindings",
+    "RuleFinding",
+    "Rule",
+    "ParetoPicker",
+    "RulesView",
 }
 
 
