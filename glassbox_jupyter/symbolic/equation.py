@@ -108,7 +108,12 @@ class Equation:
         return f"{self.output_name} [{self.output_unit}]" if self.output_unit else self.output_name
 
     def __str__(self) -> str:
-        return f"{self.output_name} = {sympy.sstr(self.sympy)}"
+        return f"{self.output_name} = {self.text}"
+
+    @property
+    def text(self) -> str:
+        """Plain-text right-hand side (constants at their shortest exact decimal form)."""
+        return sympy.sstr(self.sympy, full_prec=False)
 
     def __repr__(self) -> str:
         fid = f", R²={self.fidelity.value:.4f}" if self.fidelity else ""
@@ -164,13 +169,13 @@ class Equation:
         note = f" Arguments renamed from feature names: {', '.join(renamed)}." if renamed else ""
         # The docstring holds user-chosen names, so it is written as an escaped literal (repr),
         # which no feature name can break out of.
-        doc = f"{self.lhs()} = {sympy.sstr(self.sympy)} (distilled by GlassBox).{fid}{note}"
+        doc = f"{self.lhs()} = {self.text} (distilled by GlassBox).{fid}{note}"
         return f"import numpy\n\n\ndef {function_name}({args}):\n    {doc!r}\n    return {body}\n"
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
-            "text": sympy.sstr(self.sympy),
+            "text": self.text,
             "latex": self.latex,
             "complexity": self.complexity,
             "loss": self.loss,

@@ -199,7 +199,7 @@ class SymbolicFinding(Finding):
                     "r2": eq.fidelity.value if eq.fidelity else None,
                     "r2_ci": list(eq.fidelity.ci) if eq.fidelity else None,
                     "latex": eq.latex,
-                    "text": str(eq.sympy),
+                    "text": eq.text,
                     "is_best": eq.id == self.best_index,
                 }
                 for eq in self.pareto_front
@@ -230,7 +230,7 @@ class SymbolicFinding(Finding):
         front = pd.DataFrame({
             "complexity": [eq.complexity for eq in self.pareto_front],
             "loss": [max(eq.loss, floor) for eq in self.pareto_front],
-            "equation": [str(eq.sympy) for eq in self.pareto_front],
+            "equation": [eq.text for eq in self.pareto_front],
             "role": ["selected" if eq.id == self._selected_index else ("best" if eq.id == self.best_index else "")
                      for eq in self.pareto_front],
         })

@@ -38,20 +38,20 @@ def mse(expr: sympy.Expr, X: np.ndarray, y: np.ndarray) -> float:
 def snap_candidates(value: float) -> list[sympy.Expr]:
     """Simpler numbers close to ``value``, simplest first.
 
-    0, the nearest integer, one significant digit, a small fraction (denominator up to 4), two
+    0, the nearest integer, a small fraction (denominator up to 4), one significant digit, two
     significant digits, a small fraction with denominator up to 12, then 3 and 4 digits.
     """
     out: list[sympy.Expr] = [sympy.Integer(0), sympy.Integer(round(value))]
 
     def rounded(digits: int) -> sympy.Expr:
         r = float(f"{value:.{digits}g}")
-        return sympy.Integer(int(r)) if r.is_integer() else sympy.Float(r, digits)
+        return sympy.Integer(int(r)) if r.is_integer() else sympy.Float(repr(r), 15)  # exact decimal value
 
     def fraction(max_denominator: int, max_numerator: int) -> sympy.Expr | None:
         f = Fraction(value).limit_denominator(max_denominator)
         return sympy.Rational(f.numerator, f.denominator) if abs(f.numerator) <= max_numerator else None
 
-    out += [rounded(1), fraction(4, 12), rounded(2), fraction(12, 24), rounded(3), rounded(4)]
+    out += [fraction(4, 12), rounded(1), rounded(2), fraction(12, 24), rounded(3), rounded(4)]
     unique: list[sympy.Expr] = []
     for candidate in out:
         if candidate is not None and all(candidate != u for u in unique) and candidate != sympy.Float(value):
