@@ -171,8 +171,11 @@ class GlassboxMagics(Magics, Configurable):
             options["max_leaves"] = args.max_leaves
         try:
             return distill(
-                teacher, mode=args.mode, time_limit=args.time,
-                seed=self.seed if args.seed is None else args.seed, **options,
+                teacher,
+                mode=args.mode,
+                time_limit=args.time,
+                seed=self.seed if args.seed is None else args.seed,
+                **options,
             )
         except (ValueError, KeyError) as exc:
             raise UsageError(str(exc)) from exc

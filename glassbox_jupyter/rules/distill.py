@@ -18,7 +18,9 @@ from glassbox_jupyter.rules.finding import Condition, Rule, RuleFinding, format_
 from glassbox_jupyter.teacher.teacher import Teacher
 
 
-def _fit_tree(task: str, X: np.ndarray, y: np.ndarray, X_val: np.ndarray, y_val: np.ndarray, max_leaves: int, seed: int) -> Any:
+def _fit_tree(
+    task: str, X: np.ndarray, y: np.ndarray, X_val: np.ndarray, y_val: np.ndarray, max_leaves: int, seed: int
+) -> Any:
     """The best tree within the leaf budget: cost-complexity pruning vs best-first growth, on validation."""
     from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
@@ -47,7 +49,9 @@ def _score(root: trees.Node, task: str, X: np.ndarray, y: np.ndarray) -> float:
     return float(1 - np.mean((guess - y) ** 2) / (np.var(y) or 1.0))
 
 
-def _round_thresholds(root: trees.Node, task: str, X: np.ndarray, y: np.ndarray, spans: np.ndarray, tolerance: float, deadline: float) -> int:
+def _round_thresholds(
+    root: trees.Node, task: str, X: np.ndarray, y: np.ndarray, spans: np.ndarray, tolerance: float, deadline: float
+) -> int:
     """Replace thresholds by rounder numbers while the validation score drops by at most ``tolerance``."""
     baseline = _score(root, task, X, y)
     changed = 0
@@ -64,7 +68,9 @@ def _round_thresholds(root: trees.Node, task: str, X: np.ndarray, y: np.ndarray,
     return changed
 
 
-def _rules(root: trees.Node, teacher: Teacher, task: str, classes: list[str] | None, X: np.ndarray, y: np.ndarray) -> list[Rule]:
+def _rules(
+    root: trees.Node, teacher: Teacher, task: str, classes: list[str] | None, X: np.ndarray, y: np.ndarray
+) -> list[Rule]:
     spec = teacher.spec
     idx = trees.leaf_index(root, X)
     variance = float(np.var(y)) or 1.0
@@ -131,15 +137,25 @@ def distill_logic(
     if task == "classification" and len(np.unique(y_train)) == 1:
         import warnings
 
-        warnings.warn(f"the teacher decides '{classes[int(y_train[0])]}' on every probe; the rules are that constant.",
-                      UserWarning, stacklevel=3)
+        warnings.warn(
+            f"the teacher decides '{classes[int(y_train[0])]}' on every probe; the rules are that constant.",
+            UserWarning,
+            stacklevel=3,
+        )
     estimator = _fit_tree(task, train.X, y_train, validation.X, y_val, max_leaves, seed)
     root = trees.from_sklearn(estimator)
     if task == "classification":
         root = trees.merge_same_leaves(root, lambda a, b: int(np.argmax(a)) == int(np.argmax(b)))
-    spans = np.asarray(teacher.spec.high, dtype=float) - np.asarray(teacher.spec.low, dtype=float) \
-        if teacher.spec.low is not None else np.ptp(probes.X, axis=0)
-    rounded = _round_thresholds(root, task, validation.X, y_val, spans, threshold_tolerance, deadline) if round_thresholds else 0
+    spans = (
+        np.asarray(teacher.spec.high, dtype=float) - np.asarray(teacher.spec.low, dtype=float)
+        if teacher.spec.low is not None
+        else np.ptp(probes.X, axis=0)
+    )
+    rounded = (
+        _round_thresholds(root, task, validation.X, y_val, spans, threshold_tolerance, deadline)
+        if round_thresholds
+        else 0
+    )
     rules = _rules(root, teacher, task, classes, test.X, y_test)
     if task == "classification":
         counts: dict[str, float] = {}
@@ -153,11 +169,22 @@ def distill_logic(
     predictions = RuleFinding.__new__(RuleFinding)
     predictions.root, predictions.task, predictions.teacher = root, task, teacher
     guess = RuleFinding.predict(predictions, test.X)
-    fidelity = agreement_fidelity(y_test, guess, seed=seed) if task == "classification" else r2_fidelity(y_test, guess, seed=seed)
+    fidelity = (
+        agreement_fidelity(y_test, guess, seed=seed)
+        if task == "classification"
+        else r2_fidelity(y_test, guess, seed=seed)
+    )
     provenance = Provenance.capture(
-        teacher, probes, seed,
-        method={"name": "decision_tree_rules", "engine": "scikit-learn", "max_leaves": max_leaves,
-                "thresholds_rounded": rounded, "split": {"train": len(train), "validation": len(validation), "test": len(test)}},
+        teacher,
+        probes,
+        seed,
+        method={
+            "name": "decision_tree_rules",
+            "engine": "scikit-learn",
+            "max_leaves": max_leaves,
+            "thresholds_rounded": rounded,
+            "split": {"train": len(train), "validation": len(validation), "test": len(test)},
+        },
     )
     settings = {"max_leaves": max_leaves, "thresholds_rounded": rounded, "threshold_tolerance": threshold_tolerance}
     return RuleFinding(teacher, root, task, classes, output_name, rules, default, fidelity, provenance, settings)

@@ -38,7 +38,13 @@ class Condition:
         return f"{self.feature} {self.op} {format_number(self.threshold)}{unit}"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"feature": self.feature, "unit": self.unit, "op": self.op, "threshold": self.threshold, "text": self.text}
+        return {
+            "feature": self.feature,
+            "unit": self.unit,
+            "op": self.op,
+            "threshold": self.threshold,
+            "text": self.text,
+        }
 
 
 @dataclass(frozen=True)
@@ -64,9 +70,15 @@ class Rule:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "id": self.id, "conditions": [c.to_dict() for c in self.conditions], "prediction": self.prediction,
-            "class_index": self.class_index, "value": self.value, "coverage": self.coverage, "n": self.n,
-            "fidelity": self.fidelity, "text": self.text,
+            "id": self.id,
+            "conditions": [c.to_dict() for c in self.conditions],
+            "prediction": self.prediction,
+            "class_index": self.class_index,
+            "value": self.value,
+            "coverage": self.coverage,
+            "n": self.n,
+            "fidelity": self.fidelity,
+            "text": self.text,
         }
 
 
@@ -83,8 +95,17 @@ class RuleFinding(Finding):
     kind: ClassVar[str] = "rules"
 
     def __init__(
-        self, teacher: Any, root: trees.Node, task: str, classes: list[str] | None, output_name: str,
-        rules: list[Rule], default: str, fidelity: Fidelity, provenance: Provenance, settings: dict[str, Any],
+        self,
+        teacher: Any,
+        root: trees.Node,
+        task: str,
+        classes: list[str] | None,
+        output_name: str,
+        rules: list[Rule],
+        default: str,
+        fidelity: Fidelity,
+        provenance: Provenance,
+        settings: dict[str, Any],
     ):
         self.teacher = teacher
         self.root = root
@@ -126,8 +147,12 @@ class RuleFinding(Finding):
             listed = listed[:-1]
         lines = []
         for k, rule in enumerate(listed):
-            lines.append(f"{'IF' if k == 0 else 'ELIF'} {rule.condition_text}:\n    {self.output_name} = {rule.prediction}")
-        lines.append(f"ELSE:\n    {self.output_name} = {self.default}" if lines else f"{self.output_name} = {self.default}")
+            lines.append(
+                f"{'IF' if k == 0 else 'ELIF'} {rule.condition_text}:\n    {self.output_name} = {rule.prediction}"
+            )
+        lines.append(
+            f"ELSE:\n    {self.output_name} = {self.default}" if lines else f"{self.output_name} = {self.default}"
+        )
         return "\n".join(lines)
 
     def to_python(self, function_name: str = "decide") -> str:
@@ -147,7 +172,11 @@ class RuleFinding(Finding):
         default = next(r for r in reversed(self.rules) if r.prediction == self.default)
         body.append(f"    return {self._literal(default)!r}")
         doc = f"Rules distilled by GlassBox for {self.output_name}; fidelity {self.fidelity.describe()}."
-        return f"def {function_name}({', '.join(idents[n] for n in used) or '*_'}):\n    {doc!r}\n" + "\n".join(body) + "\n"
+        return (
+            f"def {function_name}({', '.join(idents[n] for n in used) or '*_'}):\n    {doc!r}\n"
+            + "\n".join(body)
+            + "\n"
+        )
 
     def _literal(self, rule: Rule) -> Any:
         if self.task == "classification" and self.classes is not None and rule.class_index is not None:
@@ -177,18 +206,23 @@ class RuleFinding(Finding):
         fid = self.fidelity.describe()
         return [
             EvidenceItem(
-                section="2(b)", title=f"Decision logic of {self.teacher.name} as rules",
+                section="2(b)",
+                title=f"Decision logic of {self.teacher.name} as rules",
                 body=f"{self.summary()} with {fid}:\n{self.text()}",
                 data={"rules": [r.to_dict() for r in self.rules]},
             ),
             EvidenceItem(
-                section="2(e)", title="Interpretation tool: IF/ELSE rules",
-                body=(f"A decision tree with at most {self.settings.get('max_leaves')} leaves, pruned by cost "
-                      "complexity and with thresholds rounded while agreement holds, gives reviewers rules with "
-                      "their coverage and local fidelity."),
+                section="2(e)",
+                title="Interpretation tool: IF/ELSE rules",
+                body=(
+                    f"A decision tree with at most {self.settings.get('max_leaves')} leaves, pruned by cost "
+                    "complexity and with thresholds rounded while agreement holds, gives reviewers rules with "
+                    "their coverage and local fidelity."
+                ),
             ),
             EvidenceItem(
-                section="2(g)", title="Fidelity of the rules",
+                section="2(g)",
+                title="Fidelity of the rules",
                 body=f"Measured on {self.fidelity.n} held-out probes on {self.provenance.created}: {fid}.",
                 data={"fidelity": self.fidelity.to_dict()},
             ),
@@ -218,17 +252,23 @@ class RuleFinding(Finding):
 
         from glassbox_jupyter.widgets.svg import chart_to_svg
 
-        frame = pd.DataFrame({
-            "rule": [f"#{r.id + 1}: {_clip(r.condition_text, 70)} → {r.prediction}" for r in self.rules],
-            "coverage": [r.coverage for r in self.rules],
-            "prediction": [r.prediction.split(" (")[0] for r in self.rules],
-            "fidelity": [r.fidelity if r.fidelity is not None else math.nan for r in self.rules],
-        })
-        bars = alt.Chart(frame).mark_bar().encode(
-            y=alt.Y("rule:N", sort=None, title=None, axis=alt.Axis(labelLimit=520)),
-            x=alt.X("coverage:Q", axis=alt.Axis(format="%"), title="share of probes covered"),
-            color=alt.Color("prediction:N", title=self.output_name),
-            tooltip=["rule", "coverage", "fidelity"],
+        frame = pd.DataFrame(
+            {
+                "rule": [f"#{r.id + 1}: {_clip(r.condition_text, 70)} → {r.prediction}" for r in self.rules],
+                "coverage": [r.coverage for r in self.rules],
+                "prediction": [r.prediction.split(" (")[0] for r in self.rules],
+                "fidelity": [r.fidelity if r.fidelity is not None else math.nan for r in self.rules],
+            }
+        )
+        bars = (
+            alt.Chart(frame)
+            .mark_bar()
+            .encode(
+                y=alt.Y("rule:N", sort=None, title=None, axis=alt.Axis(labelLimit=520)),
+                x=alt.X("coverage:Q", axis=alt.Axis(format="%"), title="share of probes covered"),
+                color=alt.Color("prediction:N", title=self.output_name),
+                tooltip=["rule", "coverage", "fidelity"],
+            )
         )
         return chart_to_svg(bars.properties(width=260, title=self.summary()).configure(aria=False))
 

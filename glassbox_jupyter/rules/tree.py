@@ -37,8 +37,11 @@ def from_sklearn(estimator: Any) -> Node:
         if tree.children_left[i] == -1:
             return Node(value=value)
         return Node(
-            feature=int(tree.feature[i]), threshold=float(tree.threshold[i]),
-            left=build(int(tree.children_left[i])), right=build(int(tree.children_right[i])), value=value,
+            feature=int(tree.feature[i]),
+            threshold=float(tree.threshold[i]),
+            left=build(int(tree.children_left[i])),
+            right=build(int(tree.children_right[i])),
+            value=value,
         )
 
     return build(0)
@@ -100,7 +103,7 @@ def nice_values(threshold: float, span: float) -> list[float]:
     out = []
     top = math.floor(math.log10(span))
     for exponent in range(top, top - 4, -1):
-        for step in (10.0**exponent, 5 * 10.0**(exponent - 1)):
+        for step in (10.0**exponent, 5 * 10.0 ** (exponent - 1)):
             candidate = round(round(threshold / step) * step, 10)
             if abs(candidate - threshold) <= 0.02 * span and candidate not in out:
                 out.append(candidate)

@@ -58,7 +58,9 @@ def _feature_columns(teacher: Teacher, features: Sequence[str | int] | str | Non
     return sorted(set(columns))
 
 
-def _constant_finding(teacher: Teacher, output: int, name: str, value: float, test: ProbeSet, prov: Provenance) -> SymbolicFinding:
+def _constant_finding(
+    teacher: Teacher, output: int, name: str, value: float, test: ProbeSet, prov: Provenance
+) -> SymbolicFinding:
     columns = list(range(teacher.spec.width))
     finding = SymbolicFinding(teacher, output, name, prov, ScreeningReport(kept=columns, dropped=[]))
     number = sympy.Float(value, 15)
@@ -85,7 +87,9 @@ def _equations(
             fid = r2_fidelity(truth, guess, seed=seed, n_boot=500)
         else:  # the equation is undefined somewhere in the input box: say so through its fidelity
             fid = Fidelity("r2", float("-inf"), float("-inf"), float("-inf"), n=len(truth))
-        out.append(Equation(c.expr, spec, name, fidelity=fid, loss=c.loss, id=i, output_unit=unit[output] if unit else None))
+        out.append(
+            Equation(c.expr, spec, name, fidelity=fid, loss=c.loss, id=i, output_unit=unit[output] if unit else None)
+        )
     return [e for e in out if np.isfinite(e.fidelity.value)] or out
 
 
@@ -143,36 +147,69 @@ def distill_math(
     per_output = time_limit / len(outputs)
     for k in outputs:
         provenance = Provenance.capture(
-            teacher, probes, seed,
-            method={"name": "symbolic_regression", "engine": "pyoperon", "operators": operators,
-                    "time_limit": time_limit, "population_size": population_size, "max_length": max_length,
-                    "split": {"train": len(train), "validation": len(validation), "test": len(test)}},
+            teacher,
+            probes,
+            seed,
+            method={
+                "name": "symbolic_regression",
+                "engine": "pyoperon",
+                "operators": operators,
+                "time_limit": time_limit,
+                "population_size": population_size,
+                "max_length": max_length,
+                "split": {"train": len(train), "validation": len(validation), "test": len(test)},
+            },
         )
         y_all = probes.y[:, k]
         if np.ptp(y_all) <= 1e-12 * max(1.0, float(np.abs(y_all).max())):
             findings[names[k]] = _constant_finding(teacher, k, names[k], float(np.mean(y_all)), test, provenance)
             continue
         if columns is not None:
-            screening = ScreeningReport(kept=columns, dropped=[c for c in range(teacher.spec.width) if c not in columns],
-                                        reason="not in the requested features")
+            screening = ScreeningReport(
+                kept=columns,
+                dropped=[c for c in range(teacher.spec.width) if c not in columns],
+                reason="not in the requested features",
+            )
         elif teacher.spec.width > max_features:
             screening = screen_features(teacher, train.X, k, max_features=max_features, seed=seed)
         else:
             screening = ScreeningReport(kept=list(range(teacher.spec.width)), dropped=[])
         finding = SymbolicFinding(teacher, k, names[k], provenance, screening)
         findings[names[k]] = finding
-        _search_one(finding, probe, train, validation, test, k, seed, live,
-                    SearchSettings(time_limit=max(1.0, per_output - (time.perf_counter() - started) * 0.1),
-                                   rounds=rounds, population_size=population_size, max_length=max_length,
-                                   operators=operators, n_threads=n_threads or min(2, os.cpu_count() or 1),
-                                   seed=seed, snap_tolerance=snap_tolerance,
-                                   refine_per_round=200 if refine else 0))
+        _search_one(
+            finding,
+            probe,
+            train,
+            validation,
+            test,
+            k,
+            seed,
+            live,
+            SearchSettings(
+                time_limit=max(1.0, per_output - (time.perf_counter() - started) * 0.1),
+                rounds=rounds,
+                population_size=population_size,
+                max_length=max_length,
+                operators=operators,
+                n_threads=n_threads or min(2, os.cpu_count() or 1),
+                seed=seed,
+                snap_tolerance=snap_tolerance,
+                refine_per_round=200 if refine else 0,
+            ),
+        )
     return next(iter(findings.values())) if len(findings) == 1 else findings
 
 
 def _search_one(
-    finding: SymbolicFinding, probe: Probe, train: ProbeSet, validation: ProbeSet, test: ProbeSet,
-    k: int, seed: int, live: bool, settings: SearchSettings,
+    finding: SymbolicFinding,
+    probe: Probe,
+    train: ProbeSet,
+    validation: ProbeSet,
+    test: ProbeSet,
+    k: int,
+    seed: int,
+    live: bool,
+    settings: SearchSettings,
 ) -> None:
     teacher = finding.teacher
     state = {"train": train}
@@ -196,10 +233,17 @@ def _search_one(
 
     def add_probes(expr: sympy.Expr) -> None:
         if settings.refine_per_round:
-            state["train"] = probe.refine(state["train"], lambda X: evaluate(expr, X), n=settings.refine_per_round, output=k)
+            state["train"] = probe.refine(
+                state["train"], lambda X: evaluate(expr, X), n=settings.refine_per_round, output=k
+            )
 
-    front = search.run(lambda: (state["train"].X, state["train"].y[:, k]), validation.X, validation.y[:, k],
-                       on_round=publish, refine=add_probes)
+    front = search.run(
+        lambda: (state["train"].X, state["train"].y[:, k]),
+        validation.X,
+        validation.y[:, k],
+        on_round=publish,
+        refine=add_probes,
+    )
     finding.running = False
     if front:
         publish(front, {})

@@ -31,9 +31,17 @@ def column_of(symbol: sympy.Symbol) -> int:
 
 # ---------------------------------------------------------------------------------- operon → sympy
 _UNARY = {
-    "sin": sympy.sin, "cos": sympy.cos, "tan": sympy.tan, "tanh": sympy.tanh, "exp": sympy.exp,
-    "log": sympy.log, "sqrt": sympy.sqrt, "cbrt": lambda a: sympy.cbrt(a), "abs": sympy.Abs,
-    "square": lambda a: a**2, "logabs": lambda a: sympy.log(sympy.Abs(a)),
+    "sin": sympy.sin,
+    "cos": sympy.cos,
+    "tan": sympy.tan,
+    "tanh": sympy.tanh,
+    "exp": sympy.exp,
+    "log": sympy.log,
+    "sqrt": sympy.sqrt,
+    "cbrt": lambda a: sympy.cbrt(a),
+    "abs": sympy.Abs,
+    "square": lambda a: a**2,
+    "logabs": lambda a: sympy.log(sympy.Abs(a)),
     "sqrtabs": lambda a: sympy.sqrt(sympy.Abs(a)),
 }
 
@@ -83,9 +91,18 @@ def _apply(name: str, args: list[sympy.Expr]) -> sympy.Expr:
 
 # ---------------------------------------------------------------------------------- evaluation
 _NUMPY_FUNCS = {
-    sympy.sin: np.sin, sympy.cos: np.cos, sympy.tan: np.tan, sympy.tanh: np.tanh, sympy.exp: np.exp,
-    sympy.log: np.log, sympy.Abs: np.abs, sympy.sinh: np.sinh, sympy.cosh: np.cosh,
-    sympy.asin: np.arcsin, sympy.acos: np.arccos, sympy.atan: np.arctan,
+    sympy.sin: np.sin,
+    sympy.cos: np.cos,
+    sympy.tan: np.tan,
+    sympy.tanh: np.tanh,
+    sympy.exp: np.exp,
+    sympy.log: np.log,
+    sympy.Abs: np.abs,
+    sympy.sinh: np.sinh,
+    sympy.cosh: np.cosh,
+    sympy.asin: np.arcsin,
+    sympy.acos: np.arccos,
+    sympy.atan: np.arctan,
 }
 
 
@@ -130,9 +147,18 @@ def torch_evaluate(expr: sympy.Expr, columns: Any) -> Any:
     import torch
 
     funcs = {
-        sympy.sin: torch.sin, sympy.cos: torch.cos, sympy.tan: torch.tan, sympy.tanh: torch.tanh,
-        sympy.exp: torch.exp, sympy.log: torch.log, sympy.Abs: torch.abs, sympy.sinh: torch.sinh,
-        sympy.cosh: torch.cosh, sympy.asin: torch.asin, sympy.acos: torch.acos, sympy.atan: torch.atan,
+        sympy.sin: torch.sin,
+        sympy.cos: torch.cos,
+        sympy.tan: torch.tan,
+        sympy.tanh: torch.tanh,
+        sympy.exp: torch.exp,
+        sympy.log: torch.log,
+        sympy.Abs: torch.abs,
+        sympy.sinh: torch.sinh,
+        sympy.cosh: torch.cosh,
+        sympy.asin: torch.asin,
+        sympy.acos: torch.acos,
+        sympy.atan: torch.atan,
     }
 
     def walk(e: sympy.Expr) -> Any:

@@ -168,12 +168,14 @@ class SymbolicFinding(Finding):
             X = np.tile(centre, (OVERLAY_STEPS, 1))
             X[:, column] = grid
             teacher_y = self.teacher(X)[:, self.output]
-            curves.append({
-                "feature": spec.names[column],
-                "x": grid.tolist(),
-                "teacher": _finite_list(teacher_y),
-                "equations": {str(eq.id): _finite_list(eq.predict(X)) for eq in self.pareto_front},
-            })
+            curves.append(
+                {
+                    "feature": spec.names[column],
+                    "x": grid.tolist(),
+                    "teacher": _finite_list(teacher_y),
+                    "equations": {str(eq.id): _finite_list(eq.predict(X)) for eq in self.pareto_front},
+                }
+            )
         return curves
 
     def view_data(self) -> dict[str, Any]:
@@ -205,8 +207,12 @@ class SymbolicFinding(Finding):
                 for eq in self.pareto_front
             ],
             "features": [
-                {"name": spec.names[c], "unit": spec.unit(c), "low": float(spec.low[c]) if spec.low else None,
-                 "high": float(spec.high[c]) if spec.high else None}
+                {
+                    "name": spec.names[c],
+                    "unit": spec.unit(c),
+                    "low": float(spec.low[c]) if spec.low else None,
+                    "high": float(spec.high[c]) if spec.high else None,
+                }
                 for c in self.screening.kept
             ],
             "overlay": self.overlay() if self.pareto_front else [],
@@ -227,19 +233,29 @@ class SymbolicFinding(Finding):
         from glassbox_jupyter.widgets.svg import chart_to_svg
 
         floor = min((eq.loss for eq in self.pareto_front if eq.loss > 0), default=1e-12) / 10
-        front = pd.DataFrame({
-            "complexity": [eq.complexity for eq in self.pareto_front],
-            "loss": [max(eq.loss, floor) for eq in self.pareto_front],
-            "equation": [eq.text for eq in self.pareto_front],
-            "role": ["selected" if eq.id == self._selected_index else ("best" if eq.id == self.best_index else "")
-                     for eq in self.pareto_front],
-        })
-        scatter = alt.Chart(front).mark_line(point=True, interpolate="step-after", color="#4c78a8").encode(
-            x=alt.X("complexity:Q", title="complexity"),
-            y=alt.Y("loss:Q", scale=alt.Scale(type="log"), title="validation MSE (log)"),
+        front = pd.DataFrame(
+            {
+                "complexity": [eq.complexity for eq in self.pareto_front],
+                "loss": [max(eq.loss, floor) for eq in self.pareto_front],
+                "equation": [eq.text for eq in self.pareto_front],
+                "role": [
+                    "selected" if eq.id == self._selected_index else ("best" if eq.id == self.best_index else "")
+                    for eq in self.pareto_front
+                ],
+            }
         )
-        marked = alt.Chart(front[front.role != ""]).mark_point(size=160, filled=False, color="#e45756").encode(
-            x="complexity:Q", y="loss:Q"
+        scatter = (
+            alt.Chart(front)
+            .mark_line(point=True, interpolate="step-after", color="#4c78a8")
+            .encode(
+                x=alt.X("complexity:Q", title="complexity"),
+                y=alt.Y("loss:Q", scale=alt.Scale(type="log"), title="validation MSE (log)"),
+            )
+        )
+        marked = (
+            alt.Chart(front[front.role != ""])
+            .mark_point(size=160, filled=False, color="#e45756")
+            .encode(x="complexity:Q", y="loss:Q")
         )
         curves = self.overlay()
         column = int(np.argmax([np.ptp(c["teacher"]) if c["teacher"] else 0 for c in curves])) if curves else 0
@@ -247,17 +263,26 @@ class SymbolicFinding(Finding):
         if not curves:
             return chart_to_svg(left.configure(aria=False))
         curve = curves[column]
-        lines = pd.concat([
-            pd.DataFrame({"x": curve["x"], "y": curve["teacher"], "series": "teacher"}),
-            pd.DataFrame({"x": curve["x"], "y": curve["equations"][str(self._selected_index)], "series": "equation"}),
-        ])
+        lines = pd.concat(
+            [
+                pd.DataFrame({"x": curve["x"], "y": curve["teacher"], "series": "teacher"}),
+                pd.DataFrame(
+                    {"x": curve["x"], "y": curve["equations"][str(self._selected_index)], "series": "equation"}
+                ),
+            ]
+        )
         label = self.teacher.spec.label(self.teacher.spec.index(curve["feature"]))
-        right = alt.Chart(lines).mark_line().encode(
-            x=alt.X("x:Q", title=f"{label} (others at centre)"),
-            y=alt.Y("y:Q", title=self.output_name),
-            color=alt.Color("series:N", scale=alt.Scale(range=["#1d4ed8", "#c2410c"])),
-            strokeDash=alt.StrokeDash("series:N", scale=alt.Scale(range=[[1, 0], [6, 3]])),
-        ).properties(width=260, height=220, title=f"{self.output_name} along {curve['feature']}")
+        right = (
+            alt.Chart(lines)
+            .mark_line()
+            .encode(
+                x=alt.X("x:Q", title=f"{label} (others at centre)"),
+                y=alt.Y("y:Q", title=self.output_name),
+                color=alt.Color("series:N", scale=alt.Scale(range=["#1d4ed8", "#c2410c"])),
+                strokeDash=alt.StrokeDash("series:N", scale=alt.Scale(range=[[1, 0], [6, 3]])),
+            )
+            .properties(width=260, height=220, title=f"{self.output_name} along {curve['feature']}")
+        )
         return chart_to_svg(alt.hconcat(left, right).configure(aria=False))
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:

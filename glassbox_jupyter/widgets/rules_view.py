@@ -34,7 +34,9 @@ class RulesView(GlassboxWidget):
     def _check_rule(self, proposal: dict[str, Any]) -> int:
         index = proposal["value"]
         if not -1 <= index < len(self._finding.rules):
-            raise traitlets.TraitError(f"_selected_rule {index} is out of range: there are {len(self._finding.rules)} rules")
+            raise traitlets.TraitError(
+                f"_selected_rule {index} is out of range: there are {len(self._finding.rules)} rules"
+            )
         return index
 
     @traitlets.observe("_selected_rule")

@@ -97,8 +97,9 @@ def test_nan_regions_are_dropped_and_counted():
 
 def test_classifier_in_math_mode_fits_the_probability_and_says_so():
     spec = InputSpec(names=["a"], low=-4, high=4)
-    teacher = Teacher(lambda X: np.stack([-X[:, 0], X[:, 0]], axis=1), spec, task="classification",
-                      output_names=["no", "yes"])
+    teacher = Teacher(
+        lambda X: np.stack([-X[:, 0], X[:, 0]], axis=1), spec, task="classification", output_names=["no", "yes"]
+    )
     with pytest.warns(UserWarning, match=r"classifier.*P\(no\), P\(yes\).*mode='logic'"):
         finding = glassbox.distill(teacher, time_limit=4, live=False)
     assert finding.output_name == "P(yes)"
@@ -122,8 +123,9 @@ def test_many_inputs_are_screened_and_finish_in_time():
 
 def test_multi_output_teacher_gives_one_front_per_output():
     spec = InputSpec(names=["u", "v"], low=0, high=2)
-    teacher = Teacher(lambda X: np.stack([X[:, 0] + X[:, 1], X[:, 0] * X[:, 1]], axis=1), spec,
-                      output_names=["total", "product"])
+    teacher = Teacher(
+        lambda X: np.stack([X[:, 0] + X[:, 1], X[:, 0] * X[:, 1]], axis=1), spec, output_names=["total", "product"]
+    )
     findings = glassbox.distill(teacher, time_limit=6, live=False)
     assert isinstance(findings, glassbox.SymbolicFindings) and list(findings) == ["total", "product"]
     u, v = sympy.symbols("u v", real=True)

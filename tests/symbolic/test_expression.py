@@ -21,8 +21,12 @@ def test_operon_trees_convert_to_the_same_function():
     y = X[:, 0] / X[:, 1] - np.sin(X[:, 2]) + np.sqrt(X[:, 1])
     regressor = SymbolicRegressor(
         allowed_symbols="add,sub,mul,div,constant,variable,sin,cos,exp,log,sqrt,square",
-        objectives=["r2", "length"], optimizer_iterations=5, generations=20, population_size=200,
-        n_threads=1, random_state=3,
+        objectives=["r2", "length"],
+        optimizer_iterations=5,
+        generations=20,
+        population_size=200,
+        n_threads=1,
+        random_state=3,
     ).fit(X.copy(), y.copy())
     symbols = input_symbols(3)
     by_hash = {h: symbols[i] for i, h in enumerate(regressor.variables_)}
@@ -40,7 +44,11 @@ def test_numpy_and_torch_agree_and_torch_is_differentiable():
     out = torch_evaluate(expr, tensor)
     np.testing.assert_allclose(out.detach().numpy(), evaluate(expr, X), rtol=1e-10)
     out.sum().backward()
-    np.testing.assert_allclose(tensor.grad[:, 0].numpy()[:3], (5 * X[:, 0] + np.cos(X[:, 1]) * np.exp(-X[:, 0]) / (1 + np.exp(-X[:, 0])) ** 2)[:3], rtol=1e-8)
+    np.testing.assert_allclose(
+        tensor.grad[:, 0].numpy()[:3],
+        (5 * X[:, 0] + np.cos(X[:, 1]) * np.exp(-X[:, 0]) / (1 + np.exp(-X[:, 0])) ** 2)[:3],
+        rtol=1e-8,
+    )
 
 
 def test_constants_broadcast():

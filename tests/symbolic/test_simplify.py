@@ -10,7 +10,11 @@ X = np.linspace(-3, 3, 300)[:, None]
 
 def test_bloated_forms_collapse_to_the_law():
     y = 2.5 * X[:, 0] ** 2 + np.cos(X[:, 0])
-    messy = sympy.Float(1.5811388) ** 2 * x**2 + sympy.Float(0.9999999) * sympy.cos(sympy.Float(1.0000001) * x) + sympy.Float(1e-7)
+    messy = (
+        sympy.Float(1.5811388) ** 2 * x**2
+        + sympy.Float(0.9999999) * sympy.cos(sympy.Float(1.0000001) * x)
+        + sympy.Float(1e-7)
+    )
     assert tidy(messy, X, y) == sympy.Rational(5, 2) * x**2 + sympy.cos(x)
 
 
