@@ -112,11 +112,6 @@ def unload_ipython_extension(ipython: Any) -> None:
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from glassbox_jupyter import demos
     from glassbox_jupyter.distill import distill
-    from glassbox_jupyter.rules.finding import Rule, RuleFinding
-    from glassbox_jupyter.symbolic.equation import Equation
-    from glassbox_jupyter.symbolic.finding import SymbolicFinding, SymbolicFindings
-    from glassbox_jupyter.widgets.pareto_picker import ParetoPicker
-    from glassbox_jupyter.widgets.rules_view import RulesView
     from glassbox_jupyter.errors import (
         ArchitectureImportError,
         EmptyProbeError,
@@ -131,6 +126,11 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from glassbox_jupyter.finding.provenance import Provenance
     from glassbox_jupyter.probe import Probe, ProbeSet
     from glassbox_jupyter.response import ResponseFinding, response
+    from glassbox_jupyter.rules.finding import Rule, RuleFinding
+    from glassbox_jupyter.symbolic.equation import Equation
+    from glassbox_jupyter.symbolic.finding import SymbolicFinding, SymbolicFindings
     from glassbox_jupyter.teacher.spec import InputSpec
     from glassbox_jupyter.teacher.teacher import Teacher
+    from glassbox_jupyter.widgets.pareto_picker import ParetoPicker
     from glassbox_jupyter.widgets.response_view import ResponseView
+    from glassbox_jupyter.widgets.rules_view import RulesView

@@ -11,7 +11,8 @@ Example:
     >>> x, = input_symbols(1)
     >>> X = np.linspace(-3, 3, 200)[:, None]
     >>> y = 2.5 * X[:, 0] ** 2 + np.cos(X[:, 0])
-    >>> messy = sympy.Float(1.5811388) ** 2 * x**2 + sympy.Float(0.9999999) * sympy.cos(sympy.Float(1.0000001) * x) + sympy.Float(1.2e-7)
+    >>> F = sympy.Float
+    >>> messy = F(1.5811388) ** 2 * x**2 + F(0.9999999) * sympy.cos(F(1.0000001) * x) + F(1.2e-7)
     >>> tidy(messy, X, y)
     5*x0**2/2 + cos(x0)
 """
