@@ -27,7 +27,8 @@ def distill(
 
     Math-mode options: ``n`` (probes, 2000), ``method`` ("sobol"), ``features`` (inputs to use),
     ``output``, ``max_features`` (10: screen inputs above this), ``operators``,
-    ``population_size``, ``max_length``, ``rounds``, ``refine`` (True), ``snap_tolerance``,
+    ``population_size``, ``max_length``, ``rounds``, ``patience`` (2: stop when the best equation
+    is unchanged for that many rounds; ``None`` uses the whole budget), ``refine`` (True), ``snap_tolerance``,
     ``live`` (show the ParetoPicker while searching; default: in a kernel).
     Logic-mode options: ``max_leaves`` (16), ``n``, ``method``, ``round_thresholds`` (True).
 

@@ -61,6 +61,7 @@ def load(name: str, **teacher_kwargs: Any) -> Any:
         architecture_kwargs=info["architecture_kwargs"],
         spec=InputSpec.from_dict(info["spec"]),
         output_names=info["output_names"],
+        output_units=info.get("output_units"),
         task=info["task"],
         name=name,
         **teacher_kwargs,

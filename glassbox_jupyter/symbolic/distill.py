@@ -107,6 +107,7 @@ def distill_math(
     population_size: int = 500,
     max_length: int = 40,
     rounds: int | None = None,
+    patience: int | None = 2,
     refine: bool = True,
     snap_tolerance: float = 1e-4,
     n_threads: int | None = None,
@@ -188,6 +189,7 @@ def distill_math(
             SearchSettings(
                 time_limit=max(1.0, per_output - (time.perf_counter() - started) * 0.1),
                 rounds=rounds,
+                patience=patience,
                 population_size=population_size,
                 max_length=max_length,
                 operators=operators,

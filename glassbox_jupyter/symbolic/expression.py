@@ -115,6 +115,10 @@ def evaluate(expr: sympy.Expr, X: np.ndarray) -> np.ndarray:
 
 
 def _numpy(expr: sympy.Expr, X: np.ndarray) -> Any:
+    if expr in (sympy.zoo, sympy.nan):  # e.g. a simplification that divided by zero
+        return np.nan
+    if expr.is_infinite:
+        return np.inf if expr.is_extended_positive else -np.inf
     if expr.is_Symbol:
         return X[:, column_of(expr)]
     if expr.is_Number or expr.is_NumberSymbol:

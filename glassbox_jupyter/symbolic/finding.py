@@ -187,7 +187,9 @@ class SymbolicFinding(Finding):
         elif self.running:
             status = "searching…"
         else:
-            status = f"done in {self.log.seconds:.0f} s" + (" (interrupted)" if self.interrupted else "")
+            status = f"done in {self.log.seconds:.0f} s" + (
+                " (interrupted)" if self.interrupted else " (converged early)" if self.log.converged else ""
+            )
         return {
             "title": f"{self.teacher.name}: equations for {self.output_name}",
             "output_name": self.output_name,

@@ -28,7 +28,8 @@ class SearchSettings:
     """Knobs of the search (``distill`` fills them from its arguments)."""
 
     time_limit: float = 60.0
-    rounds: int | None = None  # default: one round per ~8 s of budget, between 2 and 8
+    rounds: int | None = None  # default: one round per ~6 s of budget, between 2 and 10
+    patience: int | None = 2  # stop early when the best equation is unchanged for this many rounds
     population_size: int = 500
     max_length: int = 40
     operators: str = DEFAULT_OPERATORS
@@ -40,7 +41,7 @@ class SearchSettings:
     def n_rounds(self) -> int:
         if self.rounds is not None:
             return max(1, int(self.rounds))
-        return int(min(8, max(2, self.time_limit // 8)))
+        return int(min(10, max(2, self.time_limit // 6)))
 
 
 @dataclass
@@ -58,6 +59,7 @@ class SearchLog:
 
     rounds: list[dict[str, Any]] = field(default_factory=list)
     interrupted: bool = False
+    converged: bool = False
     seconds: float = 0.0
 
 
@@ -162,6 +164,7 @@ class SymbolicSearch:
         rounds = self.settings.n_rounds()
         regressor = None
         loss_floor = 1e-10 * (float(np.var(y_val)) or 1.0)
+        last_best, unchanged = "", 0
         try:
             for index in range(rounds):
                 left = deadline - time.perf_counter()
@@ -187,6 +190,12 @@ class SymbolicSearch:
                 self.log.rounds.append(info)
                 if on_round is not None:
                     on_round(front, info)
+                best = sympy.srepr(front[choose_best(front, loss_floor)].expr) if front else ""
+                unchanged = unchanged + 1 if best and best == last_best else 0
+                last_best = best
+                if self.settings.patience and unchanged >= self.settings.patience:
+                    self.log.converged = True  # the pick has not moved for `patience` rounds
+                    break
                 if refine is not None and front and index < rounds - 1:
                     refine(front[choose_best(front, loss_floor)].expr)
         except KeyboardInterrupt:

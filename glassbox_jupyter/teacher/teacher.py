@@ -34,6 +34,7 @@ class Teacher:
         batch_size: rows per call; large probe sets are split into batches.
         device: torch device for torch models (default: where the weights already are).
         output_names: names of the outputs (default ``y`` or ``y1..yk``).
+        output_units: unit of each output (shown next to its name), or ``None``.
         task: ``"regression"`` or ``"classification"`` (outputs are scores/probabilities per class).
         name: a label used in views and reports.
 
@@ -51,6 +52,7 @@ class Teacher:
         output_names: Sequence[str] | None = None,
         task: str | None = None,
         name: str | None = None,
+        output_units: Sequence[str | None] | None = None,
     ):
         if isinstance(model, Teacher):
             raise TypeError("model is already a Teacher; use it directly (or teacher.with_spec(spec))")
@@ -66,6 +68,7 @@ class Teacher:
         self.task = task or ("classification" if getattr(self.runner, "is_classifier", False) else "regression")
         self.name = name or _default_name(model)
         self._output_names = None if output_names is None else tuple(output_names)
+        self.output_units = None if output_units is None else tuple(output_units)
         self._n_outputs: int | None = None
         self._hash: str | None = None
         self.source: str | None = None  # file the teacher was loaded from, if any

@@ -56,12 +56,14 @@ def fit(
     lr: float = 1e-2,
     loss: str = "mse",
     y_scale: Sequence[float] | None = None,
+    label_smoothing: float = 0.0,
 ) -> float:
     """Full-batch Adam with a cosine learning-rate schedule; returns the final training loss.
 
     ``loss="mse"`` regresses ``y`` (shape ``(n, outputs)``), measured in units of ``y_scale`` when
     given (so targets of any size weigh alike); ``loss="cross_entropy"`` fits class indices ``y``
-    (shape ``(n,)``) with the model's outputs as logits.
+    (shape ``(n,)``) with the model's outputs as logits; ``label_smoothing`` keeps those logits
+    bounded (a crisp rule otherwise drives them to hundreds).
     """
     X_t = torch.tensor(X, dtype=torch.float32)
     if loss == "mse":
@@ -75,7 +77,7 @@ def fit(
         y_t = torch.tensor(y, dtype=torch.long)
 
         def objective() -> torch.Tensor:
-            return torch.nn.functional.cross_entropy(model(X_t), y_t)
+            return torch.nn.functional.cross_entropy(model(X_t), y_t, label_smoothing=label_smoothing)
 
     else:
         raise ValueError(f"loss must be 'mse' or 'cross_entropy', got {loss!r}")

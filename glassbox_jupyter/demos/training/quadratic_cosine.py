@@ -20,10 +20,10 @@ from glassbox_jupyter.demos.architectures import MLP
 from glassbox_jupyter.demos.training.common import MODELS, fit_regression, sample_box, save_demo, seed_everything
 
 NAME = "quadratic_cosine"
-HIDDEN = [32, 32]
+HIDDEN = [64, 64]
 SEED = 0
 LOW, HIGH = [-3.0], [3.0]
-STEPS = 3000
+STEPS = 4000
 
 
 def quadratic_cosine(X: np.ndarray) -> np.ndarray:
@@ -43,7 +43,7 @@ def train(steps: int = STEPS, n_train: int = 2048, seed: int = SEED) -> tuple[ML
 def card(metrics: dict) -> dict:
     return {
         "name": NAME,
-        "description": "MLP (1→32→32→1, SiLU) trained on y = 2.5 x² + cos(x) for x in [−3, 3]",
+        "description": "MLP (1→64→64→1, SiLU) trained on y = 2.5 x² + cos(x) for x in [−3, 3]",
         "task": "regression",
         "architecture": "glassbox_jupyter.demos.architectures:MLP",
         "architecture_kwargs": {"n_inputs": 1, "hidden": HIDDEN, "n_outputs": 1, "activation": "silu"},
