@@ -414,9 +414,10 @@ function render({ model, el }: RenderContext): () => void {
       bg.append("circle").attr("class", "gb-best-ring").attr("cx", bx).attr("cy", by).attr("r", 11);
       bg.append("text")
         .attr("class", "gb-best-label")
-        .attr("x", bx)
-        .attr("y", by < 24 ? by + 25 : by - 15)
-        .attr("text-anchor", bx > innerWidth - 16 ? "end" : bx < 16 ? "start" : "middle")
+        // below and beside the ring: the step line comes down into the point from above
+        .attr("x", bx > innerWidth - 40 ? bx - 14 : bx + 14)
+        .attr("y", by > innerHeight - 8 ? by - 14 : by + 16)
+        .attr("text-anchor", bx > innerWidth - 40 ? "end" : "start")
         .text("best");
     }
 
