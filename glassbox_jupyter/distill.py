@@ -29,7 +29,8 @@ def distill(
     ``output``, ``max_features`` (10: screen inputs above this), ``operators``,
     ``population_size``, ``max_length``, ``rounds``, ``patience`` (2: stop when the best equation
     is unchanged for that many rounds; ``None`` uses the whole budget), ``refine`` (True), ``snap_tolerance``,
-    ``live`` (show the ParetoPicker while searching; default: in a kernel).
+    ``live`` (show the ParetoPicker while searching; default: in a kernel), ``engine``
+    ("operon", embedded and the default; or "pysr", optional, needs the pysr package and Julia).
     Logic-mode options: ``max_leaves`` (16), ``n``, ``method``, ``round_thresholds`` (True).
 
     Example:

@@ -104,17 +104,24 @@ def distill_math(
     output: int | str | None = None,
     max_features: int = 10,
     operators: str = DEFAULT_OPERATORS,
-    population_size: int = 500,
-    max_length: int = 40,
+    population_size: int = 1000,
+    max_length: int = 30,
     rounds: int | None = None,
     patience: int | None = 2,
     refine: bool = True,
     snap_tolerance: float = 1e-4,
     n_threads: int | None = None,
     live: bool | None = None,
+    engine: str = "operon",
 ) -> SymbolicFinding | SymbolicFindings:
     """See :func:`glassbox_jupyter.distill` (``mode="math"``)."""
     started = time.perf_counter()
+    if engine not in ("operon", "pysr"):
+        raise ValueError(f"engine must be 'operon' (default) or 'pysr', got {engine!r}")
+    if engine == "pysr":
+        from glassbox_jupyter.symbolic.pysr_backend import load_pysr
+
+        load_pysr()  # fail before probing when PySR or Julia is missing
     if teacher.task == "classification":
         warnings.warn(
             f"{teacher.name} is a classifier: math mode fits its class probabilities "
@@ -197,6 +204,7 @@ def distill_math(
                 seed=seed,
                 snap_tolerance=snap_tolerance,
                 refine_per_round=200 if refine else 0,
+                engine=engine,
             ),
         )
     return next(iter(findings.values())) if len(findings) == 1 else findings
@@ -217,7 +225,7 @@ def _search_one(
     state = {"train": train}
     search = SymbolicSearch(teacher.spec.width, finding.screening.kept, settings)
     finding.log = search.log
-    loss_floor = 1e-10 * (float(np.var(validation.y[:, k])) or 1.0)
+    variance = float(np.var(validation.y[:, k])) or 1.0
     handle = None
     if live:
         from IPython.display import display
@@ -226,7 +234,7 @@ def _search_one(
         handle = display(finding.widget(), display_id=True)
 
     def publish(front: list[Candidate], info: dict[str, Any]) -> None:
-        best = choose_best(front, loss_floor)
+        best = choose_best(front, variance)
         finding.pareto_front = _equations(front, teacher, k, finding.output_name, test, seed)
         finding.best_index = finding._selected_index = min(best, len(finding.pareto_front) - 1)
         finding.invalidate_static_view()
@@ -234,12 +242,23 @@ def _search_one(
             finding._widget.refresh()
 
     def add_probes(expr: sympy.Expr) -> None:
-        if settings.refine_per_round:
+        # active interrogation, up to doubling the training probes (more rows slow every round)
+        if settings.refine_per_round and len(state["train"]) < 2 * len(train):
             state["train"] = probe.refine(
                 state["train"], lambda X: evaluate(expr, X), n=settings.refine_per_round, output=k
             )
 
-    front = search.run(
+    if settings.engine == "pysr":
+        from glassbox_jupyter.symbolic.pysr_backend import pysr_candidates
+        from glassbox_jupyter.symbolic.search import pareto_front
+
+        started = time.perf_counter()
+        search.candidates = pysr_candidates(
+            train.X, train.y[:, k], finding.screening.kept, teacher.spec.width, validation.X, validation.y[:, k],
+            settings.time_limit, seed, settings.snap_tolerance,
+        )
+        search.log.seconds = round(time.perf_counter() - started, 2)
+    front = pareto_front(search.candidates) if settings.engine == "pysr" else search.run(
         lambda: (state["train"].X, state["train"].y[:, k]),
         validation.X,
         validation.y[:, k],

@@ -115,7 +115,7 @@ def evaluate(expr: sympy.Expr, X: np.ndarray) -> np.ndarray:
 
 
 def _numpy(expr: sympy.Expr, X: np.ndarray) -> Any:
-    if expr in (sympy.zoo, sympy.nan):  # e.g. a simplification that divided by zero
+    if expr in (sympy.zoo, sympy.nan, sympy.I):  # a division by zero or a complex value: not a real law
         return np.nan
     if expr.is_infinite:
         return np.inf if expr.is_extended_positive else -np.inf

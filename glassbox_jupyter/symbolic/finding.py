@@ -133,7 +133,7 @@ class SymbolicFinding(Finding):
                     f"{len(self.pareto_front)} candidate equations trade complexity for accuracy; the "
                     f"reviewer can pick another in the ParetoPicker. The default is chosen by the largest "
                     f"drop in log validation loss per unit of complexity among candidates within 1.5× the "
-                    f"lowest loss."
+                    f"lowest loss or within 0.0001 of the best R²."
                 ),
                 data={"front": [e.to_dict() for e in self.pareto_front]},
             ),

@@ -28,20 +28,26 @@ class SearchSettings:
     """Knobs of the search (``distill`` fills them from its arguments)."""
 
     time_limit: float = 60.0
-    rounds: int | None = None  # default: one round per ~6 s of budget, between 2 and 10
-    patience: int | None = 2  # stop early when the best equation is unchanged for this many rounds
-    population_size: int = 500
-    max_length: int = 40
+    rounds: int | None = None  # None: short rounds (round_seconds) until the budget or convergence
+    patience: int | None = 2  # rounds without a new best (and as long as it took to find) before stopping
+    population_size: int = 1000
+    max_length: int = 30  # longer trees mostly add bloat; 30 nodes hold every law in the benchmark
+    tournament_size: int = 3
     operators: str = DEFAULT_OPERATORS
     n_threads: int = 2
     seed: int = 0
     snap_tolerance: float = 1e-4
     refine_per_round: int = 200
+    engine: str = "operon"  # or "pysr" (optional; needs the pysr package and Julia)
+
+    def round_seconds(self) -> float:
+        """Length of one round: 1 s up to a 20 s budget, growing to 3 s at 60 s and beyond."""
+        return float(min(3.0, max(1.0, self.time_limit / 20)))
 
     def n_rounds(self) -> int:
         if self.rounds is not None:
             return max(1, int(self.rounds))
-        return int(min(10, max(2, self.time_limit // 6)))
+        return max(1, int(self.time_limit // self.round_seconds()))
 
 
 @dataclass
@@ -77,20 +83,26 @@ def pareto_front(candidates: list[Candidate]) -> list[Candidate]:
     return front
 
 
-def choose_best(front: list[Candidate], loss_floor: float, tolerance: float = 1.5) -> int:
-    """Index of the best front member (PySR's rule, on validation loss).
+def choose_best(front: list[Candidate], variance: float, tolerance: float = 1.5, r2_tolerance: float = 1e-4) -> int:
+    """Index of the best front member, by PySR's score on validation loss, made noise-aware.
 
-    Among members whose loss is within ``tolerance`` × the lowest loss, take the one with the
-    highest score ``-Δ log(loss) / Δ complexity`` against the next simpler member. Losses are
-    floored at ``loss_floor`` so numerically exact fits tie instead of rewarding round-off.
+    A member is *eligible* when its loss is within ``tolerance`` × the lowest loss, or when its
+    R² is within ``r2_tolerance`` of the best R² (loss at most ``lowest + r2_tolerance × var(y)``):
+    a teacher that is itself an approximation leaves small systematic errors that ever larger
+    expressions can fit, and an R² gain below 1e-4 is not worth an expression a person cannot
+    read. Among eligible members the one with the highest score ``-Δ log(loss) / Δ complexity``
+    against the next simpler member wins. Losses are floored at ``1e-10 × var(y)`` so numerically
+    exact fits tie instead of rewarding round-off.
     """
     if not front:
         raise ValueError("the Pareto front is empty")
-    losses = [max(c.loss, loss_floor) for c in front]
+    variance = variance or 1.0
+    losses = [max(c.loss, 1e-10 * variance) for c in front]
     lowest = min(losses)
+    ceiling = max(tolerance * lowest, lowest + r2_tolerance * variance)
     best, best_score = 0, -math.inf
     for i, c in enumerate(front):
-        if losses[i] > tolerance * lowest:
+        if losses[i] > ceiling:
             continue
         if i == 0:
             score = 0.0
@@ -123,6 +135,7 @@ class SymbolicSearch:
             optimizer_iterations=10,  # > 0, or constants are never fitted
             max_length=s.max_length,
             population_size=s.population_size,
+            tournament_size=s.tournament_size,
             generations=10**6,
             max_evaluations=10**9,
             max_time=seconds,
@@ -155,49 +168,57 @@ class SymbolicSearch:
         on_round: Callable[[list[Candidate], dict[str, Any]], None] | None = None,
         refine: Callable[[sympy.Expr], None] | None = None,
     ) -> list[Candidate]:
-        """Search for ``settings.time_limit`` seconds; returns the Pareto front of tidied candidates.
+        """Search for at most ``settings.time_limit`` seconds; returns the Pareto front of tidied candidates.
 
         ``train()`` returns the current training probes (they grow as ``refine`` adds points).
+        Rounds are short (``round_seconds``); the search stops early once the best equation has
+        not changed for ``patience`` rounds *and* for at least as long as it took to find it.
         """
+        s = self.settings
         start = time.perf_counter()
-        deadline = start + self.settings.time_limit
-        rounds = self.settings.n_rounds()
+        deadline = start + s.time_limit
+        planned = s.n_rounds()
         regressor = None
-        loss_floor = 1e-10 * (float(np.var(y_val)) or 1.0)
-        last_best, unchanged = "", 0
+        variance = float(np.var(y_val)) or 1.0
+        last_best, unchanged, found_at, harvest_cost = "", 0, 0.0, 0.0
         try:
-            for index in range(rounds):
-                left = deadline - time.perf_counter()
-                if left < 0.5 and index > 0:
+            for index in range(planned):
+                left = deadline - time.perf_counter() - harvest_cost
+                if index > 0 and left < 1:
                     break
-                seconds = max(1, int(left * 0.8 / (rounds - index)))
+                seconds = max(1, int(min(s.round_seconds(), left) if s.rounds is None else left / (planned - index)))
                 X_train, y_train = train()
                 if regressor is None:
                     regressor = self._regressor(seconds, index)
                 else:  # warm start: the next round continues this population on the grown probe set
-                    regressor.set_params(max_time=seconds, random_state=self.settings.seed + index)
+                    regressor.set_params(max_time=seconds, random_state=s.seed + index)
                 regressor.fit(np.array(X_train[:, self.columns], dtype=float), np.array(y_train, dtype=float))
+                before_harvest = time.perf_counter()
                 self._harvest(regressor, X_val, y_val)
+                harvest_cost = max(harvest_cost * 0.5, time.perf_counter() - before_harvest)
                 front = pareto_front(self.candidates)
+                elapsed = time.perf_counter() - start
                 info = {
                     "round": index + 1,
-                    "rounds": rounds,
+                    "rounds": planned,
                     "probes": len(y_train),
-                    "seconds": round(time.perf_counter() - start, 2),
+                    "seconds": round(elapsed, 2),
                     "front_size": len(front),
-                    "best_loss": front[choose_best(front, loss_floor)].loss if front else None,
+                    "best_loss": front[choose_best(front, variance)].loss if front else None,
                 }
                 self.log.rounds.append(info)
                 if on_round is not None:
                     on_round(front, info)
-                best = sympy.srepr(front[choose_best(front, loss_floor)].expr) if front else ""
-                unchanged = unchanged + 1 if best and best == last_best else 0
-                last_best = best
-                if self.settings.patience and unchanged >= self.settings.patience:
-                    self.log.converged = True  # the pick has not moved for `patience` rounds
+                best = sympy.srepr(front[choose_best(front, variance)].expr) if front else ""
+                if best and best == last_best:
+                    unchanged += 1
+                else:
+                    unchanged, found_at, last_best = 0, elapsed, best
+                if s.patience and unchanged >= s.patience and elapsed - found_at >= found_at:
+                    self.log.converged = True
                     break
-                if refine is not None and front and index < rounds - 1:
-                    refine(front[choose_best(front, loss_floor)].expr)
+                if refine is not None and front and index < planned - 1:
+                    refine(front[choose_best(front, variance)].expr)
         except KeyboardInterrupt:
             self.log.interrupted = True
             if regressor is not None and getattr(regressor, "is_fitted_", False):

@@ -19,19 +19,26 @@ Example:
 
 from __future__ import annotations
 
+import signal
+import threading
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 import sympy
 
-from glassbox_jupyter.symbolic.expression import constants, evaluate
+from glassbox_jupyter.symbolic.expression import complexity, constants, evaluate
 
-MAX_SIMPLIFY_OPS = 40  # sympy.simplify can take seconds on large expressions; skip it above this
+MAX_SIMPLIFY_OPS = 12  # sympy.simplify can take seconds on larger expressions; skip it above this
+SIMPLIFY_SECONDS = 0.5
 
 
 def mse(expr: sympy.Expr, X: np.ndarray, y: np.ndarray) -> float:
     """Mean squared error of ``expr`` on ``(X, y)``; ``inf`` when it is not finite everywhere."""
-    residual = evaluate(expr, X) - y
+    try:
+        residual = evaluate(expr, X) - y
+    except (ValueError, TypeError):  # a form numpy cannot evaluate counts as no fit at all
+        return float("inf")
     value = float(np.mean(residual**2))
     return value if np.isfinite(value) else float("inf")
 
@@ -61,14 +68,66 @@ def snap_candidates(value: float) -> list[sympy.Expr]:
 
 
 def simplify(expr: sympy.Expr) -> sympy.Expr:
-    """sympy simplification when the expression is small enough for it to be quick."""
-    if sympy.count_ops(expr) > MAX_SIMPLIFY_OPS:
-        return expr
+    """The smallest of a few cheap rewrites (and sympy.simplify when the expression is small).
+
+    Full ``sympy.simplify`` costs about a second on a 3-variable front member (mostly trigsimp), so
+    it only runs on small expressions; distributing, factoring and cancelling catch most bloat.
+    """
+    options = [expr]
+    guarded = threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer")
+    for rewrite in (sympy.factor_terms, _bounded_expand, _cancel_if_rational):
+        if guarded:
+            rewritten = _within_seconds(rewrite, expr, SIMPLIFY_SECONDS)
+        else:
+            try:
+                rewritten = rewrite(expr)
+            except Exception:  # sympy raises assorted errors on odd inputs; skip that rewrite
+                rewritten = None
+        if rewritten is not None:
+            options.append(rewritten)
+    # Full simplify turns floats into huge exact rationals and can then factor for minutes:
+    # only exact, small expressions get it, and only within a time limit.
+    if not expr.atoms(sympy.Float) and sympy.count_ops(expr) <= MAX_SIMPLIFY_OPS:
+        simpler = _within_seconds(sympy.simplify, expr, SIMPLIFY_SECONDS)
+        if simpler is not None:
+            options.append(simpler)
+    return min(options, key=lambda e: (complexity(e), sympy.count_ops(e)))
+
+
+class _Timeout(Exception):
+    pass
+
+
+def _within_seconds(function: Any, expr: sympy.Expr, seconds: float) -> sympy.Expr | None:
+    """``function(expr)``, or ``None`` if it fails or takes longer than ``seconds``.
+
+    The limit uses a real-time timer signal, so it applies only on the main thread of a Unix
+    process (a notebook kernel, a script); elsewhere the full simplification is skipped.
+    """
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        return None
+
+    def stop(signum: int, frame: Any) -> None:
+        raise _Timeout
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
-        simpler = sympy.simplify(expr)
-    except Exception:  # sympy raises assorted errors on odd inputs; keep the original then
-        return expr
-    return simpler if sympy.count_ops(simpler) <= sympy.count_ops(expr) else expr
+        return function(expr)
+    except Exception:  # _Timeout or any sympy failure: keep the cheaper forms
+        return None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _bounded_expand(expr: sympy.Expr) -> sympy.Expr:
+    expanded = sympy.expand(expr, power_exp=False, log=False)
+    return expanded if sympy.count_ops(expanded) <= 2 * sympy.count_ops(expr) else expr
+
+
+def _cancel_if_rational(expr: sympy.Expr) -> sympy.Expr:
+    return sympy.cancel(expr) if expr.is_rational_function() else expr
 
 
 def tidy(expr: sympy.Expr, X: np.ndarray, y: np.ndarray, tolerance: float = 1e-4) -> sympy.Expr:

@@ -160,3 +160,20 @@ def test_features_restrict_the_search():
     assert finding.screening.kept == [0, 1] and "c" not in finding.best.variables
     with pytest.raises(KeyError, match="zz"):
         glassbox.distill(teacher, time_limit=4, features=["zz"], live=False)
+
+
+def test_pysr_engine_is_optional_and_says_how_to_get_it(monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_pysr(name, *args, **kwargs):
+        if name == "pysr":
+            raise ImportError("No module named 'pysr'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_pysr)
+    with pytest.raises(ImportError, match=r"pip install 'glassbox-jupyter\[pysr\]'.*engine='operon' needs neither"):
+        glassbox.distill(kinetic_teacher(), engine="pysr", time_limit=5, live=False)
+    with pytest.raises(ValueError, match="engine"):
+        glassbox.distill(kinetic_teacher(), engine="eureqa", time_limit=5, live=False)
