@@ -139,6 +139,13 @@ class ProbeSet:
         n_test = min(len(self) - 1, max(1, round(len(self) * test_size)))
         return self.subset(order[n_test:]), self.subset(order[:n_test])
 
+    def split3(self, seed: int | None = None) -> tuple[ProbeSet, ProbeSet, ProbeSet]:
+        """Train (60%) / validation (20%, for choosing) / held-out test (20%, for fidelity) split."""
+        seed = self.seed if seed is None else seed
+        train, rest = self.split(0.4, seed=seed)
+        validation, test = rest.split(0.5, seed=seed + 1)
+        return train, validation, test
+
     def subset(self, rows: Any) -> ProbeSet:
         return ProbeSet(
             X=self.X[rows],

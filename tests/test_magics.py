@@ -85,3 +85,19 @@ def test_response_subcommand(ipython, friedman):
 def test_demos_subcommand(ipython):
     names = [d["name"] for d in ipython.run_line_magic("glassbox", "demos")]
     assert "friedman_mlp" in names
+
+
+def test_distill_subcommand_logic_and_math(ipython):
+    import numpy as np
+
+    spec = glassbox.InputSpec(names=["a", "b"], low=0, high=10)
+    ipython.user_ns["clf"] = glassbox.Teacher(
+        lambda X: np.stack([X[:, 0] <= 4, X[:, 0] > 4], 1).astype(float), spec, task="classification"
+    )
+    rules = ipython.run_line_magic("glassbox", "distill clf --mode logic --max-leaves 4 --n 1000")
+    assert isinstance(rules, glassbox.RuleFinding) and rules.fidelity.value > 0.98
+    ipython.user_ns["reg"] = glassbox.Teacher(lambda X: X[:, 0] * 3, spec)
+    eqs = ipython.run_line_magic("glassbox", "distill reg --mode math --time 3 --features a")
+    assert isinstance(eqs, glassbox.SymbolicFinding) and eqs.best.variables == ["a"]
+    with pytest.raises(UsageError, match="time_limit"):
+        ipython.run_line_magic("glassbox", "distill reg --time 0")

@@ -120,8 +120,7 @@ def distill_logic(
     probes = probe.run()
     if len(probes) < 30:
         raise EmptyProbeError(f"logic mode needs at least 30 usable probes, got {len(probes)}; raise n")
-    train, rest = probes.split(0.4, seed=seed)
-    validation, test = rest.split(0.5, seed=seed + 1)
+    train, validation, test = probes.split3(seed)
     task = teacher.task
     names = teacher.output_names
     if task == "classification":

@@ -122,7 +122,8 @@ def distill_math(
         from glassbox_jupyter.symbolic.pysr_backend import load_pysr
 
         load_pysr()  # fail before probing when PySR or Julia is missing
-    if teacher.task == "classification":
+    classifier = teacher.task == "classification"
+    if classifier:
         warnings.warn(
             f"{teacher.name} is a classifier: math mode fits its class probabilities "
             f"({', '.join(f'P({n})' for n in teacher.output_names)}) as equations. For IF/ELSE decision "
@@ -137,12 +138,11 @@ def distill_math(
         from glassbox_jupyter.errors import EmptyProbeError
 
         raise EmptyProbeError(f"math mode needs at least 20 usable probes, got {len(probes)}; raise n")
-    train, rest = probes.split(0.4, seed=seed)
-    validation, test = rest.split(0.5, seed=seed + 1)
+    train, validation, test = probes.split3(seed)
     names = teacher.output_names
     if output is None:
         outputs = list(range(len(names)))
-        if len(outputs) == 2 and names[0].startswith("P(") and teacher.name:  # binary classifier: one is enough
+        if classifier and len(outputs) == 2:  # P(first class) = 1 - P(second): one front says it all
             outputs = [1]
     else:
         outputs = [names.index(output) if isinstance(output, str) else int(output)]

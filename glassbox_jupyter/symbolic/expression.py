@@ -90,47 +90,40 @@ def _apply(name: str, args: list[sympy.Expr]) -> sympy.Expr:
 
 
 # ---------------------------------------------------------------------------------- evaluation
-_NUMPY_FUNCS = {
-    sympy.sin: np.sin,
-    sympy.cos: np.cos,
-    sympy.tan: np.tan,
-    sympy.tanh: np.tanh,
-    sympy.exp: np.exp,
-    sympy.log: np.log,
-    sympy.Abs: np.abs,
-    sympy.sinh: np.sinh,
-    sympy.cosh: np.cosh,
-    sympy.asin: np.arcsin,
-    sympy.acos: np.arccos,
-    sympy.atan: np.arctan,
+_FUNCTION_NAMES = {
+    sympy.sin: "sin",
+    sympy.cos: "cos",
+    sympy.tan: "tan",
+    sympy.tanh: "tanh",
+    sympy.exp: "exp",
+    sympy.log: "log",
+    sympy.Abs: "abs",
+    sympy.sinh: "sinh",
+    sympy.cosh: "cosh",
+    sympy.asin: "arcsin",
+    sympy.acos: "arccos",
+    sympy.atan: "arctan",
 }
+_TORCH_NAMES = {"arcsin": "asin", "arccos": "acos", "arctan": "atan"}
 
 
-def evaluate(expr: sympy.Expr, X: np.ndarray) -> np.ndarray:
-    """Evaluate ``expr`` (in internal symbols) on the rows of ``X`` with numpy."""
-    X = np.asarray(X, dtype=float)
-    with np.errstate(all="ignore"):
-        out = _numpy(expr, X)
-    return np.broadcast_to(np.asarray(out, dtype=float), (len(X),)).copy()
-
-
-def _numpy(expr: sympy.Expr, X: np.ndarray) -> Any:
+def _walk(expr: sympy.Expr, column: Any, constant: Any, function: Any, power: Any) -> Any:
+    """Evaluate ``expr`` bottom-up with a backend's column lookup, constants, functions and power."""
     if expr in (sympy.zoo, sympy.nan, sympy.I):  # a division by zero or a complex value: not a real law
-        return np.nan
+        return constant(float("nan"))
     if expr.is_infinite:
-        return np.inf if expr.is_extended_positive else -np.inf
+        return constant(float("inf") if expr.is_extended_positive else float("-inf"))
     if expr.is_Symbol:
-        return X[:, column_of(expr)]
+        return column(column_of(expr))
     if expr.is_Number or expr.is_NumberSymbol:
-        return float(expr)
-    if expr.is_Pow and expr.exp.is_Number:
-        base, exponent = _numpy(expr.base, X), expr.exp
-        if exponent.is_Integer:
-            return base ** int(exponent) if int(exponent) >= 0 else 1.0 / base ** (-int(exponent))
-        if exponent == sympy.Rational(1, 2):
-            return np.sqrt(base)
-        return np.power(base, float(exponent))
-    args = [_numpy(a, X) for a in expr.args]
+        return constant(float(expr))
+    if expr.is_Pow:
+        return power(
+            _walk(expr.base, column, constant, function, power),
+            expr.exp,
+            lambda: _walk(expr.exp, column, constant, function, power),
+        )
+    args = [_walk(a, column, constant, function, power) for a in expr.args]
     if expr.is_Add:
         return sum(args[1:], args[0])
     if expr.is_Mul:
@@ -138,53 +131,42 @@ def _numpy(expr: sympy.Expr, X: np.ndarray) -> Any:
         for a in args[1:]:
             out = out * a
         return out
-    if expr.is_Pow:
-        return np.power(args[0], args[1])
-    func = _NUMPY_FUNCS.get(expr.func)
-    if func is None:
+    name = _FUNCTION_NAMES.get(expr.func)
+    if name is None:
         raise ValueError(f"cannot evaluate {expr.func.__name__} numerically")
-    return func(*args)
+    return function(name)(*args)
+
+
+def _numpy_power(base: Any, exponent: sympy.Expr, evaluate_exponent: Any) -> Any:
+    if exponent.is_Integer:  # exact integer powers (and their reciprocals) keep negative bases valid
+        k = int(exponent)
+        return base**k if k >= 0 else 1.0 / base ** (-k)
+    if exponent == sympy.Rational(1, 2):
+        return np.sqrt(base)
+    return np.power(base, float(exponent) if exponent.is_Number else evaluate_exponent())
+
+
+def evaluate(expr: sympy.Expr, X: np.ndarray) -> np.ndarray:
+    """Evaluate ``expr`` (in internal symbols) on the rows of ``X`` with numpy."""
+    X = np.asarray(X, dtype=float)
+    with np.errstate(all="ignore"):
+        out = _walk(expr, lambda j: X[:, j], float, lambda name: getattr(np, name), _numpy_power)
+    return np.broadcast_to(np.asarray(out, dtype=float), (len(X),)).copy()
 
 
 def torch_evaluate(expr: sympy.Expr, columns: Any) -> Any:
     """Evaluate ``expr`` on a torch tensor of shape ``(n, width)`` (differentiable)."""
     import torch
 
-    funcs = {
-        sympy.sin: torch.sin,
-        sympy.cos: torch.cos,
-        sympy.tan: torch.tan,
-        sympy.tanh: torch.tanh,
-        sympy.exp: torch.exp,
-        sympy.log: torch.log,
-        sympy.Abs: torch.abs,
-        sympy.sinh: torch.sinh,
-        sympy.cosh: torch.cosh,
-        sympy.asin: torch.asin,
-        sympy.acos: torch.acos,
-        sympy.atan: torch.atan,
-    }
+    def constant(value: float) -> Any:
+        return torch.tensor(value, dtype=columns.dtype, device=columns.device)
 
-    def walk(e: sympy.Expr) -> Any:
-        if e.is_Symbol:
-            return columns[:, column_of(e)]
-        if e.is_Number or e.is_NumberSymbol:
-            return torch.tensor(float(e), dtype=columns.dtype, device=columns.device)
-        args = [walk(a) for a in e.args]
-        if e.is_Add:
-            return sum(args[1:], args[0])
-        if e.is_Mul:
-            out = args[0]
-            for a in args[1:]:
-                out = out * a
-            return out
-        if e.is_Pow:
-            return torch.pow(args[0], args[1])
-        if e.func not in funcs:
-            raise ValueError(f"cannot convert {e.func.__name__} to torch")
-        return funcs[e.func](*args)
+    def power(base: Any, exponent: sympy.Expr, evaluate_exponent: Any) -> Any:
+        return torch.pow(base, float(exponent) if exponent.is_Number else evaluate_exponent())
 
-    out = walk(expr)
+    out = _walk(
+        expr, lambda j: columns[:, j], constant, lambda name: getattr(torch, _TORCH_NAMES.get(name, name)), power
+    )
     return out.expand(columns.shape[0]) if out.dim() == 0 else out
 
 

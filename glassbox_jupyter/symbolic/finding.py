@@ -43,6 +43,7 @@ class SymbolicFinding(Finding):
         self.log = SearchLog()
         self.notes: list[str] = []
         self.running = False
+        self.probes: Any = None  # the training probes, grown by active interrogation
         self._widget: Any = None
         self._displayed_live = False
 

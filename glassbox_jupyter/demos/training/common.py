@@ -127,3 +127,16 @@ def fit_regression(
         "held_out_rmse_vs_truth": float(f"{np.sqrt(np.mean((truth - guess) ** 2)):.4g}"),
         ("train_mse" if y_scale is None else "train_mse_scaled"): float(f"{loss:.4g}"),
     }
+
+
+def command_line(name: str, doc: str, train: Any, card: Any, default_steps: int) -> None:
+    """The shared ``main()`` of the training scripts: train, then write weights and card."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=doc.strip().splitlines()[0])
+    parser.add_argument("--out", type=Path, default=MODELS, help="folder for the weights and card")
+    parser.add_argument("--steps", type=int, default=default_steps)
+    args = parser.parse_args()
+    model, metrics = train(steps=args.steps)
+    path = save_demo(name, model, card(metrics), args.out)
+    print(f"wrote {path} ({path.stat().st_size} bytes); {metrics}")

@@ -8,15 +8,13 @@ to rewrite ``glassbox_jupyter/demos/models/friedman_mlp.{safetensors,json}``.
 
 from __future__ import annotations
 
-import argparse
 import math
-from pathlib import Path
 
 import numpy as np
 import torch
 
 from glassbox_jupyter.demos.architectures import MLP
-from glassbox_jupyter.demos.training.common import MODELS, save_demo, seed_everything
+from glassbox_jupyter.demos.training.common import command_line, seed_everything
 
 NAME = "friedman_mlp"
 HIDDEN = [32, 32]
@@ -70,13 +68,7 @@ def card(metrics: dict) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=MODELS, help="folder for the weights and card")
-    parser.add_argument("--steps", type=int, default=3000)
-    args = parser.parse_args()
-    model, metrics = train(steps=args.steps)
-    path = save_demo(NAME, model, card(metrics), args.out)
-    print(f"wrote {path} ({path.stat().st_size} bytes); {metrics}")
+    command_line(NAME, __doc__, train, card, 3000)
 
 
 if __name__ == "__main__":

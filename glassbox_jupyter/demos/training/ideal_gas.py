@@ -13,18 +13,14 @@ to rewrite ``glassbox_jupyter/demos/models/ideal_gas.{safetensors,json}``.
 
 from __future__ import annotations
 
-import argparse
-from pathlib import Path
-
 import numpy as np
 
 from glassbox_jupyter.demos.architectures import ScaledMLP
 from glassbox_jupyter.demos.training.common import (
-    MODELS,
     box_standardisation,
+    command_line,
     fit_regression,
     sample_box,
-    save_demo,
     seed_everything,
 )
 
@@ -98,13 +94,7 @@ def card(metrics: dict) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=MODELS, help="folder for the weights and card")
-    parser.add_argument("--steps", type=int, default=STEPS)
-    args = parser.parse_args()
-    model, metrics = train(steps=args.steps)
-    path = save_demo(NAME, model, card(metrics), args.out)
-    print(f"wrote {path} ({path.stat().st_size} bytes); {metrics}")
+    command_line(NAME, __doc__, train, card, STEPS)
 
 
 if __name__ == "__main__":

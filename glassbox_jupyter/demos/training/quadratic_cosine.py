@@ -11,13 +11,15 @@ to rewrite ``glassbox_jupyter/demos/models/quadratic_cosine.{safetensors,json}``
 
 from __future__ import annotations
 
-import argparse
-from pathlib import Path
-
 import numpy as np
 
 from glassbox_jupyter.demos.architectures import MLP
-from glassbox_jupyter.demos.training.common import MODELS, fit_regression, sample_box, save_demo, seed_everything
+from glassbox_jupyter.demos.training.common import (
+    command_line,
+    fit_regression,
+    sample_box,
+    seed_everything,
+)
 
 NAME = "quadratic_cosine"
 HIDDEN = [64, 64]
@@ -57,13 +59,7 @@ def card(metrics: dict) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=MODELS, help="folder for the weights and card")
-    parser.add_argument("--steps", type=int, default=STEPS)
-    args = parser.parse_args()
-    model, metrics = train(steps=args.steps)
-    path = save_demo(NAME, model, card(metrics), args.out)
-    print(f"wrote {path} ({path.stat().st_size} bytes); {metrics}")
+    command_line(NAME, __doc__, train, card, STEPS)
 
 
 if __name__ == "__main__":
