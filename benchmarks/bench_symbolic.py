@@ -25,11 +25,12 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import glassbox  # noqa: E402
-from glassbox_jupyter.demos.architectures import ScaledMLP  # noqa: E402
-from glassbox_jupyter.demos.training.common import box_standardisation, fit, sample_box, seed_everything  # noqa: E402
-from glassbox_jupyter.symbolic.expression import complexity, evaluate, input_symbols  # noqa: E402
-from symbolic_laws import LAWS, Law, recovered  # noqa: E402
+from symbolic_laws import LAWS, Law, recovered
+
+import glassbox
+from glassbox_jupyter.demos.architectures import ScaledMLP
+from glassbox_jupyter.demos.training.common import box_standardisation, fit, sample_box, seed_everything
+from glassbox_jupyter.symbolic.expression import complexity, evaluate, input_symbols
 
 CACHE = Path(__file__).resolve().parent / ".cache"
 GPLEARN_FUNCTIONS = ("add", "sub", "mul", "div", "sqrt", "log", "sin", "cos")
@@ -45,8 +46,12 @@ def teacher_for(law: Law, seed: int = 0, steps: int = 2500) -> tuple[glassbox.Te
     y = law(X)
     shift, scale = box_standardisation(low, high)
     model = ScaledMLP(
-        n_inputs=len(low), hidden=[64, 64], input_shift=shift, input_scale=scale,
-        output_shift=[float(y.mean())], output_scale=[float(y.std())],
+        n_inputs=len(low),
+        hidden=[64, 64],
+        input_shift=shift,
+        input_scale=scale,
+        output_shift=[float(y.mean())],
+        output_scale=[float(y.std())],
     )
     path = CACHE / f"{law.name}-{seed}-{steps}.safetensors"
     if path.exists():
@@ -67,10 +72,17 @@ def teacher_for(law: Law, seed: int = 0, steps: int = 2500) -> tuple[glassbox.Te
 def gplearn_to_sympy(program: list, symbols: list[sympy.Symbol]) -> sympy.Expr:
     """gplearn's prefix program as sympy (protected operators written as their usual forms)."""
     ops = {
-        "add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
-        "div": lambda a, b: a / b, "sqrt": lambda a: sympy.sqrt(sympy.Abs(a)),
-        "log": lambda a: sympy.log(sympy.Abs(a)), "sin": sympy.sin, "cos": sympy.cos,
-        "neg": lambda a: -a, "inv": lambda a: 1 / a, "abs": sympy.Abs,
+        "add": lambda a, b: a + b,
+        "sub": lambda a, b: a - b,
+        "mul": lambda a, b: a * b,
+        "div": lambda a, b: a / b,
+        "sqrt": lambda a: sympy.sqrt(sympy.Abs(a)),
+        "log": lambda a: sympy.log(sympy.Abs(a)),
+        "sin": sympy.sin,
+        "cos": sympy.cos,
+        "neg": lambda a: -a,
+        "inv": lambda a: 1 / a,
+        "abs": sympy.Abs,
     }
     position = 0
 
@@ -114,27 +126,39 @@ def run_law(law: Law, time_limit: float, seed: int) -> dict:
     best = finding.best
     r2_teacher, r2_truth = score(best.expr, fresh, teacher_y, truth)
     row["glassbox"] = {
-        "equation": best.text, "recovered": recovered(best.sympy, law.expr), "r2_teacher": r2_teacher,
-        "r2_law": r2_truth, "complexity": best.complexity, "seconds": ours_seconds,
+        "equation": best.text,
+        "recovered": recovered(best.sympy, law.expr),
+        "r2_teacher": r2_teacher,
+        "r2_law": r2_truth,
+        "complexity": best.complexity,
+        "seconds": ours_seconds,
         "rounds": len(finding.log.rounds),
     }
 
     from gplearn.genetic import SymbolicRegressor
 
     probes = glassbox.Probe(teacher, n=2000, method="sobol", seed=seed).run()
-    train, _ = probes.split(0.4, seed=seed)  # the split GlassBox searches on
+    train, _, _ = probes.split3(seed)  # the split GlassBox searches on
     start = time.perf_counter()
     regressor = SymbolicRegressor(
-        population_size=2000, generations=25, function_set=GPLEARN_FUNCTIONS, parsimony_coefficient=0.001,
-        random_state=seed, n_jobs=1,
+        population_size=2000,
+        generations=25,
+        function_set=GPLEARN_FUNCTIONS,
+        parsimony_coefficient=0.001,
+        random_state=seed,
+        n_jobs=1,
     ).fit(train.X, train.y[:, 0])
     gp_seconds = time.perf_counter() - start
     gp_internal = gplearn_to_sympy(regressor._program.program, internal)
     gp_named = gp_internal.xreplace({v: sympy.Symbol(k, real=True) for k, v in by_name.items()})
     r2_teacher, r2_truth = score(gp_internal, fresh, teacher_y, truth)
     row["gplearn"] = {
-        "equation": sympy.sstr(gp_named, full_prec=False)[:120], "recovered": recovered(gp_named, law.expr),
-        "r2_teacher": r2_teacher, "r2_law": r2_truth, "complexity": complexity(gp_internal), "seconds": gp_seconds,
+        "equation": sympy.sstr(gp_named, full_prec=False)[:120],
+        "recovered": recovered(gp_named, law.expr),
+        "r2_teacher": r2_teacher,
+        "r2_law": r2_truth,
+        "complexity": complexity(gp_internal),
+        "seconds": gp_seconds,
     }
     return row
 
@@ -152,16 +176,24 @@ def logic_benchmark(seed: int = 0) -> dict:
     errors = {f"{k[0]} {k[1]} {v}": (abs(found[k] - v) / v if k in found else None) for k, v in truth.items()}
     # peer: a plain scikit-learn tree with the same leaf budget on the same probes, no pruning or rounding
     probes = glassbox.Probe(teacher, n=4000, method="sobol", seed=seed).run()
-    train, rest = probes.split(0.4, seed=seed)
-    _, test = rest.split(0.5, seed=seed + 1)
+    train, _, test = probes.split3(seed)
     start = time.perf_counter()
     plain = DecisionTreeClassifier(max_leaf_nodes=16, random_state=seed).fit(train.X, train.y.argmax(1))
     plain_seconds = time.perf_counter() - start
     return {
-        "glassbox": {"fidelity": finding.fidelity.value, "ci": finding.fidelity.ci, "leaves": finding.n_leaves,
-                     "threshold_errors": errors, "seconds": seconds, "rules": finding.text()},
-        "sklearn_tree": {"fidelity": float(plain.score(test.X, test.y.argmax(1))), "leaves": int(plain.get_n_leaves()),
-                         "seconds": plain_seconds},
+        "glassbox": {
+            "fidelity": finding.fidelity.value,
+            "ci": finding.fidelity.ci,
+            "leaves": finding.n_leaves,
+            "threshold_errors": errors,
+            "seconds": seconds,
+            "rules": finding.text(),
+        },
+        "sklearn_tree": {
+            "fidelity": float(plain.score(test.X, test.y.argmax(1))),
+            "leaves": int(plain.get_n_leaves()),
+            "seconds": plain_seconds,
+        },
     }
 
 
@@ -181,7 +213,8 @@ def main() -> None:
         rows.append(row)
         ours, peer = row["glassbox"], row["gplearn"]
         print(
-            f"{law.name:<18} {row['inputs']:>2} {row['teacher_r2_vs_law']:>7.4f} | {'yes' if ours['recovered'] else 'no':>6} "
+            f"{law.name:<18} {row['inputs']:>2} {row['teacher_r2_vs_law']:>7.4f} | "
+            f"{'yes' if ours['recovered'] else 'no':>6} "
             f"{ours['r2_teacher']:>7.4f} {ours['r2_law']:>7.4f} {ours['complexity']:>3} {ours['seconds']:>5.1f} | "
             f"{'yes' if peer['recovered'] else 'no':>6} {peer['r2_teacher']:>7.4f} {peer['r2_law']:>7.4f} "
             f"{peer['complexity']:>3} {peer['seconds']:>5.1f} | {ours['equation'][:70]}",
@@ -191,15 +224,22 @@ def main() -> None:
     peer_rec = sum(r["gplearn"]["recovered"] for r in rows)
     ours_med = statistics.median(r["glassbox"]["seconds"] for r in rows)
     peer_med = statistics.median(r["gplearn"]["seconds"] for r in rows)
-    print(f"\nexact recovery: GlassBox {ours_rec}/{len(rows)} ({ours_rec / len(rows):.0%}), gplearn {peer_rec}/{len(rows)}"
-          f" → ratio {ours_rec / max(peer_rec, 1):.1f}× (target ≥ 75% and ≥ 2×)")
-    print(f"median wall time: GlassBox {ours_med:.1f} s, gplearn {peer_med:.1f} s → {peer_med / ours_med:.2f}× "
-          f"(target: GlassBox no slower)")
+    print(
+        f"\nexact recovery: GlassBox {ours_rec}/{len(rows)} ({ours_rec / len(rows):.0%}), "
+        + f"gplearn {peer_rec}/{len(rows)}"
+        + f" → ratio {ours_rec / max(peer_rec, 1):.1f}× (target ≥ 75% and ≥ 2×)"
+    )
+    print(
+        f"median wall time: GlassBox {ours_med:.1f} s, gplearn {peer_med:.1f} s → {peer_med / ours_med:.2f}× "
+        f"(target: GlassBox no slower)"
+    )
     logic = logic_benchmark(args.seed)
     g, p = logic["glassbox"], logic["sklearn_tree"]
-    print(f"\nlogic mode, loan_approval demo: GlassBox agreement {g['fidelity']:.4f} [{g['ci'][0]:.4f}, {g['ci'][1]:.4f}]"
-          f" with {g['leaves']} leaves in {g['seconds']:.1f} s; plain sklearn tree (16 leaves, unrounded) "
-          f"{p['fidelity']:.4f} with {p['leaves']} leaves (target ≥ 0.97, ≤ 16 leaves)")
+    print(
+        f"\nlogic mode, loan_approval demo: GlassBox agreement {g['fidelity']:.4f} [{g['ci'][0]:.4f}, {g['ci'][1]:.4f}]"
+        f" with {g['leaves']} leaves in {g['seconds']:.1f} s; plain sklearn tree (16 leaves, unrounded) "
+        f"{p['fidelity']:.4f} with {p['leaves']} leaves (target ≥ 0.97, ≤ 16 leaves)"
+    )
     for name, error in g["threshold_errors"].items():
         print(f"  true threshold {name}: {'not found' if error is None else f'off by {error:.1%}'} (target ≤ 5%)")
     if args.json:

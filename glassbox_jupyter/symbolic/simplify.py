@@ -77,7 +77,7 @@ def simplify(expr: sympy.Expr) -> sympy.Expr:
     guarded = threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer")
     for rewrite in (sympy.factor_terms, _bounded_expand, _cancel_if_rational):
         if guarded:
-            rewritten = _within_seconds(rewrite, expr, SIMPLIFY_SECONDS)
+            rewritten = within_seconds(rewrite, expr, SIMPLIFY_SECONDS)
         else:
             try:
                 rewritten = rewrite(expr)
@@ -88,7 +88,7 @@ def simplify(expr: sympy.Expr) -> sympy.Expr:
     # Full simplify turns floats into huge exact rationals and can then factor for minutes:
     # only exact, small expressions get it, and only within a time limit.
     if not expr.atoms(sympy.Float) and sympy.count_ops(expr) <= MAX_SIMPLIFY_OPS:
-        simpler = _within_seconds(sympy.simplify, expr, SIMPLIFY_SECONDS)
+        simpler = within_seconds(sympy.simplify, expr, SIMPLIFY_SECONDS)
         if simpler is not None:
             options.append(simpler)
     return min(options, key=lambda e: (complexity(e), sympy.count_ops(e)))
@@ -98,7 +98,7 @@ class _Timeout(Exception):
     pass
 
 
-def _within_seconds(function: Any, expr: sympy.Expr, seconds: float) -> sympy.Expr | None:
+def within_seconds(function: Any, expr: sympy.Expr, seconds: float) -> sympy.Expr | None:
     """``function(expr)``, or ``None`` if it fails or takes longer than ``seconds``.
 
     The limit uses a real-time timer signal, so it applies only on the main thread of a Unix
