@@ -254,16 +254,27 @@ def _search_one(
 
         started = time.perf_counter()
         search.candidates = pysr_candidates(
-            train.X, train.y[:, k], finding.screening.kept, teacher.spec.width, validation.X, validation.y[:, k],
-            settings.time_limit, seed, settings.snap_tolerance,
+            train.X,
+            train.y[:, k],
+            finding.screening.kept,
+            teacher.spec.width,
+            validation.X,
+            validation.y[:, k],
+            settings.time_limit,
+            seed,
+            settings.snap_tolerance,
         )
         search.log.seconds = round(time.perf_counter() - started, 2)
-    front = pareto_front(search.candidates) if settings.engine == "pysr" else search.run(
-        lambda: (state["train"].X, state["train"].y[:, k]),
-        validation.X,
-        validation.y[:, k],
-        on_round=publish,
-        refine=add_probes,
+    front = (
+        pareto_front(search.candidates)
+        if settings.engine == "pysr"
+        else search.run(
+            lambda: (state["train"].X, state["train"].y[:, k]),
+            validation.X,
+            validation.y[:, k],
+            on_round=publish,
+            refine=add_probes,
+        )
     )
     finding.running = False
     if front:

@@ -295,8 +295,16 @@ class SymbolicFinding(Finding):
         return super()._repr_mimebundle_(include, exclude)
 
     def _render_static_html(self) -> str:
-        latex = self.selected._repr_latex_() if self.pareto_front else ""
+        if not self.pareto_front:  # shown while the first search round runs
+            waiting = f"<b>SymbolicFinding</b>: {_escape(self.summary())} (searching…)"
+            return f"<div class='glassbox-finding'><p>{waiting}</p></div>"
+        latex = self.selected._repr_latex_()
         return super()._render_static_html().replace("</p>", f"</p><p>{_escape(latex)}</p>", 1)
+
+    def __repr__(self) -> str:
+        if not self.pareto_front:
+            return f"<SymbolicFinding: {self.summary()}>"
+        return super().__repr__()
 
 
 def _finite_list(values: np.ndarray) -> list[float | None]:

@@ -32,8 +32,15 @@ def load_pysr() -> Any:
 
 
 def pysr_candidates(
-    X: np.ndarray, y: np.ndarray, columns: list[int], width: int, X_val: np.ndarray, y_val: np.ndarray,
-    time_limit: float, seed: int, snap_tolerance: float,
+    X: np.ndarray,
+    y: np.ndarray,
+    columns: list[int],
+    width: int,
+    X_val: np.ndarray,
+    y_val: np.ndarray,
+    time_limit: float,
+    seed: int,
+    snap_tolerance: float,
 ) -> list[Any]:
     """Run PySR on ``X[:, columns]`` and return tidied candidates in GlassBox's internal symbols."""
     from glassbox_jupyter.symbolic.search import Candidate
@@ -41,9 +48,14 @@ def pysr_candidates(
     pysr = load_pysr()
     names = [f"x{c}" for c in columns]
     model = pysr.PySRRegressor(
-        timeout_in_seconds=max(1, int(time_limit)), niterations=10**6, random_state=seed, deterministic=False,
-        binary_operators=["+", "-", "*", "/"], unary_operators=["sin", "cos", "exp", "log", "sqrt", "square"],
-        progress=False, verbosity=0,
+        timeout_in_seconds=max(1, int(time_limit)),
+        niterations=10**6,
+        random_state=seed,
+        deterministic=False,
+        binary_operators=["+", "-", "*", "/"],
+        unary_operators=["sin", "cos", "exp", "log", "sqrt", "square"],
+        progress=False,
+        verbosity=0,
     )
     model.fit(X[:, columns], y, variable_names=names)
     symbols = {s.name: s for s in input_symbols(width)}

@@ -177,3 +177,30 @@ def test_pysr_engine_is_optional_and_says_how_to_get_it(monkeypatch):
         glassbox.distill(kinetic_teacher(), engine="pysr", time_limit=5, live=False)
     with pytest.raises(ValueError, match="engine"):
         glassbox.distill(kinetic_teacher(), engine="eureqa", time_limit=5, live=False)
+
+
+def test_live_view_is_shown_before_the_first_equation_and_updated(monkeypatch):
+    """In a kernel the picker is displayed at once (empty), refreshed each round, then replaced."""
+    import IPython.display
+
+    import glassbox_jupyter.finding.base as base
+
+    shown, updates = [], []
+
+    class Handle:
+        def update(self, obj):
+            updates.append(obj._repr_mimebundle_())
+
+    def fake_display(obj, display_id=False):
+        shown.append(obj._repr_mimebundle_())
+        return Handle()
+
+    monkeypatch.setattr(base, "in_kernel", lambda: True)
+    monkeypatch.setattr(IPython.display, "display", fake_display)
+    finding = glassbox.distill(kinetic_teacher(), time_limit=4, rounds=2, patience=None)
+    assert "searching" in shown[0]["text/html"]
+    assert "application/vnd.jupyter.widget-view+json" in shown[0]
+    assert "<svg" in updates[0]["text/html"] and "x**2/2" in updates[0]["text/plain"]
+    assert finding.widget()._data["equations"] and not finding.widget()._data["running"]
+    assert finding._repr_mimebundle_() == {"text/plain": repr(finding)}  # not shown twice
+    assert "<svg" in finding._repr_mimebundle_()["text/html"]  # later displays are full
