@@ -152,15 +152,15 @@ def distill_math(
 
         live = in_kernel()
     findings = SymbolicFindings()
-    per_output = time_limit / len(outputs)
-    for k in outputs:
+    deadline = started + time_limit
+    for position, k in enumerate(outputs):
         provenance = Provenance.capture(
             teacher,
             probes,
             seed,
             method={
                 "name": "symbolic_regression",
-                "engine": "pyoperon",
+                "engine": "pyoperon" if engine == "operon" else "pysr",
                 "operators": operators,
                 "time_limit": time_limit,
                 "population_size": population_size,
@@ -194,7 +194,8 @@ def distill_math(
             seed,
             live,
             SearchSettings(
-                time_limit=max(1.0, per_output - (time.perf_counter() - started) * 0.1),
+                # what is left, shared by the outputs still to do (5% kept for measuring fidelity)
+                time_limit=max(1.0, 0.95 * (deadline - time.perf_counter()) / (len(outputs) - position)),
                 rounds=rounds,
                 patience=patience,
                 population_size=population_size,
@@ -207,6 +208,8 @@ def distill_math(
                 engine=engine,
             ),
         )
+        if finding.interrupted:  # Ctrl-C stops the whole distillation, keeping what was found
+            break
     return next(iter(findings.values())) if len(findings) == 1 else findings
 
 
