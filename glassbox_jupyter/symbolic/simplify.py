@@ -46,7 +46,8 @@ def mse(expr: sympy.Expr, X: np.ndarray, y: np.ndarray) -> float:
 def snap_candidates(value: float) -> list[sympy.Expr]:
     """Simpler numbers close to ``value``, simplest first.
 
-    0, the nearest integer, a small fraction (denominator up to 4), one significant digit, two
+    0, the nearest integer, a small fraction (denominator up to 4), a small multiple of pi, one
+    significant digit, two
     significant digits, a small fraction with denominator up to 12, then 3 and 4 digits.
     """
     out: list[sympy.Expr] = [sympy.Integer(0), sympy.Integer(round(value))]
@@ -59,7 +60,11 @@ def snap_candidates(value: float) -> list[sympy.Expr]:
         f = Fraction(value).limit_denominator(max_denominator)
         return sympy.Rational(f.numerator, f.denominator) if abs(f.numerator) <= max_numerator else None
 
-    out += [fraction(4, 12), rounded(1), rounded(2), fraction(12, 24), rounded(3), rounded(4)]
+    def pi_multiple() -> sympy.Expr | None:  # laws often carry pi: 2*pi, pi/4...
+        f = Fraction(value / np.pi).limit_denominator(4)
+        return sympy.Rational(f.numerator, f.denominator) * sympy.pi if 0 < abs(f.numerator) <= 4 else None
+
+    out += [fraction(4, 12), pi_multiple(), rounded(1), rounded(2), fraction(12, 24), rounded(3), rounded(4)]
     unique: list[sympy.Expr] = []
     for candidate in out:
         if candidate is not None and all(candidate != u for u in unique) and candidate != sympy.Float(value):
@@ -127,7 +132,8 @@ def _bounded_expand(expr: sympy.Expr) -> sympy.Expr:
 
 
 def _cancel_if_rational(expr: sympy.Expr) -> sympy.Expr:
-    return sympy.cancel(expr) if expr.is_rational_function() else expr
+    # cancel() turns floats into huge exact fractions (8.312 -> 218829001/26325878): exact only
+    return sympy.cancel(expr) if expr.is_rational_function() and not expr.atoms(sympy.Float) else expr
 
 
 def tidy(expr: sympy.Expr, X: np.ndarray, y: np.ndarray, tolerance: float = 1e-4) -> sympy.Expr:
@@ -137,6 +143,17 @@ def tidy(expr: sympy.Expr, X: np.ndarray, y: np.ndarray, tolerance: float = 1e-4
     if mse(current, X, y) > mse(expr, X, y) + tolerance * variance:
         current = expr
     budget = mse(current, X, y) + tolerance * variance
+    for _ in range(2):  # simplifying can merge constants into new ones (0.2039/2): snap those too
+        current = _snap_constants(current, X, y, budget)
+        final = simplify(current)
+        if mse(final, X, y) > budget or final == current:
+            break
+        current = final
+    # integer-valued floats print as "2.0"; the exact integer is the same number, shown plainly
+    return current.xreplace({c: sympy.Integer(int(c)) for c in current.atoms(sympy.Float) if float(c).is_integer()})
+
+
+def _snap_constants(current: sympy.Expr, X: np.ndarray, y: np.ndarray, budget: float) -> sympy.Expr:
     for constant in constants(current):
         if constant not in current.atoms(sympy.Float):
             continue  # an earlier substitution already removed it
@@ -145,7 +162,4 @@ def tidy(expr: sympy.Expr, X: np.ndarray, y: np.ndarray, tolerance: float = 1e-4
             if mse(trial, X, y) <= budget:
                 current = trial
                 break
-    final = simplify(current)
-    final = final if mse(final, X, y) <= budget else current
-    # integer-valued floats print as "2.0"; the exact integer is the same number, shown plainly
-    return final.xreplace({c: sympy.Integer(int(c)) for c in final.atoms(sympy.Float) if float(c).is_integer()})
+    return current
