@@ -119,6 +119,24 @@ class Equation:
         fid = f", R²={self.fidelity.value:.4f}" if self.fidelity else ""
         return f"Equation({self}, complexity={self.complexity}{fid})"
 
+    def mathml(self) -> str:
+        """``<math>`` markup of ``output = equation`` (browsers render MathML natively: no MathJax)."""
+        from html import escape
+
+        from sympy.printing.mathml import mathml
+
+        lhs = mathml(sympy.Symbol(self.output_name), printer="presentation")
+        rhs = mathml(self.sympy, printer="presentation")
+        legend = self.units_legend()
+        tail = f"<mspace width='1em'/><mtext>{escape(legend)}</mtext>" if legend else ""
+        return f"<math display='block'><mrow>{lhs}<mo>=</mo>{rhs}{tail}</mrow></math>"
+
+    def _repr_html_(self) -> str:
+        fid = ""
+        if self.fidelity is not None:
+            fid = f"<small>fidelity {self.fidelity.describe()}; complexity {self.complexity}</small>"
+        return f"<div class='glassbox-equation'>{self.mathml()}{fid}</div>"
+
     def _repr_latex_(self) -> str:
         legend = self.units_legend()
         tail = rf"\quad \text{{{legend}}}" if legend else ""

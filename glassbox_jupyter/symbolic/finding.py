@@ -298,8 +298,7 @@ class SymbolicFinding(Finding):
         if not self.pareto_front:  # shown while the first search round runs
             waiting = f"<b>SymbolicFinding</b>: {_escape(self.summary())} (searching…)"
             return f"<div class='glassbox-finding'><p>{waiting}</p></div>"
-        latex = self.selected._repr_latex_()
-        return super()._render_static_html().replace("</p>", f"</p><p>{_escape(latex)}</p>", 1)
+        return super()._render_static_html().replace("</p>", f"</p>{self.selected.mathml()}", 1)
 
     def __repr__(self) -> str:
         if not self.pareto_front:

@@ -63,3 +63,9 @@ def test_to_dict(clash_equation):
     data = clash_equation.to_dict()
     assert data["complexity"] == clash_equation.complexity and data["fidelity"]["value"] == 0.99
     assert set(data["variables"]) == set(CLASHING)
+
+
+def test_static_math_is_mathml_not_raw_latex(clash_equation):
+    html = clash_equation._repr_html_()
+    assert html.count("<math") == 1 and "&#955;" in html and "$" not in html  # λ, no TeX delimiters
+    assert "where N [mol]" in html and "fidelity R²" in html
