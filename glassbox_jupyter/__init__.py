@@ -39,6 +39,10 @@ _LAZY: dict[str, str] = {
     "Rule": "glassbox_jupyter.rules.finding",
     "ParetoPicker": "glassbox_jupyter.widgets.pareto_picker",
     "RulesView": "glassbox_jupyter.widgets.rules_view",
+    "CircuitAnalyzer": "glassbox_jupyter.circuits.analyzer",
+    "GlassboxV2": "glassbox_jupyter.circuits.analyzer",
+    "CircuitFinding": "glassbox_jupyter.circuits.finding",
+    "CircuitHeatmap": "glassbox_jupyter.widgets.circuit_heatmap",
     "GlassboxError": "glassbox_jupyter.errors",
     "ShapeMismatchError": "glassbox_jupyter.errors",
     "UnsafeFileError": "glassbox_jupyter.errors",
@@ -50,12 +54,16 @@ _SUBMODULES = ("demos", "testing", "magics", "cli", "report")
 
 __all__ = [
     "ArchitectureImportError",
+    "CircuitAnalyzer",
+    "CircuitFinding",
+    "CircuitHeatmap",
     "EmptyProbeError",
     "Equation",
     "EvidenceItem",
     "Fidelity",
     "Finding",
     "GlassboxError",
+    "GlassboxV2",
     "InputSpec",
     "ParetoPicker",
     "Probe",
@@ -111,6 +119,8 @@ def unload_ipython_extension(ipython: Any) -> None:
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from glassbox_jupyter import demos
+    from glassbox_jupyter.circuits.analyzer import CircuitAnalyzer, GlassboxV2
+    from glassbox_jupyter.circuits.finding import CircuitFinding
     from glassbox_jupyter.distill import distill
     from glassbox_jupyter.errors import (
         ArchitectureImportError,
@@ -131,6 +141,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from glassbox_jupyter.symbolic.finding import SymbolicFinding, SymbolicFindings
     from glassbox_jupyter.teacher.spec import InputSpec
     from glassbox_jupyter.teacher.teacher import Teacher
+    from glassbox_jupyter.widgets.circuit_heatmap import CircuitHeatmap
     from glassbox_jupyter.widgets.pareto_picker import ParetoPicker
     from glassbox_jupyter.widgets.response_view import ResponseView
     from glassbox_jupyter.widgets.rules_view import RulesView

@@ -35,12 +35,13 @@ def check_svg(svg: str) -> None:
     assert "NaN" not in svg, "the SVG contains NaN coordinates"
 
 
-def check_finding(finding: Finding) -> None:
+def check_finding(finding: Finding, selection: Any = 0) -> None:
     """Assert that ``finding`` honours the Finding protocol.
 
     Checks fidelity (metric, finite value, CI), provenance (teacher hash, versions, timestamp,
     probe settings), JSON round trip against the published schema, Annex IV evidence, the
-    static view (parseable, non-blank SVG) and the live widget (via :func:`check_widget`).
+    static view (parseable, non-blank SVG) and the live widget (via :func:`check_widget`, with
+    ``selection`` as the value a click writes to its private selection trait).
     """
     import jsonschema
 
@@ -84,7 +85,7 @@ def check_finding(finding: Finding) -> None:
     assert "text/plain" in bundle and "<svg" in bundle.get("text/html", ""), (
         "outside a kernel a Finding must display its static SVG view"
     )
-    check_widget(finding.widget())
+    check_widget(finding.widget(), selection)
 
 
 def check_widget(widget: Any, selection: Any = 0) -> None:

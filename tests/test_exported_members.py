@@ -35,6 +35,10 @@ EXPECTED = {
     "Rule",
     "ParetoPicker",
     "RulesView",
+    "CircuitAnalyzer",
+    "GlassboxV2",
+    "CircuitFinding",
+    "CircuitHeatmap",
 }
 
 

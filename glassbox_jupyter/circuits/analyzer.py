@@ -1,0 +1,169 @@
+"""CircuitAnalyzer: find the attention heads that cause a transformer's prediction.
+
+Example:
+    >>> import glassbox  # doctest: +SKIP
+    >>> analyzer = glassbox.CircuitAnalyzer(glassbox.demos.load("ioi"))  # doctest: +SKIP
+    >>> finding = analyzer.analyze("When Mary and John went to the store, John gave a drink to",
+    ...                            " Mary", " John")  # doctest: +SKIP
+    >>> finding.circuit, finding.faithfulness["f1"]["value"]  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from glassbox_jupyter.circuits import lens, patching
+from glassbox_jupyter.circuits.faithfulness import faithfulness, minimum_faithful_circuit
+from glassbox_jupyter.circuits.finding import CircuitFinding
+from glassbox_jupyter.circuits.prompts import PromptError, PromptSet, require_hooked_transformer
+from glassbox_jupyter.finding.provenance import Provenance, package_versions
+
+
+class _ModelTeacher:
+    """The bits of the Teacher interface provenance needs, for a HookedTransformer."""
+
+    def __init__(self, model: Any):
+        self.model = model
+        self.spec = None
+        self.name = getattr(model.cfg, "model_name", None) or "transformer"
+
+    @property
+    def hash(self) -> str:
+        from glassbox_jupyter.teacher.runners import TorchRunner
+
+        return TorchRunner(self.model).weights_hash()
+
+    def describe(self) -> dict[str, Any]:
+        cfg = self.model.cfg
+        return {
+            "kind": "hooked_transformer",
+            "name": self.name,
+            "n_layers": cfg.n_layers,
+            "n_heads": cfg.n_heads,
+            "d_model": cfg.d_model,
+            "sha256": self.hash,
+        }
+
+
+class CircuitAnalyzer:
+    """Circuit discovery for any TransformerLens ``HookedTransformer``.
+
+    Args:
+        model: the HookedTransformer (with a tokenizer).
+        method: head attribution used to rank heads: ``"taylor"`` (attribution patching),
+            ``"integrated_gradients"`` or ``"exact"`` (activation patching).
+        ablation: what an ablated head outputs: ``corrupted`` (its value on the paired corrupted
+            prompt), ``mean``, ``zero`` or ``resample``.
+        target: sufficiency the minimum faithful circuit must reach.
+        n_boot: bootstrap resamples for the faithfulness CIs.
+    """
+
+    def __init__(
+        self,
+        model: Any,
+        method: str = "taylor",
+        ablation: str = "corrupted",
+        target: float = 0.8,
+        n_boot: int = 1000,
+        seed: int = 0,
+        n_steps: int = 8,
+    ):
+        self.model = require_hooked_transformer(model)
+        if method not in ("taylor", "integrated_gradients", "exact"):
+            raise ValueError(f"method must be 'taylor', 'integrated_gradients' or 'exact', got {method!r}")
+        if ablation not in patching.ABLATIONS:
+            raise ValueError(f"ablation must be one of {patching.ABLATIONS}, got {ablation!r}")
+        self.method, self.ablation, self.target = method, ablation, target
+        self.n_boot, self.seed, self.n_steps = n_boot, seed, n_steps
+
+    # ------------------------------------------------------------------ entry points
+    def prompts(self, prompts: Sequence[Sequence[Any]]) -> PromptSet:
+        return PromptSet.build(self.model, prompts)
+
+    def analyze(
+        self,
+        prompt: str | None = None,
+        correct: str | None = None,
+        incorrect: str | None = None,
+        corrupted_prompt: str | None = None,
+        *,
+        prompts: Sequence[Sequence[Any]] | None = None,
+        held_out: float = 0.3,
+    ) -> CircuitFinding:
+        """Rank heads, find the minimum faithful circuit and measure it exactly.
+
+        Give one prompt with its answers, or ``prompts=[(prompt, correct, incorrect, corrupted), ...]``.
+        With 8 or more prompts, ``held_out`` of them measure the circuit's agreement with the model.
+        """
+        if prompts is None:
+            if prompt is None or correct is None or incorrect is None:
+                raise PromptError("give prompt, correct and incorrect, or prompts=[...]")
+            prompts = [(prompt, correct, incorrect, corrupted_prompt)]
+        items = list(prompts)
+        if not items:
+            raise PromptError("the prompt set is empty; pass at least one (prompt, correct, incorrect[, corrupted])")
+        rng = np.random.default_rng(self.seed)
+        held = None
+        if len(items) >= 8 and held_out > 0:
+            order = rng.permutation(len(items))
+            cut = max(2, round(len(items) * held_out))
+            held = PromptSet.build(self.model, [items[i] for i in order[:cut]])
+            items = [items[i] for i in order[cut:]]
+        prompt_set = PromptSet.build(self.model, items)
+        clean, corrupted = patching.clean_and_corrupted(self.model, prompt_set)
+        scores = self.head_scores(prompt_set)
+        circuit = minimum_faithful_circuit(
+            self.model, prompt_set, scores, clean, corrupted, self.target, self.ablation, self.seed
+        )
+        extras: dict[str, Any] = {"head_types": lens.head_types(self.model, self.seed)}
+        cfg = self.model.cfg
+        if self.method != "exact" and cfg.n_layers * cfg.n_heads <= 256:
+            extras["exact_effects"] = patching.activation_patching(self.model, prompt_set, self.ablation, self.seed)[
+                "heads"
+            ]
+        elif self.method == "exact":
+            extras["exact_effects"] = scores
+        provenance = Provenance(
+            teacher_hash=_ModelTeacher(self.model).hash,
+            teacher=_ModelTeacher(self.model).describe(),
+            spec=None,
+            probe={"prompts": len(prompt_set), "held_out": 0 if held is None else len(held)},
+            seed=self.seed,
+            method={"name": "circuit", "attribution": self.method, "ablation": self.ablation, "target": self.target},
+            versions=package_versions(),
+        )
+        return CircuitFinding(
+            self, prompt_set, held, scores, self.method, circuit, clean, corrupted, provenance, extras
+        )
+
+    # ------------------------------------------------------------------ building blocks
+    def head_scores(self, prompts: PromptSet) -> np.ndarray:
+        if self.method == "exact":
+            return patching.activation_patching(self.model, prompts, self.ablation, self.seed)["heads"]
+        return patching.attribution_patching(self.model, prompts, self.method, self.n_steps)["heads"]
+
+    def attribution_patching(self, prompts: Sequence[Sequence[Any]], method: str = "taylor", n_steps: int = 8) -> dict:
+        return patching.attribution_patching(self.model, self.prompts(prompts), method, n_steps)
+
+    def activation_patching(self, prompts: Sequence[Sequence[Any]], ablation: str | None = None) -> dict:
+        return patching.activation_patching(self.model, self.prompts(prompts), ablation or self.ablation, self.seed)
+
+    def mlp_attribution(self, prompts: Sequence[Sequence[Any]]) -> np.ndarray:
+        return patching.attribution_patching(self.model, self.prompts(prompts), "taylor")["mlps"]
+
+    def logit_lens(self, prompts: Sequence[Sequence[Any]]) -> dict:
+        return lens.logit_lens(self.model, self.prompts(prompts))
+
+    def faithfulness(self, prompts: Sequence[Sequence[Any]], circuit: Sequence[tuple[int, int]]) -> dict:
+        prompt_set = self.prompts(prompts)
+        clean, corrupted = patching.clean_and_corrupted(self.model, prompt_set)
+        return faithfulness(self.model, prompt_set, circuit, clean, corrupted, self.ablation, self.n_boot, self.seed)
+
+    def head_types(self) -> list[list[str | None]]:
+        return lens.head_types(self.model, self.seed)
+
+
+GlassboxV2 = CircuitAnalyzer  # the seed project's name for the same API

@@ -1,0 +1,137 @@
+"""Prompt sets for circuit analysis: tokenised clean/corrupted pairs and answer tokens, validated.
+
+Prompts of different token lengths are grouped into buckets of equal length so every batch can
+read the prediction at its last position without padding.
+
+Example:
+    >>> import glassbox  # doctest: +SKIP
+    >>> model = glassbox.demos.load("ioi")  # doctest: +SKIP
+    >>> prompts = PromptSet.build(model, [("When Mary and John went to the store, John gave a drink to",
+    ...                                     " Mary", " John", None)])  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from glassbox_jupyter.errors import GlassboxError
+
+
+class PromptError(GlassboxError, ValueError):
+    """A prompt, answer or corruption that circuit analysis cannot use (the message says why)."""
+
+
+def require_hooked_transformer(model: Any) -> Any:
+    """Return ``model`` if it is a TransformerLens ``HookedTransformer``, else explain how to get one."""
+    try:
+        from transformer_lens import HookedTransformer
+    except ImportError as exc:  # pragma: no cover - a dependency
+        raise ImportError("circuit analysis needs transformer-lens (pip install transformer-lens)") from exc
+    if not isinstance(model, HookedTransformer):
+        raise TypeError(
+            f"circuit analysis needs a TransformerLens HookedTransformer, got {type(model).__name__}. "
+            "Load a local Hugging Face checkpoint with HookedTransformer.from_pretrained(name, "
+            "hf_model=AutoModelForCausalLM.from_pretrained(folder), tokenizer=...) (offline), build one "
+            "from a HookedTransformerConfig, or use glassbox.demos.load('ioi')."
+        )
+    if model.tokenizer is None:
+        raise PromptError("the model has no tokenizer; attach one with model.set_tokenizer(tokenizer)")
+    return model
+
+
+def _single_token(model: Any, text: str, role: str) -> int:
+    ids = model.to_tokens(text, prepend_bos=False)[0].tolist()
+    if len(ids) != 1:
+        pieces = [model.to_string([i]) for i in ids]
+        raise PromptError(
+            f"the {role} answer {text!r} is {len(ids)} tokens {pieces}; give a single-token answer "
+            "(often with its leading space, e.g. ' Mary')"
+        )
+    return int(ids[0])
+
+
+def swap_answers(prompt: str, correct: str, incorrect: str) -> str:
+    """Default corruption: exchange the two answer words wherever they occur in the prompt."""
+    a, b = correct.strip(), incorrect.strip()
+    if not a or not b or (a not in prompt and b not in prompt):
+        raise PromptError(
+            "no corrupted prompt was given and the answers do not occur in the prompt to swap; pass "
+            "prompts=[(prompt, correct, incorrect, corrupted_prompt), ...]"
+        )
+    marker = "\u0000"
+    return prompt.replace(a, marker).replace(b, a).replace(marker, b)
+
+
+@dataclass
+class Bucket:
+    """Prompts of one token length: ``clean``/``corrupted`` tokens ``[batch pos]`` and answer ids ``[batch]``."""
+
+    clean: Any
+    corrupted: Any
+    correct: Any
+    incorrect: Any
+    rows: list[int]  # positions of these prompts in the original list
+
+
+@dataclass
+class PromptSet:
+    """Validated prompts, grouped by length."""
+
+    texts: list[tuple[str, str, str, str]]
+    buckets: list[Bucket]
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    @classmethod
+    def build(cls, model: Any, prompts: Sequence[Sequence[Any]]) -> PromptSet:
+        import torch
+
+        require_hooked_transformer(model)
+        if not prompts:
+            raise PromptError("the prompt set is empty; pass at least one (prompt, correct, incorrect[, corrupted])")
+        texts = []
+        groups: dict[int, list[tuple[int, Any, Any, int, int]]] = {}
+        n_ctx = model.cfg.n_ctx
+        for row, item in enumerate(prompts):
+            if len(item) not in (3, 4):
+                raise PromptError(
+                    f"prompt {row} must be (prompt, correct, incorrect[, corrupted_prompt]), got {item!r}"
+                )
+            prompt, correct, incorrect = item[0], item[1], item[2]
+            if not isinstance(prompt, str) or not prompt.strip():
+                raise PromptError(f"prompt {row} is empty")
+            ids = (_single_token(model, correct, "correct"), _single_token(model, incorrect, "incorrect"))
+            corrupted = item[3] if len(item) == 4 and item[3] else swap_answers(prompt, correct, incorrect)
+            clean_ids = model.to_tokens(prompt, truncate=False)  # truncation would hide a too-long prompt
+            corrupt_ids = model.to_tokens(corrupted, truncate=False)
+            if clean_ids.shape[1] > n_ctx:
+                raise PromptError(
+                    f"prompt {row} is {clean_ids.shape[1]} tokens but the model's context is {n_ctx}; shorten it"
+                )
+            if clean_ids.shape != corrupt_ids.shape:
+                raise PromptError(
+                    f"prompt {row}: the clean prompt is {clean_ids.shape[1]} tokens and the corrupted one "
+                    f"{corrupt_ids.shape[1]}; patching needs equal lengths (change names, not sentence length)"
+                )
+            texts.append((prompt, correct, incorrect, corrupted))
+            groups.setdefault(clean_ids.shape[1], []).append((row, clean_ids[0], corrupt_ids[0], *ids))
+        buckets = [
+            Bucket(
+                clean=torch.stack([g[1] for g in group]),
+                corrupted=torch.stack([g[2] for g in group]),
+                correct=torch.tensor([g[3] for g in group]),
+                incorrect=torch.tensor([g[4] for g in group]),
+                rows=[g[0] for g in group],
+            )
+            for _, group in sorted(groups.items())
+        ]
+        return cls(texts, buckets)
+
+
+def logit_diff(logits: Any, correct: Any, incorrect: Any) -> Any:
+    """Per-prompt logit difference (correct − incorrect) at the last position: ``[batch]``."""
+    last = logits[:, -1, :]
+    return last.gather(1, correct[:, None])[:, 0] - last.gather(1, incorrect[:, None])[:, 0]

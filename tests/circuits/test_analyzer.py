@@ -1,0 +1,163 @@
+import itertools
+
+import numpy as np
+import pytest
+import torch
+
+import glassbox
+from glassbox_jupyter.circuits import CircuitAnalyzer, GlassboxV2, PromptError
+from glassbox_jupyter.circuits.prompts import logit_diff
+from glassbox_jupyter.testing import check_finding
+
+from .conftest import CORRUPTED, PROMPT
+
+PAIRS = [(PROMPT, " Mary", " John", CORRUPTED), (PROMPT.replace("Mary", "Anna"), " Anna", " John", CORRUPTED)]
+NAMES = ["Mary", "John", "Tom", "Anna"]
+MANY = [
+    (
+        f"When {io} and {s} went to the store, {s} gave a drink to",
+        f" {io}",
+        f" {s}",
+        f"When {c} and {s} went to the store, {s} gave a drink to",
+    )
+    for io, s, c in itertools.permutations(NAMES, 3)
+][:12]
+
+
+def test_a_single_working_head_is_found_exactly(single_head_model):
+    """Only L1H2 can move the logits, so exact patching, the circuit and faithfulness are known."""
+    analyzer = CircuitAnalyzer(single_head_model, method="exact", n_boot=100)
+    finding = analyzer.analyze(prompts=PAIRS)
+    effects = finding.exact_effects
+    assert abs(effects[1, 2]) > 1e-3 and np.allclose(np.delete(effects.ravel(), 1 * 4 + 2), 0, atol=1e-6)
+    assert finding.circuit == [(1, 2)]
+    f = finding.faithfulness
+    assert f["sufficiency"]["value"] == pytest.approx(1.0, abs=1e-5)
+    assert f["comprehensiveness"]["value"] == pytest.approx(1.0, abs=1e-5)
+    assert all(v["exact"] for v in f.values())
+
+
+def test_exact_patching_matches_a_hand_written_hook(toy_model):
+    analyzer = CircuitAnalyzer(toy_model)
+    effects = analyzer.activation_patching([PAIRS[0]])["heads"]
+    tokens, corrupt = toy_model.to_tokens(PROMPT), toy_model.to_tokens(CORRUPTED)
+    correct, incorrect = torch.tensor([3]), torch.tensor([5])
+    _, cache = toy_model.run_with_cache(corrupt)
+
+    def patch(z, hook):
+        z[:, :, 1] = cache[hook.name][:, :, 1]
+        return z
+
+    with torch.no_grad():
+        clean = logit_diff(toy_model(tokens), correct, incorrect)
+        patched = logit_diff(
+            toy_model.run_with_hooks(tokens, fwd_hooks=[("blocks.0.attn.hook_z", patch)]), correct, incorrect
+        )
+    assert effects[0, 1] == pytest.approx(float(clean - patched), abs=1e-5)
+
+
+def test_taylor_attribution_tracks_exact_patching(toy_model):
+    analyzer = CircuitAnalyzer(toy_model)
+    exact = analyzer.activation_patching(PAIRS)["heads"].ravel()
+    taylor = analyzer.attribution_patching(PAIRS, "taylor")["heads"].ravel()
+    ig = analyzer.attribution_patching(PAIRS, "integrated_gradients", n_steps=16)["heads"].ravel()
+    assert np.corrcoef(exact, taylor)[0, 1] > 0.8
+    assert np.corrcoef(exact, ig)[0, 1] > 0.8
+
+
+def test_circuit_finding_contract_and_toggle(toy_model):
+    finding = CircuitAnalyzer(toy_model, n_boot=100).analyze(prompts=MANY)
+    assert len(finding.held_out) == 4 and len(finding.prompts) == 8
+    check_finding(finding, selection=[0, 0])
+    finding.set_circuit(finding.circuit[:1])
+    before = dict(finding.faithfulness["sufficiency"])
+    head = next((l, h) for l in range(2) for h in range(4) if (l, h) not in finding.circuit)
+    finding.toggle(*head)
+    assert head in finding.circuit and finding.faithfulness["sufficiency"] != before
+    finding.toggle(*head)
+    assert head not in finding.circuit and finding.faithfulness["sufficiency"]["value"] == pytest.approx(
+        before["value"]
+    )
+
+
+def test_empty_and_full_circuits(toy_model):
+    analyzer = CircuitAnalyzer(toy_model, n_boot=50)
+    everything = [(l, h) for l in range(2) for h in range(4)]
+    full = analyzer.faithfulness(PAIRS, everything)
+    empty = analyzer.faithfulness(PAIRS, [])
+    assert full["sufficiency"]["value"] == pytest.approx(1.0, abs=1e-5)
+    assert empty["sufficiency"]["value"] == pytest.approx(0.0, abs=1e-5)
+
+
+def test_logit_lens_ends_at_the_model_output(toy_model):
+    lens = CircuitAnalyzer(toy_model).logit_lens([PAIRS[0]])
+    with torch.no_grad():
+        final = float(logit_diff(toy_model(toy_model.to_tokens(PROMPT)), torch.tensor([3]), torch.tensor([5]))[0])
+    assert lens["by_layer"][-1] == pytest.approx(final, rel=1e-4, abs=1e-4)
+    assert lens["direct_effects"].shape == (2, 4)
+
+
+def test_glassbox_v2_alias():
+    assert GlassboxV2 is CircuitAnalyzer and glassbox.CircuitAnalyzer is CircuitAnalyzer
+
+
+def test_multi_token_answer_lists_the_tokens(toy_model):
+    with pytest.raises(PromptError, match=r"2 tokens \[' Mary', ' John'\]"):
+        CircuitAnalyzer(toy_model).analyze(PROMPT, " Mary John", " John")
+
+
+def test_clean_and_corrupted_lengths_must_match(toy_model):
+    with pytest.raises(PromptError, match="equal lengths"):
+        CircuitAnalyzer(toy_model).analyze(PROMPT, " Mary", " John", "When Tom went to the store, John gave a drink to")
+
+
+def test_prompt_longer_than_the_context(toy_model):
+    with pytest.raises(PromptError, match="context is 24"):
+        CircuitAnalyzer(toy_model).analyze(PROMPT + " the store" * 8, " Mary", " John")
+
+
+def test_not_a_hooked_transformer():
+    with pytest.raises(TypeError, match="HookedTransformer"):
+        CircuitAnalyzer(torch.nn.Linear(2, 2))
+
+
+def test_head_out_of_range(toy_model):
+    with pytest.raises(PromptError, match="L5H0 is out of range"):
+        CircuitAnalyzer(toy_model).faithfulness(PAIRS, [(5, 0)])
+
+
+def test_empty_prompt_set(toy_model):
+    with pytest.raises(PromptError, match="empty"):
+        CircuitAnalyzer(toy_model).analyze(prompts=[])
+
+
+def test_head_types_detect_a_constructed_previous_token_head():
+    """Make L0H0 attend to the previous token by construction (QK on positional embeddings)."""
+    from .conftest import make_model
+
+    model = make_model(n_layers=1, seed=1)
+    with torch.no_grad():
+        model.W_E[:] = 0.0  # positions alone decide where the head looks
+        model.W_pos[:] = torch.nn.functional.one_hot(torch.arange(24), 32).float() * 4.0
+        q, k = torch.zeros(32, 8), torch.zeros(32, 8)
+        for i in range(1, 24):  # the query at position i matches the key at i - 1
+            q[i, i % 8] = 10.0
+            k[i - 1, i % 8] = 10.0
+        model.blocks[0].attn.W_Q[0] = q
+        model.blocks[0].attn.W_K[0] = k
+    types = CircuitAnalyzer(model).head_types()
+    assert types[0][0] == "previous-token"
+
+
+def test_heatmap_click_toggles_and_remeasures(toy_model):
+    from glassbox_jupyter.testing import check_widget
+
+    finding = CircuitAnalyzer(toy_model, n_boot=50).analyze(prompts=MANY)
+    view = finding.widget()
+    check_widget(view, selection=[0, 0])
+    circuit = list(finding.circuit)
+    view._toggle = [1, 3]  # what a click in the browser does
+    assert view._toggle is None and set(finding.circuit) == set(circuit) ^ {(1, 3)}
+    assert view._data["circuit"] == [list(h) for h in finding.circuit] and not view._data["busy"]
+    assert view._data["faithfulness"] == finding.faithfulness
+    assert len(view._data["tokens"]) == 15 and len(view._data["attention"]["1.3"]) == 15
