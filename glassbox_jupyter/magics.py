@@ -181,6 +181,43 @@ class GlassboxMagics(Magics, Configurable):
             raise UsageError(str(exc)) from exc
 
     @magic_arguments()
+    @argument("model", help="Variable holding a TransformerLens HookedTransformer (e.g. glassbox.demos.load('ioi')).")
+    @argument("--prompt", nargs="+", required=True, help="The clean prompt (quote it).")
+    @argument(
+        "--correct", nargs="+", required=True, help="The correct next token, e.g. ' Mary' (quoted, with its space)."
+    )
+    @argument("--incorrect", nargs="+", required=True, help="The competing token, e.g. ' John'.")
+    @argument(
+        "--corrupted",
+        nargs="+",
+        default=None,
+        help="A corrupted prompt of equal token length (default: answers swapped).",
+    )
+    @argument(
+        "--method", choices=("taylor", "integrated_gradients", "exact"), default="taylor", help="Head attribution."
+    )
+    def cmd_circuit(self, line: str) -> Any:
+        """Find the attention heads behind a prediction (CircuitHeatmap); returns the CircuitFinding."""
+        from glassbox_jupyter.circuits import CircuitAnalyzer
+
+        args = parse_argstring(self.cmd_circuit, line)
+        model = self._lookup(args.model, "model")
+
+        def text(parts: list[str] | None) -> str | None:
+            if parts is None:
+                return None
+            joined = " ".join(parts)  # IPython keeps the quotes: strip one matching pair
+            quoted = len(joined) >= 2 and joined[0] == joined[-1] and joined[0] in "'\""
+            return joined[1:-1] if quoted else joined
+
+        try:
+            return CircuitAnalyzer(model, method=args.method).analyze(
+                text(args.prompt), text(args.correct), text(args.incorrect), text(args.corrupted)
+            )
+        except (ValueError, TypeError) as exc:
+            raise UsageError(str(exc)) from exc
+
+    @magic_arguments()
     def cmd_demos(self, line: str) -> Any:
         """List the shipped demo models (load one with glassbox.demos.load(name))."""
         from glassbox_jupyter import demos

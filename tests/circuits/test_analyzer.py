@@ -161,3 +161,61 @@ def test_heatmap_click_toggles_and_remeasures(toy_model):
     assert view._data["circuit"] == [list(h) for h in finding.circuit] and not view._data["busy"]
     assert view._data["faithfulness"] == finding.faithfulness
     assert len(view._data["tokens"]) == 15 and len(view._data["attention"]["1.3"]) == 15
+
+
+def test_circuit_magic(toy_model):
+    from IPython import get_ipython
+    from IPython.core.error import UsageError
+    from IPython.testing.globalipapp import start_ipython
+
+    shell = start_ipython() or get_ipython()
+    shell.run_line_magic("load_ext", "glassbox")
+    shell.user_ns["toy"] = toy_model
+    finding = shell.run_line_magic(
+        "glassbox", f'circuit toy --prompt "{PROMPT}" --correct " Mary" --incorrect " John" --corrupted "{CORRUPTED}"'
+    )
+    assert isinstance(finding, glassbox.CircuitFinding) and finding.prompts.texts[0][1] == " Mary"
+    with pytest.raises(UsageError, match="tokens"):
+        shell.run_line_magic("glassbox", f'circuit toy --prompt "{PROMPT}" --correct " Mary John" --incorrect " John"')
+
+
+def test_analyze_command_line(capsys, tmp_path):
+    from glassbox_jupyter.cli import main
+
+    out = tmp_path / "circuit.json"
+    code = main(
+        [
+            "analyze",
+            "--model",
+            "tests.circuits.conftest:make_model",
+            "--prompt",
+            PROMPT,
+            "--correct",
+            " Mary",
+            "--incorrect",
+            " John",
+            "--corrupted",
+            CORRUPTED,
+            "--json",
+            str(out),
+        ]
+    )
+    text = capsys.readouterr().out
+    assert code == 0 and "sufficiency" in text and "category" in text and "L0H" in text and out.exists()
+    assert (
+        main(
+            [
+                "analyze",
+                "--model",
+                "tests.circuits.conftest:make_model",
+                "--prompt",
+                PROMPT,
+                "--correct",
+                " Mary John",
+                "--incorrect",
+                " John",
+            ]
+        )
+        == 1
+    )
+    assert "2 tokens" in capsys.readouterr().err

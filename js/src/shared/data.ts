@@ -51,3 +51,18 @@ export function obj(v: unknown): Record<string, unknown> {
 export function arr(v: unknown): unknown[] {
   return Array.isArray(v) ? v : [];
 }
+
+/** Two finite numbers as a pair (e.g. a confidence interval), or null. */
+export function finitePair(v: unknown): [number, number] | null {
+  if (!Array.isArray(v) || v.length !== 2) return null;
+  const a = num(v[0]);
+  const b = num(v[1]);
+  return Number.isFinite(a) && Number.isFinite(b) ? [a, b] : null;
+}
+
+/** Two non-negative integers as a pair (e.g. [layer, head]), or null. */
+export function indexPair(v: unknown): [number, number] | null {
+  const p = finitePair(v);
+  if (!p || !Number.isInteger(p[0]) || !Number.isInteger(p[1]) || p[0] < 0 || p[1] < 0) return null;
+  return p;
+}

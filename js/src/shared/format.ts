@@ -2,6 +2,7 @@ import { format } from "d3-format";
 
 const general = format(".4~g");
 const fixed2 = format(".2f");
+const signed2 = format("+.2f");
 
 /** Compact, human-readable number: 0.1235, 12.5, 1.235e+5; "n/a" for non-finite. */
 export function formatNumber(v: unknown): string {
@@ -116,4 +117,16 @@ export function formatLogTick(v: unknown): string {
     return `10${String(k).replace(/[-0-9]/g, (c) => SUPERSCRIPT[c])}`;
   }
   return formatNumber(n);
+}
+
+/**
+ * Signed score with two decimals for |v| < 100 ("+0.52", "-0.31", "0.00"), compact with a sign
+ * otherwise ("+1.235e+5"); "n/a" for non-finite. For diverging quantities (attributions, effects).
+ */
+export function formatSigned(v: unknown): string {
+  const n = typeof v === "number" ? v : Number(v);
+  if (v === null || v === undefined || !Number.isFinite(n)) return "n/a";
+  if (Math.abs(n) >= 100) return `${n > 0 ? "+" : ""}${formatNumber(n)}`;
+  const s = signed2(n).replace("−", "-");
+  return s === "+0.00" || s === "-0.00" ? "0.00" : s;
 }

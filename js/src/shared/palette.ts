@@ -1,3 +1,7 @@
+import { scaleDiverging } from "d3-scale";
+import type { ScaleDiverging } from "d3-scale";
+import { interpolateRdBu } from "d3-scale-chromatic";
+
 /**
  * Okabe–Ito categorical palette (colour-blind safe), reordered so that the first
  * colours are the most distinct; yellow comes late because it is weak on white.
@@ -19,4 +23,44 @@ export const NEUTRAL = "#8c959f";
 export function classColor(i: number | null | undefined): string {
   if (i === null || i === undefined || !Number.isInteger(i) || i < 0) return NEUTRAL;
   return CATEGORICAL[i % CATEGORICAL.length];
+}
+
+/** Fill for missing values in heat maps. */
+export const MISSING_FILL = "#eaeef2";
+
+/** Diverging colour map: blue (negative) - white (0) - red (positive); t in [0, 1]. */
+export function interpolateDiverging(t: number): string {
+  return interpolateRdBu(1 - t);
+}
+
+/**
+ * Diverging colour scale centred at 0 and symmetric over [-maxAbs, maxAbs]
+ * (so equal magnitudes get equal saturation); clamped. maxAbs <= 0 or not finite -> 1.
+ */
+export function divergingScale(maxAbs: number): ScaleDiverging<string> {
+  const m = Number.isFinite(maxAbs) && maxAbs > 0 ? maxAbs : 1;
+  return scaleDiverging(interpolateDiverging).domain([-m, 0, m]).clamp(true);
+}
+
+/** Black or white, whichever reads better on the CSS colour `bg` ("#rrggbb" or "rgb(r, g, b)"). */
+export function textColorOn(bg: string): string {
+  let r = NaN;
+  let g = NaN;
+  let b = NaN;
+  const hex = /^#([0-9a-f]{6})$/i.exec(bg.trim());
+  const rgb = /^rgba?\(\s*([\d.]+)[,\s]+([\d.]+)[,\s]+([\d.]+)/i.exec(bg.trim());
+  if (hex) {
+    const n = parseInt(hex[1], 16);
+    [r, g, b] = [(n >> 16) & 255, (n >> 8) & 255, n & 255];
+  } else if (rgb) {
+    [r, g, b] = [Number(rgb[1]), Number(rgb[2]), Number(rgb[3])];
+  }
+  if (![r, g, b].every(Number.isFinite)) return "#1f2328";
+  const lin = (c: number) => {
+    const x = c / 255;
+    return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
+  };
+  const lum = 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+  // contrast against white vs against near-black (#1f2328, luminance ~0.016)
+  return (1.05 / (lum + 0.05)) > ((lum + 0.05) / 0.066) ? "#ffffff" : "#1f2328";
 }
