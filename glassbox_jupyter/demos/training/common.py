@@ -140,3 +140,49 @@ def command_line(name: str, doc: str, train: Any, card: Any, default_steps: int)
     model, metrics = train(steps=args.steps)
     path = save_demo(name, model, card(metrics), args.out)
     print(f"wrote {path} ({path.stat().st_size} bytes); {metrics}")
+
+
+def train_plain_mlp(
+    truth: Any,
+    low: Sequence[float],
+    high: Sequence[float],
+    hidden: Sequence[int],
+    *,
+    steps: int,
+    n_train: int,
+    seed: int,
+) -> tuple[torch.nn.Module, dict[str, float]]:
+    """Fit an :class:`MLP` (SiLU) to ``truth`` on uniform inputs in the box; metrics on 1,024 fresh rows."""
+    from glassbox_jupyter.demos.architectures import MLP
+
+    seed_everything(seed)
+    X = sample_box(np.random.default_rng(seed), low, high, n_train + 1024)
+    model = MLP(n_inputs=len(low), hidden=list(hidden), n_outputs=1, activation="silu")
+    return model, fit_regression(model, X, truth(X), n_train=n_train, steps=steps)
+
+
+def plain_mlp_card(
+    name: str,
+    description: str,
+    names: Sequence[str],
+    low: Sequence[float],
+    high: Sequence[float],
+    hidden: Sequence[int],
+    ground_truth: str,
+    seed: int,
+    metrics: dict[str, Any],
+) -> dict[str, Any]:
+    """The card of a regression demo that is a plain :class:`MLP`."""
+    return {
+        "name": name,
+        "description": description,
+        "task": "regression",
+        "architecture": "glassbox_jupyter.demos.architectures:MLP",
+        "architecture_kwargs": {"n_inputs": len(names), "hidden": list(hidden), "n_outputs": 1, "activation": "silu"},
+        "spec": {"names": list(names), "low": list(low), "high": list(high)},
+        "output_names": ["y"],
+        "ground_truth": ground_truth,
+        "train_script": f"glassbox_jupyter/demos/training/{name}.py",
+        "seed": seed,
+        "metrics": metrics,
+    }

@@ -14,12 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from glassbox_jupyter.demos.architectures import MLP
-from glassbox_jupyter.demos.training.common import (
-    command_line,
-    fit_regression,
-    sample_box,
-    seed_everything,
-)
+from glassbox_jupyter.demos.training.common import command_line, plain_mlp_card, train_plain_mlp
 
 NAME = "quadratic_cosine"
 HIDDEN = [64, 64]
@@ -35,27 +30,12 @@ def quadratic_cosine(X: np.ndarray) -> np.ndarray:
 
 def train(steps: int = STEPS, n_train: int = 2048, seed: int = SEED) -> tuple[MLP, dict]:
     """Fit the MLP; returns it with held-out metrics against the true function."""
-    seed_everything(seed)
-    X = sample_box(np.random.default_rng(seed), LOW, HIGH, n_train + 1024)
-    model = MLP(n_inputs=1, hidden=HIDDEN, n_outputs=1, activation="silu")
-    metrics = fit_regression(model, X, quadratic_cosine(X), n_train=n_train, steps=steps)
-    return model, metrics
+    return train_plain_mlp(quadratic_cosine, LOW, HIGH, HIDDEN, steps=steps, n_train=n_train, seed=seed)
 
 
 def card(metrics: dict) -> dict:
-    return {
-        "name": NAME,
-        "description": "MLP (1→64→64→1, SiLU) trained on y = 2.5 x² + cos(x) for x in [−3, 3]",
-        "task": "regression",
-        "architecture": "glassbox_jupyter.demos.architectures:MLP",
-        "architecture_kwargs": {"n_inputs": 1, "hidden": HIDDEN, "n_outputs": 1, "activation": "silu"},
-        "spec": {"names": ["x"], "low": LOW, "high": HIGH},
-        "output_names": ["y"],
-        "ground_truth": "2.5*x**2 + cos(x)",
-        "train_script": f"glassbox_jupyter/demos/training/{NAME}.py",
-        "seed": SEED,
-        "metrics": metrics,
-    }
+    description = "MLP (1→64→64→1, SiLU) trained on y = 2.5 x² + cos(x) for x in [−3, 3]"
+    return plain_mlp_card(NAME, description, ["x"], LOW, HIGH, HIDDEN, "2.5*x**2 + cos(x)", SEED, metrics)
 
 
 def main() -> None:

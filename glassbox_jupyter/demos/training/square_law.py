@@ -11,12 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from glassbox_jupyter.demos.architectures import MLP
-from glassbox_jupyter.demos.training.common import (
-    command_line,
-    fit_regression,
-    sample_box,
-    seed_everything,
-)
+from glassbox_jupyter.demos.training.common import command_line, plain_mlp_card, train_plain_mlp
 
 NAME = "square_law"
 HIDDEN = [32, 32]
@@ -32,27 +27,12 @@ def square_law(X: np.ndarray) -> np.ndarray:
 
 def train(steps: int = STEPS, n_train: int = 2048, seed: int = SEED) -> tuple[MLP, dict]:
     """Fit the MLP; returns it with held-out metrics against the true function."""
-    seed_everything(seed)
-    X = sample_box(np.random.default_rng(seed), LOW, HIGH, n_train + 1024)
-    model = MLP(n_inputs=1, hidden=HIDDEN, n_outputs=1, activation="silu")
-    metrics = fit_regression(model, X, square_law(X), n_train=n_train, steps=steps)
-    return model, metrics
+    return train_plain_mlp(square_law, LOW, HIGH, HIDDEN, steps=steps, n_train=n_train, seed=seed)
 
 
 def card(metrics: dict) -> dict:
-    return {
-        "name": NAME,
-        "description": "MLP (1→32→32→1, SiLU) trained on the square law y = 0.5 x² for x in [−3, 3]",
-        "task": "regression",
-        "architecture": "glassbox_jupyter.demos.architectures:MLP",
-        "architecture_kwargs": {"n_inputs": 1, "hidden": HIDDEN, "n_outputs": 1, "activation": "silu"},
-        "spec": {"names": ["x"], "low": LOW, "high": HIGH},
-        "output_names": ["y"],
-        "ground_truth": "0.5*x**2",
-        "train_script": f"glassbox_jupyter/demos/training/{NAME}.py",
-        "seed": SEED,
-        "metrics": metrics,
-    }
+    description = "MLP (1→32→32→1, SiLU) trained on the square law y = 0.5 x² for x in [−3, 3]"
+    return plain_mlp_card(NAME, description, ["x"], LOW, HIGH, HIDDEN, "0.5*x**2", SEED, metrics)
 
 
 def main() -> None:
