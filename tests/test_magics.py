@@ -9,7 +9,7 @@ import glassbox
 def test_help_lists_every_subcommand(ipython, capsys):
     ipython.run_line_magic("glassbox", "--help")
     out = capsys.readouterr().out
-    for name in ("probe", "response", "demos", "distill"):
+    for name in ("probe", "response", "demos", "distill", "circuit"):
         assert f"  {name} " in out
 
 
@@ -45,7 +45,7 @@ def test_config_changes_the_defaults(ipython, friedman):
 
 
 def test_unknown_subcommand_prints_the_list(ipython):
-    expected = r"unknown %glassbox subcommand 'distil'. Did you mean 'distill'\?.*demos, distill, probe, response"
+    expected = r"unknown %glassbox subcommand 'distil'. Did you mean 'distill'\?.*circuit, demos, distill, probe, response"
     with pytest.raises(UsageError, match=expected):
         ipython.run_line_magic("glassbox", "distil teacher")
 
@@ -53,7 +53,7 @@ def test_unknown_subcommand_prints_the_list(ipython):
 def test_unknown_subcommand_in_a_cell_shows_the_list(ipython, capsys):
     ipython.run_cell("%glassbox frobnicate")
     captured = capsys.readouterr()
-    assert "Available: demos, distill, probe, response" in captured.out + captured.err
+    assert "Available: circuit, demos, distill, probe, response" in captured.out + captured.err
 
 
 def test_missing_variable(ipython):
