@@ -1,11 +1,17 @@
 """Small demo models shipped with GlassBox, each with a seeded script that trains it again.
 
+Most demos are tabular models loaded as a :class:`~glassbox_jupyter.Teacher` (card ``kind`` "teacher",
+the default); ``ioi`` (``kind`` "hooked_transformer") loads as a TransformerLens ``HookedTransformer``
+with its own tokenizer, and :func:`ioi_prompts` samples prompts for it.
+
 Example:
     >>> import glassbox
     >>> [d["name"] for d in glassbox.demos.list()][:1]
     ['friedman_mlp']
     >>> glassbox.demos.load("friedman_mlp").spec.names
     ('x1', 'x2', 'x3', 'x4', 'x5')
+    >>> glassbox.demos.ioi_prompts(1, seed=0)[0].correct
+    ' Carl'
 """
 
 from __future__ import annotations
@@ -15,19 +21,28 @@ import json
 from pathlib import Path
 from typing import Any
 
+from glassbox_jupyter.demos.ioi import IOIPrompt, ioi_prompts  # noqa: F401 - re-exported
+
 MODELS = Path(__file__).resolve().parent / "models"
 
 
 def _cards() -> dict[str, dict[str, Any]]:
-    cards = (json.loads(p.read_text(encoding="utf-8")) for p in sorted(MODELS.glob("*.json")))
+    # a card is <name>.json beside <name>.safetensors (other JSON there, e.g. a tokenizer, is not a card)
+    paths = (p for p in sorted(MODELS.glob("*.json")) if p.with_suffix(".safetensors").is_file())
+    cards = (json.loads(p.read_text(encoding="utf-8")) for p in paths)
     return {card["name"]: card for card in cards}
 
 
+def _kind(card: dict[str, Any]) -> str:
+    return card.get("kind", "teacher")
+
+
 def list() -> builtins.list[dict[str, Any]]:
-    """The shipped demos: name, description, task, inputs and how each was trained."""
+    """The shipped demos: name, kind, description, task, inputs and how each was trained."""
     return [
         {k: card[k] for k in ("name", "description", "task", "train_script", "metrics")}
-        | {"inputs": card["spec"]["names"], "outputs": card["output_names"]}
+        | {"kind": _kind(card), "outputs": card["output_names"]}
+        | {"inputs": card["spec"]["names"] if _kind(card) == "teacher" else card["inputs"]}
         for card in _cards().values()
     ]
 
@@ -50,11 +65,24 @@ def load(name: str, **teacher_kwargs: Any) -> Any:
     """Load demo ``name`` as a :class:`~glassbox_jupyter.Teacher` with its InputSpec.
 
     Weights load through the same safe path users get (safetensors + an architecture import path).
+    A ``"hooked_transformer"`` demo (``ioi``) loads as an eval-mode TransformerLens ``HookedTransformer``
+    with its tokenizer attached (safetensors + the card's config; no Teacher, so no ``teacher_kwargs``).
     """
+    info = card(name)
+    if _kind(info) == "hooked_transformer":
+        if teacher_kwargs:
+            raise TypeError(
+                f"demo {name!r} is a HookedTransformer; it takes no Teacher arguments {sorted(teacher_kwargs)}"
+            )
+        from glassbox_jupyter.demos.ioi import load_hooked_transformer
+
+        return load_hooked_transformer(name, MODELS)
+    if _kind(info) != "teacher":
+        raise ValueError(f"demo {name!r} has an unknown kind {_kind(info)!r}")
+
     from glassbox_jupyter.teacher.spec import InputSpec
     from glassbox_jupyter.teacher.teacher import Teacher
 
-    info = card(name)
     return Teacher.load(
         model_path(name),
         architecture=info["architecture"],
