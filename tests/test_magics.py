@@ -45,7 +45,9 @@ def test_config_changes_the_defaults(ipython, friedman):
 
 
 def test_unknown_subcommand_prints_the_list(ipython):
-    expected = r"unknown %glassbox subcommand 'distil'. Did you mean 'distill'\?.*circuit, demos, distill, probe, response"
+    expected = (
+        r"unknown %glassbox subcommand 'distil'. Did you mean 'distill'\?.*circuit, demos, distill, probe, response"
+    )
     with pytest.raises(UsageError, match=expected):
         ipython.run_line_magic("glassbox", "distil teacher")
 
