@@ -1,6 +1,51 @@
 """Train the ``ioi`` demo: a 2-layer attention-only HookedTransformer that does indirect-object identification.
 
-PLACEHOLDER
+Seeded and CPU-deterministic (one thread; about 2.5 minutes). Run
+``python -m glassbox_jupyter.demos.training.ioi`` to rewrite
+``glassbox_jupyter/demos/models/ioi.{safetensors,json}`` and ``ioi_tokenizer.json``.
+
+Task (:mod:`glassbox_jupyter.demos.ioi`): "When Mary and John went to the store, John gave a drink to"
+→ " Mary". 28 single-token names, 8 of them held out; 3,696 training frames (openings × what the two did
+× links × endings) and 6 held-out frames of other shapes; ABBA and BABA orders.
+
+Tokenizer: byte-level BPE learnt with ``tokenizers`` from the task's words, so each word is one token with
+GPT-2's leading space and any other string splits into pieces (never an ``<unk>``); BOS ``<|endoftext|>``.
+
+Model: ``HookedTransformerConfig(n_layers=2, d_model=64, n_heads=4, d_head=16, n_ctx=32, d_vocab=550,
+act_fn="gelu", normalization_type="LN", attn_only=True)``, about 107k parameters (429 kB).
+
+Training: cross-entropy of the answer token at the last position only (next-token prediction over the
+whole vocabulary), AdamW (lr 2e-3, weight decay 0.01, warm-up then cosine) for 3,000 steps of 128 rows
+drawn from 24,000 IOI prompts (training names in training frames) and 8,000 one-name copy sentences
+("When Eve and the friends went to the park, they gave a ring to" → " Eve") over all names. In half of
+the IOI rows the two names are swapped for random other tokens (training names or BPE fragments), which
+forces a name-agnostic algorithm. Held-out names are never in an IOI training prompt: they reach
+training only through the copy sentences, the way pre-training gives GPT-2 its names.
+
+Held-out results (1,000 fresh prompts each, seed 0): held-out names in held-out frames 99.2 % argmax over
+the whole vocabulary (99.2 % IO vs S), mean logit difference 12.2 (ABC-corrupted: −0.02); held-out names
+in training frames 99.7 %; training names in held-out frames 100 %. Other seeds give 92–99 % on the
+held-out names (the held-out frames stay at ≥ 99.7 %); seed 0 is the one shipped and re-trained by the tests.
+
+Circuit (:func:`circuit_analysis`, 400 held-out prompts; exact activation patching of each head's
+``hook_z`` from the clean into the corrupted run, as a fraction of the clean − corrupted logit difference
+12.00 − 0.36 for the ABC corruption, where the repeated subject S2 becomes a third name):
+
+* **Name movers, L1H0–L1H3.** All four layer-1 heads look from the last token at the IO's slot (0.36–0.40
+  on the IO token, 0.51–0.54 on the token right after it) and hardly at the subject's first mention (S1
+  and the token after it ≤ 0.07). Their direct logit attributions are +3.03, +2.88, +2.96, +3.14 (together
+  the whole clean logit difference of 12.0); patching each recovers 0.26–0.28 of the ABC gap (1.08 together).
+* **Subject readers, L0H0 (and L0H2).** At the last token L0H0 attends to the repeated subject S2 (0.90,
+  L0H2 0.45). Patching L0H0 alone recovers 0.89 of the ABC gap, 0.86 when patched at the last position
+  only (L0H2: 0.38); its direct effect is nil (DLA −0.003), so it acts through the layer-1 queries: the
+  name movers are told which name to avoid. This plays the part of GPT-2's duplicate-token and
+  S-inhibition heads (in two layers the last token reads the repeated name directly).
+* **Previous-name heads, all of layer 0.** From the token after a first-clause name every layer-0 head
+  attends to that name (IO+1→IO 0.93–0.98, S1+1→S1 the same), while its mean attention to the previous
+  token over all positions is only 0.25–0.27. With the IO corruption (the IO in the first clause becomes a
+  third name) each layer-0 head recovers 0.23–0.30 of the gap when patched at every position but ≤ 0.012
+  at the last position alone: they carry the names' identities into the slots the name movers read
+  (keys and values), which is why the name movers attend to the token *after* the IO more than to the IO.
 """
 
 from __future__ import annotations
@@ -38,7 +83,23 @@ CONFIG: dict[str, Any] = {
     "default_prepend_bos": True,
     "model_name": "glassbox-demo-ioi",
 }
-CIRCUIT_NOTES: list[str] = []  # written from circuit_analysis() of the shipped model; see the module docstring
+#: What circuit_analysis() of the shipped model shows (the numbers are in the card's "circuit").
+CIRCUIT_NOTES = [
+    "Exact activation patching of each head's hook_z (clean -> corrupted), 400 held-out prompts. ABC "
+    "corruption (S2 replaced by a third name): logit difference 12.00 clean, 0.36 corrupted.",
+    "L1H0, L1H1, L1H2, L1H3 are name movers: from the last token they attend to the IO's slot (IO 0.36-0.40, "
+    "the token after IO 0.51-0.54) and hardly to S1's (<= 0.07); direct logit attribution +3.03, +2.88, "
+    "+2.96, +3.14 (summing to the clean 12.0); each recovers 0.26-0.28 of the ABC gap when patched.",
+    "L0H0 (with L0H2) reads the subject: at the last token it attends to the repeated name S2 (0.90; L0H2 "
+    "0.45). Patching L0H0 alone recovers 0.89 of the ABC gap (0.86 at the last position only; L0H2 0.38) "
+    "with no direct effect (DLA -0.003): it tells the name movers' queries which name to avoid, the part "
+    "GPT-2's duplicate-token and S-inhibition heads play.",
+    "All four layer-0 heads are previous-name heads: from the token after a first-clause name they attend "
+    "to that name (IO+1->IO 0.93-0.98, S1+1->S1 the same; mean previous-token attention only 0.25-0.27). "
+    "With the IO corruption each recovers 0.23-0.30 of the gap patched at every position but <= 0.012 at "
+    "the last position: they put the names' identities into the slots the name movers read, which is why "
+    "the name movers look at the token after the IO more than at the IO.",
+]
 
 
 # ------------------------------------------------------------------ tokenizer
@@ -384,8 +445,9 @@ def card(model: Any, metrics: dict[str, Any], circuit: dict[str, Any]) -> dict[s
             ),
             "data": (
                 f"{N_IOI} IOI prompts with training names in training templates, {AUGMENT:.0%} of them with the "
-                f"two names replaced by random other vocabulary tokens (never a held-out name), plus {N_COPY} "
-                "one-name copy sentences over all names (the only place held-out names occur in training)"
+                "two names replaced by random other tokens (training names or BPE fragments; never a held-out "
+                f"name, place, object or template word), plus {N_COPY} one-name copy sentences over all names "
+                "(the only place held-out names occur in training)"
             ),
             "optimiser": f"AdamW lr {LR}, weight decay {WEIGHT_DECAY}, 5% warm-up then cosine decay",
             "steps": STEPS,
@@ -395,6 +457,13 @@ def card(model: Any, metrics: dict[str, Any], circuit: dict[str, Any]) -> dict[s
         "train_script": f"glassbox_jupyter/demos/training/{NAME}.py",
         "seed": SEED,
         "metrics": metrics,
+        "metrics_notes": (
+            "1,000 fresh prompts per split (seed 10000): 'test' = held-out names in held-out templates, "
+            "'test_names' = held-out names in training templates, 'test_templates' = training names in held-out "
+            "templates. accuracy: argmax over the whole vocabulary is the IO; accuracy_io_vs_s: logit(IO) > "
+            "logit(S); mean_logit_diff: logit(IO) - logit(S) at the last token, on the clean and on the "
+            "ABC-corrupted prompts."
+        ),
         "circuit_notes": CIRCUIT_NOTES,
         "circuit": circuit,
     }
