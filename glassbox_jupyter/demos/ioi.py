@@ -190,7 +190,7 @@ def copy_prompts(n: int, seed: int = 0, names: tuple[str, ...] = NAMES) -> list[
 
 
 def corpus() -> list[str]:
-    """Every word of the task once per use, the text the tokenizer's vocabulary is learnt from."""
+    """Text holding every word of the task (names with and without a leading space): the BPE is learnt from it."""
     words = [" ".join(NAMES), " " + " ".join(NAMES), " ".join(PLACES), " ".join(OBJECTS)]
     for template in TRAIN_TEMPLATES + TEST_TEMPLATES:
         words.append(_fill(template, NAMES[0], NAMES[1], NAMES[1], PLACES[0], OBJECTS[0]))

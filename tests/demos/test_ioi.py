@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
-from pathlib import Path
 
 import pytest
 import torch
@@ -14,14 +14,6 @@ from glassbox_jupyter.demos import ioi as task
 from glassbox_jupyter.demos.training import ioi as training
 
 PROMPT = "When Mary and John went to the store, John gave a drink to"
-
-
-# Issue 4 is in progress: the seeded training script does not yet reach 95% held-out accuracy, so no
-# weights ship. Until ioi.safetensors exists, these tests skip (and say why) instead of failing.
-pytestmark = pytest.mark.skipif(
-    not (Path(__file__).resolve().parents[2] / "glassbox_jupyter/demos/models/ioi.safetensors").is_file(),
-    reason="ioi demo weights are not trained yet (issue 4 in progress)",
-)
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +90,7 @@ def test_loads_offline_as_an_eval_mode_hooked_transformer(monkeypatch):
 
 def test_load_takes_no_teacher_arguments():
     with pytest.raises(TypeError, match="HookedTransformer"):
-        glassbox.demos.load("ioi", name="x")
+        glassbox.demos.load("ioi", output_units=["logit"])
 
 
 def test_loading_twice_gives_the_same_model(model):
@@ -161,8 +153,8 @@ def test_splits_hold_out_names_and_templates(split):
     for p in task.ioi_prompts(200, seed=1, split=split):
         io, s = p.correct.strip(), p.incorrect.strip()
         assert io in names and s in names and io != s
-        assert p.prompt.count(f" {io} ") == 1 and p.prompt.count(f" {s} ") == 1 and p.prompt.endswith(" to")
-        assert p.prompt.count(f" {s}") == 2  # the subject is repeated, the IO is not
+        words = re.findall(r"\w+", p.prompt)
+        assert words.count(io) == 1 and words.count(s) == 2 and p.prompt.endswith(" to")  # S is repeated, IO not
     train_names, train_templates = task.SPLITS["train"]
     assert not set(train_names) & set(task.TEST_NAMES)
     assert not set(train_templates) & set(task.TEST_TEMPLATES)
@@ -209,6 +201,20 @@ def test_card_circuit_numbers_are_what_the_shipped_model_gives(model):
     for head, values in card["heads"].items():
         for key, value in values.items():
             assert again["heads"][head][key] == pytest.approx(value, abs=0.01), (head, key)
+
+
+def test_the_circuit_notes_hold(model):
+    """The roles the card's notes name: L1 name movers, L0H0 reading the subject, layer-0 previous-name heads."""
+    heads = glassbox.demos.card("ioi")["circuit"]["heads"]
+    movers = [heads[f"L1H{h}"] for h in range(4)]
+    assert all(
+        m["dla"] > 2 and m["end->IO"] + m["end->IO+1"] > 0.8 and m["end->S1"] + m["end->S1+1"] < 0.1 for m in movers
+    )
+    assert max(heads, key=lambda h: heads[h]["patch_abc"]) == "L0H0"
+    assert heads["L0H0"]["patch_abc"] > 0.8 and heads["L0H0"]["end->S2"] > 0.8 and abs(heads["L0H0"]["dla"]) < 0.1
+    for h in range(4):
+        layer0 = heads[f"L0H{h}"]
+        assert layer0["IO+1->IO"] > 0.9 and layer0["patch_io"] > 0.2 and layer0["patch_end_io"] < 0.05
 
 
 @pytest.mark.slow
