@@ -126,9 +126,10 @@ class CircuitAnalyzer:
             ]
         elif self.method == "exact":
             extras["exact_effects"] = scores
+        described = _ModelTeacher(self.model).describe()  # hashes the weights once
         provenance = Provenance(
-            teacher_hash=_ModelTeacher(self.model).hash,
-            teacher=_ModelTeacher(self.model).describe(),
+            teacher_hash=described["sha256"],
+            teacher=described,
             spec=None,
             probe={"prompts": len(prompt_set), "held_out": 0 if held is None else len(held)},
             seed=self.seed,
