@@ -22,30 +22,23 @@ from glassbox_jupyter.circuits.prompts import PromptError, PromptSet, require_ho
 from glassbox_jupyter.finding.provenance import Provenance, package_versions
 
 
-class _ModelTeacher:
-    """The bits of the Teacher interface provenance needs, for a HookedTransformer."""
+def describe_transformer(model: Any) -> dict[str, Any]:
+    """Provenance description of a HookedTransformer: the torch runner's description, its shape, and its
+    weights' SHA-256 (hashed once per call)."""
+    from glassbox_jupyter.teacher.runners import TorchRunner
 
-    def __init__(self, model: Any):
-        self.model = model
-        self.spec = None
-        self.name = getattr(model.cfg, "model_name", None) or "transformer"
-
-    @property
-    def hash(self) -> str:
-        from glassbox_jupyter.teacher.runners import TorchRunner
-
-        return TorchRunner(self.model).weights_hash()
-
-    def describe(self) -> dict[str, Any]:
-        cfg = self.model.cfg
-        return {
-            "kind": "hooked_transformer",
-            "name": self.name,
-            "n_layers": cfg.n_layers,
-            "n_heads": cfg.n_heads,
-            "d_model": cfg.d_model,
-            "sha256": self.hash,
-        }
+    runner = TorchRunner(model)
+    cfg = model.cfg
+    info = dict(runner.describe())
+    info.update(
+        kind="hooked_transformer",
+        name=getattr(cfg, "model_name", None) or "transformer",
+        n_layers=cfg.n_layers,
+        n_heads=cfg.n_heads,
+        d_model=cfg.d_model,
+        sha256=runner.weights_hash(),
+    )
+    return info
 
 
 class CircuitAnalyzer:
@@ -126,7 +119,7 @@ class CircuitAnalyzer:
             ]
         elif self.method == "exact":
             extras["exact_effects"] = scores
-        described = _ModelTeacher(self.model).describe()  # hashes the weights once
+        described = describe_transformer(self.model)
         provenance = Provenance(
             teacher_hash=described["sha256"],
             teacher=described,

@@ -347,8 +347,13 @@ def circuit_analysis(model: Any, n: int = 400, seed: int = 20_000, split: task.S
 
 
 # ------------------------------------------------------------------ training
-def train(steps: int = STEPS, seed: int = SEED, tokenizer_path: Path | None = None) -> tuple[Any, dict]:
+def train(
+    steps: int = STEPS, seed: int = SEED, tokenizer_path: Path | None = None, config: dict[str, Any] | None = None
+) -> tuple[Any, dict]:
     """Train the model (seeded, CPU-deterministic); returns it with held-out metrics.
+
+    ``config`` overrides entries of :data:`CONFIG` (the benchmarks train other sizes this way, e.g.
+    ``{"n_layers": 3, "n_heads": 8, "attn_only": False, "d_mlp": 256}``).
 
     The tokenizer is rebuilt (deterministically) and written to ``tokenizer_path`` (a temporary
     folder when not given, so a re-run leaves the shipped file alone).
@@ -361,7 +366,7 @@ def train(steps: int = STEPS, seed: int = SEED, tokenizer_path: Path | None = No
     tokenizer = build_tokenizer(tokenizer_path)
     gaps = token_coverage_gaps(tokenizer)
     assert not gaps, f"held-out templates use tokens no training sentence has: {gaps}"
-    config = CONFIG | {"d_vocab": len(tokenizer)}
+    config = CONFIG | (config or {}) | {"d_vocab": len(tokenizer)}
     model = task.build_model(config, tokenizer)
 
     ioi = task.ioi_prompts(N_IOI, seed=seed, split="train")
