@@ -44,9 +44,10 @@ def make_tokenizer():
     )
 
 
-def make_model(n_layers: int = 2, seed: int = 0, only_head: tuple[int, int] | None = None):
+def make_model(n_layers: int = 2, seed: int = 0, only_head: tuple[int, int] | None = None, attn_only: bool = True):
     """A random attention-only transformer; with ``only_head`` every other head's W_O is zeroed,
-    so that head alone can move the logits (a circuit whose answer is known)."""
+    so that head alone can move the logits (a circuit whose answer is known). ``attn_only=False``
+    adds an MLP (d_mlp 64) to every block."""
     from transformer_lens import HookedTransformer, HookedTransformerConfig
 
     cfg = HookedTransformerConfig(
@@ -57,7 +58,8 @@ def make_model(n_layers: int = 2, seed: int = 0, only_head: tuple[int, int] | No
         n_ctx=24,
         d_vocab=len(WORDS),
         act_fn="gelu",
-        attn_only=True,
+        attn_only=attn_only,
+        d_mlp=None if attn_only else 64,
         seed=seed,
     )
     with warnings.catch_warnings():
@@ -81,3 +83,9 @@ def toy_model():
 @pytest.fixture(scope="module")
 def single_head_model():
     return make_model(only_head=(1, 2))
+
+
+@pytest.fixture(scope="module")
+def mlp_model():
+    """The toy model with an MLP in every block (``attn_only=False``)."""
+    return make_model(attn_only=False)

@@ -1,0 +1,277 @@
+"""Load a local Hugging Face checkpoint folder as a TransformerLens ``HookedTransformer``, offline.
+
+TransformerLens 3.9's ``HookedTransformer.from_pretrained`` wants an official model name: with a folder
+path it stops at ``get_official_model_name``, and with an official name (``"gpt2"``) it reads that
+model's config from the Hub, not the folder's own sizes. This loader takes TransformerLens's own
+lower-level path instead, which does read a local folder:
+
+1. ``AutoModelForCausalLM.from_pretrained(folder, local_files_only=True)`` and
+   ``AutoTokenizer.from_pretrained(folder, local_files_only=True)``;
+2. ``loading.get_pretrained_model_config(<folder's config.json>, hf_cfg=...)``: TransformerLens's
+   conversion of the Hugging Face config to a ``HookedTransformerConfig``;
+3. ``loading.get_pretrained_state_dict(..., hf_model)``: TransformerLens's weight conversion for the
+   architecture;
+4. ``HookedTransformer(cfg, tokenizer).load_and_process_state_dict(...)`` with the same processing
+   flags as ``from_pretrained`` (``fold_ln``, ``center_writing_weights``, ...).
+
+Step 2 reads a staged copy of ``config.json`` in a neutrally named temporary folder, because
+TransformerLens guesses the architecture from the *name* when it contains "llama" or "gemma" (a
+folder called ``my-llama-finetune`` would otherwise skip its config), and because transformers 5
+saves GPT-2 configs without the ``n_ctx`` key TransformerLens reads (the staged copy gets
+``n_ctx = n_positions``). The folder itself is never modified. Everything runs with
+``HF_HUB_OFFLINE``/``TRANSFORMERS_OFFLINE`` set, so nothing is fetched; no remote code is run.
+
+Example:
+    >>> from glassbox_jupyter.circuits.loading import load_hooked_transformer  # doctest: +SKIP
+    >>> model = load_hooked_transformer("~/models/my-gpt2")  # doctest: +SKIP
+    >>> model = load_hooked_transformer("ioi")  # a glassbox demo name  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from glassbox_jupyter.errors import GlassboxError
+
+#: Causal-LM architectures (``config.json``'s ``architectures[0]``) whose config *and* weights
+#: TransformerLens 3.9's HookedTransformer converts from a Hugging Face model without remote code.
+#: (Gemma and OLMo 1/2 configs are built from the Hub model name only, so a local folder cannot use them.)
+SUPPORTED_ARCHITECTURES = (
+    "ApertusForCausalLM",
+    "BloomForCausalLM",
+    "GPT2LMHeadModel",
+    "GPTJForCausalLM",
+    "GPTNeoForCausalLM",
+    "GPTNeoXForCausalLM",
+    "GptOssForCausalLM",
+    "LlamaForCausalLM",
+    "MistralForCausalLM",
+    "MixtralForCausalLM",
+    "OPTForCausalLM",
+    "Olmo3ForCausalLM",
+    "OlmoeForCausalLM",
+    "Phi3ForCausalLM",
+    "PhiForCausalLM",
+    "Qwen2ForCausalLM",
+    "Qwen3ForCausalLM",
+)
+
+WEIGHT_PATTERNS = ("*.safetensors", "pytorch_model*.bin", "*.safetensors.index.json", "pytorch_model.bin.index.json")
+TOKENIZER_FILES = ("tokenizer.json", "vocab.json", "tokenizer.model", "spiece.model", "vocab.txt")
+
+
+class CheckpointError(GlassboxError, ValueError):
+    """A checkpoint folder that cannot be loaded as a HookedTransformer (the message says how to fix it)."""
+
+
+class CheckpointNotFoundError(CheckpointError, FileNotFoundError):
+    """The checkpoint folder (or demo name) does not exist."""
+
+
+@contextmanager
+def offline() -> Iterator[None]:
+    """Hugging Face offline mode for the duration of the block: the environment variables, and the
+    ``huggingface_hub`` constant they were read into at import (setting the variables later alone
+    would not take effect). Restores both afterwards."""
+    import huggingface_hub.constants as hub_constants
+
+    keys = ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
+    saved_env = {k: os.environ.get(k) for k in keys}
+    saved_flag = hub_constants.HF_HUB_OFFLINE
+    os.environ.update({k: "1" for k in keys})
+    hub_constants.HF_HUB_OFFLINE = True
+    try:
+        yield
+    finally:
+        hub_constants.HF_HUB_OFFLINE = saved_flag
+        for k, v in saved_env.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _demo_names() -> list[str]:
+    from glassbox_jupyter import demos
+
+    return sorted(d["name"] for d in demos.list() if d["kind"] == "hooked_transformer")
+
+
+def _torch_dtype(dtype: Any) -> Any:
+    import torch
+
+    if dtype is None:
+        return torch.float32
+    if isinstance(dtype, torch.dtype):
+        return dtype
+    value = getattr(torch, str(dtype).removeprefix("torch."), None)
+    if not isinstance(value, torch.dtype):
+        raise ValueError(f"dtype must be a torch dtype or its name (e.g. 'float32', 'bfloat16'), got {dtype!r}")
+    return value
+
+
+def check_checkpoint(folder: Path) -> dict[str, Any]:
+    """Validate a checkpoint folder before loading anything; return its ``config.json``."""
+    if not folder.exists():
+        raise CheckpointNotFoundError(
+            f"no checkpoint folder at {str(folder)!r} and no glassbox demo of that name (demos: {_demo_names()}); "
+            "give the folder you saved with model.save_pretrained(folder) and tokenizer.save_pretrained(folder)"
+        )
+    if not folder.is_dir():
+        raise CheckpointError(
+            f"{str(folder)!r} is a file; give the checkpoint *folder* that holds config.json, the weights and "
+            "the tokenizer files"
+        )
+    config_path = folder / "config.json"
+    if not config_path.is_file():
+        raise CheckpointError(
+            f"{str(folder)!r} has no config.json, so it is not a Hugging Face checkpoint folder; save the model "
+            "with model.save_pretrained(folder) (transformers) or point at the folder that holds config.json"
+        )
+    try:
+        config = json.loads(config_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise CheckpointError(
+            f"{str(config_path)!r} is not valid JSON ({exc}); save it again with save_pretrained"
+        ) from exc
+    architectures = config.get("architectures") or []
+    architecture = architectures[0] if architectures else None
+    if architecture not in SUPPORTED_ARCHITECTURES:
+        raise CheckpointError(
+            f"config.json names architecture {architecture!r}, which TransformerLens's HookedTransformer cannot "
+            f"convert from a local folder; supported: {', '.join(SUPPORTED_ARCHITECTURES)}. For another "
+            "architecture, load it with transformer_lens.model_bridge.TransformerBridge.boot_transformers(...) "
+            "(hooks, but not a HookedTransformer), or build a HookedTransformerConfig yourself and map the "
+            "weights into HookedTransformer's state-dict names"
+        )
+    if not any(any(folder.glob(pattern)) for pattern in WEIGHT_PATTERNS):
+        raise CheckpointError(
+            f"{str(folder)!r} has config.json but no weights (model.safetensors, model-*.safetensors with its "
+            "index, or pytorch_model.bin); save them with model.save_pretrained(folder)"
+        )
+    return config
+
+
+def _has_tokenizer(folder: Path) -> bool:
+    return any((folder / name).is_file() for name in TOKENIZER_FILES)
+
+
+def _stage_config(config: dict[str, Any], staging: Path) -> Path:
+    """A copy of ``config.json`` in a neutrally named folder, with the keys TransformerLens reads filled in."""
+    staged = dict(config)
+    if staged["architectures"][0] == "GPT2LMHeadModel" and "n_ctx" not in staged and "n_positions" in staged:
+        staged["n_ctx"] = staged["n_positions"]  # transformers 5 no longer saves n_ctx; TransformerLens reads it
+    folder = staging / "checkpoint"
+    folder.mkdir()
+    (folder / "config.json").write_text(json.dumps(staged), encoding="utf-8")
+    return folder
+
+
+def load_hooked_transformer(
+    path: str | Path,
+    *,
+    device: str = "cpu",
+    dtype: Any = None,
+    fold_ln: bool = True,
+    center_writing_weights: bool = True,
+    center_unembed: bool = True,
+    fold_value_biases: bool = True,
+    refactor_factored_attn_matrices: bool = False,
+    tokenizer: Any = None,
+    default_prepend_bos: bool | None = None,
+) -> Any:
+    """Load a local Hugging Face checkpoint folder (or a glassbox demo name) as an eval-mode HookedTransformer.
+
+    Args:
+        path: a folder written by ``model.save_pretrained(folder)`` and ``tokenizer.save_pretrained(folder)``
+            (config.json, weights, tokenizer files), or the name of a glassbox transformer demo (``"ioi"``).
+        device, dtype: where and in what precision (default float32) to build the model.
+        fold_ln, center_writing_weights, center_unembed, fold_value_biases, refactor_factored_attn_matrices:
+            TransformerLens's weight processing, as in ``HookedTransformer.from_pretrained``. They leave the
+            log-probabilities unchanged (``center_unembed`` shifts each position's logits by a constant).
+        tokenizer: a tokenizer to use instead of the folder's (required if the folder has none).
+        default_prepend_bos: override whether strings get a BOS token prepended (TransformerLens default: yes).
+
+    Nothing is downloaded: Hugging Face offline mode is on for the whole call.
+    """
+    folder = Path(path).expanduser()
+    if not folder.exists() and isinstance(path, str) and path in _demo_names():
+        from glassbox_jupyter import demos
+
+        model = demos.load(path)
+        if dtype is not None:
+            model = model.to(_torch_dtype(dtype))
+        return model.to(device).eval()
+    config = check_checkpoint(folder)
+    if tokenizer is None and not _has_tokenizer(folder):
+        raise CheckpointError(
+            f"{str(folder)!r} has no tokenizer files ({', '.join(TOKENIZER_FILES)}); save the tokenizer with "
+            "tokenizer.save_pretrained(folder), or pass tokenizer=... to this function"
+        )
+    torch_dtype = _torch_dtype(dtype)
+    from transformer_lens import HookedTransformer
+    from transformer_lens import loading_from_pretrained as loading
+    from transformer_lens.utilities import softcap_enabled
+    from transformer_lens.utilities.architectures import POST_NORM_ARCHITECTURES
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    with offline(), warnings.catch_warnings(), tempfile.TemporaryDirectory(prefix="glassbox-") as staging:
+        warnings.simplefilter("ignore", DeprecationWarning)  # "HookedTransformer is deprecated" (TL 3.x)
+        try:
+            hf_model = AutoModelForCausalLM.from_pretrained(folder, local_files_only=True, dtype=torch_dtype)
+        except Exception as exc:  # OSError, ValueError, safetensors' SafetensorError, ...
+            raise CheckpointError(
+                f"transformers could not load the weights in {str(folder)!r} ({type(exc).__name__}: {exc}); "
+                "save the model again with "
+                "model.save_pretrained(folder)"
+            ) from exc
+        hf_model.eval()
+        for param in hf_model.parameters():
+            param.requires_grad = False
+        if tokenizer is None:
+            try:
+                tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
+            except Exception as exc:
+                raise CheckpointError(
+                    f"transformers could not load the tokenizer in {str(folder)!r} ({type(exc).__name__}: {exc}); "
+                    "save it again with "
+                    "tokenizer.save_pretrained(folder), or pass tokenizer=..."
+                ) from exc
+        staged = str(_stage_config(config, Path(staging)))
+        cfg = loading.get_pretrained_model_config(
+            staged,
+            hf_cfg=hf_model.config.to_dict(),
+            fold_ln=fold_ln,
+            device=device,
+            default_prepend_bos=default_prepend_bos,
+            dtype=torch_dtype,
+            local_files_only=True,
+        )
+        n_inner = config.get("n_inner")
+        if cfg.original_architecture == "GPT2LMHeadModel" and n_inner:
+            cfg.d_mlp = int(n_inner)  # TransformerLens assumes 4 * n_embd
+        cfg.model_name = folder.resolve().name
+        cfg.tokenizer_name = str(folder.resolve())
+        if cfg.original_architecture in POST_NORM_ARCHITECTURES:  # as from_pretrained does
+            fold_ln = center_writing_weights = False
+        if softcap_enabled(cfg.output_logits_soft_cap):
+            center_unembed = False
+        state_dict = loading.get_pretrained_state_dict(staged, cfg, hf_model, dtype=torch_dtype)
+        model = HookedTransformer(cfg, tokenizer, move_to_device=False)
+        model.load_and_process_state_dict(
+            state_dict,
+            fold_ln=fold_ln,
+            center_writing_weights=center_writing_weights,
+            center_unembed=center_unembed,
+            fold_value_biases=fold_value_biases,
+            refactor_factored_attn_matrices=refactor_factored_attn_matrices,
+        )
+    model.move_model_modules_to_device()
+    return model.eval()

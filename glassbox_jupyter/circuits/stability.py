@@ -1,0 +1,600 @@
+"""How much to trust a circuit: attribution stability under re-drawn corruptions, bootstrap CIs, and
+whether two models implement the task with the same heads.
+
+- :func:`attribution_stability` re-draws the corrupted prompts ``n_corruptions`` times, recomputes the
+  per-head attributions each time and reports per-head mean, std, sign consistency and rank stability,
+  with the pairwise Kendall τ-b between the runs' head rankings.
+- :func:`bootstrap_metrics` gives percentile (or BCa) bootstrap CIs via ``scipy.stats.bootstrap``.
+- :func:`functional_circuit_alignment` correlates two models' per-head effect maps and tests the
+  correlation against a head-label permutation null (optionally after matching heads within layers
+  by their attention patterns with ``scipy.optimize.linear_sum_assignment``).
+
+How corruptions are re-drawn: for each prompt, the token positions where its clean and its given
+corrupted prompt differ are the positions to vary (e.g. the name that IOI's "abc" corruption
+replaces). Each distinct corrupted token at those positions is mapped to a new token drawn at random
+from a pool — by default every token observed at differing positions across the prompt set (clean and
+corrupted sides), or ``pool=[" Tom", " Anna", ...]`` — so a name repeated in the corruption stays
+repeated and the token length never changes. A replacement is never the prompt's correct or incorrect
+answer (that would flip the task rather than remove its information) nor the clean token at that
+position (which would leave the position uncorrupted).
+
+Example:
+    >>> import glassbox  # doctest: +SKIP
+    >>> from glassbox_jupyter.circuits.stability import attribution_stability, functional_circuit_alignment
+    >>> model = glassbox.demos.load("ioi")  # doctest: +SKIP
+    >>> prompts = glassbox.demos.ioi_prompts(16, seed=0)
+    >>> result = attribution_stability(model, prompts, n_corruptions=10)  # doctest: +SKIP
+    >>> result.to_frame().head(), result.kendall_mean  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from glassbox_jupyter.circuits import patching
+from glassbox_jupyter.circuits.prompts import Bucket, PromptError, PromptSet, require_hooked_transformer
+
+METHODS = ("taylor", "integrated_gradients", "exact")
+RANK_BY = ("value", "abs")
+
+
+# ------------------------------------------------------------------ shared helpers
+def _prompt_set(model: Any, prompts: PromptSet | Sequence[Sequence[Any]]) -> PromptSet:
+    require_hooked_transformer(model)
+    if isinstance(prompts, PromptSet):
+        if len(prompts) == 0:
+            raise PromptError("the prompt set is empty; pass at least one (prompt, correct, incorrect[, corrupted])")
+        return prompts
+    return PromptSet.build(model, list(prompts))
+
+
+def head_effects(model: Any, prompts: PromptSet, method: str = "exact", n_steps: int = 8, seed: int = 0) -> np.ndarray:
+    """Per-head effects ``[layer head]``: exact activation patching (corrupted ablation) or attribution patching."""
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    if method == "exact":
+        return patching.activation_patching(model, prompts, "corrupted", seed)["heads"]
+    return patching.attribution_patching(model, prompts, method, n_steps)["heads"]
+
+
+def _ranking_values(values: np.ndarray, rank_by: str) -> np.ndarray:
+    if rank_by not in RANK_BY:
+        raise ValueError(f"rank_by must be one of {RANK_BY}, got {rank_by!r}")
+    return np.abs(values) if rank_by == "abs" else values
+
+
+def head_ranks(values: np.ndarray, rank_by: str = "value") -> np.ndarray:
+    """Rank of every head (1 = largest effect; ties share the best rank), same shape as ``values``."""
+    from scipy.stats import rankdata
+
+    v = _ranking_values(np.asarray(values, dtype=float), rank_by)
+    return rankdata(-v.reshape(v.shape[0], -1) if v.ndim == 3 else -v.ravel(), method="min", axis=-1).reshape(v.shape)
+
+
+def pairwise_kendall(runs: np.ndarray) -> np.ndarray:
+    """Kendall τ-b (``scipy.stats.kendalltau(variant="b")``) between every pair of runs ``[run ...]``:
+    a ``[run run]`` matrix with 1 on the diagonal; NaN where a run is constant (τ-b undefined)."""
+    from scipy.stats import kendalltau
+
+    flat = np.asarray(runs, dtype=float).reshape(len(runs), -1)
+    out = np.eye(len(flat))
+    for i, j in itertools.combinations(range(len(flat)), 2):
+        if np.ptp(flat[i]) == 0 or np.ptp(flat[j]) == 0:
+            tau = float("nan")
+        else:
+            tau = float(kendalltau(flat[i], flat[j], variant="b").statistic)
+        out[i, j] = out[j, i] = tau
+    return out
+
+
+def top_heads(values: np.ndarray, k: int, rank_by: str = "value") -> list[tuple[int, int]]:
+    """The ``k`` heads with the largest effect (ties broken by head order)."""
+    v = _ranking_values(np.asarray(values, dtype=float), rank_by)
+    order = np.argsort(-v, axis=None, kind="stable")[:k]
+    return [tuple(int(i) for i in np.unravel_index(j, v.shape)) for j in order]
+
+
+# ------------------------------------------------------------------ re-drawn corruptions
+def _pool_ids(model: Any, prompts: PromptSet, pool: Sequence[str] | None) -> np.ndarray:
+    if pool is not None:
+        ids = []
+        for text in pool:
+            tokens = model.to_tokens(text, prepend_bos=False)[0].tolist()
+            if len(tokens) != 1:
+                raise PromptError(
+                    f"pool entry {text!r} is {len(tokens)} tokens; a re-drawn corruption must keep the token "
+                    "length, so give single-token strings (often with a leading space, e.g. ' Tom')"
+                )
+            ids.append(tokens[0])
+        return np.unique(ids)
+    seen: set[int] = set()
+    for b in prompts.buckets:
+        differ = (b.clean != b.corrupted).numpy()
+        seen.update(b.clean.numpy()[differ].tolist())
+        seen.update(b.corrupted.numpy()[differ].tolist())
+    return np.array(sorted(seen), dtype=int)
+
+
+def redraw_corruptions(
+    model: Any, prompts: PromptSet, rng: np.random.Generator, pool: Sequence[str] | None = None
+) -> PromptSet:
+    """A copy of ``prompts`` whose corrupted tokens are re-drawn (see the module docstring for the rule)."""
+    import torch
+
+    candidates_all = _pool_ids(model, prompts, pool)
+    texts = list(prompts.texts)
+    buckets = []
+    for b in prompts.buckets:
+        clean, corrupted = b.clean.numpy(), b.corrupted.numpy().copy()
+        for i, row in enumerate(b.rows):
+            positions = np.flatnonzero(clean[i] != corrupted[i])
+            if len(positions) == 0:
+                raise PromptError(
+                    f"prompt {row}: the corrupted prompt equals the clean one, so there is no token to re-draw; "
+                    "give a corrupted prompt that differs at the tokens that carry the answer (e.g. a name)"
+                )
+            answers = {int(b.correct[i]), int(b.incorrect[i])}
+            used: set[int] = set()
+            originals = np.unique(corrupted[i, positions])
+            for original in rng.permutation(originals):
+                at = positions[corrupted[i, positions] == original]
+                banned = answers | used | set(clean[i, at].tolist())
+                choices = [int(t) for t in candidates_all if int(t) not in banned]
+                if not choices:
+                    raise PromptError(
+                        f"prompt {row}: no token is left to re-draw position(s) {at.tolist()} from (the pool minus "
+                        "the answers and the clean tokens there is empty); pass pool=[...] with more single-token "
+                        "alternatives, or more prompts"
+                    )
+                new = choices[int(rng.integers(len(choices)))]
+                used.add(new)
+                corrupted[i, at] = new
+            text = "".join(model.tokenizer.decode([t], skip_special_tokens=True) for t in corrupted[i].tolist())
+            texts[row] = (*texts[row][:3], text)
+        buckets.append(
+            Bucket(
+                clean=b.clean,
+                corrupted=torch.as_tensor(corrupted, dtype=b.corrupted.dtype),
+                correct=b.correct,
+                incorrect=b.incorrect,
+                rows=list(b.rows),
+            )
+        )
+    return PromptSet(texts, buckets)
+
+
+@dataclass
+class StabilityResult:
+    """Per-head attributions over ``n`` re-drawn corruptions and how stable they are.
+
+    ``scores`` is ``[run layer head]``; ``ranks`` the same shape (1 = largest effect). Per head:
+    ``mean``, ``std`` (ddof=1), ``sign_consistency`` (share of runs whose sign equals the most common
+    sign; values within ``1e-6 × max|score|`` of zero count as zero), ``rank_mean``/``rank_std``/
+    ``rank_min``/``rank_max`` and ``top_k_frequency`` (share of runs in the top ``top_k``).
+    ``kendall`` is the ``[run run]`` τ-b matrix; ``kendall_mean``/``kendall_min`` summarise its
+    off-diagonal (None with fewer than two runs or when every pair is undefined).
+    """
+
+    method: str
+    rank_by: str
+    top_k: int
+    seed: int
+    scores: np.ndarray
+    ranks: np.ndarray
+    kendall: np.ndarray
+    corrupted_prompts: list[list[str]] = field(repr=False)
+
+    @property
+    def n_corruptions(self) -> int:
+        return len(self.scores)
+
+    @property
+    def mean(self) -> np.ndarray:
+        return self.scores.mean(axis=0)
+
+    @property
+    def std(self) -> np.ndarray:
+        return self.scores.std(axis=0, ddof=1) if len(self.scores) > 1 else np.zeros(self.scores.shape[1:])
+
+    @property
+    def sign_consistency(self) -> np.ndarray:
+        scale = float(np.abs(self.scores).max()) if self.scores.size else 0.0
+        signs = np.where(np.abs(self.scores) <= 1e-6 * scale, 0, np.sign(self.scores))
+        shares = np.stack([(signs == s).mean(axis=0) for s in (-1, 0, 1)])
+        return shares.max(axis=0)
+
+    @property
+    def rank_mean(self) -> np.ndarray:
+        return self.ranks.mean(axis=0)
+
+    @property
+    def rank_std(self) -> np.ndarray:
+        return self.ranks.std(axis=0, ddof=1) if len(self.ranks) > 1 else np.zeros(self.ranks.shape[1:])
+
+    @property
+    def rank_min(self) -> np.ndarray:
+        return self.ranks.min(axis=0)
+
+    @property
+    def rank_max(self) -> np.ndarray:
+        return self.ranks.max(axis=0)
+
+    @property
+    def top_k_frequency(self) -> np.ndarray:
+        return (self.ranks <= self.top_k).mean(axis=0)
+
+    def _off_diagonal(self) -> np.ndarray:
+        values = self.kendall[np.triu_indices(len(self.kendall), k=1)]
+        return values[np.isfinite(values)]
+
+    @property
+    def kendall_mean(self) -> float | None:
+        values = self._off_diagonal()
+        return float(values.mean()) if len(values) else None
+
+    @property
+    def kendall_min(self) -> float | None:
+        values = self._off_diagonal()
+        return float(values.min()) if len(values) else None
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "method": self.method,
+            "n_corruptions": self.n_corruptions,
+            "kendall_tau_b_mean": self.kendall_mean,
+            "kendall_tau_b_min": self.kendall_min,
+            "rank_by": self.rank_by,
+            "top_k": self.top_k,
+        }
+
+    def to_frame(self) -> Any:
+        """One row per head (layer, head, mean, std, sign_consistency, ranks, top_k_frequency), by mean rank."""
+        import pandas as pd
+
+        n_layers, n_heads = self.scores.shape[1:]
+        layer, head = np.divmod(np.arange(n_layers * n_heads), n_heads)
+        columns = {
+            "layer": layer,
+            "head": head,
+            "mean": self.mean.ravel(),
+            "std": self.std.ravel(),
+            "sign_consistency": self.sign_consistency.ravel(),
+            "rank_mean": self.rank_mean.ravel(),
+            "rank_std": self.rank_std.ravel(),
+            "rank_min": self.rank_min.ravel(),
+            "rank_max": self.rank_max.ravel(),
+            f"top{self.top_k}_frequency": self.top_k_frequency.ravel(),
+        }
+        frame = pd.DataFrame(columns, index=[f"L{a}H{b}" for a, b in zip(layer, head, strict=True)])
+        return frame.sort_values(["rank_mean", "layer", "head"], kind="stable")
+
+
+def attribution_stability(
+    model: Any,
+    prompts: PromptSet | Sequence[Sequence[Any]],
+    n_corruptions: int = 10,
+    method: str = "taylor",
+    seed: int = 0,
+    *,
+    pool: Sequence[str] | None = None,
+    rank_by: str = "value",
+    top_k: int = 3,
+    n_steps: int = 8,
+) -> StabilityResult:
+    """Recompute head attributions on ``n_corruptions`` re-drawn corruptions and measure their stability.
+
+    Args:
+        model: a HookedTransformer with a tokenizer.
+        prompts: a :class:`PromptSet` or ``[(prompt, correct, incorrect, corrupted_or_None), ...]``; the
+            given corruptions say *which* positions to vary (see the module docstring).
+        n_corruptions: how many re-drawn corruptions (runs).
+        method: ``"taylor"``, ``"integrated_gradients"`` (attribution patching) or ``"exact"``
+            (activation patching with the corrupted activations).
+        seed: seed of the re-drawing (``numpy.random.default_rng``).
+        pool: single-token strings to draw replacements from (default: tokens seen at the varied positions).
+        rank_by: rank heads by signed effect (``"value"``, as :class:`CircuitAnalyzer` does) or ``"abs"``.
+        top_k: the "top heads" size for ``top_k_frequency``.
+        n_steps: integrated-gradients steps.
+    """
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    _ranking_values(np.zeros(1), rank_by)
+    if int(n_corruptions) < 1:
+        raise ValueError(f"n_corruptions must be at least 1, got {n_corruptions}")
+    prompt_set = _prompt_set(model, prompts)
+    rng = np.random.default_rng(seed)
+    runs, texts = [], []
+    for _ in range(int(n_corruptions)):
+        redrawn = redraw_corruptions(model, prompt_set, rng, pool)
+        runs.append(head_effects(model, redrawn, method, n_steps, seed))
+        texts.append([t[3] for t in redrawn.texts])
+    scores = np.stack(runs)
+    cfg = model.cfg
+    return StabilityResult(
+        method=method,
+        rank_by=rank_by,
+        top_k=max(1, min(int(top_k), cfg.n_layers * cfg.n_heads)),
+        seed=seed,
+        scores=scores,
+        ranks=head_ranks(scores, rank_by),
+        kendall=pairwise_kendall(_ranking_values(scores, rank_by)),
+        corrupted_prompts=texts,
+    )
+
+
+# ------------------------------------------------------------------ bootstrap
+def bootstrap_metrics(
+    values: Mapping[str, Any] | Any,
+    n_boot: int = 1000,
+    ci: float = 0.95,
+    seed: int = 0,
+    statistic: Callable[..., Any] = np.mean,
+    method: str = "percentile",
+) -> dict[str, dict[str, Any]]:
+    """Bootstrap confidence intervals of ``statistic`` for each named array of per-prompt values.
+
+    Uses ``scipy.stats.bootstrap`` with the **percentile** interval by default (``method="BCa"`` or
+    ``"basic"`` also work). Returns ``{name: {"value", "ci": [lo, hi], "n", "method"}}``; a bare array
+    is named ``"value"``. With a single value there is no spread to resample: ``ci`` is None and
+    ``"reason"`` says why; all-equal values give the degenerate interval ``[v, v]``.
+    """
+    from scipy.stats import bootstrap
+
+    named = dict(values) if isinstance(values, Mapping) else {"value": values}
+    if not named:
+        raise PromptError("the prompt set is empty: no metric values to bootstrap; pass {name: per-prompt values}")
+    if not 0 < ci < 1:
+        raise ValueError(f"ci must be a confidence level between 0 and 1 (e.g. 0.95), got {ci}")
+    if method not in ("percentile", "BCa", "basic"):
+        raise ValueError(f"method must be 'percentile', 'BCa' or 'basic', got {method!r}")
+    out: dict[str, dict[str, Any]] = {}
+    for name, raw in named.items():
+        x = np.asarray(raw, dtype=float).ravel()
+        if len(x) == 0:
+            raise PromptError(
+                f"the prompt set is empty: metric {name!r} has no values to bootstrap; pass at least one "
+                "per-prompt value (analyze at least one prompt)"
+            )
+        if not np.all(np.isfinite(x)):
+            bad = np.flatnonzero(~np.isfinite(x)).tolist()[:10]
+            raise PromptError(f"metric {name!r} has NaN or infinite values at rows {bad}; drop or fix those prompts")
+        entry: dict[str, Any] = {"value": float(statistic(x)), "n": len(x), "method": method}
+        if len(x) < 2 or n_boot < 1:
+            entry["ci"] = None
+            entry["reason"] = "one value: a bootstrap CI needs at least 2" if len(x) < 2 else "n_boot < 1: no resamples"
+        elif np.ptp(x) == 0:
+            entry["ci"] = [float(x[0]), float(x[0])]  # every resample is the same; scipy would warn and give NaN
+        else:
+            kwargs = {"n_resamples": int(n_boot), "confidence_level": ci, "method": method}
+            try:
+                res = bootstrap((x,), statistic, rng=np.random.default_rng(seed), **kwargs)
+            except TypeError:  # scipy < 1.15 names the generator random_state
+                res = bootstrap((x,), statistic, random_state=np.random.default_rng(seed), **kwargs)
+            entry["ci"] = [float(res.confidence_interval.low), float(res.confidence_interval.high)]
+        out[str(name)] = entry
+    return out
+
+
+# ------------------------------------------------------------------ two models
+@dataclass
+class AlignmentResult:
+    """How similarly two models use their heads on the same task.
+
+    ``alignment`` is the Pearson correlation (or cosine) between the effect maps (``effects_b`` after
+    head matching when ``matching`` is set); ``null`` holds the same statistic with model B's head labels
+    permuted (within each layer, or globally), ``z = (alignment − mean(null)) / std(null)`` and
+    ``p_value = (1 + #{null ≥ alignment}) / (1 + n_null)`` (one-sided). ``jaccard`` compares the two
+    top-``top_k`` head sets. ``matching[layer][h]`` is the head of B matched to head ``h`` of A.
+    """
+
+    metric: str
+    method: str
+    null_kind: str
+    alignment: float
+    alignment_unmatched: float
+    null: np.ndarray = field(repr=False)
+    z: float | None
+    p_value: float
+    effects_a: np.ndarray = field(repr=False)
+    effects_b: np.ndarray = field(repr=False)
+    top_a: list[tuple[int, int]]
+    top_b: list[tuple[int, int]]
+    jaccard: float
+    matching: list[list[int]] | None = None
+
+    @property
+    def null_mean(self) -> float:
+        return float(self.null.mean())
+
+    @property
+    def null_std(self) -> float:
+        return float(self.null.std(ddof=1)) if len(self.null) > 1 else 0.0
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "alignment": self.alignment,
+            "alignment_unmatched": self.alignment_unmatched,
+            "metric": self.metric,
+            "z": self.z,
+            "p_value": self.p_value,
+            "null_mean": self.null_mean,
+            "null_std": self.null_std,
+            "jaccard_top": self.jaccard,
+            "top_k": len(self.top_a),
+            "matched": self.matching is not None,
+        }
+
+    def to_frame(self) -> Any:
+        """One row per head of model A: its effect, the compared effect of B, and B's matched head."""
+        import pandas as pd
+
+        n_layers, n_heads = self.effects_a.shape
+        layer, head = np.divmod(np.arange(n_layers * n_heads), n_heads)
+        matched = [self.matching[a][b] if self.matching else b for a, b in zip(layer, head, strict=True)]
+        return pd.DataFrame(
+            {
+                "layer": layer,
+                "head": head,
+                "effect_a": self.effects_a.ravel(),
+                "effect_b": self.effects_b.ravel(),
+                "head_b": matched,
+            },
+            index=[f"L{a}H{b}" for a, b in zip(layer, head, strict=True)],
+        )
+
+
+def _similarity(a: np.ndarray, b: np.ndarray, metric: str) -> float:
+    a, b = a.ravel(), b.ravel()
+    if metric == "pearson":
+        a, b = a - a.mean(), b - b.mean()
+    denominator = float(np.linalg.norm(a) * np.linalg.norm(b))
+    return float(a @ b / denominator) if denominator > 0 else float("nan")
+
+
+def _pattern_signatures(model: Any, prompts: PromptSet) -> np.ndarray:
+    """Each head's attention patterns on the clean prompts, flattened: ``[layer head features]``."""
+    import torch
+
+    per_bucket = []
+    with torch.no_grad():
+        for b in prompts.buckets:
+            _, cache = model.run_with_cache(b.clean, names_filter=lambda n: n.endswith("hook_pattern"))
+            stacked = torch.stack(
+                [cache[f"blocks.{layer}.attn.hook_pattern"] for layer in range(model.cfg.n_layers)]
+            )  # [layer batch head q k]
+            per_bucket.append(stacked.permute(0, 2, 1, 3, 4).flatten(2).numpy())
+    return np.concatenate(per_bucket, axis=2)
+
+
+def match_heads_by_patterns(model_a: Any, model_b: Any, prompts_a: PromptSet, prompts_b: PromptSet) -> list[list[int]]:
+    """Per layer, the one-to-one head matching (``linear_sum_assignment``) that maximises the summed
+    correlation of the heads' attention patterns on the same prompts. ``result[layer][h]`` is B's head."""
+    from scipy.optimize import linear_sum_assignment
+
+    shapes_a = [tuple(b.clean.shape) for b in prompts_a.buckets]
+    shapes_b = [tuple(b.clean.shape) for b in prompts_b.buckets]
+    same_tokens = shapes_a == shapes_b and all(
+        bool((x.clean == y.clean).all()) for x, y in zip(prompts_a.buckets, prompts_b.buckets, strict=True)
+    )
+    if not same_tokens:
+        raise PromptError(
+            "match_heads=True compares attention patterns on the same tokens, but the two models tokenize the "
+            "prompts differently; use models that share a tokenizer, or match_heads=False"
+        )
+    sig_a, sig_b = _pattern_signatures(model_a, prompts_a), _pattern_signatures(model_b, prompts_b)
+    matching = []
+    for layer in range(sig_a.shape[0]):
+        a = sig_a[layer] - sig_a[layer].mean(axis=1, keepdims=True)
+        b = sig_b[layer] - sig_b[layer].mean(axis=1, keepdims=True)
+        norms = np.linalg.norm(a, axis=1)[:, None] * np.linalg.norm(b, axis=1)[None, :]
+        similarity = np.divide(a @ b.T, norms, out=np.zeros_like(norms), where=norms > 0)
+        rows, cols = linear_sum_assignment(-similarity)
+        matching.append([int(c) for _, c in sorted(zip(rows, cols, strict=True))])
+    return matching
+
+
+def functional_circuit_alignment(
+    model_a: Any,
+    model_b: Any,
+    prompts_a: PromptSet | Sequence[Sequence[Any]],
+    prompts_b: PromptSet | Sequence[Sequence[Any]] | None = None,
+    method: str = "exact",
+    n_null: int = 1000,
+    seed: int = 0,
+    *,
+    metric: str = "pearson",
+    null: str = "global",
+    match_heads: bool = False,
+    top_k: int = 3,
+    rank_by: str = "value",
+    n_steps: int = 8,
+) -> AlignmentResult:
+    """Do two models use the same heads for the same task? Correlate their per-head effect maps.
+
+    Both models must have the same ``[layers heads]`` shape: the comparison is head-by-head and its
+    null permutes head labels, which needs one label set (for models of different shapes compare a
+    coarser profile yourself, e.g. the per-layer sums of :func:`head_effects`). The null permutes
+    model B's head labels across all heads (``null="global"``, the default) or within each layer
+    (``"within_layer"``, stricter: it keeps each layer's effects, so a shared "later layers matter
+    more" profile alone does not count as alignment).
+
+    Reading ``z``: for Pearson under the global null the permutation distribution has mean 0 and
+    variance ``1/(N−1)`` (``N`` heads), so even identical maps reach only ``z ≈ √(N−1)`` (2.6 for a
+    2×4 model, 3.9 for 4×4); effect maps dominated by one or two heads make the null heavy-tailed.
+    ``p_value`` is the exact permutation test and the better-calibrated of the two.
+
+    Heads have no canonical order — permuting a layer's heads (with their Q/K/V/O weights) gives the
+    same model — so ``match_heads=True`` first matches B's heads to A's within each layer by their
+    attention patterns on the prompts (``scipy.optimize.linear_sum_assignment``), independent of the
+    effects being compared; ``alignment_unmatched`` keeps the raw value.
+
+    Args:
+        prompts_a: prompts for model A; ``prompts_b`` the same task for B (default: A's prompt texts).
+        method: ``"exact"`` (activation patching), ``"taylor"`` or ``"integrated_gradients"``.
+        n_null: number of label permutations for the null distribution.
+        metric: ``"pearson"`` or ``"cosine"``.
+    """
+    if metric not in ("pearson", "cosine"):
+        raise ValueError(f"metric must be 'pearson' or 'cosine', got {metric!r}")
+    if null not in ("within_layer", "global"):
+        raise ValueError(f"null must be 'within_layer' or 'global', got {null!r}")
+    if int(n_null) < 2:
+        raise ValueError(f"n_null must be at least 2 permutations, got {n_null}")
+    _ranking_values(np.zeros(1), rank_by)
+    set_a = _prompt_set(model_a, prompts_a)
+    if prompts_b is None:
+        prompts_b = [tuple(t) for t in set_a.texts]
+    set_b = _prompt_set(model_b, prompts_b)
+    shape_a = (model_a.cfg.n_layers, model_a.cfg.n_heads)
+    shape_b = (model_b.cfg.n_layers, model_b.cfg.n_heads)
+    if shape_a != shape_b:
+        raise ValueError(
+            f"model_a has {shape_a[0]} layers × {shape_a[1]} heads and model_b {shape_b[0]} × {shape_b[1]}; "
+            "head-by-head alignment needs the same shape. Compare models of one architecture, or compare "
+            "coarser profiles yourself (e.g. head_effects(model, prompts).sum(axis=1) per layer)"
+        )
+    matching = match_heads_by_patterns(model_a, model_b, set_a, set_b) if match_heads else None
+    effects_a = head_effects(model_a, set_a, method, n_steps, seed)
+    same_run = model_b is model_a and set_b.texts == set_a.texts
+    raw_b = effects_a.copy() if same_run else head_effects(model_b, set_b, method, n_steps, seed)
+    unmatched = _similarity(effects_a, raw_b, metric)
+    effects_b = raw_b
+    if matching is not None:
+        effects_b = np.stack([raw_b[layer, order] for layer, order in enumerate(matching)])
+    observed = _similarity(effects_a, effects_b, metric)
+    rng = np.random.default_rng(seed)
+    samples = np.empty(int(n_null))
+    for i in range(int(n_null)):
+        if null == "within_layer":
+            permuted = np.stack([row[rng.permutation(len(row))] for row in effects_b])
+        else:
+            permuted = rng.permutation(effects_b.ravel()).reshape(effects_b.shape)
+        samples[i] = _similarity(effects_a, permuted, metric)
+    finite = samples[np.isfinite(samples)]
+    spread = float(finite.std(ddof=1)) if len(finite) > 1 else 0.0
+    z = (observed - float(finite.mean())) / spread if spread > 0 and np.isfinite(observed) else None
+    p_value = float((1 + np.sum(finite >= observed - 1e-12)) / (1 + len(finite)))
+    k = max(1, min(int(top_k), effects_a.size))
+    top_a, top_b = top_heads(effects_a, k, rank_by), top_heads(effects_b, k, rank_by)
+    jaccard = len(set(top_a) & set(top_b)) / len(set(top_a) | set(top_b))
+    return AlignmentResult(
+        metric=metric,
+        method=method,
+        null_kind=null,
+        alignment=observed,
+        alignment_unmatched=unmatched,
+        null=samples,
+        z=None if z is None else float(z),
+        p_value=p_value,
+        effects_a=effects_a,
+        effects_b=effects_b,
+        top_a=top_a,
+        top_b=top_b,
+        jaccard=float(jaccard),
+        matching=matching,
+    )

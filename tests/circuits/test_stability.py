@@ -1,0 +1,199 @@
+"""Attribution stability under re-drawn corruptions, bootstrap CIs, and two-model circuit alignment."""
+
+import copy
+import itertools
+
+import numpy as np
+import pytest
+import torch
+from scipy.stats import kendalltau
+
+from glassbox_jupyter.circuits.prompts import PromptError, PromptSet
+from glassbox_jupyter.circuits.stability import (
+    attribution_stability,
+    bootstrap_metrics,
+    functional_circuit_alignment,
+    pairwise_kendall,
+    redraw_corruptions,
+)
+
+from .conftest import CORRUPTED, PROMPT, make_model
+
+NAMES = ["Mary", "John", "Tom", "Anna"]
+MANY = [
+    (
+        f"When {io} and {s} went to the store, {s} gave a drink to",
+        f" {io}",
+        f" {s}",
+        f"When {c} and {s} went to the store, {s} gave a drink to",
+    )
+    for io, s, c in itertools.permutations(NAMES, 3)
+][:12]
+
+
+def permute_heads(model, perms):
+    """A copy whose heads are reordered within each layer (new head h = old head perms[layer][h]), with
+    W_Q/W_K/W_V/W_O and b_Q/b_K/b_V moved together: the same function, heads relabelled."""
+    out = copy.deepcopy(model)
+    with torch.no_grad():
+        for layer, order in enumerate(perms):
+            attn = out.blocks[layer].attn
+            for name in ("W_Q", "W_K", "W_V", "W_O", "b_Q", "b_K", "b_V"):
+                param = getattr(attn, name)
+                param[:] = param[list(order)].clone()
+    return out
+
+
+@pytest.fixture(scope="module")
+def four_layers():
+    return make_model(n_layers=4, seed=0)
+
+
+# ------------------------------------------------------------------ Kendall τ-b
+def test_kendall_tau_b_on_a_known_case_with_ties():
+    """x = [1,1,2,3], y = [1,2,2,3]: 4 concordant, 0 discordant pairs, one tie in each → τ-b = 4/√(5·5) = 0.8
+    (τ-a would be 4/6)."""
+    x, y = [1, 1, 2, 3], [1, 2, 2, 3]
+    tau = pairwise_kendall(np.array([x, y]))
+    assert tau[0, 1] == tau[1, 0] == pytest.approx(0.8)
+    assert tau[0, 1] == pytest.approx(kendalltau(x, y, variant="b").statistic)
+    assert np.allclose(np.diag(tau), 1.0)
+    assert np.isnan(pairwise_kendall(np.array([x, [2, 2, 2, 2]]))[0, 1])  # a constant run: undefined
+
+
+# ------------------------------------------------------------------ re-drawn corruptions
+def test_redrawn_corruptions_keep_length_structure_and_avoid_the_answers(toy_model):
+    """Default swap corruption "When John and Mary ..., Mary gave": both names are re-drawn, the repeated
+    one consistently, never to an answer or to the clean token, and nothing else changes."""
+    prompts = PromptSet.build(toy_model, [(PROMPT, " Mary", " John", None)])
+    ids = {w: toy_model.to_single_token(w) for w in (" Mary", " John", " Tom", " Anna")}
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        redrawn = redraw_corruptions(toy_model, prompts, rng, pool=[" Tom", " Anna", " Mary"])
+        clean, old, new = prompts.buckets[0].clean[0], prompts.buckets[0].corrupted[0], redrawn.buckets[0].corrupted[0]
+        assert new.shape == old.shape and torch.equal(redrawn.buckets[0].clean, prompts.buckets[0].clean)
+        varied = (clean != old).nonzero().ravel().tolist()
+        assert varied == [2, 4, 10]  # " Mary", " John" and the repeated " John" (after BOS)
+        assert torch.equal(new[clean == old], clean[clean == old])
+        assert {int(new[2]), int(new[4])} == {ids[" Tom"], ids[" Anna"]} and new[4] == new[10]
+        assert redrawn.texts[0][3].count(toy_model.to_string([int(new[4])])) == 2
+
+
+def test_redraw_errors_name_the_fix(toy_model):
+    with pytest.raises(PromptError, match="pool=") as info:  # only the answers are available
+        attribution_stability(toy_model, [(PROMPT, " Mary", " John", CORRUPTED)], 2, pool=[" Mary", " John"])
+    assert "no token is left" in str(info.value)
+    with pytest.raises(PromptError, match="2 tokens"):
+        attribution_stability(toy_model, [(PROMPT, " Mary", " John", CORRUPTED)], 2, pool=[" Tom Anna"])
+    with pytest.raises(PromptError, match="equals the clean one"):
+        attribution_stability(toy_model, [(PROMPT, " Mary", " John", PROMPT)], 2)
+    with pytest.raises(ValueError, match="n_corruptions"):
+        attribution_stability(toy_model, MANY, 0)
+    with pytest.raises(ValueError, match="method"):
+        attribution_stability(toy_model, MANY, 2, method="shapley")
+
+
+# ------------------------------------------------------------------ stability
+def test_the_single_working_head_is_stable(single_head_model):
+    """Only L1H2 can move the logits, so whatever the corruption it is the one head with an effect:
+    the same sign every run, the top |effect| every run, and the rankings agree (τ-b = 1)."""
+    result = attribution_stability(single_head_model, MANY, n_corruptions=5, method="taylor", rank_by="abs")
+    assert result.scores.shape == (5, 2, 4)
+    assert result.sign_consistency[1, 2] == 1.0
+    assert (result.ranks[:, 1, 2] == 1).all() and result.rank_max[1, 2] == 1
+    assert np.all(np.abs(result.mean[1, 2]) > 1e-3)
+    assert np.allclose(np.delete(result.scores.reshape(5, -1), 6, axis=1), 0, atol=1e-6)
+    assert result.kendall_mean == pytest.approx(1.0) and result.kendall_min == pytest.approx(1.0)
+    frame = result.to_frame()
+    assert frame.index[0] == "L1H2" and frame.loc["L1H2", "top3_frequency"] == 1.0
+    assert len(result.corrupted_prompts) == 5 and len(set(map(tuple, result.corrupted_prompts))) > 1
+
+
+def test_stability_statistics_on_a_random_model(toy_model):
+    result = attribution_stability(toy_model, MANY, n_corruptions=4, method="taylor", seed=3)
+    scores = result.scores
+    np.testing.assert_allclose(result.mean, scores.mean(axis=0))
+    np.testing.assert_allclose(result.std, scores.std(axis=0, ddof=1))
+    for i, j in itertools.combinations(range(4), 2):  # the τ-b matrix is scipy's, run by run
+        expected = kendalltau(scores[i].ravel(), scores[j].ravel(), variant="b").statistic
+        assert result.kendall[i, j] == pytest.approx(expected)
+    assert result.kendall_min <= result.kendall_mean <= 1.0
+    assert ((result.ranks >= 1) & (result.ranks <= 8)).all()
+    assert set(result.to_frame().columns) >= {"mean", "std", "sign_consistency", "rank_mean", "rank_std"}
+
+
+def test_exact_stability_matches_attribution_within_a_tolerance(single_head_model):
+    exact = attribution_stability(single_head_model, MANY[:4], n_corruptions=2, method="exact", seed=1)
+    taylor = attribution_stability(single_head_model, MANY[:4], n_corruptions=2, method="taylor", seed=1)
+    assert exact.corrupted_prompts == taylor.corrupted_prompts  # same seed, same corruptions
+    np.testing.assert_allclose(exact.scores[:, 1, 2], taylor.scores[:, 1, 2], rtol=0.2, atol=5e-3)
+
+
+# ------------------------------------------------------------------ bootstrap
+def test_bootstrap_ci_contains_the_mean_and_narrows_with_n():
+    rng = np.random.default_rng(0)
+    small, large = rng.normal(1.0, 1.0, 25), rng.normal(1.0, 1.0, 400)
+    out = bootstrap_metrics({"small": small, "large": large}, n_boot=500, seed=0)
+    for name, x in (("small", small), ("large", large)):
+        lo, hi = out[name]["ci"]
+        assert lo < x.mean() < hi and out[name]["value"] == pytest.approx(x.mean())
+        assert out[name]["n"] == len(x) and out[name]["method"] == "percentile"
+    width = {k: v["ci"][1] - v["ci"][0] for k, v in out.items()}
+    assert width["large"] < 0.5 * width["small"]  # ~1/√n: 4× the data, half the width
+
+
+def test_bootstrap_options_and_edge_cases():
+    x = np.arange(10.0)
+    bca = bootstrap_metrics(x, n_boot=300, method="BCa", statistic=np.median)["value"]
+    assert bca["value"] == 4.5 and bca["ci"][0] <= 4.5 <= bca["ci"][1] and bca["method"] == "BCa"
+    single = bootstrap_metrics({"f1": [0.7]})["f1"]
+    assert single["ci"] is None and "at least 2" in single["reason"] and single["n"] == 1
+    assert bootstrap_metrics([2.0, 2.0, 2.0])["value"]["ci"] == [2.0, 2.0]
+    with pytest.raises(PromptError, match="NaN"):
+        bootstrap_metrics([1.0, float("nan")])
+
+
+@pytest.mark.parametrize("empty", [{}, [], {"f1": []}, np.array([])])
+def test_bootstrap_of_an_empty_prompt_set_is_a_clear_error(empty):
+    with pytest.raises(PromptError, match="the prompt set is empty"):
+        bootstrap_metrics(empty)
+
+
+# ------------------------------------------------------------------ two models
+def test_a_model_aligns_with_itself(four_layers):
+    result = functional_circuit_alignment(four_layers, four_layers, MANY, method="exact")
+    assert result.alignment == pytest.approx(1.0) and result.jaccard == 1.0
+    assert result.z > 3 and result.p_value < 0.01  # 16 heads: z ≈ √15 at most
+    assert abs(result.null_mean) < 0.1
+    frame = result.to_frame()
+    assert np.allclose(frame["effect_a"], frame["effect_b"])
+
+
+def test_permuted_heads_misalign_until_matched(four_layers):
+    perms = [[1, 2, 3, 0], [3, 0, 1, 2], [2, 3, 0, 1], [1, 0, 3, 2]]
+    copy_ = permute_heads(four_layers, perms)
+    tokens = four_layers.to_tokens(PROMPT)
+    with torch.no_grad():  # the same function
+        torch.testing.assert_close(copy_(tokens), four_layers(tokens), atol=1e-5, rtol=0)
+    matched = functional_circuit_alignment(four_layers, copy_, MANY, method="taylor", match_heads=True)
+    assert matched.alignment_unmatched < 0.5  # the raw maps, head h against head h
+    inverse = [list(np.argsort(p)) for p in perms]  # A's head h is the copy's head inverse[h]
+    assert matched.matching == inverse
+    assert matched.alignment == pytest.approx(1.0, abs=1e-6)
+    assert matched.z > 3 and matched.jaccard == 1.0
+
+
+def test_independent_random_models_do_not_align(four_layers):
+    other = make_model(n_layers=4, seed=1)
+    for null in ("global", "within_layer"):
+        result = functional_circuit_alignment(four_layers, other, MANY, method="taylor", null=null, n_null=500)
+        assert abs(result.z) < 3 and result.p_value > 0.01 and result.null_kind == null
+
+
+def test_alignment_needs_the_same_head_shape(toy_model, four_layers):
+    with pytest.raises(ValueError, match="same shape"):
+        functional_circuit_alignment(toy_model, four_layers, MANY, method="taylor")
+    with pytest.raises(PromptError, match="empty"):
+        functional_circuit_alignment(toy_model, toy_model, [])
+    with pytest.raises(PromptError, match="tokenize the prompts differently"):
+        functional_circuit_alignment(toy_model, toy_model, MANY[:2], MANY[2:4], match_heads=True)
