@@ -43,6 +43,12 @@ _LAZY: dict[str, str] = {
     "GlassboxV2": "glassbox_jupyter.circuits.analyzer",
     "CircuitFinding": "glassbox_jupyter.circuits.finding",
     "CircuitHeatmap": "glassbox_jupyter.widgets.circuit_heatmap",
+    "HeadCompositionAnalyzer": "glassbox_jupyter.circuits.composition",
+    "SAEFeatureAttributor": "glassbox_jupyter.circuits.sae",
+    "attribution_stability": "glassbox_jupyter.circuits.stability",
+    "bootstrap_metrics": "glassbox_jupyter.circuits.stability",
+    "functional_circuit_alignment": "glassbox_jupyter.circuits.stability",
+    "load_hooked_transformer": "glassbox_jupyter.circuits.loading",
     "GlassboxError": "glassbox_jupyter.errors",
     "ShapeMismatchError": "glassbox_jupyter.errors",
     "UnsafeFileError": "glassbox_jupyter.errors",
@@ -64,6 +70,7 @@ __all__ = [
     "Finding",
     "GlassboxError",
     "GlassboxV2",
+    "HeadCompositionAnalyzer",
     "InputSpec",
     "ParetoPicker",
     "Probe",
@@ -74,6 +81,7 @@ __all__ = [
     "Rule",
     "RuleFinding",
     "RulesView",
+    "SAEFeatureAttributor",
     "ShapeMismatchError",
     "SymbolicFinding",
     "SymbolicFindings",
@@ -81,8 +89,12 @@ __all__ = [
     "TeacherOutputError",
     "UnsafeFileError",
     "__version__",
+    "attribution_stability",
+    "bootstrap_metrics",
     "demos",
     "distill",
+    "functional_circuit_alignment",
+    "load_hooked_transformer",
     "load_ipython_extension",
     "response",
     "unload_ipython_extension",
@@ -120,7 +132,15 @@ def unload_ipython_extension(ipython: Any) -> None:
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from glassbox_jupyter import demos
     from glassbox_jupyter.circuits.analyzer import CircuitAnalyzer, GlassboxV2
+    from glassbox_jupyter.circuits.composition import HeadCompositionAnalyzer
     from glassbox_jupyter.circuits.finding import CircuitFinding
+    from glassbox_jupyter.circuits.loading import load_hooked_transformer
+    from glassbox_jupyter.circuits.sae import SAEFeatureAttributor
+    from glassbox_jupyter.circuits.stability import (
+        attribution_stability,
+        bootstrap_metrics,
+        functional_circuit_alignment,
+    )
     from glassbox_jupyter.distill import distill
     from glassbox_jupyter.errors import (
         ArchitectureImportError,

@@ -39,6 +39,12 @@ EXPECTED = {
     "GlassboxV2",
     "CircuitFinding",
     "CircuitHeatmap",
+    "HeadCompositionAnalyzer",
+    "SAEFeatureAttributor",
+    "attribution_stability",
+    "bootstrap_metrics",
+    "functional_circuit_alignment",
+    "load_hooked_transformer",
 }
 
 

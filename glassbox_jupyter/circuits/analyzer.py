@@ -159,5 +159,72 @@ class CircuitAnalyzer:
     def head_types(self) -> list[list[str | None]]:
         return lens.head_types(self.model, self.seed)
 
+    def edge_attribution_patching(
+        self, prompts: Sequence[Sequence[Any]], method: str = "eap_ig", n_steps: int = 8, top_k: int | None = None
+    ) -> Any:
+        """EAP / EAP-IG scores of sender → receiver edges (:mod:`~glassbox_jupyter.circuits.edges`)."""
+        from glassbox_jupyter.circuits.edges import edge_attribution_patching
+
+        return edge_attribution_patching(self.model, self.prompts(prompts), method, n_steps, top_k)
+
+    def exact_edge_patching(self, prompts: Sequence[Sequence[Any]], edges: Sequence[tuple[str, str]]) -> dict:
+        """Exact effect of patching each edge alone (the ground truth EAP estimates)."""
+        from glassbox_jupyter.circuits.edges import exact_edge_patching
+
+        return exact_edge_patching(self.model, self.prompts(prompts), edges)
+
+    def attention_patterns(
+        self, prompts: Sequence[Sequence[Any]], heads: Sequence[tuple[int, int]] | None = None, top_k: int = 3
+    ) -> Any:
+        """Attention from the last position, entropy, top tokens and head type per head."""
+        from glassbox_jupyter.circuits.attention import attention_patterns
+
+        return attention_patterns(
+            self.model, self.prompts(prompts), None if heads is None else list(heads), top_k, self.seed
+        )
+
+    def token_attribution(
+        self,
+        prompts: Sequence[Sequence[Any]],
+        method: str = "integrated_gradients",
+        n_steps: int = 32,
+        baseline: str = "corrupted",
+    ) -> Any:
+        """Each input token's share of the logit difference (gradient × input or integrated gradients)."""
+        from glassbox_jupyter.circuits.tokens import token_attribution
+
+        return token_attribution(self.model, self.prompts(prompts), method, n_steps, baseline)
+
+    def composition(self) -> Any:
+        """A :class:`~glassbox_jupyter.circuits.composition.HeadCompositionAnalyzer` for this model."""
+        from glassbox_jupyter.circuits.composition import HeadCompositionAnalyzer
+
+        return HeadCompositionAnalyzer(self.model, seed=self.seed)
+
+    def sae_features(
+        self,
+        prompts: Sequence[Sequence[Any]],
+        sae: Any,
+        hook_name: str | None = None,
+        heads: Sequence[tuple[int, int]] | None = None,
+        top_k: int = 10,
+    ) -> Any:
+        """SAE feature attribution of the logit difference (only through ``heads`` when given)."""
+        from glassbox_jupyter.circuits.sae import SAEFeatureAttributor
+
+        attributor = SAEFeatureAttributor(self.model, sae, hook_name)
+        prompt_set = self.prompts(prompts)
+        if heads is None:
+            return attributor.attribute(prompt_set, top_k)
+        return attributor.circuit_scoped(prompt_set, list(heads), top_k)
+
+    def attribution_stability(self, prompts: Sequence[Sequence[Any]], n_corruptions: int = 10, **kwargs: Any) -> Any:
+        """How stable each head's attribution is across random re-corruptions (Kendall τ-b between runs)."""
+        from glassbox_jupyter.circuits.stability import attribution_stability
+
+        return attribution_stability(
+            self.model, self.prompts(prompts), n_corruptions, self.method, self.seed, n_steps=self.n_steps, **kwargs
+        )
+
 
 GlassboxV2 = CircuitAnalyzer  # the seed project's name for the same API

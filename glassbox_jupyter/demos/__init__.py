@@ -94,3 +94,19 @@ def load(name: str, **teacher_kwargs: Any) -> Any:
         name=name,
         **teacher_kwargs,
     )
+
+
+def load_sae(name: str = "ioi") -> Any:
+    """The sparse autoencoder shipped for demo ``name`` (a sae-lens ``StandardSAE``, loaded offline).
+
+    Example:
+        >>> import glassbox  # doctest: +SKIP
+        >>> sae = glassbox.demos.load_sae("ioi")  # doctest: +SKIP
+        >>> sae.cfg.metadata.hook_name  # doctest: +SKIP
+        'blocks.0.hook_resid_post'
+    """
+    if name != "ioi":
+        raise KeyError(f"no SAE is shipped for demo {name!r}; the one shipped is for 'ioi'")
+    from glassbox_jupyter.demos.ioi_sae import load_ioi_sae
+
+    return load_ioi_sae()

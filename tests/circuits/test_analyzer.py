@@ -219,3 +219,25 @@ def test_analyze_command_line(capsys, tmp_path):
         == 1
     )
     assert "2 tokens" in capsys.readouterr().err
+
+
+def test_analyzer_exposes_every_circuit_tool_on_string_prompts(toy_model):
+    """The wrappers take the same (prompt, correct, incorrect, corrupted) tuples as analyze()."""
+    from sae_lens import StandardSAE, StandardSAEConfig
+    from sae_lens.saes.sae import SAEMetadata
+
+    analyzer = CircuitAnalyzer(toy_model, n_boot=50)
+    edges = analyzer.edge_attribution_patching(PAIRS, method="eap", top_k=5)
+    assert len(edges.edges) == 5
+    exact = analyzer.exact_edge_patching(PAIRS, [(s, r) for s, r, _ in edges.edges[:2]])
+    assert set(exact) == {(s, r) for s, r, _ in edges.edges[:2]}
+    patterns = analyzer.attention_patterns(PAIRS, heads=[(1, 2)], top_k=2)
+    assert patterns.heads == [(1, 2)] and len(patterns[(1, 2)].top_tokens) == 2
+    tokens = analyzer.token_attribution(PAIRS, n_steps=16)
+    assert len(tokens.scores) == len(PAIRS)
+    assert analyzer.composition().scores("q").shape == (2, 4, 2, 4)
+    sae = StandardSAE(StandardSAEConfig(d_in=32, d_sae=16, metadata=SAEMetadata(hook_name="blocks.0.hook_resid_post")))
+    features = analyzer.sae_features(PAIRS, sae, top_k=3)
+    assert len(features.feature_ids) == 3
+    stability = analyzer.attribution_stability(PAIRS, n_corruptions=3)
+    assert stability.scores.shape == (3, 2, 4)

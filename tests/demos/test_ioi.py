@@ -230,3 +230,12 @@ def test_training_script_reproduces_a_model_that_generalises(model):
         _final_logits(retrained, [p.prompt for p in prompts]),
     )
     assert float((shipped.argmax(-1) == again.argmax(-1)).float().mean()) >= 0.95
+
+
+def test_the_shipped_sae_loads_through_demos_and_unknown_names_are_refused():
+    import glassbox
+
+    sae = glassbox.demos.load_sae("ioi")
+    assert sae.cfg.metadata.hook_name == "blocks.0.hook_resid_post" and sae.cfg.d_in == 64
+    with pytest.raises(KeyError, match="only one shipped|the one shipped is for 'ioi'"):
+        glassbox.demos.load_sae("friedman_mlp")
