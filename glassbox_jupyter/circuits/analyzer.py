@@ -142,8 +142,12 @@ class CircuitAnalyzer:
     def attribution_patching(self, prompts: Sequence[Sequence[Any]], method: str = "taylor", n_steps: int = 8) -> dict:
         return patching.attribution_patching(self.model, self.prompts(prompts), method, n_steps)
 
-    def activation_patching(self, prompts: Sequence[Sequence[Any]], ablation: str | None = None) -> dict:
-        return patching.activation_patching(self.model, self.prompts(prompts), ablation or self.ablation, self.seed)
+    def activation_patching(
+        self, prompts: Sequence[Sequence[Any]], ablation: str | None = None, direction: str = "noising"
+    ) -> dict:
+        return patching.activation_patching(
+            self.model, self.prompts(prompts), ablation or self.ablation, self.seed, direction
+        )
 
     def mlp_attribution(self, prompts: Sequence[Sequence[Any]]) -> np.ndarray:
         return patching.attribution_patching(self.model, self.prompts(prompts), "taylor")["mlps"]

@@ -63,8 +63,10 @@ def run_ablated(
     heads: Iterable[Head] = (),
     mlps: Iterable[int] = (),
     values: dict[str, Any] | None = None,
+    tokens: Any = None,
 ) -> Any:
-    """Per-prompt logit difference of the clean run with ``heads`` and ``mlps`` replaced by ``values``."""
+    """Per-prompt logit difference of the clean run (or of ``tokens``) with ``heads`` and ``mlps``
+    replaced by ``values``."""
     import torch
 
     by_layer: dict[int, list[int]] = {}
@@ -81,7 +83,7 @@ def run_ablated(
     for layer in mlps:
         hooks.append((mlp_name(layer), lambda out, hook: values[hook.name]))
     with torch.no_grad():
-        logits = model.run_with_hooks(bucket.clean, fwd_hooks=hooks)
+        logits = model.run_with_hooks(bucket.clean if tokens is None else tokens, fwd_hooks=hooks)
     return logit_diff(logits, bucket.correct, bucket.incorrect)
 
 
@@ -98,9 +100,20 @@ def clean_and_corrupted(model: Any, prompts: PromptSet) -> tuple[np.ndarray, np.
 
 
 def activation_patching(
-    model: Any, prompts: PromptSet, ablation: str = "corrupted", seed: int = 0
+    model: Any, prompts: PromptSet, ablation: str = "corrupted", seed: int = 0, direction: str = "noising"
 ) -> dict[str, np.ndarray]:
-    """Exact per-head ``[layer head]`` and per-MLP ``[layer]`` effects, averaged over prompts."""
+    """Exact per-head ``[layer head]`` and per-MLP ``[layer]`` effects, averaged over prompts.
+
+    ``direction="noising"`` (default): M(clean) − M(clean with the component ablated as ``ablation``
+    says), how much the behaviour *needs* the component. ``"denoising"``: M(corrupted with the
+    component's clean value) − M(corrupted), how much of the behaviour the component alone *restores*
+    (the patching of the IOI literature; ``ablation`` must be ``"corrupted"``). The two differ when
+    components are redundant (noising misses a head another head backs up) or interact.
+    """
+    if direction not in ("noising", "denoising"):
+        raise ValueError(f"direction must be 'noising' or 'denoising', got {direction!r}")
+    if direction == "denoising" and ablation != "corrupted":
+        raise ValueError("denoising patches clean values into the corrupted run; use ablation='corrupted'")
     cfg = model.cfg
     heads = np.zeros((cfg.n_layers, cfg.n_heads))
     mlps = np.zeros(cfg.n_layers)
@@ -109,13 +122,19 @@ def activation_patching(
         names += [mlp_name(layer) for layer in range(cfg.n_layers)]
     total = 0
     for b in prompts.buckets:
-        values = ablation_values(model, b, names, ablation, seed)
-        base = run_ablated(model, b, values=values)
+        if direction == "noising":
+            values = ablation_values(model, b, names, ablation, seed)
+            tokens, sign = None, 1.0
+        else:
+            values, tokens, sign = _cache(model, b.clean, names), b.corrupted, -1.0
+        base = run_ablated(model, b, values=values, tokens=tokens)
         for layer in range(cfg.n_layers):
             for head in range(cfg.n_heads):
-                heads[layer, head] += float((base - run_ablated(model, b, [(layer, head)], values=values)).sum())
+                patched = run_ablated(model, b, [(layer, head)], values=values, tokens=tokens)
+                heads[layer, head] += sign * float((base - patched).sum())
             if not cfg.attn_only:
-                mlps[layer] += float((base - run_ablated(model, b, mlps=[layer], values=values)).sum())
+                patched = run_ablated(model, b, mlps=[layer], values=values, tokens=tokens)
+                mlps[layer] += sign * float((base - patched).sum())
         total += len(b.rows)
     return {"heads": heads / total, "mlps": mlps / total}
 

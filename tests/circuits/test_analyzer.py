@@ -241,3 +241,29 @@ def test_analyzer_exposes_every_circuit_tool_on_string_prompts(toy_model):
     assert len(features.feature_ids) == 3
     stability = analyzer.attribution_stability(PAIRS, n_corruptions=3)
     assert stability.scores.shape == (3, 2, 4)
+
+
+def test_denoising_patching_matches_a_hand_written_hook(toy_model):
+    """Denoising: the corrupted run with one head's clean output, minus the corrupted run."""
+    analyzer = CircuitAnalyzer(toy_model)
+    effects = analyzer.activation_patching([PAIRS[0]], direction="denoising")["heads"]
+    tokens, corrupt = toy_model.to_tokens(PROMPT), toy_model.to_tokens(CORRUPTED)
+    correct, incorrect = torch.tensor([3]), torch.tensor([5])
+    _, cache = toy_model.run_with_cache(tokens)
+
+    def patch(z, hook):
+        z[:, :, 2] = cache[hook.name][:, :, 2]
+        return z
+
+    with torch.no_grad():
+        base = logit_diff(toy_model(corrupt), correct, incorrect)
+        patched = logit_diff(
+            toy_model.run_with_hooks(corrupt, fwd_hooks=[("blocks.1.attn.hook_z", patch)]), correct, incorrect
+        )
+    assert effects[1, 2] == pytest.approx(float(patched - base), abs=1e-5)
+    noising = analyzer.activation_patching([PAIRS[0]])["heads"]
+    assert not np.allclose(effects, noising)  # the two directions are different measurements
+    with pytest.raises(ValueError, match="direction must be"):
+        analyzer.activation_patching([PAIRS[0]], direction="sideways")
+    with pytest.raises(ValueError, match="ablation='corrupted'"):
+        analyzer.activation_patching([PAIRS[0]], ablation="zero", direction="denoising")

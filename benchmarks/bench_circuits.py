@@ -1,0 +1,306 @@
+"""Circuit discovery benchmark: GlassBox's attributions against exact patching and against ACDC.
+
+For each model in :data:`circuit_models.SIZES` (the shipped IOI demo and two larger IOI transformers
+trained by the demo's recipe), on the same IOI prompts (training names in held-out sentence frames,
+where all three models are accurate; ABC corruption):
+
+* **ground truth**: exact activation patching of every head's ``hook_z`` (one ablated forward pass per
+  head, clean run with the head's output taken from the corrupted prompt);
+* **GlassBox attributions**: attribution patching (Taylor), integrated gradients, EAP and EAP-IG
+  (per-head scores = sum of each head's outgoing edge scores), each timed and compared with the
+  ground truth: Spearman ρ (signed scores) and ROC-AUC of recovering the heads whose exact effect is at
+  least ``--threshold`` × (clean − corrupted logit difference) in absolute value (scored by |attribution|);
+* **``CircuitAnalyzer.analyze``** wall time (ranking, minimum faithful circuit by exact ablation,
+  exact faithfulness with bootstrap CIs, exact per-head effects, head typing) on the same prompts;
+* **ACDC** as implemented by ``auto-circuit`` (in its own venv, ``benchmarks/setup_acdc.sh``), same
+  token ids, same machine, same number of torch threads; a head's ACDC score is the largest threshold τ
+  at which one of its outgoing edges survives. ACDC's edge order changes which of two redundant heads it
+  keeps, so it is run with ``--acdc-orders`` visiting orders and its AUC reported as mean and range.
+
+Approximations are named in the table: Taylor/EAP are first order; IG/EAP-IG use ``--steps`` midpoint
+steps; ACDC optimises KL divergence of the whole output (auto-circuit offers no logit-difference target)
+and patches at all positions; GlassBox patches heads at all positions.
+
+Run: ``python benchmarks/bench_circuits.py [--prompts 32] [--json benchmarks/results/bench_circuits.json]``
+(``--no-acdc`` skips ACDC when its venv cannot be built).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import circuit_models  # noqa: E402
+
+ACDC_PYTHON = HERE / ".venv-acdc" / "bin" / "python"
+
+
+def timed(fn: Any, repeats: int) -> tuple[Any, float]:
+    """The result of ``fn()`` and its median wall time over ``repeats`` runs (after one warm-up run)."""
+    result = fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return result, statistics.median(times)
+
+
+def _auc(labels: np.ndarray, scores: np.ndarray) -> float:
+    from sklearn.metrics import roc_auc_score
+
+    labels = labels.ravel()
+    return float(roc_auc_score(labels, np.abs(scores).ravel())) if 0 < labels.sum() < labels.size else float("nan")
+
+
+def agreement(scores: np.ndarray, truth: dict[str, np.ndarray], signed: bool = True) -> dict[str, float]:
+    """Spearman ρ against exact noising and denoising effects; ROC-AUC of |scores| for the important heads."""
+    from scipy.stats import spearmanr
+
+    s = np.asarray(scores, float).ravel()
+    out = {}
+    for direction in ("noising", "denoising"):
+        e = truth[direction].ravel()
+        out[f"spearman_{direction}"] = float(
+            spearmanr(s, e).statistic if signed else spearmanr(np.abs(s), np.abs(e)).statistic
+        )
+    out["auc"] = _auc(truth["important"], s)
+    out["auc_noising_only"] = _auc(truth["important_noising"], s)
+    return out
+
+
+def acdc_input(model: Any, card_config: dict, weights: Path, tokenizer: Path, prompts: list, threads: int) -> dict:
+    task: dict[str, list] = {"name": "ioi", "clean": [], "corrupted": [], "correct": [], "incorrect": []}
+    for prompt, correct, incorrect, corrupted in prompts:
+        task["clean"].append(model.to_tokens(prompt)[0].tolist())
+        task["corrupted"].append(model.to_tokens(corrupted)[0].tolist())
+        task["correct"].append(model.to_single_token(correct))
+        task["incorrect"].append(model.to_single_token(incorrect))
+    return {
+        "config": card_config,
+        "weights": str(weights),
+        "tokenizer": str(tokenizer),
+        "tasks": [task],
+        "eap": False,
+        "threads": threads,
+    }
+
+
+def run_acdc(payload: dict, order_seed: int | None) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        path, out = Path(tmp) / "in.json", Path(tmp) / "out.json"
+        path.write_text(json.dumps(payload | {"order_seed": order_seed}), encoding="utf-8")
+        done = subprocess.run(
+            [str(ACDC_PYTHON), str(HERE / "acdc_runner.py"), str(path), str(out)], capture_output=True, text=True
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"ACDC runner failed:\n{done.stderr[-2000:]}")
+        return json.loads(out.read_text(encoding="utf-8"))["tasks"][0]
+
+
+def model_files(name: str, card: dict) -> tuple[Path, Path]:
+    from glassbox_jupyter.demos import ioi
+
+    folder = ioi.MODELS if circuit_models.SIZES[name] is None else circuit_models.CACHE
+    slug = "ioi" if circuit_models.SIZES[name] is None else name.replace(" ", "_")
+    return folder / f"{slug}.safetensors", folder / card["tokenizer"]
+
+
+def bench_model(name: str, args: argparse.Namespace) -> dict[str, Any]:
+    import glassbox
+    from glassbox_jupyter.circuits import edges, patching
+    from glassbox_jupyter.circuits.prompts import PromptSet
+
+    model, card = circuit_models.load(name)
+    cfg = model.cfg
+    prompts = [tuple(p) for p in glassbox.demos.ioi_prompts(args.prompts, seed=args.seed, split=args.split)]
+    prompt_set = PromptSet.build(model, prompts)
+    clean, corrupted = patching.clean_and_corrupted(model, prompt_set)
+    gap = float(clean.mean() - corrupted.mean())
+    accuracy = float((clean > 0).mean())
+    exact, t_exact = timed(lambda: patching.activation_patching(model, prompt_set)["heads"], args.repeats)
+    restored = patching.activation_patching(model, prompt_set, direction="denoising")["heads"]
+    cut = args.threshold * abs(gap)
+    truth = {
+        "noising": exact,
+        "denoising": restored,
+        "important_noising": np.abs(exact) >= cut,
+        "important": (np.abs(exact) >= cut) | (np.abs(restored) >= cut),
+    }
+    important = truth["important"]
+    rows = [
+        {
+            "method": "exact activation patching, noising",
+            "approximation": "none: one ablated forward pass per head",
+            "seconds": t_exact,
+            **agreement(exact, truth),
+        }
+    ]
+    methods = {
+        "attribution patching (Taylor)": (
+            lambda: patching.attribution_patching(model, prompt_set, "taylor")["heads"],
+            "first order; 1 forward + 1 backward",
+        ),
+        f"integrated gradients ({args.steps} steps)": (
+            lambda: patching.attribution_patching(model, prompt_set, "integrated_gradients", args.steps)["heads"],
+            f"{args.steps}-step midpoint path integral of embeddings",
+        ),
+        "EAP (edges, summed per head)": (
+            lambda: edges.edge_attribution_patching(model, prompt_set, "eap").head_scores(),
+            "first order over every edge",
+        ),
+        f"EAP-IG ({args.steps} steps; edges, summed per head)": (
+            lambda: edges.edge_attribution_patching(model, prompt_set, "eap_ig", args.steps).head_scores(),
+            f"{args.steps}-step path integral over every edge",
+        ),
+    }
+    for label, (fn, note) in methods.items():
+        scores, seconds = timed(fn, args.repeats)
+        rows.append({"method": label, "approximation": note, "seconds": seconds, **agreement(scores, truth)})
+
+    analyzer = glassbox.CircuitAnalyzer(model, method="integrated_gradients", n_boot=1000, seed=args.seed)
+    finding, t_analyze = timed(lambda: analyzer.analyze(prompts=prompts), args.repeats)
+    f = finding.faithfulness
+    analyze_row = {
+        "seconds": t_analyze,
+        "circuit": ["L{}H{}".format(*h) for h in finding.circuit],
+        "sufficiency": f["sufficiency"]["value"],
+        "comprehensiveness": f["comprehensiveness"]["value"],
+        "f1": f["f1"]["value"],
+        "agreement": finding.fidelity.value,
+    }
+
+    acdc: dict[str, Any] | None = None
+    if args.acdc:
+        weights, tokenizer = model_files(name, card)
+        payload = acdc_input(model, card["config"], weights, tokenizer, prompts, args.threads)
+        runs = []
+        for order in [None, *range(1, args.acdc_orders)]:
+            result = run_acdc(payload, order)["acdc"]
+            runs.append(
+                {
+                    "order_seed": order,
+                    "seconds": result["wall_s"],
+                    "forward_passes": result.get("forward_passes"),
+                    **agreement(np.array(result["head_scores"]), truth, signed=False),
+                }
+            )
+        aucs = [r["auc"] for r in runs]
+        acdc = {
+            "runs": runs,
+            "seconds": statistics.median(r["seconds"] for r in runs),
+            "auc_mean": float(np.mean(aucs)),
+            "auc_min": float(np.min(aucs)),
+            "auc_max": float(np.max(aucs)),
+            "auc_noising_only_mean": float(np.mean([r["auc_noising_only"] for r in runs])),
+            "spearman_noising_abs_mean": float(np.mean([r["spearman_noising"] for r in runs])),
+            "spearman_denoising_abs_mean": float(np.mean([r["spearman_denoising"] for r in runs])),
+        }
+    return {
+        "model": name,
+        "shape": f"{cfg.n_layers}L×{cfg.n_heads}H, d_model {cfg.d_model}, {'attn-only' if cfg.attn_only else 'MLPs'}",
+        "prompts": len(prompts),
+        "accuracy": accuracy,
+        "logit_diff": {"clean": float(clean.mean()), "corrupted": float(corrupted.mean())},
+        "important_heads": int(important.sum()),
+        "important_heads_noising": int(truth["important_noising"].sum()),
+        "exact_noising": exact.tolist(),
+        "exact_denoising": restored.tolist(),
+        "heads": int(important.size),
+        "methods": rows,
+        "analyze": analyze_row,
+        "acdc": acdc,
+    }
+
+
+def table(results: list[dict[str, Any]], args: argparse.Namespace) -> str:
+    lines = [
+        f"circuits benchmark: {args.prompts} IOI prompts (split {args.split}, ABC corruption), torch threads "
+        f"{args.threads}, median of {args.repeats} timed runs after a warm-up. Important head: exact noising "
+        f"(clean run, head from the corrupted prompt) or denoising (corrupted run, head from the clean prompt) "
+        f"effect >= {args.threshold:g} x (clean - corrupted logit diff) in absolute value, i.e. necessary or "
+        "sufficient alone; AUC ranks heads by |score|. Same machine, same run, same token ids.",
+        "",
+    ]
+    for r in results:
+        lines.append(
+            f"## {r['model']} ({r['shape']}): accuracy {r['accuracy']:.3f}, logit diff clean "
+            f"{r['logit_diff']['clean']:.2f} / corrupted {r['logit_diff']['corrupted']:.2f}, "
+            f"{r['important_heads']} of {r['heads']} heads important ({r['important_heads_noising']} by noising alone)"
+        )
+        lines.append(
+            "| method | approximation | seconds | ρ vs exact noising | ρ vs exact denoising | head AUC | "
+            "head AUC (noising-only labels) |"
+        )
+        lines.append("|---|---|---|---|---|---|---|")
+        for m in r["methods"]:
+            lines.append(
+                f"| {m['method']} | {m['approximation']} | {m['seconds']:.3f} | {m['spearman_noising']:.3f} | "
+                f"{m['spearman_denoising']:.3f} | {m['auc']:.3f} | {m['auc_noising_only']:.3f} |"
+            )
+        a = r["acdc"]
+        if a is not None:
+            lines.append(
+                f"| ACDC (auto-circuit, {len(a['runs'])} edge orders) | greedy edge pruning, KL target, one patched "
+                f"pass per edge per τ | {a['seconds']:.3f} | {a['spearman_noising_abs_mean']:.3f} (on |·|) | "
+                f"{a['spearman_denoising_abs_mean']:.3f} (on |·|) | {a['auc_mean']:.3f} (range "
+                f"{a['auc_min']:.3f}–{a['auc_max']:.3f}) | {a['auc_noising_only_mean']:.3f} |"
+            )
+        an = r["analyze"]
+        lines.append(
+            f"\n`CircuitAnalyzer(method='integrated_gradients').analyze`: {an['seconds']:.3f} s → circuit "
+            f"{', '.join(an['circuit'])}; sufficiency {an['sufficiency']:.3f}, comprehensiveness "
+            f"{an['comprehensiveness']:.3f}, F1 {an['f1']:.3f} (exact), held-out agreement {an['agreement']:.3f}"
+        )
+        if a is not None:
+            eap_ig = next(m for m in r["methods"] if m["method"].startswith("EAP-IG"))
+            lines.append(
+                f"speed-up over ACDC: EAP-IG {a['seconds'] / eap_ig['seconds']:.0f}×, whole analyze "
+                f"{a['seconds'] / an['seconds']:.1f}×; AUC EAP-IG {eap_ig['auc']:.3f} vs ACDC {a['auc_mean']:.3f}"
+            )
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    import torch
+
+    parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
+    parser.add_argument("--prompts", type=int, default=32)
+    parser.add_argument("--split", default="test_templates")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--steps", type=int, default=8, help="IG / EAP-IG steps")
+    parser.add_argument("--threshold", type=float, default=0.05)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=1, help="torch threads, for GlassBox and ACDC alike")
+    parser.add_argument("--acdc-orders", type=int, default=3, help="ACDC runs with different edge orders")
+    parser.add_argument("--no-acdc", dest="acdc", action="store_false")
+    parser.add_argument("--models", nargs="*", default=list(circuit_models.SIZES))
+    parser.add_argument("--json", type=Path, default=None)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    if args.acdc and not ACDC_PYTHON.exists():
+        subprocess.run(["bash", str(HERE / "setup_acdc.sh")], check=True)
+    results = [bench_model(name, args) for name in args.models]
+    text = table(results, args)
+    print(text)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps({"args": vars(args) | {"json": str(args.json)}, "results": results}, indent=2))
+        args.json.with_suffix(".txt").write_text(text + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
