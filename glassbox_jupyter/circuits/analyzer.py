@@ -25,9 +25,13 @@ from glassbox_jupyter.finding.provenance import Provenance, package_versions
 def describe_transformer(model: Any) -> dict[str, Any]:
     """Provenance description of a HookedTransformer: the torch runner's description, its shape, and its
     weights' SHA-256 (hashed once per call)."""
+    import contextlib
+    import io
+
     from glassbox_jupyter.teacher.runners import TorchRunner
 
-    runner = TorchRunner(model)
+    with contextlib.redirect_stdout(io.StringIO()):  # TransformerLens prints "Moving model to device"
+        runner = TorchRunner(model)
     cfg = model.cfg
     info = dict(runner.describe())
     info.update(
