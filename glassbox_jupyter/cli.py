@@ -59,6 +59,10 @@ def analyze_command(args: argparse.Namespace) -> int:
     names = [d["name"] for d in demos.list()]
     if args.model in names:
         model = demos.load(args.model)
+    elif Path(args.model).is_dir():  # a local Hugging Face checkpoint folder, loaded offline
+        from glassbox_jupyter.circuits.loading import load_hooked_transformer
+
+        model = load_hooked_transformer(args.model)
     else:
         factory = resolve_import_path(args.model)  # "package.module:make_model" returning a HookedTransformer
         model = factory() if callable(factory) else factory
@@ -96,7 +100,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument("--timeout", type=int, default=600, help="seconds allowed per cell")
     commands.add_parser("demos", help="list the shipped demo models")
     analyze = commands.add_parser("analyze", help="find the attention heads behind one transformer prediction")
-    analyze.add_argument("--model", required=True, help="a demo name (e.g. ioi) or package.module:factory")
+    analyze.add_argument(
+        "--model",
+        required=True,
+        help="a demo name (e.g. ioi), a local Hugging Face checkpoint folder (read offline) or module:factory",
+    )
     analyze.add_argument("--prompt", required=True)
     analyze.add_argument("--correct", required=True, help="single-token answer, e.g. ' Mary'")
     analyze.add_argument("--incorrect", required=True, help="the competing token, e.g. ' John'")

@@ -182,3 +182,15 @@ def test_offline_mode_is_restored(tmp_path, monkeypatch):
     import os
 
     assert hub_constants.HF_HUB_OFFLINE == before and "HF_HUB_OFFLINE" not in os.environ
+
+
+def test_cli_analyze_reads_a_local_checkpoint_folder(tmp_path, no_network, capsys):
+    from glassbox_jupyter.cli import main
+
+    _gpt2(tmp_path / "my-gpt2")
+    code = main(
+        ["analyze", "--model", str(tmp_path / "my-gpt2"), "--prompt", PROMPT, "--correct", " Mary", "--incorrect",
+         " John", "--corrupted", CORRUPTED]
+    )  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 0 and "sufficiency" in out and "L1H" in out
