@@ -153,8 +153,32 @@ class CircuitAnalyzer:
             self.model, self.prompts(prompts), ablation or self.ablation, self.seed, direction
         )
 
-    def mlp_attribution(self, prompts: Sequence[Sequence[Any]]) -> np.ndarray:
-        return patching.attribution_patching(self.model, self.prompts(prompts), "taylor")["mlps"]
+    def mlp_attribution(self, prompts: Sequence[Sequence[Any]], method: str | None = None) -> np.ndarray:
+        """Per-layer MLP effects ``[layer]`` by attribution patching (``method``: taylor or integrated_gradients)."""
+        self._require_mlps()
+        method = method or ("taylor" if self.method == "exact" else self.method)
+        return patching.attribution_patching(self.model, self.prompts(prompts), method, self.n_steps)["mlps"]
+
+    def _require_mlps(self) -> None:
+        if self.model.cfg.attn_only:
+            from glassbox_jupyter.circuits.charts import NO_MLPS
+
+            raise PromptError(NO_MLPS)
+
+    def mlp_chart(self, prompts: Sequence[Sequence[Any]], exact: bool = True) -> Any:
+        """Altair bars of each MLP's attribution, with exact activation patching beside it."""
+        from glassbox_jupyter.circuits.charts import mlp_attribution_chart
+
+        scores = self.mlp_attribution(prompts)
+        truth = self.activation_patching(prompts)["mlps"] if exact else None
+        return mlp_attribution_chart(scores, truth, model=self.model)
+
+    def logit_lens_chart(self, prompts: Sequence[Sequence[Any]]) -> Any:
+        """Altair charts: logit difference after each layer | each head's direct effect."""
+        from glassbox_jupyter.circuits.charts import direct_effects_chart, logit_lens_chart
+
+        result = self.logit_lens(prompts)
+        return logit_lens_chart(result) | direct_effects_chart(result)
 
     def logit_lens(self, prompts: Sequence[Sequence[Any]]) -> dict:
         return lens.logit_lens(self.model, self.prompts(prompts))

@@ -267,3 +267,13 @@ def test_denoising_patching_matches_a_hand_written_hook(toy_model):
         analyzer.activation_patching([PAIRS[0]], direction="sideways")
     with pytest.raises(ValueError, match="ablation='corrupted'"):
         analyzer.activation_patching([PAIRS[0]], ablation="zero", direction="denoising")
+
+
+def test_analyzer_charts_mlps_and_refuses_an_attention_only_model(toy_model, mlp_model):
+    from glassbox_jupyter.widgets.svg import chart_to_svg
+
+    chart = CircuitAnalyzer(mlp_model).mlp_chart(PAIRS)
+    assert "exact" in chart_to_svg(chart)
+    with pytest.raises(PromptError, match="no MLPs"):
+        CircuitAnalyzer(toy_model).mlp_attribution(PAIRS)
+    assert "after L1" in chart_to_svg(CircuitAnalyzer(toy_model).logit_lens_chart(PAIRS))

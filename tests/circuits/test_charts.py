@@ -1,0 +1,149 @@
+"""Charts of a circuit analysis: the data drawn is the engine's, and each renders to SVG offline."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pytest
+
+from glassbox_jupyter.circuits import charts
+from glassbox_jupyter.circuits.lens import logit_lens
+from glassbox_jupyter.circuits.patching import activation_patching, attribution_patching
+from glassbox_jupyter.circuits.prompts import PromptSet
+from glassbox_jupyter.testing import check_svg
+from glassbox_jupyter.widgets.svg import chart_to_svg
+
+from .conftest import CORRUPTED, PROMPT
+
+ROWS = [
+    (PROMPT, " Mary", " John", CORRUPTED),
+    ("When John and Mary went to the store, Mary gave a drink to", " John", " Mary", None),
+    ("When Tom and Anna went to the store, Anna gave a drink to", " Tom", " Anna", None),
+]
+
+
+def _rows(chart) -> list[dict]:
+    """The data rows the rendered spec carries (one inline dataset)."""
+    datasets = chart.to_dict()["datasets"]
+    assert len(datasets) == 1, f"expected one dataset, got {list(datasets)}"
+    return next(iter(datasets.values()))
+
+
+def _texts(svg: str) -> list[str]:
+    root = ET.fromstring(svg)
+    return ["".join(el.itertext()).strip() for el in root.iter() if el.tag.rsplit("}", 1)[-1] == "text"]
+
+
+@pytest.fixture(scope="module")
+def toy_lens(toy_model):
+    return logit_lens(toy_model, PromptSet.build(toy_model, ROWS))
+
+
+def test_logit_lens_chart_draws_the_engines_numbers(toy_lens):
+    chart = charts.logit_lens_chart(toy_lens)
+    rows = _rows(chart)
+    assert [r["stage"] for r in rows] == ["embed", "after L0", "after L1"] == toy_lens["labels"]
+    np.testing.assert_allclose([r["logit_diff"] for r in rows], toy_lens["by_layer"], rtol=1e-12)
+    spec = chart.to_dict()
+    marks = sorted(layer["mark"]["type"] for layer in spec["layer"])
+    assert marks == ["line", "point", "rule", "text"]
+    svg = chart_to_svg(chart)
+    check_svg(svg)
+    texts = _texts(svg)
+    for label in toy_lens["labels"]:
+        assert label in texts, f"x-axis label {label!r} is not drawn: {texts}"
+    for value in toy_lens["by_layer"]:  # each point is labelled with its value
+        assert f"{value:+.2f}".replace("-", "−") in texts or f"{value:+.2f}" in texts, (value, texts)
+
+
+def test_direct_effects_chart_is_a_heatmap_centred_on_zero(toy_lens):
+    chart = charts.direct_effects_chart(toy_lens)
+    rows = _rows(chart)
+    direct = toy_lens["direct_effects"]
+    assert len(rows) == direct.size
+    for r in rows:
+        layer, head = int(r["layer"][1:]), int(r["head"][1:])
+        assert r["effect"] == pytest.approx(direct[layer, head], rel=1e-12)
+    scale = chart.to_dict()["layer"][0]["encoding"]["color"]["scale"]
+    limit = float(np.abs(direct).max())
+    assert scale["domainMid"] == 0 and scale["domain"] == pytest.approx([-limit, limit])
+    svg = chart_to_svg(chart)
+    check_svg(svg)
+    texts = _texts(svg)
+    assert {"L0", "L1", "H0", "H3", "direct effect"} <= set(texts), texts
+    assert svg.count("<path") >= direct.size, "a cell per head"
+
+
+def test_direct_effects_single_head_stands_out(single_head_model):
+    """Only L1H2 writes to the residual stream, so it alone has a direct effect."""
+    result = logit_lens(single_head_model, PromptSet.build(single_head_model, ROWS))
+    rows = {(r["layer"], r["head"]): r["effect"] for r in _rows(charts.direct_effects_chart(result))}
+    assert abs(rows[("L1", "H2")]) > 1e-3
+    assert all(abs(v) < 1e-6 for k, v in rows.items() if k != ("L1", "H2"))
+
+
+def test_mlp_attribution_chart_shows_approximation_beside_exact(mlp_model):
+    prompts = PromptSet.build(mlp_model, ROWS)
+    approx = attribution_patching(mlp_model, prompts, "taylor")["mlps"]
+    exact = activation_patching(mlp_model, prompts)["mlps"]
+    assert np.abs(exact).max() > 1e-4, "the fixture's MLPs should move the logit difference"
+    chart = charts.mlp_attribution_chart(approx, exact)
+    rows = _rows(chart)
+    got = {(r["method"], r["layer"]): r["effect"] for r in rows}
+    assert len(got) == 2 * mlp_model.cfg.n_layers
+    for layer in range(mlp_model.cfg.n_layers):
+        assert got[(charts.APPROX_LABEL, f"L{layer}")] == pytest.approx(approx[layer], rel=1e-12)
+        assert got[(charts.EXACT_LABEL, f"L{layer}")] == pytest.approx(exact[layer], rel=1e-12)
+    svg = chart_to_svg(chart)
+    check_svg(svg)
+    texts = _texts(svg)
+    assert {charts.APPROX_LABEL, charts.EXACT_LABEL, "L0", "L1"} <= set(texts), texts
+
+
+def test_mlp_attribution_chart_without_exact_has_one_series(mlp_model):
+    approx = attribution_patching(mlp_model, PromptSet.build(mlp_model, ROWS), "taylor")["mlps"]
+    chart = charts.mlp_attribution_chart(approx)
+    assert {r["method"] for r in _rows(chart)} == {charts.APPROX_LABEL}
+    svg = chart_to_svg(chart)
+    texts = _texts(svg)
+    assert charts.APPROX_LABEL in texts and charts.EXACT_LABEL not in texts
+
+
+@pytest.mark.parametrize("scores", [None, np.array([]), np.zeros((0,))])
+def test_mlp_attribution_chart_refuses_attention_only_models(scores):
+    with pytest.raises(ValueError, match=re.escape("this model has no MLPs (attn_only=True)")):
+        charts.mlp_attribution_chart(scores)
+
+
+def test_mlp_attribution_chart_refuses_attention_only_model_argument(toy_model):
+    zeros = attribution_patching(toy_model, PromptSet.build(toy_model, ROWS[:1]), "taylor")["mlps"]
+    with pytest.raises(ValueError, match=re.escape("attn_only=True")):
+        charts.mlp_attribution_chart(zeros, model=toy_model)
+
+
+def test_bad_input_names_the_fix(toy_lens):
+    with pytest.raises(ValueError, match="logit_lens"):
+        charts.logit_lens_chart({"by_layer": [1.0, 2.0]})
+    with pytest.raises(ValueError, match="logit_lens"):
+        charts.direct_effects_chart([1.0, 2.0])
+    with pytest.raises(ValueError, match="labels"):
+        charts.logit_lens_chart({**toy_lens, "labels": ["embed"]})
+    with pytest.raises(ValueError, match="NaN"):
+        charts.logit_lens_chart({**toy_lens, "by_layer": np.array([0.0, np.nan, 1.0])})
+    with pytest.raises(ValueError, match="activation_patching"):
+        charts.mlp_attribution_chart(np.ones(2), np.ones(3))
+    with pytest.raises(ValueError, match="one number per layer"):
+        charts.mlp_attribution_chart(np.ones((2, 2)))
+
+
+def test_module_imports_neither_altair_nor_torch():
+    code = (
+        "import sys, glassbox_jupyter.circuits.charts\n"
+        "print(sorted(m for m in ('altair', 'torch', 'pandas', 'vl_convert') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

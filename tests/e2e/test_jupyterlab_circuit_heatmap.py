@@ -1,0 +1,262 @@
+"""End to end: the CircuitHeatmap widget in a real JupyterLab, driven by headless Chromium.
+
+Analyzes the ``ioi`` demo transformer on 16 test prompts, displays ``finding.widget()`` and checks
+the layer × head grid, the faithfulness panel and the attention panel are drawn. Hovering a head
+shows its score and type; clicking a head that is not in the circuit adds it (the kernel's
+``finding.circuit`` and ``finding.faithfulness`` change, and so does the faithfulness the widget
+shows); clicking it again removes it and restores the numbers. Screenshots land in
+``tests/e2e/artifacts/circuit_heatmap*.png`` (gitignored): ``_before``, ``_hover``, ``_added``,
+``_restored``, ``_notebook`` and the widget crops ``_widget_before`` / ``_widget_added``.
+
+Run: ``.venv/bin/pytest tests/e2e/test_jupyterlab_circuit_heatmap.py -q -s``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from .jupyterlab import ARTIFACTS, E2E_MARKS, NotebookPage, poll
+
+pytestmark = E2E_MARKS
+
+NOTEBOOK = "circuit_heatmap_e2e.ipynb"
+RENDER_TIMEOUT = 180.0  # s, cell 0: import torch and transformer-lens, analyze 16 prompts, render
+WIDGET = ".gb-circuit-heatmap"
+METRICS = ("sufficiency", "comprehensiveness", "f1")
+
+SETUP_CELL = """\
+import glassbox
+model = glassbox.demos.load("ioi")
+prompts = glassbox.demos.ioi_prompts(16, seed=0, split="test")
+finding = glassbox.CircuitAnalyzer(model, n_boot=50).analyze(prompts=prompts)
+view = finding.widget()
+view"""
+
+STATE_CELL = """\
+import json
+print("STATE=" + json.dumps({
+    "circuit": [list(h) for h in finding.circuit],
+    "faithfulness": {k: v["value"] for k, v in finding.faithfulness.items()},
+    "scores": finding.scores.tolist(),
+    "head_types": finding.head_types,
+    "busy": view._data["busy"],
+    "widget_circuit": view._data["circuit"],
+}))"""
+
+# What the heat map shows right now (null if it is not on the page).
+JS_HEATMAP_STATE = """
+(sel) => {
+  const roots = document.querySelectorAll(sel);
+  const root = roots[0];
+  if (!root) return null;
+  const text = (s) => { const e = root.querySelector(s); return e && !e.hidden ? e.textContent : null; };
+  const empty = root.querySelector('.gb-empty, .gb-error');
+  return {
+    roots: roots.length,
+    cells: [...root.querySelectorAll('.gb-head-cell')].map((c) => {
+      const fill = c.querySelector('.gb-cell-fill');
+      const box = fill ? fill.getBoundingClientRect() : {width: 0, height: 0};
+      return {
+        layer: Number(c.dataset.layer), head: Number(c.dataset.head),
+        on: c.classList.contains('gb-in-circuit'), pending: c.classList.contains('gb-pending'),
+        fill: fill ? fill.getAttribute('fill') : null, width: box.width, height: box.height,
+        title: (c.querySelector('title') || {}).textContent || null,
+      };
+    }),
+    faith: Object.fromEntries([...root.querySelectorAll('.gb-faith-row')].map((r) => [
+      r.dataset.metric, (r.querySelector('.gb-faith-number') || {}).textContent || null])),
+    readout: text('.gb-selection'),
+    headInfo: text('.gb-head-info'),
+    attentionRows: root.querySelectorAll('.gb-attention-bar').length,
+    legend: !!root.querySelector('svg.gb-legend'),
+    busy: root.classList.contains('gb-is-busy'),
+    message: empty && !empty.hidden ? empty.textContent : null,
+  };
+}
+"""
+
+
+def _state(nb: NotebookPage) -> dict[str, Any] | None:
+    return nb.page.evaluate(JS_HEATMAP_STATE, WIDGET)
+
+
+def _kernel(nb: NotebookPage) -> dict[str, Any]:
+    value = nb.run_cell_for_json(1, "STATE=")
+    nb.log(f"kernel: circuit {value['circuit']}, faithfulness {value['faithfulness']}")
+    return value
+
+
+def _label(head: tuple[int, int]) -> str:
+    return f"L{head[0]}H{head[1]}"
+
+
+def _circuit_on_page(state: dict[str, Any]) -> list[list[int]]:
+    return sorted([c["layer"], c["head"]] for c in state["cells"] if c["on"])
+
+
+def _shown_number(text: str | None) -> float:
+    assert text, "the faithfulness panel shows no number"
+    return float(text.replace("−", "-"))
+
+
+def _wait_circuit(nb: NotebookPage, circuit: list[list[int]], what: str) -> dict[str, Any]:
+    """Wait until the outlined cells are exactly ``circuit`` and nothing is pending or busy."""
+
+    def check() -> tuple[bool, Any]:
+        s = _state(nb)
+        on = _circuit_on_page(s)
+        pending = [(c["layer"], c["head"]) for c in s["cells"] if c["pending"]]
+        return on == sorted(circuit) and not pending and not s["busy"], {
+            "outlined": on,
+            "pending": pending,
+            "busy": s["busy"],
+            "read-out": s["readout"],
+        }
+
+    poll(check, 30, f"the outlined circuit to be {circuit} after {what}")
+    nb.log(f"the page outlines {sorted(circuit)} after {what}")
+    return _state(nb)
+
+
+def _kernel_after(nb: NotebookPage, expected: list[list[int]]) -> dict[str, Any]:
+    """The kernel's state once its circuit is ``expected`` (retried: the comm message may lag the click)."""
+    for _ in range(5):
+        now = _kernel(nb)
+        if sorted(now["circuit"]) == sorted(expected) and not now["busy"]:
+            return now
+        nb.page.wait_for_timeout(1000)
+    raise AssertionError(f"the kernel's finding.circuit is {now['circuit']}, expected {expected}")
+
+
+def _assert_panel_shows(state: dict[str, Any], faithfulness: dict[str, float]) -> None:
+    for key in METRICS:
+        shown = _shown_number(state["faith"].get(key))
+        assert shown == pytest.approx(faithfulness[key], abs=0.0051), (
+            f"the widget shows {key} {shown}, the kernel has {faithfulness[key]:.4f}"
+        )
+
+
+def _assert_hover(nb: NotebookPage, kernel: dict[str, Any], head: tuple[int, int], in_circuit: bool) -> str:
+    """Hover ``head``: the info line and the cell's <title> tooltip give its score and type."""
+    layer, h = head
+    cell = nb.page.locator(f'{WIDGET} .gb-head-cell[data-layer="{layer}"][data-head="{h}"]')
+    cell.hover()
+    expected_type = kernel["head_types"][layer][h] or "—"  # the widget writes "—" for an untyped head
+    membership = "in circuit" if in_circuit else "not in circuit"
+
+    def check() -> tuple[bool, Any]:
+        info = _state(nb)["headInfo"] or ""
+        return info.startswith(f"{_label(head)}: "), info
+
+    info = poll(check, 10, f"the head info line to describe {_label(head)} on hover")
+    title = next(c["title"] for c in _state(nb)["cells"] if (c["layer"], c["head"]) == head)
+    nb.log(f"hover {_label(head)}: {info!r}; tooltip {title!r}")
+    for text in (info, title.splitlines()[0]):
+        m = re.fullmatch(rf"{_label(head)}: score ([+\-−]?[\d.eE+\-]+) · type (.+) · (in circuit|not in circuit)", text)
+        assert m, f"hover text {text!r} does not read 'L?H?: score … · type … · …'"
+        score = float(m.group(1).replace("−", "-"))
+        assert score == pytest.approx(kernel["scores"][layer][h], rel=1e-3), (
+            f"hover shows score {score}, the kernel's attribution is {kernel['scores'][layer][h]}"
+        )
+        assert m.group(2) == expected_type, f"hover shows type {m.group(2)!r}, the kernel says {expected_type!r}"
+        assert m.group(3) == membership, f"hover says {m.group(3)!r}, expected {membership!r}"
+    assert title.splitlines()[1].startswith("click: " + ("remove from" if in_circuit else "add to")), title
+    return info
+
+
+@pytest.mark.timeout(420)
+def test_circuit_heatmap_renders_and_clicks_toggle_heads(notebook_page: Callable[[str], NotebookPage]) -> None:
+    nb = notebook_page("circuit_heatmap")
+    page = nb.page
+    nb.open_notebook(NOTEBOOK, [SETUP_CELL, STATE_CELL])
+
+    # 1. Analyze and display the widget; wait for the grid of 2 × 4 heads.
+    nb.start_cell(0)
+
+    def rendered() -> tuple[bool, Any]:
+        cell = nb.cell_state(0)  # raises on a traceback
+        s = _state(nb)
+        if s and s["message"]:
+            raise AssertionError(f"the heat map shows a message instead of the heads: {s['message']!r}")
+        if s and len(s["cells"]) == 8 and s["faith"] and s["attentionRows"] > 0:
+            return True, s
+        return False, {"heatmap": s, "cell 0 count": cell["count"], "kernel": cell["kernel"]}
+
+    poll(rendered, RENDER_TIMEOUT, f"8 head cells, faithfulness and attention in {WIDGET}", interval=0.5)
+    page.wait_for_timeout(500)  # let a possible ResizeObserver re-draw settle
+    s = _state(nb)
+    assert s["roots"] == 1, f"expected one {WIDGET}, found {s['roots']}"
+    assert all(c["width"] >= 20 and c["height"] >= 20 for c in s["cells"]), f"cells too small: {s['cells']}"
+    fills = {c["fill"] for c in s["cells"]}
+    assert len(fills) >= 4, f"the cells are not coloured by score: fills {fills}"
+    assert s["legend"], "no colour legend"
+
+    initial = _kernel(nb)
+    circuit0 = sorted(initial["circuit"])
+    assert circuit0, "the demo's circuit is empty"
+    assert _circuit_on_page(s) == circuit0, f"the page outlines {_circuit_on_page(s)}, the kernel has {circuit0}"
+    assert s["readout"] == f"circuit: {', '.join(_label(h) for h in circuit0)} ({len(circuit0)} heads)", s["readout"]
+    _assert_panel_shows(s, initial["faithfulness"])
+    faith_text0 = dict(s["faith"])
+
+    root = page.locator(WIDGET).first
+    root.scroll_into_view_if_needed()
+    nb.screenshot("before")
+    nb.assert_not_blank(root, "widget_before", min_size=(600, 300), min_colours=60)
+
+    # 2. Pick the head outside the circuit with the largest |attribution|; hovering describes it.
+    outside = [(l, h) for l, row in enumerate(initial["scores"]) for h, _ in enumerate(row) if [l, h] not in circuit0]
+    assert outside, "every head is already in the circuit"
+    target = max(outside, key=lambda lh: abs(initial["scores"][lh[0]][lh[1]]))
+    nb.log(f"target head {_label(target)} (score {initial['scores'][target[0]][target[1]]:+.3f})")
+    _assert_hover(nb, initial, target, in_circuit=False)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    root.screenshot(path=str(ARTIFACTS / "circuit_heatmap_hover.png"))  # nb.screenshot() would move the mouse away
+
+    # 3. Click it with the real mouse: the kernel adds it and re-measures faithfulness exactly.
+    cell = page.locator(f'{WIDGET} .gb-head-cell[data-layer="{target[0]}"][data-head="{target[1]}"]')
+    cell.click()
+    nb.log(f"clicked {_label(target)}")
+    circuit1 = sorted([*circuit0, list(target)])
+    s = _wait_circuit(nb, circuit1, f"clicking {_label(target)}")
+    added = _kernel_after(nb, circuit1)
+    assert added["widget_circuit"] == circuit1, f"view._data circuit {added['widget_circuit']} != {circuit1}"
+    changed = [k for k in METRICS if abs(added["faithfulness"][k] - initial["faithfulness"][k]) > 1e-6]
+    assert changed, f"faithfulness did not change after adding {_label(target)}: {added['faithfulness']}"
+
+    def panel_updated() -> tuple[bool, Any]:
+        st = _state(nb)
+        numbers = {k: _shown_number(st["faith"].get(k)) for k in METRICS}
+        ok = all(abs(numbers[k] - added["faithfulness"][k]) <= 0.0051 for k in METRICS)
+        return ok, numbers
+
+    poll(panel_updated, 10, "the faithfulness panel to show the kernel's new numbers")
+    s = _state(nb)
+    nb.log(f"faithfulness shown: {faith_text0} -> {s['faith']}")
+    assert s["faith"] != faith_text0, f"the displayed faithfulness text did not change: {s['faith']}"
+    assert _label(target) in (s["readout"] or ""), s["readout"]
+    _assert_hover(nb, added, target, in_circuit=True)
+    root.scroll_into_view_if_needed()
+    nb.screenshot("added")
+    nb.assert_not_blank(root, "widget_added", min_size=(600, 300), min_colours=60)
+
+    # 4. Click it again: it leaves the circuit and the numbers are those of the start.
+    cell.click()
+    nb.log(f"clicked {_label(target)} again")
+    s = _wait_circuit(nb, circuit0, f"clicking {_label(target)} again")
+    restored = _kernel_after(nb, circuit0)
+    for key in METRICS:
+        assert restored["faithfulness"][key] == pytest.approx(initial["faithfulness"][key], abs=1e-9), key
+    _assert_panel_shows(s, restored["faithfulness"])
+    assert s["faith"] == faith_text0, f"the panel shows {s['faith']}, at the start it showed {faith_text0}"
+    assert s["readout"] == f"circuit: {', '.join(_label(h) for h in circuit0)} ({len(circuit0)} heads)", s["readout"]
+    root.scroll_into_view_if_needed()
+    nb.screenshot("restored")
+    nb.screenshot("notebook", clip=nb.cells_box(0, 1))
+
+    nb.assert_no_page_errors()
+    nb.log("done")
