@@ -111,7 +111,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     analyze.add_argument(
         "--corrupted", default=None, help="corrupted prompt of equal length (default: answers swapped)"
     )
-    analyze.add_argument("--method", choices=("taylor", "integrated_gradients", "exact"), default="taylor")
+    analyze.add_argument(
+        "--method", choices=("taylor", "integrated_gradients", "exact"), default="integrated_gradients"
+    )
     analyze.add_argument("--top", type=int, default=12, help="rows of the head table")
     analyze.add_argument("--json", type=Path, default=None, help="also write the CircuitFinding as JSON")
     args = parser.parse_args(argv)

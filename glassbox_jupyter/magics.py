@@ -194,7 +194,10 @@ class GlassboxMagics(Magics, Configurable):
         help="A corrupted prompt of equal token length (default: answers swapped).",
     )
     @argument(
-        "--method", choices=("taylor", "integrated_gradients", "exact"), default="taylor", help="Head attribution."
+        "--method",
+        choices=("taylor", "integrated_gradients", "exact"),
+        default="integrated_gradients",
+        help="Head attribution.",
     )
     def cmd_circuit(self, line: str) -> Any:
         """Find the attention heads behind a prediction (CircuitHeatmap); returns the CircuitFinding."""
