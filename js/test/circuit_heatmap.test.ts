@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 
 import widget, {
   ATTENTION_HINT_TEXT,
@@ -17,6 +17,7 @@ import { finitePair, indexPair } from "../src/shared/data";
 import { formatSigned } from "../src/shared/format";
 import { divergingScale, textColorOn } from "../src/shared/palette";
 import { FakeModel } from "./fake_model";
+import { change, click, el, hover, key, unhover, useWidget } from "./mount";
 
 const TOKENS = ["<|endoftext|>", "When", " Mary", " and", " John", " went", " to", " the", " store", ",", " John", " gave", " a", " drink", " to"];
 
@@ -61,13 +62,7 @@ function circuitData(overrides: Record<string, unknown> = {}) {
   };
 }
 
-let el: HTMLDivElement;
-let cleanup: (() => void) | null = null;
-
-function mount(model: FakeModel): () => void {
-  cleanup = widget.render({ model, el });
-  return cleanup;
-}
+const { mount, unmount } = useWidget(widget);
 
 const model = (extra: Record<string, unknown> = {}) => new FakeModel({ _data: circuitData(), _toggle: null, _focus: null, ...extra });
 const cells = () => Array.from(el.querySelectorAll<SVGGElement>(".gb-head-cell"));
@@ -82,31 +77,6 @@ const bars = () => Array.from(el.querySelectorAll<HTMLElement>(".gb-attention-ba
 const attnTitle = () => el.querySelector(".gb-attention-title")!.textContent;
 const focusSelect = () => el.querySelector<HTMLSelectElement>("select.gb-focus-select")!;
 
-function click(target: Element, init: MouseEventInit = {}) {
-  target.dispatchEvent(new MouseEvent("click", { bubbles: true, cancelable: true, ...init }));
-}
-function key(target: Element, k: string, init: KeyboardEventInit = {}) {
-  target.dispatchEvent(new KeyboardEvent("keydown", { key: k, bubbles: true, cancelable: true, ...init }));
-}
-function hover(target: Element) {
-  target.dispatchEvent(new MouseEvent("mouseover", { bubbles: true }));
-}
-function unhover(target: Element) {
-  target.dispatchEvent(new MouseEvent("mouseout", { bubbles: true, relatedTarget: document.body }));
-}
-
-beforeEach(() => {
-  el = document.createElement("div");
-  document.body.appendChild(el);
-});
-
-afterEach(() => {
-  cleanup?.();
-  cleanup = null;
-  el.remove();
-  vi.restoreAllMocks();
-});
-
 describe("grid", () => {
   it("draws n_layers × n_heads cells with data attributes, titles and type glyphs", () => {
     mount(model());
@@ -115,6 +85,7 @@ describe("grid", () => {
     const c = cellAt(2, 1);
     expect(c.querySelector("title")!.textContent).toMatch(/^L2H1: score \+1\.92 · type name-mover · in circuit/);
     expect(cellAt(0, 0).querySelector("title")!.textContent).toMatch(/^L0H0: score \+0\.05 · type — · not in circuit/);
+    expect(cellAt(2, 3).querySelector("title")!.textContent).toMatch(/^L2H3: score −0\.84 · type negative-name-mover · not in circuit/);
     expect(c.querySelector(".gb-type-glyph")?.textContent).toBe("NM");
     expect(cellAt(0, 3).querySelector(".gb-type-glyph")?.textContent).toBe("PT");
     expect(cellAt(1, 0).querySelector(".gb-type-glyph")?.textContent).toBe("IND");
@@ -155,10 +126,13 @@ describe("grid", () => {
   it("has a legend with the symmetric min / max and the score label", () => {
     mount(model());
     expect(el.querySelector(".gb-legend-bar")).not.toBeNull();
-    expect(el.querySelector(".gb-legend-min")?.textContent).toBe("-1.92");
+    // negative numbers are written with the minus sign U+2212, like the Altair charts
+    expect(el.querySelector(".gb-legend-min")?.textContent).toBe("−1.92");
     expect(el.querySelector(".gb-legend-max")?.textContent).toBe("+1.92");
     expect(el.querySelector(".gb-legend-mid")?.textContent).toBe("0");
     expect(el.querySelectorAll(".gb-legend-marker")).toHaveLength(2);
+    expect(Array.from(el.querySelectorAll(".gb-legend-marker title"), (t) => t.textContent)).toEqual(["smallest score −0.84", "largest score +1.92"]);
+    expect(el.querySelector("svg.gb-legend")!.getAttribute("aria-label")).toContain("blue −1.92, white 0, red +1.92");
     expect(el.querySelector(".gb-legend-label")?.textContent).toContain("attribution patching (Taylor) — Δ logit diff");
     expect(el.querySelectorAll(".gb-legend stop")).toHaveLength(11);
   });
@@ -251,7 +225,20 @@ describe("faithfulness panel", () => {
     expect(faith("sufficiency").querySelector(".gb-faith-tag")!.textContent).toBe("exact");
     expect(faith("comprehensiveness").querySelector(".gb-faith-tag")!.textContent).toBe("approx.");
     expect(faith("f1").querySelector(".gb-faith-name")!.textContent).toBe("F1");
-    expect(el.querySelector(".gb-logit-diff")!.textContent).toBe("logit diff: clean +3.21 · corrupted -2.87");
+    expect(el.querySelector(".gb-logit-diff")!.textContent).toBe("logit diff: clean +3.21 · corrupted −2.87");
+  });
+
+  it("writes negative numbers with the minus sign (U+2212), never an ASCII hyphen", () => {
+    const faithfulness = {
+      sufficiency: { value: -0.12, ci: [-0.2, -0.05], exact: true },
+      comprehensiveness: { value: 0.64, ci: [0.57, 0.7], exact: false },
+      f1: { value: 0.72, ci: null, exact: false },
+    };
+    mount(model({ _data: circuitData({ faithfulness }) }));
+    expect(faith("sufficiency").querySelector(".gb-faith-value")!.textContent).toBe("−0.12 [−0.20, −0.05]");
+    expect(cellAt(2, 3).querySelector(".gb-cell-score")!.textContent).toBe("−0.84");
+    expect(cellAt(2, 1).querySelector(".gb-cell-score")!.textContent).toBe("+1.92");
+    expect(el.textContent).not.toMatch(/-\d/);
   });
 
   it("dims while busy and shows the status", () => {
@@ -313,7 +300,7 @@ describe("attention panel", () => {
     expect(cellAt(2, 3).classList.contains("gb-focused")).toBe(true);
 
     focusSelect().value = "0.3";
-    focusSelect().dispatchEvent(new Event("change", { bubbles: true }));
+    change(focusSelect());
     expect(m.get("_focus")).toEqual([0, 3]);
     expect(m.saveCount).toBe(2);
     expect(cellAt(2, 3).classList.contains("gb-focused")).toBe(false);
@@ -343,7 +330,7 @@ describe("attention panel", () => {
   it("shows a hint when there is nothing to pick", () => {
     mount(model({ _data: circuitData({ circuit: [], attention: {} }) }));
     expect(el.querySelector(".gb-attention-body")!.textContent).toBe(NO_ATTENTION_TEXT);
-    cleanup?.();
+    unmount();
     mount(model({ _data: circuitData({ circuit: [], scores: [] , attention: { "9.9": [1] } }) }));
     expect(el.querySelector(".gb-attention-body")!.textContent).toBe(ATTENTION_HINT_TEXT);
   });
@@ -362,7 +349,7 @@ describe("empty and missing data", () => {
   it("renders {} and zero heads without throwing", () => {
     expect(() => mount(new FakeModel({ _data: {} }))).not.toThrow();
     expect(el.querySelector(".gb-empty")?.textContent).toBe(NO_HEADS_TEXT);
-    cleanup?.();
+    unmount();
     expect(() => mount(new FakeModel({ _data: { n_layers: 0, n_heads: 0, caption: "nothing yet" } }))).not.toThrow();
     expect(cells()).toHaveLength(0);
     expect(el.querySelector(".gb-caption")?.textContent).toBe("nothing yet");
@@ -403,14 +390,13 @@ describe("cleanup", () => {
     expect(m.listenerCount("change:_focus")).toBe(1);
     const root = el.firstElementChild as HTMLElement;
     dispose();
-    cleanup = null;
     expect(m.listenerCount()).toBe(0);
     expect(el.children).toHaveLength(0);
 
     document.body.appendChild(root);
     click(root.querySelector('.gb-head-cell[data-layer="0"][data-head="0"]')!);
     key(root.querySelector('.gb-head-cell[data-layer="0"][data-head="1"]')!, "Enter");
-    root.querySelector("select")!.dispatchEvent(new Event("change", { bubbles: true }));
+    change(root.querySelector("select")!);
     expect(m.saveCount).toBe(0);
     expect(m.get("_toggle")).toBeNull();
     root.remove();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 
 import { cellEdges, safeExtent, validRange } from "../src/shared/axes";
-import { featureLabel, fidelityText, formatNumber, metricLabel } from "../src/shared/format";
+import { MINUS, featureLabel, fidelityText, formatNumber, metricLabel, withMinus } from "../src/shared/format";
 
 describe("format helpers", () => {
   it("formats numbers compactly", () => {
@@ -11,6 +11,15 @@ describe("format helpers", () => {
     expect(formatNumber(123456)).toBe("1.235e+5");
     expect(formatNumber(NaN)).toBe("n/a");
     expect(formatNumber(null)).toBe("n/a");
+  });
+
+  it("turns a leading hyphen into the minus sign U+2212 (exponents keep theirs)", () => {
+    expect(MINUS).toBe("\u2212");
+    expect(withMinus("-2.504")).toBe("−2.504");
+    expect(withMinus("-1.2e-7")).toBe("−1.2e-7");
+    expect(withMinus("+0.52")).toBe("+0.52");
+    expect(withMinus("0")).toBe("0");
+    expect(withMinus("n/a")).toBe("n/a");
   });
 
   it("labels features and metrics", () => {

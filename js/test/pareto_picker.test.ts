@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 
 import widget, {
   EMPTY_FRONT_RUNNING_TEXT,
@@ -10,6 +10,7 @@ import widget, {
   sideDomain,
 } from "../src/widgets/pareto_picker";
 import { FakeModel } from "./fake_model";
+import { change, click, el, key, useWidget } from "./mount";
 
 const lin = (a: number, b: number, n: number) => Array.from({ length: n }, (_, i) => a + ((b - a) * i) / (n - 1));
 
@@ -60,13 +61,7 @@ function paretoData(overrides: Record<string, unknown> = {}) {
   };
 }
 
-let el: HTMLDivElement;
-let cleanup: (() => void) | null = null;
-
-function mount(model: FakeModel): () => void {
-  cleanup = widget.render({ model, el });
-  return cleanup;
-}
+const { mount } = useWidget(widget);
 
 const points = () => Array.from(el.querySelectorAll<SVGCircleElement>("circle.gb-eq-point"));
 const pointAt = (id: number) => el.querySelector<SVGCircleElement>(`circle.gb-eq-point[data-id="${id}"]`)!;
@@ -77,25 +72,9 @@ const selectedRows = () => rows().filter((r) => r.classList.contains("gb-selecte
 const readout = () => el.querySelector(".gb-selection")!.textContent;
 const featSelect = () => el.querySelector<HTMLSelectElement>("select.gb-feature-select")!;
 
-function click(target: Element) {
-  target.dispatchEvent(new MouseEvent("click", { bubbles: true, cancelable: true }));
-}
-
 function model(overrides: Record<string, unknown> = {}) {
   return new FakeModel({ _data: paretoData(), _selected_id: -1, _overlay_feature: 0, height: 320, ...overrides });
 }
-
-beforeEach(() => {
-  el = document.createElement("div");
-  document.body.appendChild(el);
-});
-
-afterEach(() => {
-  cleanup?.();
-  cleanup = null;
-  el.remove();
-  vi.restoreAllMocks();
-});
 
 describe("rendering", () => {
   it("draws one point and one table row per equation, a step line and the header", () => {
@@ -247,7 +226,7 @@ describe("selection", () => {
   it("selects with the keyboard (Enter on a row)", () => {
     const m = model();
     mount(m);
-    rowAt(104).dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true }));
+    key(rowAt(104), "Enter");
     expect(m.get("_selected_id")).toBe(104);
     expect(m.saveCount).toBe(1);
   });
@@ -299,7 +278,7 @@ describe("side plot", () => {
     expect(sel.value).toBe("0");
 
     sel.value = "1";
-    sel.dispatchEvent(new Event("change", { bubbles: true }));
+    change(sel);
     expect(m.get("_overlay_feature")).toBe(1);
     expect(m.saveCount).toBe(1);
     expect(m.saves[0]._overlay_feature).toBe(1);
@@ -421,7 +400,6 @@ describe("cleanup", () => {
     const root = el.firstElementChild as HTMLElement;
 
     dispose();
-    cleanup = null;
     expect(m.listenerCount()).toBe(0);
     expect(el.children).toHaveLength(0);
 
@@ -429,7 +407,7 @@ describe("cleanup", () => {
     document.body.appendChild(root);
     click(root.querySelector('tr.gb-eq-row[data-id="101"]')!);
     click(root.querySelector('circle.gb-eq-point[data-id="102"]')!);
-    root.querySelector("select")!.dispatchEvent(new Event("change", { bubbles: true }));
+    change(root.querySelector("select")!);
     expect(m.saveCount).toBe(0);
     expect(m.get("_selected_id")).toBe(-1);
     root.remove();

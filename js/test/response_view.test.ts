@@ -1,7 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 
 import widget, { EMPTY_SELECTION_TEXT, NO_POINTS_TEXT } from "../src/widgets/response_view";
 import { FakeModel } from "./fake_model";
+import { click, el, key, useWidget } from "./mount";
 
 function lineData(overrides: Record<string, unknown> = {}) {
   const gx = Array.from({ length: 11 }, (_, i) => i);
@@ -38,38 +39,19 @@ function heatmapData(overrides: Record<string, unknown> = {}) {
   };
 }
 
-let el: HTMLDivElement;
-let cleanup: (() => void) | null = null;
+const { mount } = useWidget(widget);
 
-function mount(model: FakeModel): () => void {
-  cleanup = widget.render({ model, el });
-  return cleanup;
-}
+const lineModel = (extra: Record<string, unknown> = {}) => new FakeModel({ _data: lineData(), _selected_index: -1, ...extra });
+const heatModel = (extra: Record<string, unknown> = {}) => new FakeModel({ _data: heatmapData(), _selected_index: -1, ...extra });
 
 const circles = () => Array.from(el.querySelectorAll<SVGCircleElement>("circle.gb-probe-point"));
 const circleAt = (i: number) => el.querySelector<SVGCircleElement>(`circle.gb-probe-point[data-index="${i}"]`)!;
 const selectedIndices = () => circles().filter((c) => c.classList.contains("gb-selected")).map((c) => Number(c.dataset.index ?? c.getAttribute("data-index")));
 const readout = () => el.querySelector(".gb-selection")!.textContent;
 
-function click(target: Element) {
-  target.dispatchEvent(new MouseEvent("click", { bubbles: true, cancelable: true }));
-}
-
-beforeEach(() => {
-  el = document.createElement("div");
-  document.body.appendChild(el);
-});
-
-afterEach(() => {
-  cleanup?.();
-  cleanup = null;
-  el.remove();
-  vi.restoreAllMocks();
-});
-
 describe("line kind", () => {
   it("renders the response path and one circle per probe point", () => {
-    const model = new FakeModel({ _data: lineData(), _selected_index: -1, height: 360 });
+    const model = lineModel({ height: 360 });
     mount(model);
 
     const paths = el.querySelectorAll("path.gb-response-line");
@@ -100,7 +82,7 @@ describe("line kind", () => {
   });
 
   it("uses the height trait (default 360) and falls back to 560px width", () => {
-    const model = new FakeModel({ _data: lineData(), _selected_index: -1 });
+    const model = lineModel();
     mount(model);
     const svg = el.querySelector("svg.gb-chart")!;
     expect(svg.getAttribute("height")).toBe("360");
@@ -112,7 +94,7 @@ describe("line kind", () => {
 
 describe("heatmap kind", () => {
   it("renders gx*gy cells, coloured points and a legend", () => {
-    const model = new FakeModel({ _data: heatmapData(), _selected_index: -1, height: 360 });
+    const model = heatModel({ height: 360 });
     mount(model);
 
     const cells = el.querySelectorAll<SVGRectElement>("rect.gb-response-cell");
@@ -149,11 +131,11 @@ describe("heatmap kind", () => {
   });
 
   it("gives each widget instance its own gradient id", () => {
-    const m1 = new FakeModel({ _data: heatmapData(), _selected_index: -1 });
+    const m1 = heatModel();
     const el2 = document.createElement("div");
     document.body.appendChild(el2);
     mount(m1);
-    const c2 = widget.render({ model: new FakeModel({ _data: heatmapData(), _selected_index: -1 }), el: el2 });
+    const c2 = widget.render({ model: heatModel(), el: el2 });
     expect(el.querySelector("linearGradient")!.id).not.toBe(el2.querySelector("linearGradient")!.id);
     c2();
     el2.remove();
@@ -162,7 +144,7 @@ describe("heatmap kind", () => {
 
 describe("selection", () => {
   it("clicking a probe point sets _selected_index and saves once", () => {
-    const model = new FakeModel({ _data: lineData(), _selected_index: -1 });
+    const model = lineModel();
     mount(model);
 
     click(circleAt(2));
@@ -178,7 +160,7 @@ describe("selection", () => {
   });
 
   it("clicking works on heatmap points too", () => {
-    const model = new FakeModel({ _data: heatmapData(), _selected_index: -1 });
+    const model = heatModel();
     mount(model);
     click(circleAt(1));
     expect(model.get("_selected_index")).toBe(1);
@@ -187,7 +169,7 @@ describe("selection", () => {
   });
 
   it("follows _selected_index changes from Python", () => {
-    const model = new FakeModel({ _data: lineData(), _selected_index: -1 });
+    const model = lineModel();
     mount(model);
     expect(selectedIndices()).toEqual([]);
 
@@ -212,22 +194,22 @@ describe("selection", () => {
   });
 
   it("highlights an initial selection at render time", () => {
-    const model = new FakeModel({ _data: heatmapData(), _selected_index: 2 });
+    const model = heatModel({ _selected_index: 2 });
     mount(model);
     expect(selectedIndices()).toEqual([2]);
     expect(readout()).toContain("probe #2");
   });
 
   it("selects with the keyboard (Enter)", () => {
-    const model = new FakeModel({ _data: lineData(), _selected_index: -1 });
+    const model = lineModel();
     mount(model);
-    circleAt(4).dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true }));
+    key(circleAt(4), "Enter");
     expect(model.get("_selected_index")).toBe(4);
     expect(model.saveCount).toBe(1);
   });
 
   it("keeps the selection when _data is replaced", () => {
-    const model = new FakeModel({ _data: lineData(), _selected_index: 1 });
+    const model = lineModel({ _selected_index: 1 });
     mount(model);
     model.pythonSet("_data", heatmapData());
     expect(el.querySelectorAll("rect.gb-response-cell")).toHaveLength(20);
@@ -285,13 +267,12 @@ describe("robustness", () => {
 
 describe("cleanup", () => {
   it("removes listeners and DOM", () => {
-    const model = new FakeModel({ _data: lineData(), _selected_index: -1 });
+    const model = lineModel();
     const dispose = mount(model);
     expect(model.listenerCount("change:_data")).toBe(1);
     expect(model.listenerCount("change:_selected_index")).toBe(1);
 
     dispose();
-    cleanup = null;
     expect(model.listenerCount()).toBe(0);
     expect(el.children).toHaveLength(0);
 

@@ -1,8 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 
 import widget, { EMPTY_SELECTION_TEXT, NO_DATA_TEXT, NO_RULES_TEXT, ruleText } from "../src/widgets/rules_view";
 import { CATEGORICAL } from "../src/shared/palette";
 import { FakeModel } from "./fake_model";
+import { click, el, key, useWidget } from "./mount";
 
 const cond = (feature: string, op: "<=" | ">", threshold: number, unit: string | null = null) => ({
   feature,
@@ -50,38 +51,18 @@ function regData() {
   };
 }
 
-let el: HTMLDivElement;
-let cleanup: (() => void) | null = null;
+const { mount } = useWidget(widget);
 
-function mount(model: FakeModel): () => void {
-  cleanup = widget.render({ model, el });
-  return cleanup;
-}
+const model = (extra: Record<string, unknown> = {}) => new FakeModel({ _data: clfData(), _selected_rule: -1, ...extra });
 
 const rows = () => Array.from(el.querySelectorAll<HTMLTableRowElement>("tr.gb-rule-row"));
 const rowAt = (id: number) => el.querySelector<HTMLTableRowElement>(`tr.gb-rule-row[data-id="${id}"]`)!;
 const selectedRows = () => rows().filter((r) => r.classList.contains("gb-selected")).map((r) => Number(r.dataset.id));
 const readout = () => el.querySelector(".gb-selection")!.textContent;
 
-function click(target: Element) {
-  target.dispatchEvent(new MouseEvent("click", { bubbles: true, cancelable: true }));
-}
-
-beforeEach(() => {
-  el = document.createElement("div");
-  document.body.appendChild(el);
-});
-
-afterEach(() => {
-  cleanup?.();
-  cleanup = null;
-  el.remove();
-  vi.restoreAllMocks();
-});
-
 describe("rendering", () => {
   it("renders one row per rule, in the given order, with the five columns", () => {
-    mount(new FakeModel({ _data: clfData(), _selected_rule: -1 }));
+    mount(model());
     expect(rows()).toHaveLength(4);
     expect(rows().map((r) => r.dataset.id)).toEqual(["10", "11", "12", "13"]);
     expect(Array.from(el.querySelectorAll(".gb-rules-table th"), (th) => th.textContent)).toEqual([
@@ -97,7 +78,7 @@ describe("rendering", () => {
   });
 
   it("shows conditions as chips joined with AND, feature names bold, units shown", () => {
-    mount(new FakeModel({ _data: clfData(), _selected_rule: -1 }));
+    mount(model());
     const chips = rowAt(10).querySelectorAll(".gb-chip");
     expect(chips).toHaveLength(2);
     expect(rowAt(10).querySelectorAll(".gb-and")).toHaveLength(1);
@@ -112,7 +93,7 @@ describe("rendering", () => {
   });
 
   it("colours predictions by class with the categorical palette", () => {
-    mount(new FakeModel({ _data: clfData(), _selected_rule: -1 }));
+    mount(model());
     const color = (id: number) => rowAt(id).querySelector<HTMLElement>(".gb-prediction")!.style.getPropertyValue("--gb-class-color");
     expect(color(10)).toBe(CATEGORICAL[0]);
     expect(color(11)).toBe(CATEGORICAL[1]);
@@ -123,7 +104,7 @@ describe("rendering", () => {
   });
 
   it("shows coverage as a bar and a percentage, fidelity as a percentage", () => {
-    mount(new FakeModel({ _data: clfData(), _selected_rule: -1 }));
+    mount(model());
     expect(rowAt(10).querySelector<HTMLElement>(".gb-cov-fill")!.style.width).toMatch(/^41(\.0)?%$/);
     expect(rowAt(10).querySelector(".gb-cov-text")!.textContent).toBe("41%");
     expect(rowAt(10).querySelector(".gb-rule-fid")!.textContent).toBe("97%");
@@ -132,13 +113,13 @@ describe("rendering", () => {
   });
 
   it("shows the overall fidelity line and the caption", () => {
-    mount(new FakeModel({ _data: clfData(), _selected_rule: -1 }));
+    mount(model());
     expect(el.querySelector(".gb-fidelity")?.textContent).toBe("fidelity agreement = 0.90 [0.88, 0.92] on held-out probes");
     expect(el.querySelector(".gb-caption-text")?.textContent).toBe("4 rules, depth 2");
   });
 
   it("renders regression rules with neutral colours and R² fidelity", () => {
-    mount(new FakeModel({ _data: regData(), _selected_rule: -1 }));
+    mount(model({ _data: regData() }));
     expect(rows()).toHaveLength(2);
     expect(el.querySelector(".gb-rules-table th:last-child")?.textContent).toBe("fidelity (R²)");
     expect(rowAt(1).querySelector(".gb-rule-fid")!.textContent).toBe("-0.08");
@@ -156,7 +137,7 @@ describe("rendering", () => {
 
 describe("selection", () => {
   it("clicking a rule row sets _selected_rule and saves once", () => {
-    const m = new FakeModel({ _data: clfData(), _selected_rule: -1 });
+    const m = model();
     mount(m);
     click(rowAt(11).querySelector(".gb-chip b")!); // a click deep inside the row
     expect(m.get("_selected_rule")).toBe(11);
@@ -168,16 +149,16 @@ describe("selection", () => {
   });
 
   it("selects with the keyboard (space)", () => {
-    const m = new FakeModel({ _data: clfData(), _selected_rule: -1 });
+    const m = model();
     mount(m);
-    rowAt(13).dispatchEvent(new KeyboardEvent("keydown", { key: " ", bubbles: true }));
+    key(rowAt(13), " ");
     expect(m.get("_selected_rule")).toBe(13);
     expect(m.saveCount).toBe(1);
     expect(readout()).toBe("ELSE reject (p = 0.58)");
   });
 
   it("follows _selected_rule changes from Python without saving", () => {
-    const m = new FakeModel({ _data: clfData(), _selected_rule: 12 });
+    const m = model({ _selected_rule: 12 });
     mount(m);
     expect(selectedRows()).toEqual([12]);
     m.pythonSet("_selected_rule", 10);
@@ -192,7 +173,7 @@ describe("selection", () => {
   });
 
   it("keeps the selection when _data is replaced", () => {
-    const m = new FakeModel({ _data: clfData(), _selected_rule: 11 });
+    const m = model({ _selected_rule: 11 });
     mount(m);
     m.pythonSet("_data", clfData({ caption: "refitted" }));
     expect(selectedRows()).toEqual([11]);
@@ -205,7 +186,7 @@ describe("selection", () => {
 
 describe("empty and missing data", () => {
   it("renders an empty rule list as a friendly message without throwing", () => {
-    const m = new FakeModel({ _data: clfData({ rules: [] }), _selected_rule: 3 });
+    const m = model({ _data: clfData({ rules: [] }), _selected_rule: 3 });
     expect(() => mount(m)).not.toThrow();
     expect(rows()).toHaveLength(0);
     expect(el.querySelector(".gb-empty")?.textContent).toBe(NO_RULES_TEXT);
@@ -224,14 +205,13 @@ describe("empty and missing data", () => {
 
 describe("cleanup", () => {
   it("removes model listeners, DOM listeners and the DOM", () => {
-    const m = new FakeModel({ _data: clfData(), _selected_rule: -1 });
+    const m = model();
     const dispose = mount(m);
     expect(m.listenerCount("change:_data")).toBe(1);
     expect(m.listenerCount("change:_selected_rule")).toBe(1);
     const root = el.firstElementChild as HTMLElement;
 
     dispose();
-    cleanup = null;
     expect(m.listenerCount()).toBe(0);
     expect(el.children).toHaveLength(0);
 

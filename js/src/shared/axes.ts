@@ -1,6 +1,7 @@
 import { ticks } from "d3-array";
 import { axisBottom, axisLeft } from "d3-axis";
 import type { ScaleContinuousNumeric } from "d3-scale";
+import { select } from "d3-selection";
 import type { Selection } from "d3-selection";
 
 export interface Margin {
@@ -11,6 +12,22 @@ export interface Margin {
 }
 
 export type G = Selection<SVGGElement, unknown, null, undefined>;
+export type Svg = Selection<SVGSVGElement, unknown, null, undefined>;
+
+/**
+ * Append to `parent` an `<svg class="cls">` of `width` × `height` px (viewBox to match)
+ * with an ARIA `role` ("img" for a picture, "group" when it holds focusable marks) and `label`.
+ */
+export function appendSvg(parent: Element, cls: string, width: number, height: number, role: "img" | "group", label: string): Svg {
+  return select(parent)
+    .append("svg")
+    .attr("class", cls)
+    .attr("width", width)
+    .attr("height", height)
+    .attr("viewBox", `0 0 ${width} ${height}`)
+    .attr("role", role)
+    .attr("aria-label", label);
+}
 
 /** Finite [min, max] over several number lists; falls back to [0, 1]. Widens a zero-width span. */
 export function safeExtent(...lists: ReadonlyArray<ArrayLike<unknown> | null | undefined>): [number, number] {

@@ -20,6 +20,106 @@ export function messageEl(text: string, cls = "gb-message"): HTMLDivElement {
 }
 
 /**
+ * Log a render failure to the console and return the text to show in its place:
+ * "could not render this view: <message>". `widget` names the view in the log.
+ */
+export function renderFailure(widget: string, err: unknown): string {
+  console.error(`[glassbox] ${widget} failed to render`, err);
+  return `could not render this view: ${err instanceof Error ? err.message : String(err)}`;
+}
+
+/**
+ * Show the message block `message` with `text` in place of `content` (hidden), or, when
+ * `text` is null, hide the message and show `content` again.
+ */
+export function showMessage(message: HTMLElement, text: string | null, ...content: HTMLElement[]): void {
+  for (const c of content) c.hidden = text !== null;
+  message.hidden = text === null;
+  if (text !== null) message.textContent = text;
+}
+
+/**
+ * A draw function that runs `draw` and, should it throw, logs the error and shows it in
+ * `message` (as "gb-message gb-error", unhidden) with `body` hidden, so that bad data never
+ * breaks the notebook. `onError` clears whatever else the failed draw should not leave behind.
+ */
+export function guardedDraw(
+  widget: string,
+  draw: () => void,
+  message: HTMLElement,
+  body: HTMLElement,
+  onError?: () => void,
+): () => void {
+  return () => {
+    try {
+      draw();
+    } catch (err) {
+      const text = renderFailure(widget, err);
+      body.hidden = true;
+      onError?.();
+      message.hidden = false;
+      message.className = "gb-message gb-error";
+      message.textContent = text;
+    }
+  };
+}
+
+/** A `div` (class `cls`) whose text changes are read out by screen readers (aria-live="polite"). */
+export function liveRegion(cls: string): HTMLDivElement {
+  const e = h("div", cls);
+  e.setAttribute("aria-live", "polite");
+  return e;
+}
+
+/** An `<option>` with a value and a label. */
+export function optionEl(value: string, label: string): HTMLOptionElement {
+  const o = h("option", undefined, label);
+  o.value = value;
+  return o;
+}
+
+/** The parts of a widget header made by `headerBar`. */
+export interface HeaderBar {
+  header: HTMLDivElement;
+  titleEl: HTMLDivElement;
+  statusEl: HTMLDivElement;
+  statusText: HTMLSpanElement;
+}
+
+/**
+ * A widget header: `div.gb-header.<cls>` holding an (empty) `div.gb-title` and a `div.gb-status`
+ * (role="status") with a spinner and a `span.gb-status-text` holding `status` (layout in base.css).
+ */
+export function headerBar(cls: string, status?: string): HeaderBar {
+  const header = h("div", `gb-header ${cls}`);
+  const titleEl = h("div", "gb-title");
+  const statusEl = h("div", "gb-status");
+  statusEl.setAttribute("role", "status");
+  const spinner = h("span", "gb-spinner");
+  spinner.setAttribute("aria-hidden", "true");
+  const statusText = h("span", "gb-status-text", status);
+  statusEl.append(spinner, statusText);
+  header.append(titleEl, statusEl);
+  return { header, titleEl, statusEl, statusText };
+}
+
+/**
+ * A `div.gb-panel.<cls>` with a head (a string becomes a `div.gb-panel-head`; an element is
+ * used as it is) followed by `children`.
+ */
+export function panel(cls: string, head: string | HTMLElement, ...children: Node[]): HTMLDivElement {
+  const p = h("div", `gb-panel ${cls}`);
+  p.append(typeof head === "string" ? h("div", "gb-panel-head", head) : head, ...children);
+  return p;
+}
+
+/** Put the caption line (see `captionBlock`) into `wrap`, replacing what was there; empty when there is none. */
+export function setCaption(wrap: HTMLElement, fidelity: Fidelity | null | undefined, caption: string | null | undefined): void {
+  const cap = captionBlock(fidelity, caption);
+  wrap.replaceChildren(...(cap ? [cap] : []));
+}
+
+/**
  * The caption line under a chart: "fidelity R² = … on held-out probes — caption".
  * Returns null when there is neither a fidelity nor a caption.
  */
@@ -58,6 +158,39 @@ export function delegate<E extends Event>(
 /** True for the keys that activate a focused button-like element. */
 export function isActivationKey(event: KeyboardEvent): boolean {
   return event.key === "Enter" || event.key === " ";
+}
+
+/**
+ * Call `activate` when an element matching `selector` inside `root` is clicked (the click
+ * does not propagate further) or gets Enter / Space while focused (the key's default is
+ * prevented). The handler gets that element and the event. Returns a function that unsubscribes.
+ */
+export function delegateActivate(
+  root: HTMLElement,
+  selector: string,
+  activate: (target: Element, event: MouseEvent | KeyboardEvent) => void,
+): () => void {
+  const offClick = delegate<MouseEvent>(root, "click", selector, (event, t) => {
+    event.stopPropagation();
+    activate(t, event);
+  });
+  const offKey = delegate<KeyboardEvent>(root, "keydown", selector, (event, t) => {
+    if (!isActivationKey(event)) return;
+    event.preventDefault();
+    activate(t, event);
+  });
+  return () => {
+    offClick();
+    offKey();
+  };
+}
+
+/** The disposer a widget's render returns: calls every unsubscribe in `offs`, then removes `root`. */
+export function disposer(root: HTMLElement, offs: readonly (() => void)[]): () => void {
+  return () => {
+    for (const off of offs) off();
+    root.remove();
+  };
 }
 
 /**

@@ -19,6 +19,17 @@ export function formatScore(v: unknown): string {
   return Math.abs(n) < 100 ? fixed2(n).replace("−", "-") : formatNumber(n);
 }
 
+/** The minus sign (U+2212) that d3-format, and so the Altair (Vega) charts, print for negative numbers. */
+export const MINUS = "\u2212";
+
+/**
+ * `s` with a leading ASCII hyphen turned into the minus sign: "-2.504" -> "−2.504",
+ * "-1.2e-7" -> "−1.2e-7" (the exponent keeps its hyphen, as in d3-format); anything else unchanged.
+ */
+export function withMinus(s: string): string {
+  return s.startsWith("-") ? MINUS + s.slice(1) : s;
+}
+
 /** "name [unit]" or just "name" when there is no unit. */
 export function featureLabel(f: { name: string; unit?: string | null }): string {
   return f.unit ? `${f.name} [${f.unit}]` : f.name;

@@ -18,12 +18,11 @@
  * Circuit membership is never changed locally: a clicked cell only gets a
  * "pending" style until Python's next `_data` settles it.
  */
-import { select } from "d3-selection";
-
+import { appendSvg } from "../shared/axes";
 import type { G } from "../shared/axes";
 import { arr, finitePair, indexPair, int, num, obj, str } from "../shared/data";
-import { captionBlock, delegate, h, isActivationKey, messageEl, observeWidth } from "../shared/dom";
-import { formatNumber, formatScore, formatSigned } from "../shared/format";
+import { delegate, delegateActivate, disposer, guardedDraw, h, headerBar, liveRegion, messageEl, observeWidth, optionEl, panel, setCaption, showMessage } from "../shared/dom";
+import { formatNumber, formatScore, formatSigned, withMinus } from "../shared/format";
 import { onChange, uniqueId } from "../shared/model";
 import type { AnyModel, RenderContext } from "../shared/model";
 import { MISSING_FILL, divergingScale, interpolateDiverging, textColorOn } from "../shared/palette";
@@ -221,9 +220,17 @@ export function glyphSize(cell: number, chars: number): number {
   return Math.max(7, Math.min(11, cell * 0.3, fit));
 }
 
-/** "+0.71" style number with 4 significant digits, for tooltips. */
+// Every number the heat map shows writes a negative sign as the minus sign "−" (U+2212), like the Altair charts.
+/** Compact number: "0.1235", "−2.504". */
+const numberText = (v: unknown) => withMinus(formatNumber(v));
+/** Two decimals (faithfulness): "0.82", "−0.05". */
+const scoreText = (v: unknown) => withMinus(formatScore(v));
+/** Signed, two decimals (cell scores, logit diff): "+0.71", "−0.84", "0.00". */
+const signedText = (v: unknown) => withMinus(formatSigned(v));
+
+/** "+0.71" / "−0.84" style number with 4 significant digits, for tooltips and the legend. */
 function signedNumber(v: number): string {
-  return Number.isFinite(v) && v > 0 ? `+${formatNumber(v)}` : formatNumber(v);
+  return Number.isFinite(v) && v > 0 ? `+${formatNumber(v)}` : numberText(v);
 }
 
 /** The hover text of a head: "L1H2: score +0.71 · type s-inhibition · in circuit". */
@@ -256,35 +263,22 @@ type Shown = { key: string; l: number; hd: number; source: string } | null;
 function render({ model, el }: RenderContext): () => void {
   // ---- persistent skeleton (live `_data` updates re-fill it; the <select> and listeners survive)
   const root = h("div", "gb-widget gb-circuit-heatmap");
-  const header = h("div", "gb-circuit-header");
-  const titleEl = h("div", "gb-title");
-  const statusEl = h("div", "gb-status");
-  statusEl.setAttribute("role", "status");
-  const spinner = h("span", "gb-spinner");
-  spinner.setAttribute("aria-hidden", "true");
-  statusEl.append(spinner, h("span", "gb-status-text", "recomputing faithfulness…"));
-  header.append(titleEl, statusEl);
+  const { header, titleEl, statusEl } = headerBar("gb-circuit-header", "recomputing faithfulness…");
 
   const empty = h("div", "gb-message gb-empty");
   const body = h("div", "gb-circuit-body");
 
-  const gridPanel = h("div", "gb-panel gb-grid-panel");
-  const gridHead = h("div", "gb-panel-head", "layers × heads · click a head to add or remove it");
   const gridWrap = h("div", "gb-grid-wrap");
   const legendWrap = h("div", "gb-legend-wrap");
   const typeKey = h("div", "gb-type-key");
-  const headInfo = h("div", "gb-head-info");
-  headInfo.setAttribute("aria-live", "polite");
-  gridPanel.append(gridHead, gridWrap, legendWrap, typeKey, headInfo);
+  const headInfo = liveRegion("gb-head-info");
+  const gridPanel = panel("gb-grid-panel", "layers × heads · click a head to add or remove it", gridWrap, legendWrap, typeKey, headInfo);
 
   const side = h("div", "gb-circuit-side");
-  const faithPanel = h("div", "gb-panel gb-faithfulness");
-  const faithHead = h("div", "gb-panel-head", "faithfulness of the circuit");
   const faithBody = h("div", "gb-faith-body");
   const logitEl = h("div", "gb-logit-diff");
-  faithPanel.append(faithHead, faithBody, logitEl);
+  const faithPanel = panel("gb-faithfulness", "faithfulness of the circuit", faithBody, logitEl);
 
-  const attnPanel = h("div", "gb-panel gb-attention");
   const attnHead = h("div", "gb-attention-head");
   const attnTitle = h("div", "gb-attention-title");
   const attnNote = h("div", "gb-attention-note");
@@ -294,13 +288,12 @@ function render({ model, el }: RenderContext): () => void {
   pinLabel.appendChild(focusSelect);
   attnHead.append(attnTitle, pinLabel);
   const attnBody = h("div", "gb-attention-body");
-  attnPanel.append(attnHead, attnNote, attnBody);
+  const attnPanel = panel("gb-attention", attnHead, attnNote, attnBody);
   side.append(faithPanel, attnPanel);
   body.append(gridPanel, side);
 
   const captionWrap = h("div", "gb-caption-wrap");
-  const readout = h("div", "gb-selection");
-  readout.setAttribute("aria-live", "polite");
+  const readout = liveRegion("gb-selection");
   root.append(header, empty, body, captionWrap, readout);
   el.appendChild(root);
 
@@ -331,14 +324,6 @@ function render({ model, el }: RenderContext): () => void {
     return root.querySelector<SVGGElement>(`.gb-head-cell[data-layer="${l}"][data-head="${hd}"]`);
   };
 
-  function showError(err: unknown): void {
-    console.error("[glassbox] circuit_heatmap failed to render", err);
-    body.hidden = true;
-    empty.hidden = false;
-    empty.className = "gb-message gb-error";
-    empty.textContent = `could not render this view: ${err instanceof Error ? err.message : String(err)}`;
-  }
-
   // ---- actions
   function toggleHead(l: number, hd: number): void {
     const cur = indexPair(model.get("_toggle"));
@@ -360,14 +345,8 @@ function render({ model, el }: RenderContext): () => void {
     updateFocusState();
   }
 
-  // ---- full render
-  function draw(): void {
-    try {
-      drawAll();
-    } catch (err) {
-      showError(err);
-    }
-  }
+  // ---- full render; a failure is shown in place of the panels
+  const draw = guardedDraw("circuit_heatmap", drawAll, empty, body);
 
   function drawAll(): void {
     const active = document.activeElement;
@@ -390,20 +369,12 @@ function render({ model, el }: RenderContext): () => void {
     }
 
     if (!d || d.nLayers === 0) {
-      body.hidden = true;
-      readout.hidden = true;
-      empty.hidden = false;
-      empty.textContent = d ? NO_HEADS_TEXT : NO_DATA_TEXT;
+      showMessage(empty, d ? NO_HEADS_TEXT : NO_DATA_TEXT, body, readout);
       gridWrap.replaceChildren();
-      if (d) {
-        const cap = captionBlock(null, d.caption);
-        if (cap) captionWrap.appendChild(cap);
-      }
+      if (d) setCaption(captionWrap, null, d.caption);
       return;
     }
-    body.hidden = false;
-    empty.hidden = true;
-    readout.hidden = false;
+    showMessage(empty, null, body, readout);
     if (!validKey(hoverKey)) hoverKey = null;
     if (!validKey(kbdKey)) kbdKey = null;
     if (!validKey(lastClicked)) lastClicked = null;
@@ -421,8 +392,7 @@ function render({ model, el }: RenderContext): () => void {
     drawTypeKey(d);
     drawFaithfulness(d);
     syncFocusSelect(d);
-    const cap = captionBlock(null, d.caption);
-    if (cap) captionWrap.appendChild(cap);
+    setCaption(captionWrap, null, d.caption);
     updateCellStates();
     updateReadout();
     updateAttention();
@@ -445,14 +415,7 @@ function render({ model, el }: RenderContext): () => void {
     const color = divergingScale(maxAbs);
     const showScore = cell >= SCORE_TEXT_MIN_CELL;
 
-    const svg = select(gridWrap)
-      .append("svg")
-      .attr("class", "gb-chart gb-head-grid")
-      .attr("width", width)
-      .attr("height", height)
-      .attr("viewBox", `0 0 ${width} ${height}`)
-      .attr("role", "group")
-      .attr("aria-label", `${d.nLayers} layers × ${d.nHeads} heads coloured by ${d.scoreLabel}; Enter toggles a head, arrow keys move`);
+    const svg = appendSvg(gridWrap, "gb-chart gb-head-grid", width, height, "group", `${d.nLayers} layers × ${d.nHeads} heads coloured by ${d.scoreLabel}; Enter toggles a head, arrow keys move`);
     const g: G = svg.append("g").attr("transform", `translate(${m.left},${m.top})`);
 
     // head labels along the top, layer labels down the left (thinned when cells are small and many)
@@ -532,7 +495,7 @@ function render({ model, el }: RenderContext): () => void {
         .attr("dy", "0.35em")
         .attr("text-anchor", "middle")
         .attr("fill", ink)
-        .text((c) => (Number.isFinite(c.v) ? formatSigned(c.v) : "n/a"));
+        .text((c) => (Number.isFinite(c.v) ? signedText(c.v) : "n/a"));
     }
     cg.append("circle")
       .attr("class", "gb-focus-marker")
@@ -549,14 +512,7 @@ function render({ model, el }: RenderContext): () => void {
     const barH = 10;
     const pad = 6; // room for the end labels
     const width = barW + 2 * pad;
-    const svg = select(legendWrap)
-      .append("svg")
-      .attr("class", "gb-legend")
-      .attr("width", width)
-      .attr("height", 36)
-      .attr("viewBox", `0 0 ${width} 36`)
-      .attr("role", "img")
-      .attr("aria-label", `colour scale of ${d.scoreLabel}: blue ${formatNumber(lo)}, white 0, red ${signedNumber(hi)}`);
+    const svg = appendSvg(legendWrap, "gb-legend", width, 36, "img", `colour scale of ${d.scoreLabel}: blue ${numberText(lo)}, white 0, red ${signedNumber(hi)}`);
     const id = uniqueId("gb-diverging");
     const grad = svg.append("defs").append("linearGradient").attr("id", id).attr("x1", "0").attr("x2", "1").attr("y1", "0").attr("y2", "0");
     for (let k = 0; k <= 10; k++) grad.append("stop").attr("offset", `${k * 10}%`).attr("stop-color", interpolateDiverging(k / 10));
@@ -585,7 +541,7 @@ function render({ model, el }: RenderContext): () => void {
     }
     const label = (cls: string, x: number, anchor: string, text: string) =>
       g.append("text").attr("class", cls).attr("x", x).attr("y", barH + 17).attr("text-anchor", anchor).text(text);
-    label("gb-legend-min", 0, "start", formatNumber(lo));
+    label("gb-legend-min", 0, "start", numberText(lo));
     label("gb-legend-mid", barW / 2, "middle", "0");
     label("gb-legend-max", barW, "end", signedNumber(hi));
     legendWrap.appendChild(h("div", "gb-legend-label", `colour: ${d.scoreLabel} (red > 0 > blue)`));
@@ -634,8 +590,8 @@ function render({ model, el }: RenderContext): () => void {
             w.style.width = `${((Math.min(1, Math.max(0, b)) - Math.min(1, Math.max(0, a))) * 100).toFixed(1)}%`;
             bar.appendChild(w);
           }
-          valueCell.appendChild(h("span", "gb-faith-number", formatScore(m.value)));
-          if (m.ci) valueCell.appendChild(h("span", "gb-ci", ` [${formatScore(m.ci[0])}, ${formatScore(m.ci[1])}]`));
+          valueCell.appendChild(h("span", "gb-faith-number", scoreText(m.value)));
+          if (m.ci) valueCell.appendChild(h("span", "gb-ci", ` [${scoreText(m.ci[0])}, ${scoreText(m.ci[1])}]`));
           tag.textContent = m.exact ? "exact" : "approx.";
           tag.classList.add(m.exact ? "gb-exact" : "gb-approx");
           tag.title = m.exact ? "computed exactly (by ablation)" : "an approximation (estimate)";
@@ -649,7 +605,7 @@ function render({ model, el }: RenderContext): () => void {
     }
     const ld = d.logitDiff;
     logitEl.hidden = !ld;
-    logitEl.textContent = ld ? `logit diff: clean ${formatSigned(ld.clean)} · corrupted ${formatSigned(ld.corrupted)}` : "";
+    logitEl.textContent = ld ? `logit diff: clean ${signedText(ld.clean)} · corrupted ${signedText(ld.corrupted)}` : "";
   }
 
   function syncFocusSelect(d: Norm): void {
@@ -663,16 +619,7 @@ function render({ model, el }: RenderContext): () => void {
     const key = keys.join(",");
     if (key !== selectKey) {
       selectKey = key;
-      const none = h("option", undefined, "—");
-      none.value = "";
-      focusSelect.replaceChildren(
-        none,
-        ...keys.map((k) => {
-          const o = h("option", undefined, headLabel(...splitKey(k)));
-          o.value = k;
-          return o;
-        }),
-      );
+      focusSelect.replaceChildren(optionEl("", "—"), ...keys.map((k) => optionEl(k, headLabel(...splitKey(k)))));
     }
     pinLabel.hidden = keys.length === 0;
     const ft = focusTrait();
@@ -800,13 +747,13 @@ function render({ model, el }: RenderContext): () => void {
       row.dataset.index = String(i);
       if (i === argmax) row.classList.add("gb-attention-max");
       if (i === n - 1) row.classList.add("gb-query-token");
-      row.title = `"${tok}" (position ${i}): ${formatNumber(w)}`;
+      row.title = `"${tok}" (position ${i}): ${numberText(w)}`;
       const label = h("span", "gb-token", tokenDisplay(tok));
       const track = h("span", "gb-bar-track");
       const fill = h("span", "gb-bar-fill");
       fill.style.width = `${(Number.isFinite(w) ? Math.min(1, Math.max(0, w)) * 100 : 0).toFixed(1)}%`;
       track.appendChild(fill);
-      row.append(label, track, h("span", "gb-bar-value", Number.isFinite(w) ? w.toFixed(2) : "n/a"));
+      row.append(label, track, h("span", "gb-bar-value", Number.isFinite(w) ? withMinus(w.toFixed(2)) : "n/a"));
       list.appendChild(row);
     }
     attnBody.appendChild(list);
@@ -815,17 +762,18 @@ function render({ model, el }: RenderContext): () => void {
     }
   }
 
-  // ---- keyboard: arrows move (roving tabindex), Enter/Space toggles, Shift+Enter pins
+  // ---- click / Enter / Space toggles a head, with Shift pins it
+  function onCellActivate(t: Element, event: MouseEvent | KeyboardEvent): void {
+    const [l, hd] = splitKey(keyOf(t));
+    if (event.shiftKey) pinFocus(headKey(l, hd));
+    else toggleHead(l, hd);
+  }
+
+  // ---- keyboard: arrows move (roving tabindex)
   function onCellKey(event: KeyboardEvent, t: Element): void {
     const d = data;
     if (!d) return;
     const [l, hd] = splitKey(keyOf(t));
-    if (isActivationKey(event)) {
-      event.preventDefault();
-      if (event.shiftKey) pinFocus(headKey(l, hd));
-      else toggleHead(l, hd);
-      return;
-    }
     const moves: Record<string, [number, number]> = {
       ArrowUp: [-1, 0],
       ArrowDown: [1, 0],
@@ -853,12 +801,7 @@ function render({ model, el }: RenderContext): () => void {
   const offs = [
     onChange(model, "_data", draw),
     onChange(model, "_focus", updateFocusState),
-    delegate<MouseEvent>(root, "click", pick, (event, t) => {
-      event.stopPropagation();
-      const [l, hd] = splitKey(keyOf(t));
-      if (event.shiftKey) pinFocus(headKey(l, hd));
-      else toggleHead(l, hd);
-    }),
+    delegateActivate(root, pick, onCellActivate),
     delegate<KeyboardEvent>(root, "keydown", pick, onCellKey),
     delegate<MouseEvent>(root, "mouseover", pick, (_e, t) => {
       const k = keyOf(t);
@@ -889,10 +832,7 @@ function render({ model, el }: RenderContext): () => void {
     observeWidth(el, () => lastWidth, draw),
   ];
 
-  return () => {
-    for (const off of offs) off();
-    root.remove();
-  };
+  return disposer(root, offs);
 }
 
 export type { AnyModel };

@@ -16,13 +16,12 @@
  */
 import { quantileSorted } from "d3-array";
 import { scaleLinear, scaleLog } from "d3-scale";
-import { select } from "d3-selection";
 
-import { drawAxes, integerTicks, linePath, logTicks, safeExtent, validRange } from "../shared/axes";
+import { appendSvg, drawAxes, integerTicks, linePath, logTicks, safeExtent, validRange } from "../shared/axes";
 import type { G, Margin, NumScale } from "../shared/axes";
 import { arr, int, normFeature, num, nums, obj, str } from "../shared/data";
 import type { Feature } from "../shared/data";
-import { captionBlock, delegate, h, isActivationKey, messageEl, observeWidth } from "../shared/dom";
+import { delegate, delegateActivate, disposer, guardedDraw, h, headerBar, liveRegion, messageEl, observeWidth, optionEl, panel, setCaption, showMessage } from "../shared/dom";
 import { featureLabel, formatLogTick, formatNumber, formatScoreCI, formatScorePrecise, metricLabel } from "../shared/format";
 import { mathElement } from "../shared/math";
 import { getInt, onChange, uniqueId } from "../shared/model";
@@ -197,22 +196,11 @@ function scoreCell(e: Equation): HTMLTableCellElement {
 function render({ model, el }: RenderContext): () => void {
   // ---- persistent skeleton: survives live `_data` updates (no flicker, the spinner keeps spinning)
   const root = h("div", "gb-widget gb-pareto-picker");
-  const header = h("div", "gb-pareto-header");
-  const titleEl = h("div", "gb-title");
-  const statusEl = h("div", "gb-status");
-  const spinner = h("span", "gb-spinner");
-  spinner.setAttribute("aria-hidden", "true");
-  const statusText = h("span", "gb-status-text");
-  statusEl.setAttribute("role", "status");
-  statusEl.append(spinner, statusText);
-  header.append(titleEl, statusEl);
+  const { header, titleEl, statusEl, statusText } = headerBar("gb-pareto-header");
 
   const body = h("div", "gb-pareto-body");
-  const frontPanel = h("div", "gb-panel gb-pareto-front");
-  const frontHead = h("div", "gb-panel-head", "Pareto front · click a point or a row");
   const frontChart = h("div", "gb-panel-chart");
-  frontPanel.append(frontHead, frontChart);
-  const sidePanel = h("div", "gb-panel gb-pareto-side");
+  const frontPanel = panel("gb-pareto-front", "Pareto front · click a point or a row", frontChart);
   const sideHead = h("div", "gb-panel-head");
   const featLabel = h("label", "gb-feature-label", "along ");
   const featSelect = h("select", "gb-feature-select");
@@ -220,14 +208,13 @@ function render({ model, el }: RenderContext): () => void {
   featLabel.appendChild(featSelect);
   sideHead.append(featLabel, h("span", "gb-side-note", "others at their centre"));
   const sideChart = h("div", "gb-panel-chart");
-  sidePanel.append(sideHead, sideChart);
+  const sidePanel = panel("gb-pareto-side", sideHead, sideChart);
   body.append(frontPanel, sidePanel);
 
   const tableWrap = h("div", "gb-eq-table-wrap");
   const empty = h("div", "gb-message gb-empty");
   const captionWrap = h("div", "gb-caption-wrap");
-  const readout = h("div", "gb-selection");
-  readout.setAttribute("aria-live", "polite");
+  const readout = liveRegion("gb-selection");
   root.append(header, empty, body, tableWrap, captionWrap, readout);
   el.appendChild(root);
 
@@ -253,23 +240,8 @@ function render({ model, el }: RenderContext): () => void {
     updateSelection(); // in case the model does not echo change events for local sets
   }
 
-  function showError(err: unknown): void {
-    console.error("[glassbox] pareto_picker failed to render", err);
-    body.hidden = true;
-    tableWrap.replaceChildren();
-    empty.hidden = false;
-    empty.className = "gb-message gb-error";
-    empty.textContent = `could not render this view: ${err instanceof Error ? err.message : String(err)}`;
-  }
-
-  // ---- full render (on _data / height / width changes)
-  function draw(): void {
-    try {
-      drawAll();
-    } catch (err) {
-      showError(err);
-    }
-  }
+  // ---- full render (on _data / height / width changes); a failure is shown in place of the charts
+  const draw = guardedDraw("pareto_picker", drawAll, empty, body, () => tableWrap.replaceChildren());
 
   function drawAll(): void {
     // remember keyboard focus and table scroll so live updates do not steal them
@@ -295,22 +267,14 @@ function render({ model, el }: RenderContext): () => void {
 
     captionWrap.replaceChildren();
     if (!d || d.equations.length === 0) {
-      body.hidden = true;
+      showMessage(empty, !d ? NO_DATA_TEXT : d.running ? EMPTY_FRONT_RUNNING_TEXT : EMPTY_FRONT_TEXT, body, readout);
       tableWrap.replaceChildren();
-      readout.hidden = true;
-      empty.hidden = false;
-      empty.textContent = !d ? NO_DATA_TEXT : d.running ? EMPTY_FRONT_RUNNING_TEXT : EMPTY_FRONT_TEXT;
       frontChart.replaceChildren();
       sideChart.replaceChildren();
-      if (d) {
-        const cap = captionBlock(null, d.caption);
-        if (cap) captionWrap.appendChild(cap);
-      }
+      if (d) setCaption(captionWrap, null, d.caption);
       return;
     }
-    body.hidden = false;
-    empty.hidden = true;
-    readout.hidden = false;
+    showMessage(empty, null, body, readout);
 
     const sideBySide = width >= SIDE_BY_SIDE_MIN;
     const frontW = sideBySide ? Math.round((width - GAP) * 0.56) : width;
@@ -322,8 +286,7 @@ function render({ model, el }: RenderContext): () => void {
     syncFeatureSelect(d);
     drawFront(d, frontW, height);
     drawTable(d);
-    const cap = captionBlock(null, d.caption);
-    if (cap) captionWrap.appendChild(cap);
+    setCaption(captionWrap, null, d.caption);
     updateSelection(); // also draws the side plot
 
     tableWrap.scrollTop = scrollTop;
@@ -335,13 +298,7 @@ function render({ model, el }: RenderContext): () => void {
     const key = labels.join("\u0000");
     if (key !== featKey) {
       featKey = key;
-      featSelect.replaceChildren(
-        ...labels.map((label, i) => {
-          const o = h("option", undefined, label);
-          o.value = String(i);
-          return o;
-        }),
-      );
+      featSelect.replaceChildren(...labels.map((label, i) => optionEl(String(i), label)));
     }
     featSelect.disabled = labels.length < 2;
     featSelect.value = String(featureIndex());
@@ -364,14 +321,7 @@ function render({ model, el }: RenderContext): () => void {
     const yDom = logDomain(ys);
     const y = scaleLog().domain(yDom).range([innerHeight, 0]).clamp(true);
 
-    const svg = select(frontChart)
-      .append("svg")
-      .attr("class", "gb-chart gb-front-chart")
-      .attr("width", width)
-      .attr("height", height)
-      .attr("viewBox", `0 0 ${width} ${height}`)
-      .attr("role", "group")
-      .attr("aria-label", `Pareto front of ${d.outputName}: complexity versus validation loss`);
+    const svg = appendSvg(frontChart, "gb-chart gb-front-chart", width, height, "group", `Pareto front of ${d.outputName}: complexity versus validation loss`);
     const g: G = svg.append("g").attr("transform", `translate(${margin.left},${margin.top})`);
 
     drawAxes(g, {
@@ -506,14 +456,7 @@ function render({ model, el }: RenderContext): () => void {
     const pad = (y1 - y0) * 0.06; // keep flat curves off the frame
     const y = scaleLinear().domain([y0 - pad, y1 + pad]).nice().range([innerHeight, 0]);
 
-    const svg = select(sideChart)
-      .append("svg")
-      .attr("class", "gb-chart gb-side-chart")
-      .attr("width", width)
-      .attr("height", height)
-      .attr("viewBox", `0 0 ${width} ${height}`)
-      .attr("role", "img")
-      .attr("aria-label", `teacher${eq ? " and the selected equation" : ""} along ${f.name}`);
+    const svg = appendSvg(sideChart, "gb-chart gb-side-chart", width, height, "img", `teacher${eq ? " and the selected equation" : ""} along ${f.name}`);
     const g: G = svg.append("g").attr("transform", `translate(${margin.left},${margin.top})`);
     drawAxes(g, { x, y, innerWidth, innerHeight, margin, xLabel: featureLabel(f), yLabel: d.outputName, grid: true });
 
@@ -611,15 +554,7 @@ function render({ model, el }: RenderContext): () => void {
     onChange(model, "_selected_id", updateSelection),
     onChange(model, "_overlay_feature", onFeatureTrait),
     // delegated on the persistent root: live re-renders never lose these
-    delegate<MouseEvent>(root, "click", pick, (event, t) => {
-      event.stopPropagation();
-      selectEquation(idOf(t));
-    }),
-    delegate<KeyboardEvent>(root, "keydown", pick, (event, t) => {
-      if (!isActivationKey(event)) return;
-      event.preventDefault();
-      selectEquation(idOf(t));
-    }),
+    delegateActivate(root, pick, (t) => selectEquation(idOf(t))),
     delegate<Event>(root, "change", ".gb-feature-select", () => {
       const i = Number(featSelect.value);
       if (!Number.isInteger(i)) return;
@@ -630,10 +565,7 @@ function render({ model, el }: RenderContext): () => void {
     observeWidth(el, () => lastWidth, draw),
   ];
 
-  return () => {
-    for (const off of offs) off();
-    root.remove();
-  };
+  return disposer(root, offs);
 }
 
 export type { AnyModel };

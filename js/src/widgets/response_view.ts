@@ -14,14 +14,13 @@
 import { scaleLinear, scaleSequential } from "d3-scale";
 import type { ScaleLinear, ScaleSequential } from "d3-scale";
 import { interpolateViridis } from "d3-scale-chromatic";
-import { select } from "d3-selection";
 import type { Selection } from "d3-selection";
 
-import { cellEdges, drawAxes, linePath, safeExtent, validRange } from "../shared/axes";
+import { appendSvg, cellEdges, drawAxes, linePath, safeExtent, validRange } from "../shared/axes";
 import type { G, Margin } from "../shared/axes";
 import { normFeature, nums } from "../shared/data";
 import type { Feature } from "../shared/data";
-import { captionBlock, delegate, isActivationKey, messageEl, observeWidth } from "../shared/dom";
+import { captionBlock, delegateActivate, disposer, liveRegion, messageEl, observeWidth, renderFailure } from "../shared/dom";
 import { featureLabel, featureValue, formatNumber } from "../shared/format";
 import type { Fidelity } from "../shared/format";
 import { getInt, onChange, uniqueId } from "../shared/model";
@@ -181,11 +180,11 @@ function render({ model, el }: RenderContext): () => void {
     try {
       drawChart(data);
     } catch (err) {
-      console.error("[glassbox] response_view failed to render", err);
+      const text = renderFailure("response_view", err);
       root.replaceChildren();
       circles = null;
       readout = null;
-      message(`could not render this view: ${err instanceof Error ? err.message : String(err)}`, "gb-message gb-error");
+      message(text, "gb-message gb-error");
     }
   }
 
@@ -208,14 +207,7 @@ function render({ model, el }: RenderContext): () => void {
     const innerWidth = Math.max(40, width - margin.left - margin.right);
     const innerHeight = Math.max(40, height - margin.top - margin.bottom);
 
-    const svg = select(root)
-      .append("svg")
-      .attr("class", "gb-chart")
-      .attr("width", width)
-      .attr("height", height)
-      .attr("viewBox", `0 0 ${width} ${height}`)
-      .attr("role", "img")
-      .attr("aria-label", d.title || `response of ${d.outputName}`);
+    const svg = appendSvg(root, "gb-chart", width, height, "img", d.title || `response of ${d.outputName}`);
     const g: G = svg.append("g").attr("transform", `translate(${margin.left},${margin.top})`);
 
     const x = scaleLinear().domain(featureDomain(d.fx, d.gx, d.px)).range([0, innerWidth]);
@@ -284,9 +276,7 @@ function render({ model, el }: RenderContext): () => void {
     const cap = captionBlock(d.fidelity, d.caption);
     if (cap) root.appendChild(cap);
 
-    readout = document.createElement("div");
-    readout.className = "gb-selection";
-    readout.setAttribute("aria-live", "polite");
+    readout = liveRegion("gb-selection");
     root.appendChild(readout);
 
     updateSelection();
@@ -373,23 +363,12 @@ function render({ model, el }: RenderContext): () => void {
     onChange(model, "height", draw),
     onChange(model, "_selected_index", updateSelection),
     // Delegated on the root, so re-renders never need re-wiring.
-    delegate<MouseEvent>(root, "click", ".gb-probe-point", (event, t) => {
-      event.stopPropagation();
-      selectPoint(pointIndex(t));
-    }),
-    delegate<KeyboardEvent>(root, "keydown", ".gb-probe-point", (event, t) => {
-      if (!isActivationKey(event)) return;
-      event.preventDefault();
-      selectPoint(pointIndex(t));
-    }),
+    delegateActivate(root, ".gb-probe-point", (t) => selectPoint(pointIndex(t))),
     // Re-render when the container width changes (e.g. JupyterLab panel resize).
     observeWidth(el, () => lastWidth, draw),
   ];
 
-  return () => {
-    for (const off of offs) off();
-    root.remove();
-  };
+  return disposer(root, offs);
 }
 
 export type { AnyModel };

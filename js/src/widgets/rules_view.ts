@@ -8,7 +8,7 @@
  *   _selected_rule  (read/write)  rule id, -1 = none
  */
 import { arr, int, num, obj, str } from "../shared/data";
-import { captionBlock, delegate, h, isActivationKey, messageEl } from "../shared/dom";
+import { captionBlock, delegateActivate, disposer, h, liveRegion, messageEl, renderFailure } from "../shared/dom";
 import { formatPercent, formatScore, formatThreshold } from "../shared/format";
 import type { Fidelity } from "../shared/format";
 import { getInt, onChange } from "../shared/model";
@@ -165,8 +165,7 @@ function render({ model, el }: RenderContext): () => void {
     try {
       drawTable(d);
     } catch (err) {
-      console.error("[glassbox] rules_view failed to render", err);
-      root.replaceChildren(messageEl(`could not render this view: ${err instanceof Error ? err.message : String(err)}`, "gb-message gb-error"));
+      root.replaceChildren(messageEl(renderFailure("rules_view", err), "gb-message gb-error"));
       readout = null;
       return;
     }
@@ -205,8 +204,7 @@ function render({ model, el }: RenderContext): () => void {
     const cap = captionBlock(d.fidelity, d.caption);
     if (cap) root.appendChild(cap);
     if (d.rules.length > 0) {
-      readout = h("div", "gb-selection");
-      readout.setAttribute("aria-live", "polite");
+      readout = liveRegion("gb-selection");
       root.appendChild(readout);
     }
   }
@@ -266,21 +264,10 @@ function render({ model, el }: RenderContext): () => void {
   const offs = [
     onChange(model, "_data", draw),
     onChange(model, "_selected_rule", updateSelection),
-    delegate<MouseEvent>(root, "click", pick, (event, t) => {
-      event.stopPropagation();
-      selectRule(Number(t.getAttribute("data-id")));
-    }),
-    delegate<KeyboardEvent>(root, "keydown", pick, (event, t) => {
-      if (!isActivationKey(event)) return;
-      event.preventDefault();
-      selectRule(Number(t.getAttribute("data-id")));
-    }),
+    delegateActivate(root, pick, (t) => selectRule(Number(t.getAttribute("data-id")))),
   ];
 
-  return () => {
-    for (const off of offs) off();
-    root.remove();
-  };
+  return disposer(root, offs);
 }
 
 export type { AnyModel };
