@@ -2,12 +2,14 @@
 
 Most demos are tabular models loaded as a :class:`~glassbox_jupyter.Teacher` (card ``kind`` "teacher",
 the default); ``ioi`` (``kind`` "hooked_transformer") loads as a TransformerLens ``HookedTransformer``
-with its own tokenizer, and :func:`ioi_prompts` samples prompts for it.
+with its own tokenizer, and :func:`ioi_prompts` samples prompts for it. ``digits_cnn`` is a small
+image CNN (Conv → Conv → Dense → Dense, named stages ``conv1``, ``conv2``, ``fc1``, ``fc2``) for
+readable twins; :func:`load_digits_split` returns its training or held-out 8×8 images.
 
 Example:
     >>> import glassbox
-    >>> [d["name"] for d in glassbox.demos.list()][:1]
-    ['friedman_mlp']
+    >>> "friedman_mlp" in [d["name"] for d in glassbox.demos.list()]
+    True
     >>> glassbox.demos.load("friedman_mlp").spec.names
     ('x1', 'x2', 'x3', 'x4', 'x5')
     >>> glassbox.demos.ioi_prompts(1, seed=0)[0].correct
@@ -21,6 +23,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from glassbox_jupyter.demos.digits import load_digits_split  # noqa: F401 - re-exported
 from glassbox_jupyter.demos.ioi import IOIPrompt, ioi_prompts  # noqa: F401 - re-exported
 
 MODELS = Path(__file__).resolve().parent / "models"

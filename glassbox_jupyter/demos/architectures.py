@@ -78,3 +78,47 @@ class ScaledMLP(MLP):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net((x - self.input_shift) / self.input_scale) * self.output_scale + self.output_shift
+
+
+class DigitsCNN(nn.Module):
+    """A small CNN for 8×8 digit images, shaped like a readable-twin paper's network: Conv → Conv → Dense → Dense.
+
+    Named stages (hook these for a readable twin; each output is post-activation except ``fc2``):
+
+    - ``conv1``: ``Conv2d(1, channels, 3, padding=1)`` then ReLU, output ``(n, channels, 8, 8)``;
+    - ``conv2``: ``Conv2d(channels, channels, 3, padding=1)`` then ReLU, output ``(n, channels, 8, 8)``;
+    - ``fc1``: ``Linear(channels·8·8, hidden)`` then ReLU (on the flattened ``conv2`` output), output ``(n, hidden)``;
+    - ``fc2``: ``Linear(hidden, 10)``, output the class logits ``(n, 10)``.
+
+    ``conv1``, ``conv2`` and ``fc1`` are ``nn.Sequential(layer, ReLU)``, so a forward hook on them sees
+    the post-ReLU activations (what a readable twin clusters); their inner layers are ``conv1.0`` etc.
+    ``forward`` returns class probabilities (softmax of the logits); :meth:`logits` returns the logits.
+    Inputs are ``(n, 1, 8, 8)`` float images with pixels in [0, 1].
+
+    Example:
+        >>> import torch
+        >>> model = DigitsCNN()
+        >>> model(torch.zeros(2, 1, 8, 8)).shape
+        torch.Size([2, 10])
+        >>> [name for name, _ in model.named_children()]
+        ['conv1', 'conv2', 'flatten', 'fc1', 'fc2']
+    """
+
+    def __init__(self, channels: int = 4, hidden: int = 64, n_classes: int = 10, side: int = 8):
+        super().__init__()
+        if min(channels, hidden, n_classes, side) < 1:
+            raise ValueError(
+                f"channels, hidden, n_classes and side must be positive, got {channels}, {hidden}, {n_classes}, {side}"
+            )
+        self.conv1 = nn.Sequential(nn.Conv2d(1, channels, 3, padding=1), nn.ReLU())
+        self.conv2 = nn.Sequential(nn.Conv2d(channels, channels, 3, padding=1), nn.ReLU())
+        self.flatten = nn.Flatten()
+        self.fc1 = nn.Sequential(nn.Linear(channels * side * side, hidden), nn.ReLU())
+        self.fc2 = nn.Linear(hidden, n_classes)
+
+    def logits(self, x: torch.Tensor) -> torch.Tensor:
+        """Class logits ``(n, n_classes)`` for images ``x`` of shape ``(n, 1, side, side)``."""
+        return self.fc2(self.fc1(self.flatten(self.conv2(self.conv1(x)))))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.softmax(self.logits(x), dim=1)
