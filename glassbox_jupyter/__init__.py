@@ -43,6 +43,8 @@ _LAZY: dict[str, str] = {
     "GlassboxV2": "glassbox_jupyter.circuits.analyzer",
     "CircuitFinding": "glassbox_jupyter.circuits.finding",
     "CircuitHeatmap": "glassbox_jupyter.widgets.circuit_heatmap",
+    "readable_twin": "glassbox_jupyter.twin.build",
+    "TwinFinding": "glassbox_jupyter.twin.finding",
     "HeadCompositionAnalyzer": "glassbox_jupyter.circuits.composition",
     "SAEFeatureAttributor": "glassbox_jupyter.circuits.sae",
     "attribution_stability": "glassbox_jupyter.circuits.stability",
@@ -87,6 +89,7 @@ __all__ = [
     "SymbolicFindings",
     "Teacher",
     "TeacherOutputError",
+    "TwinFinding",
     "UnsafeFileError",
     "__version__",
     "attribution_stability",
@@ -96,6 +99,7 @@ __all__ = [
     "functional_circuit_alignment",
     "load_hooked_transformer",
     "load_ipython_extension",
+    "readable_twin",
     "response",
     "unload_ipython_extension",
 ]
@@ -161,6 +165,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from glassbox_jupyter.symbolic.finding import SymbolicFinding, SymbolicFindings
     from glassbox_jupyter.teacher.spec import InputSpec
     from glassbox_jupyter.teacher.teacher import Teacher
+    from glassbox_jupyter.twin.build import readable_twin
+    from glassbox_jupyter.twin.finding import TwinFinding
     from glassbox_jupyter.widgets.circuit_heatmap import CircuitHeatmap
     from glassbox_jupyter.widgets.pareto_picker import ParetoPicker
     from glassbox_jupyter.widgets.response_view import ResponseView

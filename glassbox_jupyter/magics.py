@@ -221,6 +221,37 @@ class GlassboxMagics(Magics, Configurable):
             raise UsageError(str(exc)) from exc
 
     @magic_arguments()
+    @argument("model", help="Variable holding a PyTorch classifier (nn.Module or glassbox.Teacher).")
+    @argument("X", help="Variable holding the inputs (numpy array or torch tensor).")
+    @argument("--layers", required=True, help="Comma-separated layer names, e.g. conv1,conv2,fc1.")
+    @argument("--clusters", type=int, default=10, help="Clusters per layer.")
+    @argument("--y", default=None, help="Variable holding the true labels (optional).")
+    @argument("--conv", choices=("pooled", "per_filter"), default="pooled", help="How conv layers are clustered.")
+    @argument("--tnorm", default="einstein", help="Path fitness t-norm.")
+    @argument("--seed", type=int, default=None, help="Random seed.")
+    def cmd_twin(self, line: str) -> Any:
+        """Build the readable twin (flow graph of activation clusters; FlowGraphExplorer); returns the Finding."""
+        from glassbox_jupyter.twin.build import readable_twin
+
+        args = parse_argstring(self.cmd_twin, line)
+        model = self._lookup(args.model, "model")
+        X = self._lookup(args.X, "inputs")
+        y = self._lookup(args.y, "labels") if args.y else None
+        try:
+            return readable_twin(
+                model,
+                X,
+                layers=args.layers,
+                n_clusters=args.clusters,
+                y=y,
+                conv=args.conv,
+                tnorm=args.tnorm,
+                seed=self.seed if args.seed is None else args.seed,
+            )
+        except (ValueError, TypeError) as exc:
+            raise UsageError(str(exc)) from exc
+
+    @magic_arguments()
     def cmd_demos(self, line: str) -> Any:
         """List the shipped demo models (load one with glassbox.demos.load(name))."""
         from glassbox_jupyter import demos

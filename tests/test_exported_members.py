@@ -45,6 +45,8 @@ EXPECTED = {
     "bootstrap_metrics",
     "functional_circuit_alignment",
     "load_hooked_transformer",
+    "readable_twin",
+    "TwinFinding",
 }
 
 

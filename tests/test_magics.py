@@ -9,7 +9,7 @@ import glassbox
 def test_help_lists_every_subcommand(ipython, capsys):
     ipython.run_line_magic("glassbox", "--help")
     out = capsys.readouterr().out
-    for name in ("probe", "response", "demos", "distill", "circuit"):
+    for name in ("probe", "response", "demos", "distill", "circuit", "twin"):
         assert f"  {name} " in out
 
 
@@ -103,3 +103,13 @@ def test_distill_subcommand_logic_and_math(ipython):
     assert isinstance(eqs, glassbox.SymbolicFinding) and eqs.best.variables == ["a"]
     with pytest.raises(UsageError, match="time_limit"):
         ipython.run_line_magic("glassbox", "distill reg --time 0")
+
+
+def test_twin_subcommand(ipython):
+    ipython.user_ns["cnn"] = glassbox.demos.load("digits_cnn")
+    ipython.user_ns["images"], ipython.user_ns["labels"] = glassbox.demos.load_digits_split("test")
+    twin = ipython.run_line_magic("glassbox", "twin cnn images --layers conv1,fc1 --clusters 6 --y labels")
+    assert isinstance(twin, glassbox.TwinFinding) and twin.layers == ["conv1", "fc1"]
+    assert "true" in twin.sis.columns
+    with pytest.raises(UsageError, match="conv1"):
+        ipython.run_line_magic("glassbox", "twin cnn images --layers nope")
