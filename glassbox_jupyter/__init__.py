@@ -44,6 +44,7 @@ _LAZY: dict[str, str] = {
     "CircuitFinding": "glassbox_jupyter.circuits.finding",
     "CircuitHeatmap": "glassbox_jupyter.widgets.circuit_heatmap",
     "readable_twin": "glassbox_jupyter.twin.build",
+    "FlowGraphExplorer": "glassbox_jupyter.widgets.flow_graph_explorer",
     "TwinFinding": "glassbox_jupyter.twin.finding",
     "HeadCompositionAnalyzer": "glassbox_jupyter.circuits.composition",
     "SAEFeatureAttributor": "glassbox_jupyter.circuits.sae",
@@ -70,6 +71,7 @@ __all__ = [
     "EvidenceItem",
     "Fidelity",
     "Finding",
+    "FlowGraphExplorer",
     "GlassboxError",
     "GlassboxV2",
     "HeadCompositionAnalyzer",
@@ -168,6 +170,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from glassbox_jupyter.twin.build import readable_twin
     from glassbox_jupyter.twin.finding import TwinFinding
     from glassbox_jupyter.widgets.circuit_heatmap import CircuitHeatmap
+    from glassbox_jupyter.widgets.flow_graph_explorer import FlowGraphExplorer
     from glassbox_jupyter.widgets.pareto_picker import ParetoPicker
     from glassbox_jupyter.widgets.response_view import ResponseView
     from glassbox_jupyter.widgets.rules_view import RulesView

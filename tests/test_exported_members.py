@@ -47,6 +47,7 @@ EXPECTED = {
     "load_hooked_transformer",
     "readable_twin",
     "TwinFinding",
+    "FlowGraphExplorer",
 }
 
 
