@@ -224,7 +224,7 @@ class GlassboxMagics(Magics, Configurable):
     @argument("model", help="Variable holding a PyTorch classifier (nn.Module or glassbox.Teacher).")
     @argument("X", help="Variable holding the inputs (numpy array or torch tensor).")
     @argument("--layers", required=True, help="Comma-separated layer names, e.g. conv1,conv2,fc1.")
-    @argument("--clusters", type=int, default=10, help="Clusters per layer.")
+    @argument("--clusters", default="10", help="Clusters per layer: 10, or per layer: conv1=3,fc1=10.")
     @argument("--y", default=None, help="Variable holding the true labels (optional).")
     @argument("--conv", choices=("pooled", "per_filter"), default="pooled", help="How conv layers are clustered.")
     @argument("--tnorm", default="einstein", help="Path fitness t-norm.")
@@ -238,11 +238,18 @@ class GlassboxMagics(Magics, Configurable):
         X = self._lookup(args.X, "inputs")
         y = self._lookup(args.y, "labels") if args.y else None
         try:
+            clusters: Any = int(args.clusters)
+        except ValueError:
+            try:
+                clusters = {k.strip(): int(v) for k, v in (part.split("=") for part in args.clusters.split(","))}
+            except ValueError as exc:
+                raise UsageError(f"--clusters takes a number or layer=number pairs, got {args.clusters!r}") from exc
+        try:
             return readable_twin(
                 model,
                 X,
                 layers=args.layers,
-                n_clusters=args.clusters,
+                n_clusters=clusters,
                 y=y,
                 conv=args.conv,
                 tnorm=args.tnorm,

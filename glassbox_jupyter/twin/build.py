@@ -10,7 +10,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -80,7 +80,7 @@ def readable_twin(
     model: Any,
     X: Any,
     layers: Sequence[str] | str,
-    n_clusters: int = 10,
+    n_clusters: int | Mapping[str, int] = 10,
     *,
     y: Any = None,
     class_names: Sequence[str] | None = None,
@@ -102,7 +102,8 @@ def readable_twin(
         X: inputs (numpy array or torch tensor), shaped as the model expects.
         layers: layer names from ``model.named_modules()`` (a list or ``"conv1,conv2,fc1"``), in the
             order the information system should follow.
-        n_clusters: clusters per layer (per filter with ``conv="per_filter"``).
+        n_clusters: clusters per layer (per filter with ``conv="per_filter"``), or ``{layer: k}`` for each
+            chosen layer (e.g. few per filter of a conv layer, more in a dense one).
         y: true labels (optional): kept as the information system's ``"true"`` column, not in the graph.
         method: ``"ward"`` (default), ``"birch"`` or ``"kmeans"``; ``k_range`` picks k by silhouette.
         conv: ``"pooled"`` (convolutional maps averaged over space) or ``"per_filter"`` (each filter
@@ -134,9 +135,16 @@ def readable_twin(
     order = rng.permutation(n)
     n_held = round(n * held_out) if n >= 20 else 0
     held, fit = np.sort(order[:n_held]), np.sort(order[n_held:])
-    if len(fit) < n_clusters:
+    if isinstance(n_clusters, Mapping):
+        missing = [layer for layer in chosen if layer not in n_clusters]
+        if missing:
+            raise TwinInputError(f"n_clusters gives no number for {missing}; give one per chosen layer or a single int")
+        per_layer = {layer: int(n_clusters[layer]) for layer in chosen}
+    else:
+        per_layer = dict.fromkeys(chosen, int(n_clusters))
+    if len(fit) < max(per_layer.values()):
         raise TwinInputError(
-            f"{len(fit)} samples to build the twin from but {n_clusters} clusters per layer were asked for; "
+            f"{len(fit)} samples to build the twin from but {max(per_layer.values())} clusters were asked for; "
             "pass more samples or fewer clusters"
         )
     acts, outputs = forward_with_activations(module, X, chosen, batch_size=batch_size, conv=conv)
@@ -161,7 +169,7 @@ def readable_twin(
     for layer in chosen:
         A = acts[layer]
         kind = FilterClusterer if A.ndim == 3 else LayerClusterer
-        clusterer = kind(n_clusters, method, k_range, max_fit_samples, seed, name=layer)
+        clusterer = kind(per_layer[layer], method, k_range, max_fit_samples, seed, name=layer)
         labels[layer] = clusterer.fit(A[fit])
         clusterers[layer] = clusterer
         if kind is FilterClusterer:
@@ -185,7 +193,7 @@ def readable_twin(
         X_fit=X[fit],
         activations={layer: acts[layer][fit] for layer in chosen},
         settings={
-            "n_clusters": n_clusters,
+            "n_clusters": per_layer,
             "method": method,
             "k_range": None if k_range is None else list(k_range),
             "conv": conv,

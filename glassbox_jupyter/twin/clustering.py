@@ -1,9 +1,10 @@
 """Cluster one layer's activations: Ward (default), BIRCH or k-means, with nearest-centroid prediction.
 
 :class:`LayerClusterer` clusters ``[n, features]`` activations. Ward linkage is quadratic in the rows it
-sees, so above ``max_fit_samples`` rows it is fitted on a seeded subsample; BIRCH and k-means are linear and
-fit every row. Either way every row, fitted or not, is then assigned to its nearest cluster centroid, so
-``fit(A)`` and ``predict(A)`` always agree. With ``k_range`` the number of clusters is chosen by the
+sees (and so is BIRCH's final step when the data are spread out, and k-means is slow on many wide rows),
+so above ``max_fit_samples`` rows every method is fitted on a seeded subsample. Then every row, fitted or
+not, is assigned to its nearest cluster centroid: the cost in ``n`` is linear, and ``fit(A)`` and
+``predict(A)`` always agree. With ``k_range`` the number of clusters is chosen by the
 silhouette score. :class:`FilterClusterer` clusters each filter of a convolutional layer on its own
 (``[n, channels, positions]``) and makes the node the tuple of filter clusters, as the HuReTEx paper does.
 
@@ -63,7 +64,7 @@ class LayerClusterer:
     n_clusters : clusters to find (ignored when ``k_range`` is given).
     method : ``"ward"`` (agglomerative, the paper's choice), ``"birch"`` or ``"kmeans"``.
     k_range : candidate numbers of clusters (each ≥ 2); the one with the best silhouette score is used.
-    max_fit_samples : Ward (and the silhouette search) sees at most this many rows, drawn with ``seed``.
+    max_fit_samples : the method (and the silhouette search) sees at most this many rows, drawn with ``seed``.
     seed : seed of the subsample, k-means and BIRCH.
     name : the layer's name, used in error messages.
 
@@ -113,8 +114,8 @@ class LayerClusterer:
                 "cannot be clustered; choose another layer (a dead ReLU layer often does this)"
             )
         rng = np.random.default_rng(self.seed)
-        sample = np.sort(rng.choice(n, self.max_fit_samples, replace=False)) if n > self.max_fit_samples else None
-        A_sample = A if sample is None else A[sample]
+        limit = int(self.max_fit_samples)
+        A_sample = A[np.sort(rng.choice(n, limit, replace=False))] if n > limit else A
         distinct = len(np.unique(A_sample, axis=0))
         usable = [k for k in candidates if k <= distinct] or [distinct]
         if self.k_range is None and usable[0] != candidates[0]:
@@ -128,20 +129,16 @@ class LayerClusterer:
         self.silhouette_: dict[int, float] = {}
         tree = _ward_tree(A_sample) if self.method == "ward" else None
         if self.k_range is not None and len(usable) > 1:
-            scored = A_sample
             for k in usable:
                 raw = _cut_tree(tree, k) if tree is not None else self._raw_labels(A_sample, k)
-                self.silhouette_[k] = _silhouette(scored, raw, self.seed)
+                self.silhouette_[k] = _silhouette(A_sample, raw, self.seed)
             k = max(usable, key=lambda kk: (self.silhouette_[kk], -kk))
         else:
             k = usable[0]
 
-        if self.method == "ward":
-            fitted_rows, raw = A_sample, _cut_tree(tree, k)
-        else:  # BIRCH and k-means are linear in n: fit every row
-            fitted_rows, raw = A, self._raw_labels(A, k)
-        self.n_fit_samples_ = len(fitted_rows)
-        centroids = np.stack([fitted_rows[raw == c].mean(axis=0) for c in np.unique(raw)])
+        raw = _cut_tree(tree, k) if tree is not None else self._raw_labels(A_sample, k)
+        self.n_fit_samples_ = len(A_sample)
+        centroids = np.stack([A_sample[raw == c].mean(axis=0) for c in np.unique(raw)])
         labels = _nearest(A, centroids)
         counts = np.bincount(labels, minlength=len(centroids))
         order = [c for c in np.argsort(-counts, kind="stable") if counts[c] > 0]  # largest first, empties dropped

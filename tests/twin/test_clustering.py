@@ -68,6 +68,15 @@ def test_ward_on_many_rows_fits_a_subsample():
     assert (again == coarse.labels_).all()  # the subsample is seeded
 
 
+@pytest.mark.parametrize("method", ["birch", "kmeans"])
+def test_every_method_fits_at_most_max_fit_samples_rows(method):
+    A, truth = blobs([1500, 1000, 500], dim=6, seed=8)
+    clusterer = LayerClusterer(n_clusters=3, method=method, max_fit_samples=400)
+    labels = clusterer.fit(A)
+    assert clusterer.n_fit_samples_ == 400 and len(labels) == 3000
+    assert adjusted_rand_score(truth, labels) == 1.0
+
+
 def test_constant_layer_is_a_clear_error():
     with pytest.raises(ConstantActivationsError, match=r"layer 'relu3'.s activations are constant"):
         LayerClusterer(name="relu3").fit(np.zeros((50, 16)))

@@ -23,14 +23,15 @@ def digits():
 @pytest.fixture(scope="module")
 def twin(digits):
     teacher, X, y = digits
-    return readable_twin(teacher, X, layers="conv1,conv2,fc1", n_clusters=8, y=y)
+    return readable_twin(teacher, X, layers="conv1,conv2,fc1", n_clusters=10, y=y)
 
 
 def test_the_twin_is_a_finding_with_held_out_fidelity(twin):
     first_best = twin.paths[twin.class_names[0]][0]
     check_finding(twin, selection=list(first_best.nodes[:2]))
     assert twin.fidelity.split == "held-out" and twin.fidelity.n == 449
-    assert twin.fidelity.value >= 0.9  # measured 0.99 with 10 clusters; 8 clusters keep it above 0.9
+    # measured 0.991; fc1 needs at least as many clusters as classes (8 clusters give 0.78: a cluster per class)
+    assert twin.fidelity.value >= 0.95
 
 
 def test_information_system_and_graph_describe_the_samples(twin, digits):
@@ -139,3 +140,12 @@ def test_skip_connections_warn_that_the_given_order_is_followed():
         warnings.simplefilter("always")
         readable_twin(Residual(), X, layers=["b", "a"], n_clusters=3)
     assert any("order" in str(w.message) for w in caught)
+
+
+def test_clusters_can_be_set_per_layer(digits):
+    teacher, X, _ = digits
+    twin = readable_twin(teacher, X[:600], layers=["conv1", "fc1"], n_clusters={"conv1": 3, "fc1": 9})
+    counts = {layer: sum(1 for _, d in twin.flow_graph.nodes(data=True) if d["layer"] == layer) for layer in twin.layers}
+    assert counts == {"conv1": 3, "fc1": 9}
+    with pytest.raises(TwinInputError, match="fc1"):
+        readable_twin(teacher, X[:600], layers=["conv1", "fc1"], n_clusters={"conv1": 3})
