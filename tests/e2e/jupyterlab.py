@@ -91,6 +91,12 @@ def strip_ansi(text: str) -> str:
     return re.sub(r"\x1b\[[0-9;]*m", "", text)
 
 
+def shown_number(text: str | None, what: str = "the widget") -> float:
+    """A number as a widget prints it (d3-format writes the minus sign U+2212)."""
+    assert text, f"{what} shows no number"
+    return float(text.replace("\u2212", "-"))
+
+
 def distinct_colours(png: Path) -> tuple[int, tuple[int, int]]:
     """Number of distinct RGB colours in a PNG, and its (width, height)."""
     from PIL import Image
@@ -408,14 +414,33 @@ class NotebookPage:
         assert m, f"cell {i} output {text!r} has no {prefix} line"
         return json.loads(m.group(1).strip())
 
+    def run_cell_until(
+        self, i: int, prefix: str, ok: Callable[[Any], bool], what: str, timeout: float = CELL_TIMEOUT
+    ) -> Any:
+        """Re-run cell ``i`` (it prints ``prefix`` + JSON) until ``ok(value)``; return that value.
+
+        For reading the kernel's state after a click: the widget's comm message may reach the
+        kernel after the page already shows the click.
+        """
+
+        def check() -> tuple[bool, Any]:
+            value = self.run_cell_for_json(i, prefix)
+            return bool(ok(value)), value
+
+        return poll(check, timeout, what, interval=0.5)
+
     # ---- screenshots
 
-    def screenshot(self, suffix: str | None = None, element: Any = None, clip: dict | None = None) -> Path:
+    def screenshot(
+        self, suffix: str | None = None, element: Any = None, clip: dict | None = None, keep_mouse: bool = False
+    ) -> Path:
         """Screenshot of the page (or of ``element``, a locator; or of ``clip``, a page box)
-        to artifacts/<name>[_<suffix>].png."""
+        to artifacts/<name>[_<suffix>].png. The mouse is moved away first (no hover effects)
+        unless ``keep_mouse`` (to capture a hover tooltip)."""
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         path = ARTIFACTS / (f"{self.name}_{suffix}.png" if suffix else f"{self.name}.png")
-        self.page.mouse.move(0, 0)  # no hover effects
+        if not keep_mouse:
+            self.page.mouse.move(0, 0)
         if element is not None:
             element.screenshot(path=str(path))
         else:
@@ -433,9 +458,11 @@ class NotebookPage:
         y1 = min(view["y"] + view["height"], boxes[1]["y"] + boxes[1]["height"] + pad)
         return {"x": x0, "y": y0, "width": x1 - x0, "height": y1 - y0}
 
-    def assert_not_blank(self, element: Any, suffix: str, min_size=(300, 200), min_colours: int = 50) -> Path:
+    def assert_not_blank(
+        self, element: Any, suffix: str, min_size=(300, 200), min_colours: int = 50, keep_mouse: bool = False
+    ) -> Path:
         """Screenshot ``element`` and check it is big enough and has more than ``min_colours`` colours."""
-        png = self.screenshot(suffix, element)
+        png = self.screenshot(suffix, element, keep_mouse=keep_mouse)
         colours, (width, height) = distinct_colours(png)
         self.log(f"{png.name}: {width}x{height}, {colours} distinct colours")
         assert width >= min_size[0] and height >= min_size[1], f"{png.name} is only {width}x{height} px"
@@ -483,4 +510,5 @@ __all__ = [
     "launch_chromium",
     "poll",
     "reset_artifacts",
+    "shown_number",
 ]

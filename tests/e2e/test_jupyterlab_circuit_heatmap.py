@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from .jupyterlab import ARTIFACTS, E2E_MARKS, NotebookPage, poll
+from .jupyterlab import E2E_MARKS, NotebookPage, poll, shown_number
 
 pytestmark = E2E_MARKS
 
@@ -98,11 +98,6 @@ def _circuit_on_page(state: dict[str, Any]) -> list[list[int]]:
     return sorted([c["layer"], c["head"]] for c in state["cells"] if c["on"])
 
 
-def _shown_number(text: str | None) -> float:
-    assert text, "the faithfulness panel shows no number"
-    return float(text.replace("−", "-"))
-
-
 def _wait_circuit(nb: NotebookPage, circuit: list[list[int]], what: str) -> dict[str, Any]:
     """Wait until the outlined cells are exactly ``circuit`` and nothing is pending or busy."""
 
@@ -124,17 +119,19 @@ def _wait_circuit(nb: NotebookPage, circuit: list[list[int]], what: str) -> dict
 
 def _kernel_after(nb: NotebookPage, expected: list[list[int]]) -> dict[str, Any]:
     """The kernel's state once its circuit is ``expected`` (retried: the comm message may lag the click)."""
-    for _ in range(5):
-        now = _kernel(nb)
-        if sorted(now["circuit"]) == sorted(expected) and not now["busy"]:
-            return now
-        nb.page.wait_for_timeout(1000)
-    raise AssertionError(f"the kernel's finding.circuit is {now['circuit']}, expected {expected}")
+    now = nb.run_cell_until(
+        1,
+        "STATE=",
+        lambda s: sorted(s["circuit"]) == sorted(expected) and not s["busy"],
+        f"the kernel's finding.circuit to be {expected}",
+    )
+    nb.log(f"kernel: circuit {now['circuit']}, faithfulness {now['faithfulness']}")
+    return now
 
 
 def _assert_panel_shows(state: dict[str, Any], faithfulness: dict[str, float]) -> None:
     for key in METRICS:
-        shown = _shown_number(state["faith"].get(key))
+        shown = shown_number(state["faith"].get(key), "the faithfulness panel")
         assert shown == pytest.approx(faithfulness[key], abs=0.0051), (
             f"the widget shows {key} {shown}, the kernel has {faithfulness[key]:.4f}"
         )
@@ -214,8 +211,7 @@ def test_circuit_heatmap_renders_and_clicks_toggle_heads(notebook_page: Callable
     target = max(outside, key=lambda lh: abs(initial["scores"][lh[0]][lh[1]]))
     nb.log(f"target head {_label(target)} (score {initial['scores'][target[0]][target[1]]:+.3f})")
     _assert_hover(nb, initial, target, in_circuit=False)
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    root.screenshot(path=str(ARTIFACTS / "circuit_heatmap_hover.png"))  # nb.screenshot() would move the mouse away
+    nb.screenshot("hover", root, keep_mouse=True)
 
     # 3. Click it with the real mouse: the kernel adds it and re-measures faithfulness exactly.
     cell = page.locator(f'{WIDGET} .gb-head-cell[data-layer="{target[0]}"][data-head="{target[1]}"]')
@@ -230,7 +226,7 @@ def test_circuit_heatmap_renders_and_clicks_toggle_heads(notebook_page: Callable
 
     def panel_updated() -> tuple[bool, Any]:
         st = _state(nb)
-        numbers = {k: _shown_number(st["faith"].get(k)) for k in METRICS}
+        numbers = {k: shown_number(st["faith"].get(k)) for k in METRICS}
         ok = all(abs(numbers[k] - added["faithfulness"][k]) <= 0.0051 for k in METRICS)
         return ok, numbers
 
