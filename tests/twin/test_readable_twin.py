@@ -145,7 +145,8 @@ def test_skip_connections_warn_that_the_given_order_is_followed():
 def test_clusters_can_be_set_per_layer(digits):
     teacher, X, _ = digits
     twin = readable_twin(teacher, X[:600], layers=["conv1", "fc1"], n_clusters={"conv1": 3, "fc1": 9})
-    counts = {layer: sum(1 for _, d in twin.flow_graph.nodes(data=True) if d["layer"] == layer) for layer in twin.layers}
+    nodes = twin.flow_graph.nodes(data=True)
+    counts = {layer: sum(1 for _, d in nodes if d["layer"] == layer) for layer in twin.layers}
     assert counts == {"conv1": 3, "fc1": 9}
     with pytest.raises(TwinInputError, match="fc1"):
         readable_twin(teacher, X[:600], layers=["conv1", "fc1"], n_clusters={"conv1": 3})
