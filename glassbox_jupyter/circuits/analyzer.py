@@ -23,26 +23,18 @@ from glassbox_jupyter.finding.provenance import Provenance, package_versions
 
 
 def describe_transformer(model: Any) -> dict[str, Any]:
-    """Provenance description of a HookedTransformer: the torch runner's description, its shape, and its
-    weights' SHA-256 (hashed once per call)."""
-    import contextlib
-    import io
+    """Provenance description of a HookedTransformer: its torch description, shape and weights' SHA-256."""
+    from glassbox_jupyter.teacher.runners import describe_torch_module
 
-    from glassbox_jupyter.teacher.runners import TorchRunner
-
-    with contextlib.redirect_stdout(io.StringIO()):  # TransformerLens prints "Moving model to device"
-        runner = TorchRunner(model)
     cfg = model.cfg
-    info = dict(runner.describe())
-    info.update(
+    return describe_torch_module(
+        model,
         kind="hooked_transformer",
         name=getattr(cfg, "model_name", None) or "transformer",
         n_layers=cfg.n_layers,
         n_heads=cfg.n_heads,
         d_model=cfg.d_model,
-        sha256=runner.weights_hash(),
     )
-    return info
 
 
 class CircuitAnalyzer:

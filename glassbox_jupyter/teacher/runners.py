@@ -137,6 +137,17 @@ class TorchRunner(Runner):
         }
 
 
+def describe_torch_module(module: Any, **extra: Any) -> dict[str, Any]:
+    """Provenance description of a bare torch module (no Teacher around it): what :class:`TorchRunner`
+    says, the weights' SHA-256 (hashed once) and ``extra`` fields."""
+    import contextlib
+    import io
+
+    with contextlib.redirect_stdout(io.StringIO()):  # TransformerLens prints "Moving model to device"
+        runner = TorchRunner(module)
+    return {**runner.describe(), **extra, "sha256": runner.weights_hash()}
+
+
 def _first_linear_width(module: Any) -> tuple[int, ...] | None:
     """Input width of an MLP-like module: the ``in_features`` of its first parametrised layer."""
     for sub in module.modules():

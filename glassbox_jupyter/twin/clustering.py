@@ -56,7 +56,27 @@ class TooFewSamplesError(ClusteringError):
     """Fewer samples than requested clusters."""
 
 
-class LayerClusterer:
+class _Settings:
+    """The settings both clusterers take (see :class:`LayerClusterer`)."""
+
+    def __init__(
+        self,
+        n_clusters: int = 10,
+        method: Method = "ward",
+        k_range: Iterable[int] | None = None,
+        max_fit_samples: int = 5000,
+        seed: int = 0,
+        name: str = "layer",
+    ) -> None:
+        self.n_clusters = n_clusters
+        self.method = method
+        self.k_range = k_range
+        self.max_fit_samples = max_fit_samples
+        self.seed = seed
+        self.name = name
+
+
+class LayerClusterer(_Settings):
     """Cluster a layer's ``[n, features]`` activations; predict by nearest centroid.
 
     Parameters
@@ -81,22 +101,6 @@ class LayerClusterer:
     >>> LayerClusterer(n_clusters=5, method="kmeans").fit(A).shape
     (200,)
     """
-
-    def __init__(
-        self,
-        n_clusters: int = 10,
-        method: Method = "ward",
-        k_range: Iterable[int] | None = None,
-        max_fit_samples: int = 5000,
-        seed: int = 0,
-        name: str = "layer",
-    ) -> None:
-        self.n_clusters = n_clusters
-        self.method = method
-        self.k_range = k_range
-        self.max_fit_samples = max_fit_samples
-        self.seed = seed
-        self.name = name
 
     def fit(self, A: Any) -> np.ndarray:
         """Cluster the rows of ``A`` and return one cluster id per row (the nearest-centroid assignment)."""
@@ -192,7 +196,7 @@ class LayerClusterer:
             return _cut_tree(_ward_tree(A), k)
 
 
-class FilterClusterer:
+class FilterClusterer(_Settings):
     """Cluster each filter of a conv layer (``[n, channels, positions]``) and combine the filter clusters.
 
     Each filter's maps are clustered by its own :class:`LayerClusterer`; a sample's node is the tuple of its
@@ -209,22 +213,6 @@ class FilterClusterer:
     >>> bool((clusterer.predict(A) == ids).all()), len(clusterer.combos_[0])
     (True, 2)
     """
-
-    def __init__(
-        self,
-        n_clusters: int = 10,
-        method: Method = "ward",
-        k_range: Iterable[int] | None = None,
-        max_fit_samples: int = 5000,
-        seed: int = 0,
-        name: str = "layer",
-    ) -> None:
-        self.n_clusters = n_clusters
-        self.method = method
-        self.k_range = k_range
-        self.max_fit_samples = max_fit_samples
-        self.seed = seed
-        self.name = name
 
     def fit(self, A: Any) -> np.ndarray:
         """Cluster every filter and return one combination (node) id per sample."""

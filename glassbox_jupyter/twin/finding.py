@@ -18,6 +18,7 @@ from glassbox_jupyter.finding.base import Finding
 from glassbox_jupyter.finding.evidence import EvidenceItem
 from glassbox_jupyter.finding.fidelity import Fidelity
 from glassbox_jupyter.finding.provenance import Provenance, package_versions
+from glassbox_jupyter.teacher.runners import describe_torch_module
 
 COEFFICIENTS = ("certainty", "strength", "covering", "confidence")
 HISTOGRAM_BINS = 12
@@ -41,13 +42,6 @@ class TwinParts:
     X_fit: np.ndarray
     activations: dict[str, np.ndarray]
     settings: dict[str, Any]
-
-
-def _describe(module: Any, name: str) -> dict[str, Any]:
-    from glassbox_jupyter.teacher.runners import TorchRunner
-
-    runner = TorchRunner(module)
-    return {**runner.describe(), "name": name, "sha256": runner.weights_hash()}
 
 
 class TwinFinding(Finding):
@@ -80,7 +74,7 @@ class TwinFinding(Finding):
         self.selected_path: list[str] = []
         self.selected_stats: dict[str, Any] | None = None
         self._widget: Any = None
-        described = _describe(parts.module, parts.name)
+        described = describe_torch_module(parts.module, name=parts.name)
         self.provenance = Provenance(
             teacher_hash=described["sha256"],
             teacher=described,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import warnings
 
 import pytest
@@ -27,6 +28,17 @@ WORDS = [
 ]
 PROMPT = "When Mary and John went to the store, John gave a drink to"
 CORRUPTED = "When Tom and John went to the store, John gave a drink to"
+#: 12 IOI prompts over four names, each with a third-name corruption
+NAMES = ["Mary", "John", "Tom", "Anna"]
+MANY = [
+    (
+        f"When {io} and {s} went to the store, {s} gave a drink to",
+        f" {io}",
+        f" {s}",
+        f"When {c} and {s} went to the store, {s} gave a drink to",
+    )
+    for io, s, c in itertools.permutations(NAMES, 3)
+][:12]
 
 
 def make_tokenizer():

@@ -1,5 +1,3 @@
-import itertools
-
 import numpy as np
 import pytest
 import torch
@@ -9,19 +7,9 @@ from glassbox_jupyter.circuits import CircuitAnalyzer, GlassboxV2, PromptError
 from glassbox_jupyter.circuits.prompts import logit_diff
 from glassbox_jupyter.testing import check_finding
 
-from .conftest import CORRUPTED, PROMPT
+from .conftest import CORRUPTED, MANY, PROMPT
 
 PAIRS = [(PROMPT, " Mary", " John", CORRUPTED), (PROMPT.replace("Mary", "Anna"), " Anna", " John", CORRUPTED)]
-NAMES = ["Mary", "John", "Tom", "Anna"]
-MANY = [
-    (
-        f"When {io} and {s} went to the store, {s} gave a drink to",
-        f" {io}",
-        f" {s}",
-        f"When {c} and {s} went to the store, {s} gave a drink to",
-    )
-    for io, s, c in itertools.permutations(NAMES, 3)
-][:12]
 
 
 def test_a_single_working_head_is_found_exactly(single_head_model):

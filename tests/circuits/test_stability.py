@@ -17,18 +17,7 @@ from glassbox_jupyter.circuits.stability import (
     redraw_corruptions,
 )
 
-from .conftest import CORRUPTED, PROMPT, make_model
-
-NAMES = ["Mary", "John", "Tom", "Anna"]
-MANY = [
-    (
-        f"When {io} and {s} went to the store, {s} gave a drink to",
-        f" {io}",
-        f" {s}",
-        f"When {c} and {s} went to the store, {s} gave a drink to",
-    )
-    for io, s, c in itertools.permutations(NAMES, 3)
-][:12]
+from .conftest import CORRUPTED, MANY, PROMPT, make_model
 
 
 def permute_heads(model, perms):
