@@ -1,6 +1,8 @@
-"""Command line: ``glassbox run NOTEBOOK`` executes a notebook headlessly and writes offline HTML.
+"""Command line: run notebooks, build Annex IV reports, list demos, analyse a transformer circuit.
 
 Example:
+    $ glassbox demo                                   # walkthrough → ./glassbox-demo/ (HTML, PDF, JSON)
+    $ glassbox report notebook.ipynb --to html pdf json --execute
     $ glassbox run notebooks/quickstart.ipynb --output out/
     $ glassbox demos
     $ glassbox analyze --model ioi --prompt "When Mary and John went to the store, John gave a drink to" \
@@ -15,6 +17,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 
 def run_notebook(notebook: Path, output: Path, timeout: int = 600) -> tuple[Path, Path]:
@@ -91,6 +94,61 @@ def analyze_command(args: argparse.Namespace) -> int:
     return 0
 
 
+WALKTHROUGH = "annex_iv_walkthrough.ipynb"
+
+
+def walkthrough_notebook() -> Path:
+    """The shipped walkthrough notebook (inside the package, or in a source checkout's notebooks/)."""
+    candidates = [
+        Path(__file__).resolve().parent / "demos" / "notebooks" / WALKTHROUGH,
+        Path(__file__).resolve().parent.parent / "notebooks" / WALKTHROUGH,
+    ]
+    for path in candidates:
+        if path.is_file():
+            return path
+    raise FileNotFoundError(f"the walkthrough notebook {WALKTHROUGH} is not installed (looked in {candidates})")
+
+
+def print_export(result: Any, started: float) -> None:
+    """Paths written and the fields a person still has to fill."""
+    print(f"Annex IV report built in {time.perf_counter() - started:.1f} s")
+    for kind, path in result.paths.items():
+        print(f"  {kind:<5} {path}")
+    missing = result.report.missing()
+    print(f"\n{len(missing)} fields still need human input:")
+    for field in missing:
+        print(f"  {field.id:<20} {field.title}")
+
+
+def report_command(args: argparse.Namespace) -> int:
+    """``glassbox report``: an annotated notebook → Annex IV HTML / PDF / JSON."""
+    from glassbox_jupyter.report.export import export_notebook
+
+    started = time.perf_counter()
+    result = export_notebook(
+        args.notebook,
+        args.to,
+        out=args.out,
+        execute=args.execute,
+        include_code=args.include_code,
+        timeout=args.timeout,
+    )
+    print_export(result, started)
+    return 0
+
+
+def demo_command(args: argparse.Namespace) -> int:
+    """``glassbox demo``: execute the walkthrough on the shipped demo models and write its report."""
+    from glassbox_jupyter.report.export import export_notebook
+
+    started = time.perf_counter()
+    notebook = walkthrough_notebook()
+    print(f"executing {notebook.name} on the shipped demo models …", flush=True)
+    result = export_notebook(notebook, ("html", "pdf", "json"), out=args.out, execute=True, timeout=args.timeout)
+    print_export(result, started)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="glassbox", description="GlassBox for Jupyter command line")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -99,6 +157,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument("--output", type=Path, default=Path("out"), help="folder for the results (default: out/)")
     run.add_argument("--timeout", type=int, default=600, help="seconds allowed per cell")
     commands.add_parser("demos", help="list the shipped demo models")
+    report = commands.add_parser("report", help="build the Annex IV report of an annotated notebook")
+    report.add_argument("notebook", type=Path)
+    report.add_argument("--to", nargs="+", choices=("html", "pdf", "json"), default=["html"], help="formats")
+    report.add_argument("--execute", action="store_true", help="run the notebook first (fresh kernel)")
+    report.add_argument("--out", type=Path, default=None, help="folder for the files (default: beside the notebook)")
+    report.add_argument("--include-code", action="store_true", help="append the code of annotated cells")
+    report.add_argument("--timeout", type=int, default=600, help="seconds allowed per cell with --execute")
+    demo = commands.add_parser("demo", help="run the Annex IV walkthrough on shipped models; write its report")
+    demo.add_argument("--out", type=Path, default=Path("glassbox-demo"), help="folder (default: ./glassbox-demo)")
+    demo.add_argument("--timeout", type=int, default=600, help="seconds allowed per cell")
     analyze = commands.add_parser("analyze", help="find the attention heads behind one transformer prediction")
     analyze.add_argument(
         "--model",
@@ -123,6 +191,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return analyze_command(args)
         except Exception as exc:  # a clear one-line error instead of a traceback on the command line
             print(f"glassbox analyze: {exc}", file=sys.stderr)
+            return 1
+
+    if args.command in ("report", "demo"):
+        command = report_command if args.command == "report" else demo_command
+        try:
+            return command(args)
+        except Exception as exc:  # one clear line; partial outputs stay on disk
+            print(f"glassbox {args.command}: {type(exc).__name__}: {exc}", file=sys.stderr)
             return 1
 
     if args.command == "demos":

@@ -21,6 +21,8 @@ from glassbox_jupyter.finding.provenance import Provenance
 
 SCHEMA_PATH = Path(__file__).with_name("finding.schema.json")
 SCHEMA_ID = "glassbox-finding/1"
+# Every displayed Finding carries its JSON under this mime type, so an exported notebook is evidence.
+FINDING_MIME = "application/vnd.glassbox.finding+json"
 
 
 def in_kernel() -> bool:
@@ -105,19 +107,41 @@ class Finding(abc.ABC):
         )
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        return display_bundle(repr(self), self.static_html(), self.widget if in_kernel() else None)
+        return display_bundle(
+            repr(self), self.static_html(), self.widget if in_kernel() else None, payload=finding_payload(self)
+        )
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}: {self.summary()} | fidelity {self.fidelity.describe()}>"
 
 
-def display_bundle(plain: str, static_html: str, widget_factory: Any = None) -> dict[str, Any]:
+def finding_payload(finding: Finding) -> dict[str, Any] | None:
+    """The Finding's JSON for its display output (and remembered for ``%glassbox export``)."""
+    from glassbox_jupyter.report.live import remember
+
+    try:
+        data = json.loads(finding.to_json(indent=0))
+    except (TypeError, ValueError) as exc:  # never let evidence break the display itself
+        import warnings
+
+        warnings.warn(f"{type(finding).__name__} could not be serialised for the report: {exc}", stacklevel=3)
+        return None
+    remember(finding, data)
+    return data
+
+
+def display_bundle(
+    plain: str, static_html: str, widget_factory: Any = None, payload: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Mime bundle with the static view always, plus the live widget view when in a kernel.
 
     Front ends that can render the widget (JupyterLab with a kernel) show it; everything else
     (exports, GitHub, a notebook reopened without its kernel) falls back to the static SVG.
+    ``payload`` (the Finding's JSON) travels under :data:`FINDING_MIME` for the Annex IV report.
     """
     bundle: dict[str, Any] = {"text/plain": plain, "text/html": static_html}
+    if payload is not None:
+        bundle[FINDING_MIME] = payload
     if widget_factory is not None:
         widget = widget_factory()
         live = anywidget_bundle(widget)

@@ -320,5 +320,13 @@ class SymbolicFindings(dict):
     """One SymbolicFinding per teacher output (for multi-output teachers), keyed by output name."""
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        from glassbox_jupyter.finding.base import FINDING_MIME, finding_payload
+
         html = "".join(f.static_html() for f in self.values())
-        return {"text/plain": "\n".join(repr(f) for f in self.values()), "text/html": html}
+        bundle = {"text/plain": "\n".join(repr(f) for f in self.values()), "text/html": html}
+        payloads = [
+            {**p, "static_html": f.static_html()} for f in self.values() if (p := finding_payload(f)) is not None
+        ]
+        if payloads:
+            bundle[FINDING_MIME] = payloads  # a list: one Finding per output
+        return bundle

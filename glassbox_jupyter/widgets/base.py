@@ -43,8 +43,13 @@ class GlassboxWidget(anywidget.AnyWidget):
         return self._finding.to_svg()
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        from glassbox_jupyter.finding.base import display_bundle, in_kernel
+        from glassbox_jupyter.finding.base import display_bundle, finding_payload, in_kernel
 
         if self._finding is None:
             return super()._repr_mimebundle_(**kwargs)
-        return display_bundle(repr(self), self._finding.static_html(), (lambda: self) if in_kernel() else None)
+        return display_bundle(
+            repr(self),
+            self._finding.static_html(),
+            (lambda: self) if in_kernel() else None,
+            payload=finding_payload(self._finding),
+        )

@@ -1,0 +1,110 @@
+"""Notebook → Annex IV report files (HTML, PDF, JSON), optionally executing the notebook first.
+
+Shared by ``glassbox report``, ``glassbox demo`` and ``%glassbox export``. With ``live`` Findings
+(from the running kernel), each Finding is written in its current state — including a widget
+selection made after its output was saved.
+
+Example:
+    >>> from glassbox_jupyter.report.export import FORMATS
+    >>> FORMATS
+    ('html', 'pdf', 'json')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from glassbox_jupyter.errors import GlassboxError
+from glassbox_jupyter.report.redact import redact_notebook
+
+FORMATS = ("html", "pdf", "json")
+
+
+@dataclass
+class ExportResult:
+    """What an export wrote (``{format: path}``, plus ``ipynb`` when executed) and the report itself."""
+
+    paths: dict[str, Path]
+    report: Any
+
+
+def execute_notebook(nb: Any, folder: Path, timeout: int = 600) -> Any:
+    """Run ``nb`` top to bottom in a fresh kernel with ``folder`` as working directory."""
+    from nbclient import NotebookClient
+
+    NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(folder)}}).execute()
+    return nb
+
+
+def apply_live(report: Any, live: dict[str, Any]) -> None:
+    """Replace stored Findings by their live objects' current state (same key), in place."""
+    from glassbox_jupyter.report.notebook import finding_key
+
+    for stored in report.findings:
+        finding = live.get(finding_key(stored.data))
+        if finding is not None:
+            stored.data = finding.to_dict()
+            stored.static_html = finding.static_html()
+    report._derive()
+
+
+def export_notebook(
+    notebook: str | Path,
+    to: Sequence[str] | str = ("html",),
+    *,
+    out: str | Path | None = None,
+    execute: bool = False,
+    include_code: bool = False,
+    timeout: int = 600,
+    live: dict[str, Any] | None = None,
+    **system: Any,
+) -> ExportResult:
+    """Write the Annex IV report of ``notebook`` in each format of ``to``; returns paths and the report.
+
+    ``execute=True`` runs the notebook first (and also writes the executed ``.ipynb`` beside the
+    reports). ``system`` keywords (``model_name=``…) override the notebook's system description.
+    """
+    import nbformat
+
+    from glassbox_jupyter.report.notebook import report_from_notebook
+
+    formats = [to] if isinstance(to, str) else list(to)
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        raise GlassboxError(f"--to takes {', '.join(FORMATS)}; got {', '.join(unknown) or 'nothing'}")
+    path = Path(notebook)
+    if not path.is_file():
+        raise FileNotFoundError(f"no notebook at {path}")
+    folder = Path(out) if out is not None else path.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    nb = nbformat.read(path, as_version=4)
+    written: dict[str, Path] = {}
+    if execute:
+        try:
+            execute_notebook(nb, path.parent.resolve(), timeout)
+        finally:  # a failing cell still leaves the partial run on disk
+            written["ipynb"] = folder / path.name
+            nbformat.write(redact_notebook(nb), written["ipynb"])
+    report = report_from_notebook(nb, **system)
+    if live:
+        apply_live(report, live)
+
+    def target(fmt: str) -> Path:
+        return folder / f"{path.stem}.annex-iv.{fmt}"
+
+    if "json" in formats:
+        written["json"] = target("json")
+        report.to_json(written["json"])
+    if "html" in formats or "pdf" in formats:
+        html = report.to_html(include_code=include_code)
+        if "html" in formats:
+            written["html"] = target("html")
+            written["html"].write_text(html, encoding="utf-8")
+        if "pdf" in formats:
+            from glassbox_jupyter.report.pdf import html_to_pdf
+
+            written["pdf"] = html_to_pdf(html, target("pdf"))
+    return ExportResult(written, report)
