@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
-# The main job: set up, then execute the walkthrough notebook on the shipped demo model and
-# write the executed notebook and its offline HTML export into out/ (or $GLASSBOX_OUT).
+# The main job: set up, then run `glassbox demo`: execute notebooks/annex_iv_walkthrough.ipynb on the
+# shipped demo models and write the Annex IV report (HTML, PDF, JSON) and the executed notebook into
+# ./glassbox-demo/ under the current directory (extra arguments go to `glassbox demo`, e.g. --out DIR).
 set -euo pipefail
-cd "$(dirname "$0")/.."
-bash scripts/setup.sh
-OUT=${GLASSBOX_OUT:-out}
-.venv/bin/glassbox run notebooks/quickstart.ipynb --output "$OUT"
-echo "open $OUT/quickstart.html in a browser, or run: .venv/bin/jupyter lab notebooks/quickstart.ipynb"
+REPO="$(cd "$(dirname "$0")/.." && pwd)"
+bash "$REPO/scripts/setup.sh"
+"$REPO/.venv/bin/glassbox" demo "$@"

@@ -113,3 +113,53 @@ def test_twin_subcommand(ipython):
     assert "true" in twin.sis.columns
     with pytest.raises(UsageError, match="conv1"):
         ipython.run_line_magic("glassbox", "twin cnn images --layers nope")
+
+
+def test_annex_cell_magic_runs_the_cell_and_refuses_unknown_sections(ipython):
+    result = ipython.run_cell("%%glassbox annex 2b 2g\nannexed = 6 * 7")
+    assert result.success and ipython.user_ns["annexed"] == 42
+    bad = ipython.run_cell("%%glassbox annex 2z\nnot_run = 1")
+    assert isinstance(bad.error_in_exec, UsageError) and "valid tags are 1, 2, 2a" in str(bad.error_in_exec)
+    assert "not_run" not in ipython.user_ns
+    with pytest.raises(UsageError, match="cell magic"):
+        ipython.run_line_magic("glassbox", "annex 2b")
+    other = ipython.run_cell("%%glassbox distill teacher\nx = 1")
+    assert isinstance(other.error_in_exec, UsageError)
+
+
+def test_export_writes_the_report_with_live_findings(ipython, friedman, tmp_path, capsys):
+    import nbformat
+
+    finding = glassbox.response(friedman, features=["x4"], n=150)
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("%%glassbox annex 2b\nfinding")
+    bundle = finding._repr_mimebundle_()  # what the kernel writes into the output
+    cell.outputs = [nbformat.v4.new_output("execute_result", data=bundle, execution_count=1)]
+    nb.cells = [cell]
+    path = tmp_path / "live.ipynb"
+    nbformat.write(nb, path)
+    report = ipython.run_line_magic("glassbox", f"export --to json html --notebook {path} --out {tmp_path / 'out'}")
+    out = capsys.readouterr().out
+    assert "fields still need human input" in out and (tmp_path / "out" / "live.annex-iv.html").is_file()
+    assert report.field("2(b).logic").status == "automatic" and report.findings[0].data["kind"] == "response"
+    with pytest.raises(UsageError, match="--notebook"):
+        ipython.run_line_magic("glassbox", "export --to pdf")
+
+
+def test_export_uses_a_widget_selection_made_after_the_output_was_saved(ipython, tmp_path):
+    import nbformat
+
+    model = glassbox.demos.load("ioi")
+    prompt = glassbox.demos.ioi_prompts(1, seed=0)[0]
+    finding = glassbox.CircuitAnalyzer(model).analyze(prompt.prompt, prompt.correct, prompt.incorrect)
+    cell = nbformat.v4.new_code_cell("finding")
+    cell.outputs = [nbformat.v4.new_output("execute_result", data=finding._repr_mimebundle_(), execution_count=1)]
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [cell]
+    path = tmp_path / "circuit.ipynb"
+    nbformat.write(nb, path)
+    saved = [list(h) for h in finding.circuit]
+    finding.toggle(1, 3)  # a click in the CircuitHeatmap after the notebook was saved
+    report = ipython.run_line_magic("glassbox", f"export --to json --notebook {path} --out {tmp_path}")
+    exported = report.findings[0].data["artifact"]["circuit"]
+    assert exported == [list(h) for h in finding.circuit] and exported != saved

@@ -119,6 +119,8 @@ def finding_payload(finding: Finding) -> dict[str, Any] | None:
     """The Finding's JSON for its display output (and remembered for ``%glassbox export``)."""
     from glassbox_jupyter.report.live import remember
 
+    if not isinstance(finding, Finding):  # e.g. a widget over a user's own object: nothing to report
+        return None
     try:
         data = json.loads(finding.to_json(indent=0))
     except (TypeError, ValueError) as exc:  # never let evidence break the display itself

@@ -14,33 +14,13 @@ Example:
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping
 from itertools import pairwise
 from typing import Any, ClassVar
 
 import traitlets
 
 from glassbox_jupyter.widgets.base import GlassboxWidget, static_asset
-
-
-def _jsonable(value: Any) -> Any:
-    """Numbers as plain floats (NaN/inf as None), mappings and sequences recursively; anything else as is."""
-    if isinstance(value, bool) or value is None or isinstance(value, str):
-        return value
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if getattr(value, "ndim", 0) and hasattr(value, "tolist"):  # numpy arrays (thumbnails, histograms)
-        return _jsonable(value.tolist())
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return value
-    if isinstance(value, int) or (hasattr(value, "dtype") and getattr(value.dtype, "kind", "") in "iu"):
-        return int(value)
-    return number if math.isfinite(number) else None
+from glassbox_jupyter.widgets.jsonable import jsonable
 
 
 class FlowGraphExplorer(GlassboxWidget):
@@ -56,7 +36,7 @@ class FlowGraphExplorer(GlassboxWidget):
     def __init__(self, finding: Any, **kwargs: Any):
         self._finding = finding
         self._quiet = False
-        super().__init__(_data=_jsonable(finding.view_data()), **kwargs)
+        super().__init__(_data=jsonable(finding.view_data()), **kwargs)
 
     def _columns_of_nodes(self) -> tuple[list[str], dict[str, int]]:
         columns = [str(c) for c in self._data.get("columns", [])]
@@ -111,14 +91,14 @@ class FlowGraphExplorer(GlassboxWidget):
         data = dict(self._data)
         data.update(
             selected_path=list(self.selected_path),
-            path_stats=_jsonable(stats) if stats else None,  # {} (an empty path) is no stats
+            path_stats=jsonable(stats) if stats else None,  # {} (an empty path) is no stats
             error=error,
         )
         self._data = data
 
     def refresh(self) -> None:
         """Send the finding's graph and its selected path again (after changing the finding from Python)."""
-        self._data = _jsonable(self._finding.view_data())
+        self._data = jsonable(self._finding.view_data())
         selected = list(self.selected_path)
         if (self._path or []) != selected:
             self._quiet = True

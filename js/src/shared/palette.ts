@@ -1,6 +1,6 @@
 import { scaleDiverging } from "d3-scale";
 import type { ScaleDiverging } from "d3-scale";
-import { interpolateRdBu } from "d3-scale-chromatic";
+import { interpolateBlues, interpolateRdBu } from "d3-scale-chromatic";
 
 /**
  * Okabe–Ito categorical palette (colour-blind safe), reordered so that the first
@@ -25,12 +25,35 @@ export function classColor(i: number | null | undefined): string {
   return CATEGORICAL[i % CATEGORICAL.length];
 }
 
+/** Okabe–Ito without black (black marks selections and paths): colour-blind safe, for up to 7 categories. */
+const FEW_CATEGORIES = CATEGORICAL.filter((c) => c !== "#000000");
+
+/** Tableau 10 (d3-scale-chromatic's schemeTableau10) with cyan for its grey, which would look like an edge. */
+const TABLEAU10 = ["#4e79a7", "#f28e2c", "#e15759", "#76b7b2", "#59a14f", "#edc949", "#af7aa1", "#ff9da7", "#9c755f", "#17becf"];
+
+/**
+ * Colour of category i of n (classes, communities): Okabe–Ito without black for up to 7
+ * categories, Tableau 10 for 8–10 (ten distinct hues, e.g. for digits), cycling beyond;
+ * NEUTRAL for a negative or non-integer index.
+ */
+export function categoryColor(i: number, n = FEW_CATEGORIES.length): string {
+  if (i < 0 || !Number.isInteger(i)) return NEUTRAL;
+  const palette = n <= FEW_CATEGORIES.length ? FEW_CATEGORIES : TABLEAU10;
+  return palette[i % palette.length];
+}
+
 /** Fill for missing values in heat maps. */
 export const MISSING_FILL = "#eaeef2";
 
 /** Diverging colour map: blue (negative) - white (0) - red (positive); t in [0, 1]. */
 export function interpolateDiverging(t: number): string {
   return interpolateRdBu(1 - t);
+}
+
+/** Sequential colour map for shares and other values in [0, 1]: near-white (0) to dark blue (1); clamped. */
+export function interpolateSequential(t: number): string {
+  const u = Number.isFinite(t) ? Math.min(1, Math.max(0, t)) : 0;
+  return interpolateBlues(0.03 + 0.92 * u);
 }
 
 /**

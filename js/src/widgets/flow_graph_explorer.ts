@@ -27,7 +27,8 @@ import { delegate, delegateActivate, disposer, guardedDraw, h, headerBar, liveRe
 import { formatNumber, formatPercent } from "../shared/format";
 import { onChange } from "../shared/model";
 import type { AnyModel, RenderContext } from "../shared/model";
-import { CATEGORICAL, NEUTRAL } from "../shared/palette";
+import { categoryColor } from "../shared/palette";
+import { fitText, textWidth } from "../shared/text";
 
 // ---------------------------------------------------------------------------------------- data
 
@@ -138,8 +139,6 @@ const MAX_NODES = 4000;
 const MAX_EDGES = 40000;
 const MAX_THUMB = 64;
 const MAX_BINS = 200;
-/** Average advance of a character as a share of the font size (digits, lower case; a bit generous). */
-const CHAR_EM = 0.62;
 
 export const edgeKey = (source: string, target: string) => `${source}\u0000${target}`;
 
@@ -349,18 +348,7 @@ export function edgeValue(e: FlowEdge, c: Coefficient): number {
 
 // -------------------------------------------------------------------------------------- layout
 
-/** Estimated width in px of `text` at `fontSize` (no DOM measuring: the same in jsdom and browsers). */
-export function textWidth(text: string, fontSize: number): number {
-  return [...text].length * fontSize * CHAR_EM;
-}
-
-/** `text`, cut with "…" to fit `maxWidth` px at `fontSize`; "" when not even one character fits. */
-export function fitText(text: string, maxWidth: number, fontSize: number): string {
-  if (textWidth(text, fontSize) <= maxWidth) return text;
-  const chars = [...text];
-  const n = Math.floor(maxWidth / (fontSize * CHAR_EM)) - 1;
-  return n >= 1 ? `${chars.slice(0, n).join("")}…` : "";
-}
+export { fitText, textWidth };
 
 /**
  * Order the nodes of every column to reduce edge crossings: a few barycentre sweeps
@@ -514,21 +502,11 @@ export function edgeStyle(v: number, vmax: number): { width: number; opacity: nu
   return { width: 0.6 + 5.4 * t, opacity: 0.12 + 0.58 * t };
 }
 
-/** Okabe–Ito without black (black is the user's path): colour-blind safe, for up to 7 classes. */
-const FEW_CLASSES = CATEGORICAL.filter((c) => c !== "#000000");
-
-/** Tableau 10 (d3-scale-chromatic's schemeTableau10) with cyan for its grey, which would look like an edge. */
-const TABLEAU10 = ["#4e79a7", "#f28e2c", "#e15759", "#76b7b2", "#59a14f", "#edc949", "#af7aa1", "#ff9da7", "#9c755f", "#17becf"];
-
 /**
- * Colour of class i of n: Okabe–Ito (without black) for up to 7 classes, Tableau 10 for 8–10
- * (ten distinct hues, e.g. for digits), cycling beyond; NEUTRAL for a negative index.
+ * Colour of class i of n (see `categoryColor`: Okabe–Ito without black, black being the user's path,
+ * for up to 7 classes, Tableau 10 for 8–10, cycling beyond; NEUTRAL for a negative index).
  */
-export function pathColor(i: number, n = FEW_CLASSES.length): string {
-  if (i < 0 || !Number.isInteger(i)) return NEUTRAL;
-  const palette = n <= FEW_CLASSES.length ? FEW_CLASSES : TABLEAU10;
-  return palette[i % palette.length];
-}
+export const pathColor = categoryColor;
 
 const num4 = (v: number) => formatNumber(v);
 
