@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from IPython.core.error import UsageError
-from IPython.core.magic import Magics, line_magic, magics_class
+from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 from traitlets import Integer, Unicode
 from traitlets.config import Configurable
@@ -56,10 +56,17 @@ class GlassboxMagics(Magics, Configurable):
             lines.append(f"  {name:<10} {summary}")
         return "\n".join(lines)
 
-    @line_magic
-    def glassbox(self, line: str) -> Any:
-        """GlassBox: distil, probe and explain models. ``%glassbox --help`` lists subcommands."""
+    @line_cell_magic
+    def glassbox(self, line: str, cell: str | None = None) -> Any:
+        """GlassBox: distil, probe and explain models. ``%glassbox --help`` lists subcommands.
+
+        As a cell magic, ``%%glassbox annex 2b`` runs the cell and files it under Annex IV section 2(b).
+        """
         name, _, rest = line.strip().partition(" ")
+        if cell is not None:
+            if name != "annex":
+                raise UsageError(f"%%glassbox (cell magic) only takes `annex <section>`, got {name!r}")
+            return self.annex_cell(rest, cell)
         if name in ("", "-h", "--help", "help"):
             print(self.usage())
             return None
@@ -257,6 +264,138 @@ class GlassboxMagics(Magics, Configurable):
             )
         except (ValueError, TypeError) as exc:
             raise UsageError(str(exc)) from exc
+
+    @magic_arguments()
+    @argument("model", help="Variable holding a HookedTransformer, a Hugging Face model or any nn.Module.")
+    @argument("inputs", help="Variable holding the texts (list of str) or the input array/tensor.")
+    @argument("--layer", required=True, help="Block index (e.g. 2) or module name (e.g. encoder.layer.3.intermediate).")
+    @argument("--tokenizer", default=None, help="Variable holding the tokenizer (Hugging Face models).")
+    @argument("--neurons", default=None, help="Top-k by variance (e.g. 64) or comma-separated neuron ids.")
+    @argument("--alpha", type=float, default=None, help="Graphical-lasso penalty (default: chosen by CV).")
+    @argument("--pooling", choices=("token", "sequence", "max"), default="token", help="One sample per token or text.")
+    @argument("--seed", type=int, default=None, help="Random seed.")
+    def cmd_neurons(self, line: str) -> Any:
+        """Neuron dependency graph of an MLP layer (graphical lasso; NeuronGraphView); returns the Finding."""
+        from glassbox_jupyter.neurons.build import neuron_graph
+
+        args = parse_argstring(self.cmd_neurons, line)
+        model = self._lookup(args.model, "model")
+        inputs = self._lookup(args.inputs, "inputs")
+        tokenizer = self._lookup(args.tokenizer, "tokenizer") if args.tokenizer else None
+        layer: int | str = int(args.layer) if args.layer.lstrip("-").isdigit() else args.layer
+        neurons: Any = None
+        if args.neurons:
+            try:
+                parts = [int(v) for v in args.neurons.split(",") if v.strip()]
+            except ValueError as exc:
+                raise UsageError(f"--neurons takes a count or comma-separated ids, got {args.neurons!r}") from exc
+            neurons = parts[0] if len(parts) == 1 and "," not in args.neurons else parts
+        try:
+            return neuron_graph(
+                model,
+                inputs,
+                layer=layer,
+                neurons=neurons,
+                alpha=args.alpha,
+                pooling=args.pooling,
+                tokenizer=tokenizer,
+                seed=self.seed if args.seed is None else args.seed,
+            )
+        except (ValueError, TypeError) as exc:
+            raise UsageError(str(exc)) from exc
+
+    @magic_arguments()
+    @argument("encoder", help="Variable holding the encoder (nn.Module or function returning [n, k] latents).")
+    @argument("X", help="Variable holding the inputs (2-D numpy array or tensor).")
+    @argument("--features", default=None, help="Variable holding the feature names, or comma-separated names.")
+    @argument("--time", type=float, default=30.0, help="Time limit per latent in seconds.")
+    @argument("--jobs", type=int, default=None, help="Parallel searches on this machine (joblib), e.g. 2.")
+    @argument("--client", default=None, help="Variable holding a dask.distributed.Client to fan out to.")
+    @argument("--seed", type=int, default=None, help="Random seed.")
+    def cmd_latent(self, line: str) -> Any:
+        """One equation per latent of an encoder, and which inputs each uses (LatentUsageHeatmap)."""
+        from glassbox_jupyter.latent.laws import latent_laws
+
+        args = parse_argstring(self.cmd_latent, line)
+        encoder = self._lookup(args.encoder, "encoder")
+        X = self._lookup(args.X, "inputs")
+        names: Any = None
+        if args.features:
+            namespace = self.shell.user_ns if self.shell is not None else {}
+            if args.features in namespace:
+                names = list(namespace[args.features])
+            else:
+                names = [n.strip() for n in args.features.split(",") if n.strip()]
+        client = self._lookup(args.client, "Dask client") if args.client else None
+        try:
+            return latent_laws(
+                encoder,
+                X,
+                feature_names=names,
+                time_limit=args.time,
+                n_jobs=args.jobs,
+                client=client,
+                seed=self.seed if args.seed is None else args.seed,
+            )
+        except (ValueError, TypeError) as exc:
+            raise UsageError(str(exc)) from exc
+
+    def annex_cell(self, line: str, cell: str) -> Any:
+        """Run ``cell`` and mark it for Annex IV section(s) ``line`` (the annotation stays in the .ipynb)."""
+        from glassbox_jupyter.report.fields import UnknownSectionError, section_key
+
+        parts = line.split()
+        if not parts:
+            raise UsageError("%%glassbox annex needs a section, e.g. `%%glassbox annex 2b`")
+        try:
+            keys = [section_key(part) for part in parts]
+        except UnknownSectionError as exc:
+            raise UsageError(str(exc)) from exc
+        result = self.shell.run_cell(cell, store_history=False, silent=False)
+        self.annex_sections = getattr(self, "annex_sections", []) + keys
+        if result.error_in_exec is not None:
+            raise result.error_in_exec
+        return None
+
+    @magic_arguments()
+    @argument("sections", nargs="*", help="Section, e.g. 2b (use as a cell magic: %%%%glassbox annex 2b).")
+    def cmd_annex(self, line: str) -> Any:
+        """Mark a cell for an Annex IV section: `%%glassbox annex 2b` on the first line of the cell."""
+        raise UsageError(
+            "annex is a cell magic: put `%%glassbox annex 2b` on the first line of the cell whose outputs "
+            "belong to section 2(b) (or tag the cell `annex-iv:2b`)"
+        )
+
+    @magic_arguments()
+    @argument("--to", nargs="+", choices=("html", "pdf", "json"), default=["html"], help="Formats to write.")
+    @argument("--notebook", default=None, help="Path of this notebook (default: from the Jupyter session).")
+    @argument("--out", default=None, help="Folder for the files (default: beside the notebook).")
+    @argument("--include-code", action="store_true", help="Append the code of annotated cells.")
+    def cmd_export(self, line: str) -> Any:
+        """Write this notebook's Annex IV report (save the notebook first); findings use their live state."""
+        import os
+
+        from glassbox_jupyter.report.export import export_notebook
+        from glassbox_jupyter.report.live import live_findings
+
+        args = parse_argstring(self.cmd_export, line)
+        namespace = self.shell.user_ns if self.shell is not None else {}
+        path = args.notebook or os.environ.get("JPY_SESSION_NAME") or namespace.get("__session__")
+        path = path or namespace.get("__vsc_ipynb_file__")
+        if not path or not str(path).endswith(".ipynb") or not os.path.isfile(path):
+            raise UsageError(
+                "cannot tell which notebook this is; pass it: %glassbox export --to pdf --notebook my.ipynb "
+                "(and save the notebook first)"
+            )
+        try:
+            result = export_notebook(path, args.to, out=args.out, include_code=args.include_code, live=live_findings())
+        except (ValueError, FileNotFoundError, RuntimeError) as exc:
+            raise UsageError(str(exc)) from exc
+        for kind, written in result.paths.items():
+            print(f"{kind}: {written}")
+        missing = result.report.missing()
+        print(f"{len(missing)} fields still need human input: {', '.join(f.id for f in missing)}")
+        return result.report
 
     @magic_arguments()
     def cmd_demos(self, line: str) -> Any:
