@@ -45,6 +45,11 @@ class Finding(abc.ABC):
     fidelity: Fidelity
     provenance: Provenance
 
+    @property
+    def ready(self) -> bool:
+        """False while the artifact is still being computed (e.g. the first search round is running)."""
+        return True
+
     @abc.abstractmethod
     def artifact_dict(self) -> dict[str, Any]:
         """The readable artifact as JSON-ready data."""
@@ -119,7 +124,7 @@ def finding_payload(finding: Finding) -> dict[str, Any] | None:
     """The Finding's JSON for its display output (and remembered for ``%glassbox export``)."""
     from glassbox_jupyter.report.live import remember
 
-    if not isinstance(finding, Finding):  # e.g. a widget over a user's own object: nothing to report
+    if not isinstance(finding, Finding) or not finding.ready:  # a user's own object, or a search still running
         return None
     try:
         data = json.loads(finding.to_json(indent=0))

@@ -121,11 +121,12 @@ def report_from_notebook(nb: Any, **system: Any) -> AnnexIVReport:
                     html = finding.get("static_html") or _text(data.get("text/html", ""))
                     finding = {k: v for k, v in finding.items() if k != "static_html"}
                     key = finding_key(finding)
-                    findings.pop(key, None)  # the last display wins (its final selection)
-                    findings[key] = (finding, redact(_SCRIPT.sub("", html)) or None, sections, origin)
+                    earlier = findings.pop(key, None)  # the last display wins (its final selection)
+                    static = redact(_SCRIPT.sub("", html)) or (earlier[1] if earlier else None)
+                    findings[key] = (finding, static, sections or (earlier[2] if earlier else []), origin)
             elif REPORT_MIME in data:
                 continue
-            elif sections:
+            elif sections and output.get("name") != "stderr":  # warnings are not documentation
                 html = _output_html(output)
                 if html:
                     shown.append(html)

@@ -37,11 +37,22 @@ def _anchor(field_id: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", field_id).strip("-")
 
 
-def _data_line(data: dict[str, Any]) -> str:
+def _data_line(data: dict[str, Any], limit: int = 400) -> str:
+    """Scalars and short lists of ``data`` as ``key = value`` pairs (nested detail stays in the JSON)."""
     if not data:
         return ""
-    text = json.dumps(data, default=str, ensure_ascii=False)
-    return text if len(text) <= 400 else text[:400] + " …"
+    parts = []
+    for key, value in data.items():
+        if isinstance(value, float):
+            parts.append(f"{key} = {value:.4g}")
+        elif isinstance(value, (str, int, bool)) or value is None:
+            parts.append(f"{key} = {value}")
+        elif (
+            isinstance(value, (list, tuple)) and len(value) <= 6 and all(not isinstance(v, (dict, list)) for v in value)
+        ):
+            parts.append(f"{key} = {json.dumps(value, default=str, ensure_ascii=False)}")
+    text = "; ".join(parts)
+    return text if len(text) <= limit else text[:limit] + " …"
 
 
 def _field_context(f: ReportField, labels: list[str], placed: set[int], findings: list[Any]) -> dict[str, Any]:

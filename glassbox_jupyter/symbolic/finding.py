@@ -288,10 +288,17 @@ class SymbolicFinding(Finding):
         )
         return chart_to_svg(alt.hconcat(left, right).configure(aria=False))
 
+    @property
+    def ready(self) -> bool:
+        return bool(self.pareto_front)
+
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
         if self._displayed_live:  # its live view is already on screen above: do not show it twice
+            from glassbox_jupyter.finding.base import FINDING_MIME, finding_payload
+
             self._displayed_live = False
-            return {"text/plain": repr(self)}
+            payload = finding_payload(self)  # the final state, for the Annex IV report
+            return {"text/plain": repr(self), **({FINDING_MIME: payload} if payload else {})}
         return super()._repr_mimebundle_(include, exclude)
 
     def _render_static_html(self) -> str:

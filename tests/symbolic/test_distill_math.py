@@ -202,5 +202,7 @@ def test_live_view_is_shown_before_the_first_equation_and_updated(monkeypatch):
     assert "application/vnd.jupyter.widget-view+json" in shown[0]
     assert "<svg" in updates[0]["text/html"] and "x**2/2" in updates[0]["text/plain"]
     assert finding.widget()._data["equations"] and not finding.widget()._data["running"]
-    assert finding._repr_mimebundle_() == {"text/plain": repr(finding)}  # not shown twice
+    again = finding._repr_mimebundle_()  # not shown twice: only text and the JSON for the Annex IV report
+    assert again.keys() == {"text/plain", "application/vnd.glassbox.finding+json"}
+    assert again["application/vnd.glassbox.finding+json"]["kind"] == "symbolic"
     assert "<svg" in finding._repr_mimebundle_()["text/html"]  # later displays are full
