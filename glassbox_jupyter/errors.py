@@ -25,3 +25,15 @@ class ArchitectureImportError(GlassboxError, ImportError):
 
 class TeacherOutputError(GlassboxError, ValueError):
     """The teacher returned something that is not a finite numeric array."""
+
+
+class NoWorkersError(GlassboxError, ValueError):
+    """A Dask client was passed for fan-out, but its cluster has no workers to run the tasks."""
+
+
+class EncoderOutputError(GlassboxError, ValueError):
+    """An encoder given to ``latent_laws`` did not return a 2-D array of latents ``(n_samples, n_latents)``."""
+
+
+class LatentInputError(GlassboxError, ValueError):
+    """``latent_laws`` or ``reconstruction_law`` got data or settings it cannot use (shape, NaN, sizes)."""

@@ -308,7 +308,8 @@ class GlassboxMagics(Magics, Configurable):
     @argument("encoder", help="Variable holding the encoder (nn.Module or function returning [n, k] latents).")
     @argument("X", help="Variable holding the inputs (2-D numpy array or tensor).")
     @argument("--features", default=None, help="Variable holding the feature names, or comma-separated names.")
-    @argument("--time", type=float, default=30.0, help="Time limit per latent in seconds.")
+    @argument("--generations", type=int, default=None, help="Search generations per latent (reproducible; 100).")
+    @argument("--time", type=float, default=None, help="Wall-clock limit per latent in seconds (not reproducible).")
     @argument("--jobs", type=int, default=None, help="Parallel searches on this machine (joblib), e.g. 2.")
     @argument("--client", default=None, help="Variable holding a dask.distributed.Client to fan out to.")
     @argument("--seed", type=int, default=None, help="Random seed.")
@@ -333,6 +334,7 @@ class GlassboxMagics(Magics, Configurable):
                 X,
                 feature_names=names,
                 time_limit=args.time,
+                generations=args.generations,
                 n_jobs=args.jobs,
                 client=client,
                 seed=self.seed if args.seed is None else args.seed,

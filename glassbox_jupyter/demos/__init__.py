@@ -25,6 +25,7 @@ from typing import Any
 
 from glassbox_jupyter.demos.digits import load_digits_split  # noqa: F401 - re-exported
 from glassbox_jupyter.demos.ioi import IOIPrompt, ioi_prompts  # noqa: F401 - re-exported
+from glassbox_jupyter.demos.latent import load_latent_demo  # noqa: F401 - re-exported
 
 MODELS = Path(__file__).resolve().parent / "models"
 

@@ -113,11 +113,18 @@ def distill_math(
     n_threads: int | None = None,
     live: bool | None = None,
     engine: str = "operon",
+    generations: int | None = None,
 ) -> SymbolicFinding | SymbolicFindings:
-    """See :func:`glassbox_jupyter.distill` (``mode="math"``)."""
+    """See :func:`glassbox_jupyter.distill` (``mode="math"``).
+
+    ``generations`` replaces the wall-clock budget by a deterministic one (that many pyoperon
+    generations per output; ``time_limit`` is then not used): the same seed gives the same front.
+    """
     started = time.perf_counter()
     if engine not in ("operon", "pysr"):
         raise ValueError(f"engine must be 'operon' (default) or 'pysr', got {engine!r}")
+    if generations is not None and engine != "operon":
+        raise ValueError("generations is a pyoperon budget; with engine='pysr' give time_limit instead")
     if engine == "pysr":
         from glassbox_jupyter.symbolic.pysr_backend import load_pysr
 
@@ -162,7 +169,8 @@ def distill_math(
                 "name": "symbolic_regression",
                 "engine": "pyoperon" if engine == "operon" else "pysr",
                 "operators": operators,
-                "time_limit": time_limit,
+                "time_limit": time_limit if generations is None else None,
+                "generations": generations,
                 "population_size": population_size,
                 "max_length": max_length,
                 "split": {"train": len(train), "validation": len(validation), "test": len(test)},
@@ -206,6 +214,7 @@ def distill_math(
                 snap_tolerance=snap_tolerance,
                 refine_per_round=200 if refine else 0,
                 engine=engine,
+                generations=generations,
             ),
         )
         if finding.interrupted:  # Ctrl-C stops the whole distillation, keeping what was found

@@ -4,6 +4,20 @@ Each round continues the previous population (warm start), so the Pareto front c
 while it improves; between rounds the teacher is probed again where the current best equation
 disagrees with it most (active interrogation). A keyboard interrupt ends the search after the
 running round and keeps everything found so far.
+
+Budgets. By default the search runs for ``time_limit`` wall-clock seconds; how far it gets depends
+on the machine and its load, so two runs with the same seed can return different fronts. With
+``SearchSettings(generations=G)`` the budget is deterministic instead: ``G`` pyoperon generations in
+all, split evenly over the rounds (``rounds``, or one round per ``GENERATIONS_PER_ROUND``), with no
+clock involved (``time_limit`` is then not used) and the patience rule counted in generations. The
+same seed, data and settings then give the same front, on any machine: checked by running the same
+search twice and comparing the fronts' ``sympy.srepr`` (tests/symbolic, tests/latent, and
+benchmarks/bench_latent.py across processes and Dask workers). Fan-out runs use ``n_threads=1``.
+
+Example:
+    >>> settings = SearchSettings(generations=40, n_threads=1)
+    >>> settings.n_rounds(), settings.round_generations(0)
+    (4, 10)
 """
 
 from __future__ import annotations
@@ -21,6 +35,7 @@ from glassbox_jupyter.symbolic.expression import complexity, input_symbols, oper
 from glassbox_jupyter.symbolic.simplify import mse, tidy
 
 DEFAULT_OPERATORS = "add,sub,mul,div,constant,variable,sin,cos,exp,log,sqrt,square"
+GENERATIONS_PER_ROUND = 10  # deterministic budget: about 1-2 s per round at population 1000
 
 
 @dataclass
@@ -39,15 +54,35 @@ class SearchSettings:
     snap_tolerance: float = 1e-4
     refine_per_round: int = 200
     engine: str = "operon"  # or "pysr" (optional; needs the pysr package and Julia)
+    generations: int | None = None  # deterministic budget: total generations (time_limit is then not used)
+
+    def __post_init__(self) -> None:
+        if self.generations is not None and (isinstance(self.generations, bool) or int(self.generations) < 1):
+            raise ValueError(f"generations must be a positive number of generations or None, got {self.generations!r}")
+
+    @property
+    def deterministic(self) -> bool:
+        """True when the budget is counted in generations (reproducible), not in seconds."""
+        return self.generations is not None
 
     def round_seconds(self) -> float:
         """Length of one round: 1 s up to a 20 s budget, growing to 3 s at 60 s and beyond."""
         return float(min(3.0, max(1.0, self.time_limit / 20)))
 
     def n_rounds(self) -> int:
+        if self.generations is not None:
+            planned = self.rounds if self.rounds is not None else math.ceil(self.generations / GENERATIONS_PER_ROUND)
+            return max(1, min(int(planned), int(self.generations)))
         if self.rounds is not None:
             return max(1, int(self.rounds))
         return max(1, int(self.time_limit // self.round_seconds()))
+
+    def round_generations(self, index: int) -> int:
+        """Generations of round ``index`` under a deterministic budget (the total split evenly)."""
+        if self.generations is None:
+            raise ValueError("round_generations needs a generations budget")
+        total, rounds = int(self.generations), self.n_rounds()
+        return total * (index + 1) // rounds - total * index // rounds
 
 
 @dataclass
@@ -125,10 +160,11 @@ class SymbolicSearch:
         self.candidates: list[Candidate] = []
         self.log = SearchLog()
 
-    def _regressor(self, seconds: int, round_index: int) -> Any:
+    def _regressor(self, seconds: int | None, round_index: int) -> Any:
         from pyoperon.sklearn import SymbolicRegressor
 
         s = self.settings
+        deterministic = s.generations is not None
         return SymbolicRegressor(
             allowed_symbols=s.operators,
             objectives=["r2", "length"],
@@ -136,9 +172,9 @@ class SymbolicSearch:
             max_length=s.max_length,
             population_size=s.population_size,
             tournament_size=s.tournament_size,
-            generations=10**6,
+            generations=s.round_generations(round_index) if deterministic else 10**6,
             max_evaluations=10**9,
-            max_time=seconds,
+            max_time=None if deterministic else seconds,
             n_threads=s.n_threads,
             random_state=s.seed + round_index,
             warm_start=True,
@@ -168,11 +204,13 @@ class SymbolicSearch:
         on_round: Callable[[list[Candidate], dict[str, Any]], None] | None = None,
         refine: Callable[[sympy.Expr], None] | None = None,
     ) -> list[Candidate]:
-        """Search for at most ``settings.time_limit`` seconds; returns the Pareto front of tidied candidates.
+        """Search for at most ``settings.time_limit`` seconds (or ``settings.generations`` generations).
 
-        ``train()`` returns the current training probes (they grow as ``refine`` adds points).
-        Rounds are short (``round_seconds``); the search stops early once the best equation has
-        not changed for ``patience`` rounds *and* for at least as long as it took to find it.
+        Returns the Pareto front of tidied candidates. ``train()`` returns the current training
+        probes (they grow as ``refine`` adds points). Rounds are short (``round_seconds``, or
+        ``GENERATIONS_PER_ROUND`` generations); the search stops early once the best equation has
+        not changed for ``patience`` rounds *and* for at least as long as it took to find it
+        (measured in seconds, or in generations under a deterministic budget).
         """
         s = self.settings
         start = time.perf_counter()
@@ -181,15 +219,22 @@ class SymbolicSearch:
         regressor = None
         variance = float(np.var(y_val)) or 1.0
         last_best, unchanged, found_at, harvest_cost = "", 0, 0.0, 0.0
+        generations_done = 0
         try:
             for index in range(planned):
-                left = deadline - time.perf_counter() - harvest_cost
-                if index > 0 and left < 1:
-                    break
-                seconds = max(1, int(min(s.round_seconds(), left) if s.rounds is None else left / (planned - index)))
+                seconds: int | None = None
+                if not s.deterministic:
+                    left = deadline - time.perf_counter() - harvest_cost
+                    if index > 0 and left < 1:
+                        break
+                    seconds = max(
+                        1, int(min(s.round_seconds(), left) if s.rounds is None else left / (planned - index))
+                    )
                 X_train, y_train = train()
                 if regressor is None:
                     regressor = self._regressor(seconds, index)
+                elif s.deterministic:
+                    regressor.set_params(generations=s.round_generations(index), random_state=s.seed + index)
                 else:  # warm start: the next round continues this population on the grown probe set
                     regressor.set_params(max_time=seconds, random_state=s.seed + index)
                 regressor.fit(np.array(X_train[:, self.columns], dtype=float), np.array(y_train, dtype=float))
@@ -206,6 +251,10 @@ class SymbolicSearch:
                     "front_size": len(front),
                     "best_loss": front[choose_best(front, variance)].loss if front else None,
                 }
+                if s.deterministic:
+                    generations_done += s.round_generations(index)
+                    info["generations"] = generations_done
+                    elapsed = float(generations_done)  # the patience rule below counts generations
                 self.log.rounds.append(info)
                 if on_round is not None:
                     on_round(front, info)

@@ -1,0 +1,418 @@
+"""LatentLawsFinding: one equation per latent, the feature-usage matrix, and the inputs no law uses.
+
+Example:
+    >>> laws = glassbox.latent_laws(encoder, X, names, generations=60)  # doctest: +SKIP
+    >>> laws.usage.round(2)            # share of each latent's Pareto front using each feature  # doctest: +SKIP
+    >>> laws.redundant_features        # used by no latent's selected formula  # doctest: +SKIP
+    >>> laws.select_latent("z1").selected  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+
+from glassbox_jupyter.finding.base import Finding
+from glassbox_jupyter.finding.evidence import EvidenceItem
+from glassbox_jupyter.finding.fidelity import Fidelity, r2_fidelity
+from glassbox_jupyter.symbolic.equation import Equation
+from glassbox_jupyter.symbolic.finding import SymbolicFinding
+
+
+@dataclass
+class LatentSetup:
+    """What :func:`~glassbox_jupyter.latent.laws.latent_laws` prepared, handed to the finding."""
+
+    encoder: Any
+    X: np.ndarray
+    Z: np.ndarray
+    feature_names: list[str]
+    latent_names: list[str]
+    latents: list[int]
+    constant: list[int]
+    rows: dict[str, np.ndarray]
+    settings: dict[str, Any]
+    seed: int
+    notes: list[str] = field(default_factory=list)
+
+
+class _LatentColumn:
+    """One latent of the encoder as a teacher function (so each law is a regular SymbolicFinding)."""
+
+    def __init__(self, encoder: Any, index: int):
+        self.encoder = encoder
+        self.index = index
+        self.__name__ = f"{encoder.name}[{index}]"
+
+    def __call__(self, X: np.ndarray) -> np.ndarray:
+        return self.encoder(np.asarray(X, dtype=float))[:, self.index]
+
+
+def _law(setup: LatentSetup, i: int, result: Any, spec: Any, encoder_info: dict[str, Any]) -> SymbolicFinding:
+    """The SymbolicFinding of latent ``i``: its front as Equations with held-out fidelity."""
+    import sympy
+
+    from glassbox_jupyter.latent.laws import law_provenance
+    from glassbox_jupyter.symbolic.expression import evaluate
+    from glassbox_jupyter.symbolic.screening import ScreeningReport
+    from glassbox_jupyter.symbolic.search import choose_best
+    from glassbox_jupyter.teacher.teacher import Teacher
+
+    name = setup.latent_names[i]
+    teacher = Teacher(_LatentColumn(setup.encoder, i), spec, output_names=[name], name=f"{setup.encoder.name}.{name}")
+    teacher._hash = encoder_info["sha256"]  # provenance names the encoder itself
+    method = {
+        "name": "latent_law",
+        "engine": "pyoperon",
+        "latent": name,
+        **{k: v for k, v in setup.settings.items() if k not in ("seeds",)},
+        "seed": setup.settings["seeds"].get(name),
+    }
+    provenance = law_provenance({**encoder_info, "latent": name}, spec, setup.rows, setup.seed, method)
+    columns = list(range(spec.width))
+    finding = SymbolicFinding(teacher, 0, name, provenance, ScreeningReport(kept=columns, dropped=[]))
+    X_test, z_test = setup.X[setup.rows["test"]], setup.Z[setup.rows["test"], i]
+    if i in setup.constant:
+        value = float(np.mean(setup.Z[:, i]))
+        fid = Fidelity("r2", 1.0, 1.0, 1.0, n=len(z_test), n_boot=1)
+        snapped = sympy.nsimplify(sympy.Float(value, 15), rational=False, tolerance=1e-12 * max(1.0, abs(value)))
+        finding.pareto_front = [Equation(snapped, spec, name, fidelity=fid, loss=0.0, id=0)]
+        finding.notes.append(f"{name} is constant (= {value:.6g}) on all rows of X: a dead latent")
+        return finding
+    finding.log = result.log
+    kept = []
+    for candidate in result.front:
+        guess = evaluate(candidate.expr, X_test)
+        if np.all(np.isfinite(guess)):
+            kept.append((candidate, r2_fidelity(z_test, guess, seed=setup.seed, n_boot=500)))
+    if not kept:  # every formula is undefined somewhere on the held-out rows: keep them, say so
+        kept = [(c, Fidelity("r2", float("-inf"), float("-inf"), float("-inf"), n=len(z_test))) for c in result.front]
+    if not kept:
+        from glassbox_jupyter.errors import LatentInputError
+
+        raise LatentInputError(f"the search for {name} produced no usable equation; raise generations or time_limit")
+    finding.pareto_front = [
+        Equation(c.expr, spec, name, fidelity=fid, loss=c.loss, id=position) for position, (c, fid) in enumerate(kept)
+    ]
+    variance = float(np.var(setup.Z[setup.rows["validation"], i])) or 1.0
+    finding.best_index = finding._selected_index = choose_best([c for c, _ in kept], variance)
+    finding.notes.append(
+        f"searched on {len(setup.rows['search'])} data rows of X (no probing off the data); fidelity on "
+        f"{len(z_test)} held-out rows"
+    )
+    return finding
+
+
+class LatentLawsFinding(Finding):
+    """Closed-form laws of an encoder's latents and which inputs they use.
+
+    Attributes:
+        laws: ``{latent name: SymbolicFinding}``; each has its Pareto front, ``selected`` equation and
+            ParetoPicker (``laws["z0"].widget()``).
+        usage: DataFrame latents × features: the share of each latent's Pareto-front formulas that use
+            the feature (feature importance by formula frequency).
+        selected_usage: bool DataFrame: features used by each latent's selected formula.
+        redundant_features: features no latent's selected formula uses.
+        selected_latent: the latent picked in the usage heatmap (an index into ``latents``), or None.
+        fidelity: held-out R² of the selected formulas against the encoder's latents, pooled over
+            latents after standardising each (dead, constant latents left out), with a bootstrap CI.
+    """
+
+    kind: ClassVar[str] = "latent_laws"
+
+    def __init__(self, setup: LatentSetup, laws: dict[str, SymbolicFinding], encoder_info: dict[str, Any]):
+        from glassbox_jupyter.latent.laws import law_provenance
+
+        self._setup = setup
+        self.laws = laws
+        self.latents = list(laws)
+        self.feature_names = list(setup.feature_names)
+        self.notes = list(setup.notes)
+        self.selected_latent: int | None = None
+        self._widget: Any = None
+        self._fidelity_cache: tuple[tuple[int, ...], Fidelity] | None = None
+        method = {"name": "latent_laws", "engine": "pyoperon", "latents": self.latents, **setup.settings}
+        self.provenance = law_provenance(encoder_info, self._spec, setup.rows, setup.seed, method)
+        if setup.constant:
+            names = ", ".join(setup.latent_names[i] for i in setup.constant)
+            self.notes.append(f"constant (dead) latents, left out of the fidelity: {names}")
+
+    @classmethod
+    def from_results(cls, setup: LatentSetup, results: dict[int, Any]) -> LatentLawsFinding:
+        """Build the finding from the per-latent search results (keyed by latent index)."""
+        from glassbox_jupyter.teacher.spec import InputSpec
+
+        spec = InputSpec.from_data(setup.X, names=setup.feature_names)
+        encoder_info = setup.encoder.describe(setup.X, setup.Z)
+        laws = {setup.latent_names[i]: _law(setup, i, results.get(i), spec, encoder_info) for i in setup.latents}
+        finding = cls(setup, laws, encoder_info)
+        finding._spec_cache = spec
+        return finding
+
+    @property
+    def _spec(self) -> Any:
+        spec = self.__dict__.get("_spec_cache")
+        if spec is None:
+            from glassbox_jupyter.teacher.spec import InputSpec
+
+            spec = self._spec_cache = InputSpec.from_data(self._setup.X, names=self._setup.feature_names)
+        return spec
+
+    # ------------------------------------------------------------------ results
+    def _selected_key(self) -> tuple[int, ...]:
+        return tuple(law._selected_index for law in self.laws.values())
+
+    def predict(self, X: Any) -> np.ndarray:
+        """The selected formulas' latents for inputs ``X``: ``(n, len(latents))``."""
+        return np.column_stack([law.selected.predict(X) for law in self.laws.values()])
+
+    @property
+    def usage(self) -> Any:
+        import pandas as pd
+
+        rows = []
+        for law in self.laws.values():
+            counts = np.zeros(len(self.feature_names))
+            for eq in law.pareto_front:
+                for name in eq.variables:
+                    counts[self.feature_names.index(name)] += 1
+            rows.append(counts / max(1, len(law.pareto_front)))
+        frame = pd.DataFrame(rows, index=self.latents, columns=self.feature_names)
+        frame.index.name, frame.columns.name = "latent", "feature"
+        return frame
+
+    @property
+    def selected_usage(self) -> Any:
+        import pandas as pd
+
+        used = [[name in law.selected.variables for name in self.feature_names] for law in self.laws.values()]
+        frame = pd.DataFrame(used, index=self.latents, columns=self.feature_names, dtype=bool)
+        frame.index.name, frame.columns.name = "latent", "feature"
+        return frame
+
+    @property
+    def feature_importance(self) -> Any:
+        """Mean share of Pareto-front formulas using each feature, over latents (a pandas Series)."""
+        return self.usage.mean(axis=0).rename("importance")
+
+    @property
+    def redundant_features(self) -> list[str]:
+        used = self.selected_usage.any(axis=0)
+        return [name for name in self.feature_names if not used[name]]
+
+    def _describe_redundant(self) -> str:
+        if not self.redundant_features:
+            return "every feature is used by at least one latent's selected formula"
+        importance = self.feature_importance
+        parts = [f"{name} (in {importance[name]:.0%} of front formulas)" for name in self.redundant_features]
+        return "used by no latent's selected formula: " + ", ".join(parts)
+
+    @property
+    def fidelity(self) -> Fidelity:  # type: ignore[override]
+        from glassbox_jupyter.latent.laws import held_out_fidelity
+
+        key = self._selected_key()
+        if self._fidelity_cache is None or self._fidelity_cache[0] != key:
+            setup = self._setup
+            live = [i for i in setup.latents if i not in setup.constant]
+            if not live:  # every latent is dead: the constants reproduce them exactly
+                value = Fidelity("r2", 1.0, 1.0, 1.0, n=len(setup.rows["test"]), n_boot=1)
+            else:
+                X_test = setup.X[setup.rows["test"]]
+                guess = np.column_stack([self.laws[setup.latent_names[i]].selected.predict(X_test) for i in live])
+                value = held_out_fidelity(setup.Z[np.ix_(setup.rows["test"], live)], guess, seed=setup.seed)
+            self._fidelity_cache = (key, value)
+        return self._fidelity_cache[1]
+
+    def select_latent(self, latent: int | str | None) -> SymbolicFinding | None:
+        """Pick a latent (index into ``latents`` or its name; None clears); the heatmap follows."""
+        if latent is None:
+            index = None
+        elif isinstance(latent, str):
+            if latent not in self.laws:
+                raise KeyError(f"no latent named {latent!r}; the laws are for {self.latents}")
+            index = self.latents.index(latent)
+        else:
+            index = int(latent)
+            if not 0 <= index < len(self.latents):
+                raise IndexError(f"latent index {index} is out of range: there are {len(self.latents)} latents")
+        self.selected_latent = index
+        self.invalidate_static_view()
+        if self._widget is not None:
+            self._widget.refresh()
+        return None if index is None else self.laws[self.latents[index]]
+
+    # ------------------------------------------------------------------ Finding protocol
+    def summary(self) -> str:
+        fid = self.fidelity.value
+        return (
+            f"{len(self.latents)} latent laws over {len(self.feature_names)} features "
+            f"(held-out R² {fid:.3f}); {self._describe_redundant()}"
+        )
+
+    def artifact_dict(self) -> dict[str, Any]:
+        return {
+            "latents": self.latents,
+            "features": self.feature_names,
+            "laws": {name: law.artifact_dict() for name, law in self.laws.items()},
+            "selected_equations": {name: law.selected.to_dict() for name, law in self.laws.items()},
+            "usage": self.usage.to_numpy().round(6).tolist(),
+            "selected_usage": self.selected_usage.to_numpy().tolist(),
+            "feature_importance": {k: round(float(v), 6) for k, v in self.feature_importance.items()},
+            "redundant_features": self.redundant_features,
+            "selected_latent": self.selected_latent,
+            "notes": self.notes,
+        }
+
+    def _law_lines(self) -> list[str]:
+        return [
+            f"{law.selected} (held-out R² {law.selected.fidelity.value:.3f}, complexity {law.selected.complexity})"
+            for law in self.laws.values()
+        ]
+
+    def evidence(self) -> list[EvidenceItem]:
+        redundant = self._describe_redundant()
+        return [
+            EvidenceItem(
+                section="2(b)",
+                title="Closed-form laws of the encoder's latents",
+                body=(
+                    f"Each latent of the encoder is described by an equation of the input features, found by "
+                    f"symbolic regression (pyoperon) on {len(self._setup.rows['search'])} data rows: "
+                    + "; ".join(self._law_lines())
+                    + f". Inputs: {redundant}."
+                ),
+                data={"equations": {name: law.selected.to_dict() for name, law in self.laws.items()}},
+            ),
+            EvidenceItem(
+                section="2(e)",
+                title="Interpretation tool: latent feature-usage heatmap",
+                body=(
+                    "A heatmap shows, for every latent, the share of its Pareto-front formulas that use each "
+                    "input and which inputs its selected formula uses; each latent's equations can be compared "
+                    "and picked in its own Pareto-front picker."
+                ),
+                data={"usage": self.usage.to_numpy().round(6).tolist(), "features": self.feature_names},
+            ),
+            EvidenceItem(
+                section="2(g)",
+                title="Fidelity of the latent laws",
+                body=(
+                    f"The selected formulas reproduce the encoder's latents on held-out rows of the data with "
+                    f"{self.fidelity.describe()} (pooled over latents after standardising each)."
+                ),
+                data={
+                    "fidelity": self.fidelity.to_dict(),
+                    "per_latent": {name: law.fidelity.to_dict() for name, law in self.laws.items()},
+                },
+            ),
+            EvidenceItem(
+                section="3",
+                title="Inputs the encoder's latents do not depend on",
+                body=f"Of {len(self.feature_names)} inputs, {redundant}.",
+                data={"redundant_features": self.redundant_features},
+            ),
+        ]
+
+    def view_data(self) -> dict[str, Any]:
+        """The payload the LatentUsageHeatmap draws."""
+        selected = self.selected_usage
+        fid = self.fidelity
+        return {
+            "title": f"{self._setup.encoder.name}: which inputs each latent uses",
+            "caption": (
+                f"Colour: share of the latent's Pareto-front formulas that use the input; dot: used by "
+                f"its selected formula. Held-out {fid.describe()}. {self._describe_redundant()[0].upper()}"
+                f"{self._describe_redundant()[1:]}."
+            ),
+            "latents": self.latents,
+            "features": self.feature_names,
+            "usage": self.usage.to_numpy().round(6).tolist(),
+            "selected_use": selected.to_numpy().tolist(),
+            "laws": [
+                {
+                    "latent": name,
+                    "equation": str(law.selected),
+                    "r2": _finite(law.selected.fidelity.value),
+                    "complexity": law.selected.complexity,
+                }
+                for name, law in self.laws.items()
+            ],
+            "redundant": self.redundant_features,
+            "selected_latent": self.selected_latent,
+            "error": None,
+        }
+
+    def widget(self) -> Any:
+        if self._widget is None:
+            from glassbox_jupyter.widgets.latent_usage_heatmap import LatentUsageHeatmap
+
+            self._widget = LatentUsageHeatmap(self)
+        return self._widget
+
+    def static_html(self) -> str:
+        key = (self._selected_key(), self.selected_latent)
+        if self.__dict__.get("_static_key") != key:  # a law's equation was picked in its own ParetoPicker
+            self.invalidate_static_view()
+            self._static_key = key
+        return super().static_html()
+
+    def to_svg(self) -> str:
+        import altair as alt
+        import pandas as pd
+
+        from glassbox_jupyter.widgets.svg import chart_to_svg
+
+        usage, selected = self.usage, self.selected_usage
+        cells = pd.DataFrame(
+            [
+                {
+                    "latent": latent,
+                    "feature": feature,
+                    "usage": float(usage.loc[latent, feature]),
+                    "selected": bool(selected.loc[latent, feature]),
+                }
+                for latent in self.latents
+                for feature in self.feature_names
+            ]
+        )
+        x = alt.X("feature:N", sort=self.feature_names, title="input feature")
+        y = alt.Y("latent:N", sort=self.latents, title="latent")
+        heat = (
+            alt.Chart(cells)
+            .mark_rect(stroke="#ffffff")
+            .encode(
+                x=x,
+                y=y,
+                color=alt.Color("usage:Q", scale=alt.Scale(domain=[0, 1], scheme="blues"), title="front share"),
+            )
+        )
+        dots = alt.Chart(cells[cells.selected]).mark_point(shape="circle", filled=True, color="#c2410c", size=60)
+        layers = [heat, dots.encode(x=x, y=y)]
+        if self.redundant_features:
+            marks = pd.DataFrame({"feature": self.redundant_features, "label": "unused"})
+            layers.append(
+                alt.Chart(marks)
+                .mark_text(dy=-8, color="#6b7280", fontSize=10, baseline="bottom")
+                .encode(x=x, y=alt.value(0), text="label:N")
+            )
+        cell = max(18, min(40, 520 // max(1, len(self.feature_names))))
+        chart = alt.layer(*layers).properties(
+            width=cell * len(self.feature_names),
+            height=max(60, 26 * len(self.latents)),
+            title="Share of each latent's Pareto-front formulas using each input (dot: selected formula)",
+        )
+        lines = pd.DataFrame({"row": range(len(self.latents)), "line": self._law_lines()})
+        listing = (
+            alt.Chart(lines)
+            .mark_text(align="left", baseline="middle", fontSize=11)
+            .encode(y=alt.Y("row:O", axis=None), x=alt.value(0), text="line:N")
+            .properties(width=max(320, cell * len(self.feature_names)), height=18 * len(self.latents))
+        )
+        return chart_to_svg(alt.vconcat(chart, listing).configure(aria=False).configure_view(stroke=None))
+
+
+def _finite(value: float) -> float | None:
+    return float(value) if np.isfinite(value) else None

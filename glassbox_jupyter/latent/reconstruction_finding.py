@@ -1,0 +1,312 @@
+"""ReconstructionLawFinding: held-out reconstruction error per latent size and the law error(k).
+
+The law is held as a math-mode :class:`~glassbox_jupyter.symbolic.SymbolicFinding` over one input,
+``k``, whose "Pareto front" is the fitted classical forms (simplest first), each with its
+leave-one-out R²; so the ParetoPicker is the live view (pick another form and ``equation``,
+``fidelity`` and the static view follow).
+
+Example:
+    >>> law = glassbox.reconstruction_law(X, latent_sizes=[1, 2, 3, 4])  # doctest: +SKIP
+    >>> law.errors, law.equation, law.forms  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import hashlib
+import warnings
+from typing import Any, ClassVar
+
+import numpy as np
+
+from glassbox_jupyter.finding.base import Finding
+from glassbox_jupyter.finding.evidence import EvidenceItem
+from glassbox_jupyter.finding.fidelity import Fidelity, r2_fidelity
+from glassbox_jupyter.finding.provenance import Provenance, package_versions
+from glassbox_jupyter.symbolic.equation import Equation
+from glassbox_jupyter.symbolic.finding import SymbolicFinding
+
+ERROR_NAME = "error"
+
+
+class _Measured:
+    """The measured held-out error as a function of k (linear between the trained sizes), for the overlay."""
+
+    __name__ = "measured_reconstruction_error"
+
+    def __init__(self, sizes: np.ndarray, errors: np.ndarray):
+        self.sizes, self.errors = sizes, errors
+
+    def __call__(self, K: np.ndarray) -> np.ndarray:
+        return np.interp(np.asarray(K, dtype=float)[:, 0], self.sizes, self.errors)
+
+
+def _loo_fidelity(errors: np.ndarray, predictions: np.ndarray, seed: int) -> Fidelity:
+    if np.ptp(errors) <= 1e-12 * max(1.0, float(np.abs(errors).max())):
+        return Fidelity("r2", 1.0, 1.0, 1.0, n=len(errors), n_boot=1)
+    with warnings.catch_warnings():  # with a handful of sizes some resamples repeat one size (R² undefined)
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return r2_fidelity(errors, predictions, seed=seed, n_boot=1000)
+
+
+class ReconstructionLawFinding(Finding):
+    """Reconstruction error versus latent size, with a fitted law.
+
+    Attributes:
+        errors: DataFrame indexed by ``latent_size``: ``train_mse``, ``held_out_mse`` (per standardised
+            feature; 1.0 means no better than predicting the mean).
+        law: the SymbolicFinding of error(k): one Equation per fitted form, ``law.selected`` the one in use.
+        equation: the selected law (an :class:`~glassbox_jupyter.symbolic.Equation` of ``k``).
+        forms: DataFrame of every fitted form: parameters, leave-one-out MSE and R².
+        models: ``{k: trained autoencoder}`` (rebuilt from the weights with the builder); they take
+            standardised rows, ``(X - mean) / scale``.
+        mean, scale: the training rows' per-feature mean and standard deviation.
+        fidelity: leave-one-out R² of the selected law over the latent sizes (bootstrap CI).
+    """
+
+    kind: ClassVar[str] = "reconstruction_law"
+
+    def __init__(
+        self,
+        results: list[Any],
+        builder: Any,
+        X: np.ndarray,
+        feature_names: list[str],
+        settings: dict[str, Any],
+        seed: int,
+    ):
+        from glassbox_jupyter.latent.error_law import fit_error_laws
+
+        self._results = sorted(results, key=lambda r: r.latent_size)
+        self._builder = builder
+        self.feature_names = feature_names
+        self.settings = settings
+        self.seed = seed
+        self.sizes = np.array([r.latent_size for r in self._results], dtype=float)
+        self.held_out = np.array([r.held_out_mse for r in self._results])
+        self.fits = fit_error_laws(self.sizes, self.held_out)
+        self.notes = [
+            "fidelity is leave-one-out over latent sizes: each size's held-out error is predicted by the law "
+            "fitted to the other sizes (measured on held-out sizes)"
+        ]
+        digest = hashlib.sha256(np.ascontiguousarray(X).tobytes())
+        digest.update(repr((settings["builder"], settings["latent_sizes"], settings["epochs"])).encode())
+        self._hash = digest.hexdigest()
+        teacher_info = {
+            "kind": "autoencoders",
+            "builder": settings["builder"],
+            "latent_sizes": settings["latent_sizes"],
+            "n_features": int(X.shape[1]),
+            "sha256": self._hash,
+        }
+        from glassbox_jupyter.teacher.spec import InputSpec
+
+        self.provenance = Provenance(
+            teacher_hash=self._hash,
+            teacher=teacher_info,
+            spec=InputSpec.from_data(X, names=feature_names).to_dict(),
+            probe={"method": "data", "train": settings["train_rows"], "test": settings["held_out_rows"]},
+            seed=int(seed),
+            method={"name": "reconstruction_law", "forms": [f.form for f in self.fits], **settings},
+            versions=package_versions(),
+        )
+        self.law = self._law()
+        self._models: dict[int, Any] | None = None
+        self.mean = self.scale = np.zeros(X.shape[1])  # set by reconstruction_law
+
+    def _law(self) -> SymbolicFinding:
+        from glassbox_jupyter.symbolic.expression import input_symbols
+        from glassbox_jupyter.symbolic.screening import ScreeningReport
+        from glassbox_jupyter.teacher.spec import InputSpec
+        from glassbox_jupyter.teacher.teacher import Teacher
+
+        spec = InputSpec(names=["k"], low=float(self.sizes.min()), high=float(self.sizes.max()))
+        teacher = Teacher(
+            _Measured(self.sizes, self.held_out), spec, output_names=[ERROR_NAME], name="held-out reconstruction error"
+        )
+        teacher._hash = self._hash
+        law = SymbolicFinding(teacher, 0, ERROR_NAME, self.provenance, ScreeningReport(kept=[0], dropped=[]))
+        if not self.fits:
+            raise ValueError(
+                f"no error law could be fitted to the errors {self.held_out.round(6).tolist()} at sizes "
+                f"{self.sizes.tolist()}; add latent sizes"
+            )
+        k = input_symbols(1)[0]
+        equations = [
+            Equation(
+                fit.expression(k),
+                spec,
+                ERROR_NAME,
+                fidelity=_loo_fidelity(self.held_out, fit.loo_predictions, self.seed),
+                loss=fit.loo_mse,
+            )
+            for fit in self.fits
+        ]
+        order = sorted(range(len(equations)), key=lambda i: (equations[i].complexity, self.fits[i].loo_mse))
+        law.pareto_front = [equations[i] for i in order]
+        for position, eq in enumerate(law.pareto_front):
+            eq.id = position
+        law.best_index = law._selected_index = order.index(0)  # fits[0] has the lowest leave-one-out error
+        self._form_by_id = {position: self.fits[i].form for position, i in enumerate(order)}
+        law.notes.extend(self.notes)
+        return law
+
+    # ------------------------------------------------------------------ results
+    @property
+    def equation(self) -> Equation:
+        return self.law.selected
+
+    @property
+    def fidelity(self) -> Fidelity:  # type: ignore[override]
+        return self.law.fidelity
+
+    def predict(self, latent_sizes: Any) -> np.ndarray:
+        """The selected law's error at the given latent sizes."""
+        return self.equation.predict(np.asarray(latent_sizes, dtype=float).reshape(-1, 1))
+
+    @property
+    def errors(self) -> Any:
+        import pandas as pd
+
+        frame = pd.DataFrame(
+            {
+                "train_mse": [r.train_mse for r in self._results],
+                "held_out_mse": [r.held_out_mse for r in self._results],
+            },
+            index=pd.Index([r.latent_size for r in self._results], name="latent_size"),
+        )
+        return frame
+
+    @property
+    def forms(self) -> Any:
+        import pandas as pd
+
+        by_form = {self._form_by_id[eq.id]: eq for eq in self.law.pareto_front}
+        chosen = self._form_of(self.equation)
+        return pd.DataFrame(
+            [
+                {
+                    "form": fit.form,
+                    "equation": by_form[fit.form].text,
+                    "parameters": fit.n_params,
+                    "loo_mse": fit.loo_mse,
+                    "loo_r2": by_form[fit.form].fidelity.value,
+                    "selected": fit.form == chosen,
+                }
+                for fit in self.fits
+            ]
+        ).set_index("form")
+
+    def _form_of(self, equation: Equation) -> str:
+        return self._form_by_id[equation.id]
+
+    @property
+    def models(self) -> dict[int, Any]:
+        if self._models is None:
+            import torch
+
+            from glassbox_jupyter.latent.reconstruction import _parts
+
+            built = {}
+            n = len(self.feature_names)
+            with torch.random.fork_rng(devices=[]):
+                for result in self._results:
+                    _, _, modules = _parts(self._builder(n, result.latent_size), n, result.latent_size)
+                    for module, state in zip(modules, result.state):
+                        module.load_state_dict({k: torch.as_tensor(v) for k, v in state.items()})
+                        module.eval()
+                    built[result.latent_size] = modules[0] if len(modules) == 1 else tuple(modules)
+            self._models = built
+        return self._models
+
+    # ------------------------------------------------------------------ Finding protocol
+    def summary(self) -> str:
+        eq = self.equation
+        return (
+            f"held-out reconstruction error follows {eq} ({self._form_of(eq)}; leave-one-out R² "
+            f"{self.fidelity.value:.3f} over {len(self.sizes)} latent sizes "
+            f"{int(self.sizes.min())}–{int(self.sizes.max())})"
+        )
+
+    def artifact_dict(self) -> dict[str, Any]:
+        return {
+            "latent_sizes": [int(k) for k in self.sizes],
+            "train_mse": [float(r.train_mse) for r in self._results],
+            "held_out_mse": [float(e) for e in self.held_out],
+            "law": self.law.artifact_dict(),
+            "selected_form": self._form_of(self.equation),
+            "forms": [
+                {
+                    "form": f.form,
+                    "params": f.params,
+                    "loo_mse": f.loo_mse,
+                    "loo_predictions": f.loo_predictions.tolist(),
+                }
+                for f in self.fits
+            ],
+            "settings": self.settings,
+            "notes": self.notes,
+        }
+
+    def evidence(self) -> list[EvidenceItem]:
+        table = ", ".join(f"k={int(k)}: {e:.4g}" for k, e in zip(self.sizes, self.held_out))
+        return [
+            EvidenceItem(
+                section="2(b)",
+                title="Reconstruction error versus latent size",
+                body=(
+                    f"Autoencoders ({self.settings['builder']}) were trained for latent sizes "
+                    f"{[int(k) for k in self.sizes]}; held-out reconstruction MSE per standardised feature: "
+                    f"{table}. The error follows {self.equation} ({self._form_of(self.equation)})."
+                ),
+                data={"errors": self.artifact_dict()["held_out_mse"], "law": self.equation.to_dict()},
+            ),
+            EvidenceItem(
+                section="2(g)",
+                title="Fidelity of the reconstruction-error law",
+                body=f"Leave-one-out over latent sizes: {self.fidelity.describe()}. {self.notes[0]}.",
+                data={"fidelity": self.fidelity.to_dict()},
+            ),
+        ]
+
+    def view_data(self) -> dict[str, Any]:
+        """The ParetoPicker payload of the law (its forms, the measured errors as the 'teacher')."""
+        return self.law.view_data()
+
+    def widget(self) -> Any:
+        """The law's ParetoPicker: the fitted forms by complexity; picking one selects ``equation``."""
+        return self.law.widget()
+
+    def static_html(self) -> str:
+        key = self.law._selected_index
+        if self.__dict__.get("_static_key") != key:
+            self.invalidate_static_view()
+            self._static_key = key
+        return super().static_html()
+
+    def to_svg(self) -> str:
+        import altair as alt
+        import pandas as pd
+
+        from glassbox_jupyter.widgets.svg import chart_to_svg
+
+        grid = np.linspace(self.sizes.min(), self.sizes.max(), 80)
+        measured = pd.DataFrame(
+            {
+                "k": np.concatenate([self.sizes, self.sizes]),
+                "error": np.concatenate([self.held_out, [r.train_mse for r in self._results]]),
+                "series": ["held-out"] * len(self.sizes) + ["train"] * len(self.sizes),
+            }
+        )
+        curve = pd.DataFrame({"k": grid, "error": self.predict(grid)})
+        x = alt.X("k:Q", title="latent size k", axis=alt.Axis(tickMinStep=1))
+        y = alt.Y("error:Q", title="reconstruction MSE (standardised)")
+        points = (
+            alt.Chart(measured)
+            .mark_point(filled=True, size=60)
+            .encode(x=x, y=y, color=alt.Color("series:N", scale=alt.Scale(range=["#1d4ed8", "#9ca3af"]), title=None))
+        )
+        line = alt.Chart(curve).mark_line(color="#c2410c").encode(x=x, y=y)
+        chart = (line + points).properties(
+            width=380, height=240, title=f"{self.equation} ({self._form_of(self.equation)})"
+        )
+        return chart_to_svg(chart.configure(aria=False))

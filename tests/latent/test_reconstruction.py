@@ -1,0 +1,99 @@
+"""reconstruction_law: autoencoders per latent size, the error law, builders, bad input, repeatability."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from glassbox_jupyter.errors import LatentInputError
+from glassbox_jupyter.latent import ReconstructionLawFinding, mlp_autoencoder, reconstruction_law
+from glassbox_jupyter.testing import check_finding
+
+SIZES = [1, 2, 3, 4]
+
+
+def three_factor_data(n: int = 400) -> np.ndarray:
+    """Eight features driven by three hidden factors (plus a little noise): error stops falling at k = 3."""
+    rng = np.random.default_rng(0)
+    factors = rng.normal(size=(n, 3))
+    return factors @ rng.normal(size=(3, 8)) + 0.05 * rng.normal(size=(n, 8))
+
+
+def linear_pair(n_features: int, k: int) -> tuple[nn.Module, nn.Module]:
+    """A builder returning (encoder, decoder)."""
+    return nn.Linear(n_features, k), nn.Linear(k, n_features)
+
+
+def no_decoder(n_features: int, k: int) -> nn.Module:
+    return nn.Linear(n_features, k)
+
+
+def wrong_width(n_features: int, k: int) -> tuple[nn.Module, nn.Module]:
+    return nn.Linear(n_features, k + 1), nn.Linear(k + 1, n_features)
+
+
+@pytest.fixture(scope="module")
+def law() -> ReconstructionLawFinding:
+    return reconstruction_law(three_factor_data(), SIZES, builder=linear_pair, epochs=60)
+
+
+def test_errors_fall_until_the_true_dimension(law: ReconstructionLawFinding) -> None:
+    errors = law.errors["held_out_mse"]
+    assert list(law.errors.index) == SIZES
+    assert errors[1] > errors[2] > errors[3]
+    assert errors[3] < 0.05 and abs(errors[4] - errors[3]) < 0.02  # three factors explain it all
+    assert law.fidelity.split == "held-out" and np.isfinite(law.fidelity.value)
+    assert law.forms["selected"].sum() == 1
+    assert law.equation.variables == ["k"]
+    assert law.predict([3])[0] == pytest.approx(law.equation.predict(np.array([[3.0]]))[0])
+
+
+def test_models_are_rebuilt_from_the_weights(law: ReconstructionLawFinding) -> None:
+    encoder, decoder = law.models[2]
+    X = (three_factor_data() - law.mean) / law.scale
+    with torch.no_grad():
+        error = float(
+            torch.nn.functional.mse_loss(
+                decoder(encoder(torch.tensor(X, dtype=torch.float32))), torch.tensor(X, dtype=torch.float32)
+            )
+        )
+    assert error == pytest.approx(law.errors.loc[2, "train_mse"], rel=0.2)
+
+
+def test_the_finding_contract(law: ReconstructionLawFinding) -> None:
+    other = (law.law._selected_index + 1) % len(law.law.pareto_front)
+    check_finding(law, selection=other)
+    assert law.law._selected_index == other
+    assert law.forms.index[law.forms["selected"]].tolist() == [law._form_of(law.equation)]
+    assert "leave-one-out" in law.evidence()[1].body
+
+
+def test_default_builder_and_repeatability() -> None:
+    X = three_factor_data(200)
+    first = reconstruction_law(X, [1, 2, 4], epochs=15)
+    again = reconstruction_law(X, [1, 2, 4], epochs=15)
+    on_workers = reconstruction_law(X, [1, 2, 4], epochs=15, n_jobs=2)
+    assert first.errors.equals(again.errors) and first.errors.equals(on_workers.errors)
+    for a, b in zip(first._results, on_workers._results):
+        assert all(np.array_equal(a.state[0][key], b.state[0][key]) for key in a.state[0])
+    assert type(first.models[1]).__name__ == "MLPAutoencoder"
+    assert type(mlp_autoencoder(5, 2, hidden=(4, 3))).__name__ == "MLPAutoencoder"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"latent_sizes": [1, 2]}, "at least 3 latent sizes"),
+        ({"latent_sizes": [1, 0, 2]}, "positive integers"),
+        ({"latent_sizes": [1, 2, 2, 3]}, "repeats"),
+        ({"epochs": 0}, "epochs must be a positive integer"),
+        ({"builder": no_decoder}, r"must return a torch.nn.Module with encode\(x\) and decode\(z\)"),
+        ({"builder": wrong_width}, r"encode gave shape \(2, 2\).*expected \(n, 1\)"),
+    ],
+)
+def test_bad_input(kwargs: dict, message: str) -> None:
+    arguments = {"latent_sizes": [1, 2, 3], "epochs": 2, **kwargs}
+    with pytest.raises(LatentInputError, match=message):
+        reconstruction_law(three_factor_data(100), **arguments)

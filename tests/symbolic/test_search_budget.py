@@ -1,0 +1,41 @@
+"""The deterministic search budget: generations instead of seconds, the same front every time."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import sympy
+
+from glassbox_jupyter.symbolic.search import SearchSettings, SymbolicSearch
+
+
+def _front(settings: SearchSettings) -> tuple[list[str], list[dict]]:
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-2, 2, size=(400, 3))
+    y = X[:, 0] * X[:, 1] + np.sin(X[:, 2])
+    search = SymbolicSearch(3, [0, 1, 2], settings)
+    front = search.run(lambda: (X[:300], y[:300]), X[300:], y[300:])
+    return [sympy.srepr(c.expr) + f"|{c.loss!r}" for c in front], search.log.rounds
+
+
+def test_same_seed_same_front_under_a_generation_budget() -> None:
+    settings = SearchSettings(generations=12, rounds=3, population_size=150, n_threads=1, patience=None, seed=3)
+    first, rounds = _front(settings)
+    second, _ = _front(settings)
+    assert first and first == second
+    assert [r["generations"] for r in rounds] == [4, 8, 12]
+    third, _ = _front(SearchSettings(generations=12, rounds=3, population_size=150, n_threads=1, seed=4))
+    assert third != first  # the seed matters
+
+
+def test_generation_budget_splits_into_rounds() -> None:
+    settings = SearchSettings(generations=25)
+    assert settings.deterministic and settings.n_rounds() == 3
+    assert [settings.round_generations(i) for i in range(3)] == [8, 8, 9]
+    assert SearchSettings(generations=2, rounds=5).n_rounds() == 2
+    assert not SearchSettings().deterministic
+
+
+def test_bad_generation_budget() -> None:
+    with pytest.raises(ValueError, match="generations must be a positive"):
+        SearchSettings(generations=0)
