@@ -16,6 +16,7 @@ NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_notebook_runs_and_exports(notebook, tmp_path, monkeypatch):
     monkeypatch.setenv("GLASSBOX_TIME_LIMIT", "6")  # the kernel inherits it: short searches in tests
+    monkeypatch.setenv("GLASSBOX_GENERATIONS", "30")
     executed, html_path = run_notebook(notebook, tmp_path)
     nb = nbformat.read(executed, as_version=4)
     errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
