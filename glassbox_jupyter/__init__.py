@@ -14,6 +14,8 @@ Example:
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from typing import TYPE_CHECKING, Any
 
 from glassbox_jupyter._version import __version__
@@ -52,6 +54,26 @@ _LAZY: dict[str, str] = {
     "bootstrap_metrics": "glassbox_jupyter.circuits.stability",
     "functional_circuit_alignment": "glassbox_jupyter.circuits.stability",
     "load_hooked_transformer": "glassbox_jupyter.circuits.loading",
+    "neuron_graph": "glassbox_jupyter.neurons.build",
+    "compare_neuron_graphs": "glassbox_jupyter.neurons.compare",
+    "NeuronGraphFinding": "glassbox_jupyter.neurons.finding",
+    "NeuronGraphComparison": "glassbox_jupyter.neurons.compare",
+    "NeuronGraphView": "glassbox_jupyter.widgets.neuron_graph_view",
+    "latent_laws": "glassbox_jupyter.latent.laws",
+    "LatentLawsFinding": "glassbox_jupyter.latent.finding",
+    "reconstruction_law": "glassbox_jupyter.latent.reconstruction",
+    "ReconstructionLawFinding": "glassbox_jupyter.latent.reconstruction",
+    "mlp_autoencoder": "glassbox_jupyter.latent.reconstruction",
+    "LatentUsageHeatmap": "glassbox_jupyter.widgets.latent_usage_heatmap",
+    "run_tasks": "glassbox_jupyter.parallel",
+    "AnnexIVReport": "glassbox_jupyter.report.annex",
+    "BlackBoxAuditor": "glassbox_jupyter.audit.auditor",
+    "AuditFinding": "glassbox_jupyter.audit.finding",
+    "AuditView": "glassbox_jupyter.widgets.audit_view",
+    "OpenAIProvider": "glassbox_jupyter.audit.endpoint",
+    "LogprobProvider": "glassbox_jupyter.audit.logprob",
+    "CallableProvider": "glassbox_jupyter.audit.providers",
+    "as_provider": "glassbox_jupyter.audit.providers",
     "GlassboxError": "glassbox_jupyter.errors",
     "ShapeMismatchError": "glassbox_jupyter.errors",
     "UnsafeFileError": "glassbox_jupyter.errors",
@@ -62,7 +84,12 @@ _LAZY: dict[str, str] = {
 _SUBMODULES = ("demos", "testing", "magics", "cli", "report")
 
 __all__ = [
+    "AnnexIVReport",
     "ArchitectureImportError",
+    "AuditFinding",
+    "AuditView",
+    "BlackBoxAuditor",
+    "CallableProvider",
     "CircuitAnalyzer",
     "CircuitFinding",
     "CircuitHeatmap",
@@ -76,10 +103,18 @@ __all__ = [
     "GlassboxV2",
     "HeadCompositionAnalyzer",
     "InputSpec",
+    "LatentLawsFinding",
+    "LatentUsageHeatmap",
+    "LogprobProvider",
+    "NeuronGraphComparison",
+    "NeuronGraphFinding",
+    "NeuronGraphView",
+    "OpenAIProvider",
     "ParetoPicker",
     "Probe",
     "ProbeSet",
     "Provenance",
+    "ReconstructionLawFinding",
     "ResponseFinding",
     "ResponseView",
     "Rule",
@@ -94,15 +129,22 @@ __all__ = [
     "TwinFinding",
     "UnsafeFileError",
     "__version__",
+    "as_provider",
     "attribution_stability",
     "bootstrap_metrics",
+    "compare_neuron_graphs",
     "demos",
     "distill",
     "functional_circuit_alignment",
+    "latent_laws",
     "load_hooked_transformer",
     "load_ipython_extension",
+    "mlp_autoencoder",
+    "neuron_graph",
     "readable_twin",
+    "reconstruction_law",
     "response",
+    "run_tasks",
     "unload_ipython_extension",
 ]
 
@@ -119,6 +161,22 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
+
+
+# `glassbox.response` and `glassbox.distill` are functions living in modules of the same name. Importing such a
+# module (`from glassbox_jupyter.response import ...`) makes Python set the package attribute to the module, which
+# would hide the function; the package keeps the function instead.
+_SHADOWED = frozenset(name for name, module in _LAZY.items() if module == f"glassbox_jupyter.{name}")
+
+
+class _Package(types.ModuleType):
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _SHADOWED and isinstance(value, types.ModuleType):
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 
 def load_ipython_extension(ipython: Any) -> None:
@@ -160,7 +218,15 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from glassbox_jupyter.finding.evidence import EvidenceItem
     from glassbox_jupyter.finding.fidelity import Fidelity
     from glassbox_jupyter.finding.provenance import Provenance
+    from glassbox_jupyter.latent.finding import LatentLawsFinding
+    from glassbox_jupyter.latent.laws import latent_laws
+    from glassbox_jupyter.latent.reconstruction import ReconstructionLawFinding, mlp_autoencoder, reconstruction_law
+    from glassbox_jupyter.neurons.build import neuron_graph
+    from glassbox_jupyter.neurons.compare import NeuronGraphComparison, compare_neuron_graphs
+    from glassbox_jupyter.neurons.finding import NeuronGraphFinding
+    from glassbox_jupyter.parallel import run_tasks
     from glassbox_jupyter.probe import Probe, ProbeSet
+    from glassbox_jupyter.report.annex import AnnexIVReport
     from glassbox_jupyter.response import ResponseFinding, response
     from glassbox_jupyter.rules.finding import Rule, RuleFinding
     from glassbox_jupyter.symbolic.equation import Equation
@@ -171,6 +237,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from glassbox_jupyter.twin.finding import TwinFinding
     from glassbox_jupyter.widgets.circuit_heatmap import CircuitHeatmap
     from glassbox_jupyter.widgets.flow_graph_explorer import FlowGraphExplorer
+    from glassbox_jupyter.widgets.latent_usage_heatmap import LatentUsageHeatmap
+    from glassbox_jupyter.widgets.neuron_graph_view import NeuronGraphView
     from glassbox_jupyter.widgets.pareto_picker import ParetoPicker
     from glassbox_jupyter.widgets.response_view import ResponseView
     from glassbox_jupyter.widgets.rules_view import RulesView

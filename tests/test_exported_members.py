@@ -6,6 +6,13 @@ import glassbox
 import glassbox_jupyter
 
 EXPECTED = {
+    "BlackBoxAuditor",
+    "AuditFinding",
+    "AuditView",
+    "OpenAIProvider",
+    "LogprobProvider",
+    "CallableProvider",
+    "as_provider",
     "ArchitectureImportError",
     "EmptyProbeError",
     "EvidenceItem",
@@ -48,6 +55,19 @@ EXPECTED = {
     "readable_twin",
     "TwinFinding",
     "FlowGraphExplorer",
+    "neuron_graph",
+    "compare_neuron_graphs",
+    "NeuronGraphFinding",
+    "NeuronGraphComparison",
+    "NeuronGraphView",
+    "latent_laws",
+    "LatentLawsFinding",
+    "reconstruction_law",
+    "ReconstructionLawFinding",
+    "mlp_autoencoder",
+    "LatentUsageHeatmap",
+    "run_tasks",
+    "AnnexIVReport",
 }
 
 
@@ -78,3 +98,14 @@ def test_unknown_attribute_is_an_attribute_error():
 def test_submodules_import():
     for module in ("teacher", "probe", "finding", "response", "magics", "cli", "testing", "report.html"):
         importlib.import_module(f"glassbox_jupyter.{module}")
+
+
+def test_functions_named_like_their_module_stay_functions_after_the_module_is_imported():
+    import subprocess
+    import sys
+
+    code = (
+        "import glassbox_jupyter.response, glassbox_jupyter.distill, glassbox\n"
+        "assert callable(glassbox.response) and callable(glassbox.distill), (glassbox.response, glassbox.distill)\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -26,6 +26,8 @@ from typing import Any
 from glassbox_jupyter.demos.digits import load_digits_split  # noqa: F401 - re-exported
 from glassbox_jupyter.demos.ioi import IOIPrompt, ioi_prompts  # noqa: F401 - re-exported
 from glassbox_jupyter.demos.latent import load_latent_demo  # noqa: F401 - re-exported
+from glassbox_jupyter.demos.loan_lm import load_loan_lm  # noqa: F401 - re-exported
+from glassbox_jupyter.demos.topics import load_topics  # noqa: F401 - re-exported
 
 MODELS = Path(__file__).resolve().parent / "models"
 

@@ -201,11 +201,19 @@ class AnnexIVReport:
         self.findings.append(StoredFinding(data, static, origin))
         for raw in data.get("evidence", []):
             item = EvidenceItem(**{k: raw[k] for k in ("section", "title", "body", "data", "status") if k in raw})
-            self.fields[EVIDENCE_FIELD[item.section]].evidence.append(FiledEvidence(item, index))
+            self.fields[self._evidence_field(item)].evidence.append(FiledEvidence(item, index))
         if section is not None:
             self.add_reference(index, section, origin)
         self._derive()
         return self
+
+    def _evidence_field(self, item: EvidenceItem) -> str:
+        """The field an evidence item lands in: its section's evidence field, or ``data["field"]`` when that
+        names another field of the same section (an audit's group parity goes to ``3.groups``)."""
+        wanted = item.data.get("field") if isinstance(item.data, dict) else None
+        if isinstance(wanted, str) and wanted in self.fields and self.fields[wanted].section == item.section:
+            return wanted
+        return EVIDENCE_FIELD[item.section]
 
     def add_reference(self, index: int, section: str, origin: str) -> None:
         """File finding number ``index`` under ``section`` too (an annotated cell chose that section)."""

@@ -102,3 +102,24 @@ def test_html_is_offline_and_escapes_what_people_write(response_finding):
     assert "<script" not in html and "&lt;script&gt;" in html and "<strong>two</strong>" in html
     assert "http://" not in html.split("<body>")[0] and "https://" not in html.split("<body>")[0]
     assert html.count("<svg") >= 1 and "Appendix A. Provenance" in html and "Appendix B. Fields still missing" in html
+
+
+def test_an_audit_fills_group_accuracy_validation_and_risk():
+    def model(prompt: str) -> str:
+        return "approve" if "high" in prompt else "deny"
+
+    audit = glassbox.BlackBoxAuditor(model, progress=False).audit(
+        "Income {income}, age {age}. Decision:",
+        "approve",
+        "deny",
+        context_variables={"income": ["low", "high"], "age": [30, 70]},
+        protected="age",
+    )
+    report = AnnexIVReport(model_name="loan screener").add(audit)
+    validate(report)
+    groups = report.field("3.groups")
+    assert groups.status == "automatic"
+    assert any("demographic parity difference" in e.item.body for e in groups.evidence)
+    assert report.field("3.capabilities").evidence == []
+    assert report.field("5.risk_management").status == "automatic"
+    assert "flip rate" in " ".join(e.item.body for e in report.field("2(g).validation").evidence)

@@ -1,0 +1,154 @@
+"""Static views of a neuron graph: the network drawing (SVG, hand-written) and the heatmap (altair).
+
+The network is drawn on a circle with the neurons of a community next to each other (biggest community
+first), node area ∝ strength, hubs ringed, edges blue (positive) / red (negative) with width ∝ |weight|;
+edges below the threshold are left out, as in the live view.
+
+Example:
+    >>> svg = network_svg(finding.view_data())  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from glassbox_jupyter.neurons.graph import CATEGORY, NEGATIVE, NEUTRAL, POSITIVE, xml_text
+
+__all__ = ["heatmap_chart", "network_svg"]
+
+WIDTH, HEIGHT = 640, 560
+MAX_DRAWN_EDGES = 1500
+
+
+def _colors(nodes: list[dict[str, Any]]) -> dict[Any, str]:
+    sizes: dict[Any, int] = {}
+    for node in nodes:
+        sizes[node["community"]] = sizes.get(node["community"], 0) + 1
+    multi = sorted((c for c, s in sizes.items() if s >= 2), key=lambda c: (-sizes[c], c))
+    colors = {c: CATEGORY[i % len(CATEGORY)] for i, c in enumerate(multi)}
+    return {c: colors.get(c, NEUTRAL) for c in sizes}
+
+
+def circle_layout(nodes: list[dict[str, Any]], cx: float, cy: float, radius: float) -> dict[str, tuple[float, float]]:
+    """Node id → (x, y): communities as consecutive arcs of a circle, biggest first."""
+    sizes: dict[Any, int] = {}
+    for node in nodes:
+        sizes[node["community"]] = sizes.get(node["community"], 0) + 1
+    order = sorted(nodes, key=lambda n: (-sizes[n["community"]], n["community"], n["neuron"]))
+    out = {}
+    for k, node in enumerate(order):
+        angle = 2 * math.pi * k / max(1, len(order)) - math.pi / 2
+        out[node["id"]] = (cx + radius * math.cos(angle), cy + radius * math.sin(angle))
+    return out
+
+
+def network_svg(
+    data: dict[str, Any], edges: list[dict[str, Any]] | None = None, signs: tuple[str, str] = ("positive", "negative")
+) -> str:
+    """The graph of ``view_data()`` as a standalone SVG (edges: ``data["edges"]`` unless given; ``signs`` names
+    what blue and red edges mean in the legend)."""
+    nodes = data["nodes"]
+    edges = data["edges"] if edges is None else edges
+    threshold = float(data.get("threshold") or 0.0)
+    cx, cy = WIDTH / 2, (HEIGHT + 40) / 2
+    radius = min(WIDTH, HEIGHT - 80) / 2 - 30
+    pos = circle_layout(nodes, cx, cy, radius)
+    colors = _colors(nodes)
+    shown = sorted((e for e in edges if abs(e["weight"]) >= threshold), key=lambda e: -abs(e["weight"]))
+    hidden = len(edges) - len(shown)
+    shown = shown[:MAX_DRAWN_EDGES]
+    top = max((abs(e["weight"]) for e in shown), default=1.0) or 1.0
+    strongest = max((n["strength"] for n in nodes), default=1.0) or 1.0
+    node_r = max(2.0, min(9.0, 900 / max(1, len(nodes))))
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" '
+        'font-family="sans-serif" font-size="11">',
+        f'<rect x="0" y="0" width="{WIDTH}" height="{HEIGHT}" fill="#ffffff"/>',
+        f'<text x="12" y="20" font-size="14" font-weight="bold">{xml_text(data.get("title", "neuron graph"))}</text>',
+        f'<text x="12" y="38" fill="#555555">{xml_text(_caption(data, len(shown), hidden, threshold))}</text>',
+        f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{radius:.1f}" fill="none" stroke="#eeeeee"/>',
+    ]
+    for e in reversed(shown):  # strongest drawn last, on top
+        (x1, y1), (x2, y2) = pos[e["source"]], pos[e["target"]]
+        color = POSITIVE if e["weight"] > 0 else NEGATIVE
+        width = 0.4 + 3.2 * abs(e["weight"]) / top
+        parts.append(
+            f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke="{color}" '
+            f'stroke-width="{width:.2f}" stroke-opacity="0.7"/>'
+        )
+    selected = data.get("selected_neuron")
+    for node in nodes:
+        x, y = pos[node["id"]]
+        r = node_r * (0.6 + 0.8 * math.sqrt(node["strength"] / strongest))
+        ring = ' stroke="#222222" stroke-width="2"' if node["hub"] else ' stroke="#ffffff" stroke-width="0.5"'
+        if selected is not None and (node["neuron"] == selected or selected in node.get("members", [])):
+            ring = ' stroke="#000000" stroke-width="3"'
+        parts.append(
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}" fill="{colors[node["community"]]}"{ring}>'
+            f"<title>{xml_text(node['label'])}: community {node['community']}, degree {node['degree']}</title></circle>"
+        )
+        if node["hub"] or (selected is not None and node["neuron"] == selected):
+            dx, dy = x - cx, y - cy
+            norm = math.hypot(dx, dy) or 1.0
+            lx, ly = x + 14 * dx / norm, y + 14 * dy / norm
+            anchor = "start" if dx > 1 else "end" if dx < -1 else "middle"
+            parts.append(
+                f'<text x="{lx:.1f}" y="{ly + 4:.1f}" text-anchor="{anchor}" font-weight="bold">'
+                f"{xml_text(node['label'])}</text>"
+            )
+    legend_y = HEIGHT - 14
+    second = 40 + 6.5 * len(signs[0]) + 20  # legend entries placed by an estimate of their text width
+    hub_x = second + 28 + 6.5 * len(signs[1]) + 24
+    parts += [
+        f'<line x1="12" y1="{legend_y - 4}" x2="36" y2="{legend_y - 4}" stroke="{POSITIVE}" stroke-width="3"/>',
+        f'<text x="40" y="{legend_y}">{xml_text(signs[0])}</text>',
+        f'<line x1="{second}" y1="{legend_y - 4}" x2="{second + 24}" y2="{legend_y - 4}" stroke="{NEGATIVE}" '
+        'stroke-width="3"/>',
+        f'<text x="{second + 28}" y="{legend_y}">{xml_text(signs[1])}</text>',
+        f'<circle cx="{hub_x}" cy="{legend_y - 4}" r="5" fill="{NEUTRAL}" stroke="#222222" stroke-width="2"/>',
+        f'<text x="{hub_x + 10}" y="{legend_y}">hub · colour = community · area ∝ strength</text>',
+        "</svg>",
+    ]
+    return "\n".join(parts)
+
+
+def _caption(data: dict[str, Any], shown: int, hidden: int, threshold: float) -> str:
+    text = f"{len(data['nodes'])} neurons, {shown} edges shown"
+    if hidden:
+        text += f" ({hidden} with |weight| < {threshold:g} hidden)"
+    return text
+
+
+def heatmap_chart(rho: Any, order: list[int], title: str) -> Any:
+    """Altair heatmap of the partial correlations (a DataFrame indexed by neuron id), rows and columns in
+    ``order`` (neurons grouped by community); zero entries are left blank."""
+    import altair as alt
+    import numpy as np
+    import pandas as pd
+
+    matrix = rho.loc[order, order].to_numpy()
+    rows, cols = np.nonzero((matrix != 0) & ~np.eye(len(order), dtype=bool))
+    frame = pd.DataFrame(
+        {
+            "row": [f"#{order[i]}" for i in rows],
+            "column": [f"#{order[j]}" for j in cols],
+            "partial correlation": matrix[rows, cols],
+        }
+    )
+    labels = [f"#{n}" for n in order]
+    limit = float(np.abs(frame["partial correlation"]).max()) if len(frame) else 1.0
+    axis = alt.Axis(labels=len(order) <= 60, ticks=False)
+    return (
+        alt.Chart(frame, title=title)
+        .mark_rect()
+        .encode(
+            x=alt.X("column:N", sort=labels, axis=axis, title="neuron"),
+            y=alt.Y("row:N", sort=labels, axis=axis, title="neuron"),
+            color=alt.Color(
+                "partial correlation:Q", scale=alt.Scale(scheme="redblue", domain=[-limit, limit], reverse=False)
+            ),
+            tooltip=["row", "column", alt.Tooltip("partial correlation:Q", format=".3f")],
+        )
+        .properties(width=min(560, 8 * len(order) + 40), height=min(560, 8 * len(order) + 40))
+    )

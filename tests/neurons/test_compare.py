@@ -1,0 +1,105 @@
+import numpy as np
+import pytest
+import torch
+
+from glassbox_jupyter.demos.topics import load_topics
+from glassbox_jupyter.neurons.compare import compare_neuron_graphs
+from glassbox_jupyter.neurons.errors import EmptyTextError, TopicsError
+from glassbox_jupyter.testing import check_finding
+
+
+def identity_model() -> torch.nn.Module:
+    """Layer "0" passes the 4 inputs through unchanged, so its 4 neurons are the inputs."""
+    model = torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1))
+    with torch.no_grad():
+        model[0].weight.copy_(torch.eye(4))
+        model[0].bias.zero_()
+    return model
+
+
+def topic_inputs(sign: float, n: int, seed: int) -> np.ndarray:
+    """x0, x1, x3 independent; x2 = sign · x0 + noise: the 0–2 edge flips sign between topics."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, 4))
+    X[:, 2] = sign * X[:, 0] + 0.6 * rng.standard_normal(n)
+    return X.astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def flipped():
+    topics = {"up": topic_inputs(1.0, 400, 2), "down": topic_inputs(-1.0, 400, 3)}
+    return compare_neuron_graphs(topics, identity_model(), layer="0", n_bootstrap=20, seed=0)
+
+
+def test_the_flipped_edge_is_the_only_stable_difference(flipped):
+    c = flipped
+    assert c.kind == "neuron_graph_comparison" and c.topics == ["up", "down"]
+    assert [(r.source, r.target) for r in c.differences.itertuples()] == [(0, 2)]
+    row = c.differences.iloc[0]
+    assert row.higher == "up" and row.lower == "down" and row.stability == 1.0
+    assert row["rho[up]"] > 0.5 and row["rho[down]"] < -0.5
+    edge = c.difference.edges[0, 2]
+    assert edge["weight"] == pytest.approx(edge["weights"]["up"] - edge["weights"]["down"])
+    assert c.graphs["up"].graph.edges[0, 2]["stability"] == 1.0
+    view = c.view_data()
+    assert view["edge_set"] == "difference" and set(view["edge_sets"]) == {"up", "down", "difference"}
+    assert view["edges"] == view["edge_sets"]["difference"] and len(view["edges"]) == 1
+    assert {n["neuron"] for n in view["nodes"]} == {0, 1, 2, 3}
+    check_finding(c, selection=2)
+
+
+def test_fan_out_gives_identical_results_serially_and_in_processes():
+    topics = {"up": topic_inputs(1.0, 200, 7), "down": topic_inputs(-1.0, 200, 8)}
+    serial = compare_neuron_graphs(topics, identity_model(), layer="0", n_bootstrap=6, seed=4)
+    local = compare_neuron_graphs(topics, identity_model(), layer="0", n_bootstrap=6, seed=4, n_jobs=2)
+    assert serial.differences.equals(local.differences)
+    for topic in topics:
+        a = sorted(serial.graphs[topic].graph.edges(data="stability"))
+        assert a == sorted(local.graphs[topic].graph.edges(data="stability"))
+
+
+def test_topic_texts_on_minilm(minilm_folder):
+    corpus = load_topics()
+    topics = {"cooking": corpus["cooking"][:16], "astronomy": corpus["astronomy"][:16]}
+    c = compare_neuron_graphs(topics, minilm_folder, layer=2, neurons=16, n_bootstrap=8, seed=0)
+    assert set(c.graphs) == {"cooking", "astronomy"}
+    assert c.graphs["cooking"].neuron_ids == c.graphs["astronomy"].neuron_ids  # chosen once, on both topics
+    neuron = c.ids[0]
+    inputs = c.select_neuron(neuron)
+    assert {i["topic"] for i in inputs} <= {"cooking", "astronomy"} and inputs[0]["label"].split("[")[0] in topics
+    assert all(0 <= d["stability"] <= 1 for _, _, d in c.graphs["cooking"].graph.edges(data=True))
+    check_finding(c, selection=c.ids[1])
+
+
+def test_bad_topics_are_clear_errors(hooked):
+    with pytest.raises(TopicsError, match="at least two topics"):
+        compare_neuron_graphs({"only": ["the sun"]}, hooked, layer=0)
+    with pytest.raises(TopicsError, match="topic 'b' has no texts"):
+        compare_neuron_graphs({"a": ["the sun"], "b": []}, hooked, layer=0)
+    with pytest.raises(EmptyTextError, match="topic 'b', text 1 is empty"):
+        compare_neuron_graphs({"a": ["the sun"], "b": ["the moon", " "]}, hooked, layer=0)
+    with pytest.raises(EmptyTextError, match=r"topic 'b', text 0: text\[1\] 'zebra' tokenises to no token"):
+        compare_neuron_graphs({"a": ["the sun"], "b": ["zebra"]}, hooked, layer=0)
+    with pytest.raises(TopicsError, match="must be a dict"):
+        compare_neuron_graphs([["the sun"], ["the moon"]], hooked, layer=0)
+
+
+def test_demo_topic_corpus():
+    topics = load_topics()
+    assert sorted(topics) == ["astronomy", "cooking", "finance"]
+    for texts in topics.values():
+        assert len(texts) >= 60 and len(set(texts)) == len(texts) and all(t.strip() for t in texts)
+
+
+@pytest.mark.slow
+def test_dask_cluster_gives_the_same_comparison():
+    distributed = pytest.importorskip("distributed")
+    topics = {"up": topic_inputs(1.0, 200, 7), "down": topic_inputs(-1.0, 200, 8)}
+    local = compare_neuron_graphs(topics, identity_model(), layer="0", n_bootstrap=4, seed=4)
+    with (
+        distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        remote = compare_neuron_graphs(topics, identity_model(), layer="0", n_bootstrap=4, seed=4, client=client)
+    assert remote.differences.equals(local.differences)
+    assert remote.artifact_dict()["graphs"] == local.artifact_dict()["graphs"]

@@ -1,0 +1,104 @@
+import networkx as nx
+import numpy as np
+import pytest
+import torch
+
+from glassbox_jupyter.neurons.build import neuron_graph
+from glassbox_jupyter.neurons.errors import DegenerateActivationsError, NeuronSelectionError
+from glassbox_jupyter.testing import check_finding
+from glassbox_jupyter.widgets.svg import chart_to_svg
+
+from .conftest import SENTENCES
+
+
+@pytest.fixture(scope="module")
+def hooked_graph(hooked):
+    return neuron_graph(hooked, SENTENCES * 3, layer=1, neurons=20, seed=0)
+
+
+def test_hooked_transformer_graph_is_a_finding(hooked_graph):
+    g = hooked_graph
+    assert g.kind == "neuron_graph" and g.layer == "blocks.1.mlp.hook_post"
+    assert list(g.precision.index) == g.node_ids and len(g.neuron_ids) == 20
+    rho = g.partial_correlations.to_numpy()
+    theta = g.precision.to_numpy()
+    u, v = next(iter(g.graph.edges))
+    i, j = g.node_ids.index(u), g.node_ids.index(v)
+    assert g.graph.edges[u, v]["weight"] == pytest.approx(-theta[i, j] / np.sqrt(theta[i, i] * theta[j, j]))
+    assert np.allclose(rho, rho.T) and np.allclose(np.diag(rho), 1)
+    assert g.graph.number_of_edges() == int(np.count_nonzero(np.triu(theta, 1)))
+    assert set().union(*g.communities) == set(g.graph.nodes)
+    assert sorted(g.hubs.neuron) == sorted(n for n, d in g.graph.nodes(data=True) if d["hub"]) and len(g.hubs) >= 1
+    assert g.hubs.strength.is_monotonic_decreasing
+    hub = int(g.hubs.neuron[0])
+    near = g.neighbours(hub)
+    assert len(near) == g.graph.nodes[hub]["degree"] and near.partial_correlation.abs().is_monotonic_decreasing
+    check_finding(g, selection=int(g.hubs.neuron[0]))
+
+
+def test_top_inputs_and_select_neuron(hooked_graph):
+    g = hooked_graph
+    neuron = int(g.hubs.neuron[0])
+    top = g.top_inputs(neuron, k=5)
+    column = g.neuron_ids.index(neuron)
+    assert top.activation.tolist() == sorted(g.activations.values[:, column], reverse=True)[:5]
+    assert top.label[0].startswith("text[")
+    inputs = g.select_neuron(neuron)
+    assert g.selected_neuron == neuron and inputs[0]["activation"] == top.activation[0]
+    assert g.view_data()["selected_neuron"] == neuron and g.view_data()["top_inputs"] == inputs
+    with pytest.raises(NeuronSelectionError, match="neuron 999 is not in this graph"):
+        g.select_neuron(999)
+    g.select_neuron(None)
+    assert g.selected_neuron is None
+
+
+def test_widget_click_selects_the_neuron(hooked_graph):
+    g = hooked_graph
+    view = g.widget()
+    neuron = int(g.hubs.neuron.iloc[-1])
+    view._select = neuron
+    assert g.selected_neuron == neuron and view.selected_neuron == neuron
+    assert view._data["top_inputs"] == g.view_data()["top_inputs"]
+    g.select_neuron(int(g.hubs.neuron[0]))  # a selection made in Python reaches the widget
+    assert view._data["selected_neuron"] == int(g.hubs.neuron[0])
+
+
+def test_exports_dot_graphml_heatmap(hooked_graph, tmp_path):
+    g = hooked_graph
+    dot = g.to_dot(tmp_path / "g.dot")
+    assert dot.startswith("graph neuron_graph {") and (tmp_path / "g.dot").read_text() == dot
+    assert dot.count(" -- ") == g.graph.number_of_edges()
+    g.to_graphml(tmp_path / "g.graphml")
+    back = nx.read_graphml(tmp_path / "g.graphml")
+    assert back.number_of_edges() == g.graph.number_of_edges()
+    u, v, d = next(iter(g.graph.edges(data=True)))
+    assert float(back.edges[str(u), str(v)]["weight"]) == pytest.approx(d["weight"])
+    svg = chart_to_svg(g.heatmap())
+    assert svg.count("<path") > 10
+
+
+def test_minilm_graph_with_real_text(minilm_folder):
+    from glassbox_jupyter.demos.topics import load_topics
+
+    texts = load_topics()["astronomy"][:24]
+    g = neuron_graph(minilm_folder, texts, layer=3, neurons=24, seed=1)
+    assert g.source == "transformers:BertModel" and g.layer == "encoder.layer.3.intermediate"
+    assert g.graph.number_of_nodes() == 24 and g.graph.number_of_edges() > 0
+    assert 0.0 < g.fidelity.value <= 1.0
+    check_finding(g, selection=g.node_ids[0])
+
+
+def test_sequential_graph_fidelity_and_dead_neurons():
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(3, 10), torch.nn.ReLU(), torch.nn.Linear(10, 1))
+    with torch.no_grad():
+        model[0].bias[[2, 5]] = -100.0  # two dead ReLU units: constant zero
+    X = torch.randn(600, 3)
+    g = neuron_graph(model, X, layer="1")
+    assert g.dropped == [2, 5] and g.actions[0] == "dropped 2 constant neurons: #2, #5"
+    assert g.fidelity.value > 0.5  # ten units driven by three inputs predict each other well
+    check_finding(g, selection=g.node_ids[0])
+    with torch.no_grad():
+        model[0].bias[:] = -100.0
+    with pytest.raises(DegenerateActivationsError, match="all 10 neurons are constant"):
+        neuron_graph(model, X, layer="1")
