@@ -36,16 +36,11 @@ def load_causal_lm(folder: str | Path) -> tuple[Any, Any]:
             f"{path} is not a Hugging Face model folder (no config.json); save one with model.save_pretrained(...) "
             "and tokenizer.save_pretrained(...)"
         )
-    from transformers.utils import logging
+    from glassbox_jupyter.hf_loading import quiet_loading
 
-    bar = logging.is_progress_bar_enabled()
-    logging.disable_progress_bar()  # a "Loading weights" bar per tiny model is noise in a notebook
-    try:
+    with quiet_loading():  # a "Loading weights" bar per tiny model is noise in a notebook
         model = AutoModelForCausalLM.from_pretrained(path, local_files_only=True, use_safetensors=True)
         tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
-    finally:
-        if bar:
-            logging.enable_progress_bar()
     return model.eval(), tokenizer
 
 

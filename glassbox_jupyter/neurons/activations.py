@@ -221,6 +221,19 @@ def _no_tokens(i: int, text: str) -> EmptyTextError:
 
 
 # ---------------------------------------------------------------------------------------------- pooling
+def token_in_context(tokens: list[str], t: int, left: int = 5, right: int = 3) -> str:
+    """Token ``t`` bracketed among its neighbours, word pieces joined (``"…the history [of] the …"``).
+
+    Example:
+        >>> token_in_context(["the", "sun", "rise", "##s", "early"], 2, left=1, right=1)
+        '…sun [rise]##s…'
+    """
+    before = " ".join(tokens[max(0, t - left) : t])
+    after = " ".join(tokens[t + 1 : t + 1 + right])
+    text = f"{'…' if t > left else ''}{before} [{tokens[t]}] {after}{'…' if t + 1 + right < len(tokens) else ''}"
+    return text.replace(" [##", "[").replace(" ##", "").replace("…##", "…").strip()
+
+
 def _pool(
     states: list[np.ndarray], texts: list[str] | None, tokens: list[list[str]] | None, pooling: str, row_name: str
 ) -> tuple[np.ndarray, list[str], np.ndarray]:
@@ -232,7 +245,7 @@ def _pool(
         for i, state in enumerate(states):
             for t in range(len(state)):
                 if tokens is not None:
-                    labels.append(f"text[{i}] token {tokens[i][t]!r}")
+                    labels.append(f"text[{i}] token {tokens[i][t]!r}: {token_in_context(tokens[i], t)}")
                 else:
                     labels.append(f"{row_name} {i}" + (f" position {t}" if len(state) > 1 else ""))
         return values.astype(float), labels, index.astype(int)
@@ -355,9 +368,12 @@ def _load_hf_folder(path: str | os.PathLike, tokenizer: Any) -> tuple[Any, Any]:
         )
     from transformers import AutoModel, AutoTokenizer
 
-    model = AutoModel.from_pretrained(folder, local_files_only=True)
-    if tokenizer is None:
-        tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
+    from glassbox_jupyter.hf_loading import quiet_loading
+
+    with quiet_loading():
+        model = AutoModel.from_pretrained(folder, local_files_only=True)
+        if tokenizer is None:
+            tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
     return model, tokenizer
 
 

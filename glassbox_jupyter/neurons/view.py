@@ -18,6 +18,7 @@ from glassbox_jupyter.neurons.graph import CATEGORY, NEGATIVE, NEUTRAL, POSITIVE
 __all__ = ["heatmap_chart", "network_svg"]
 
 WIDTH, HEIGHT = 640, 560
+PANEL_WIDTH = 380  # the selected neuron's top inputs, right of the drawing
 MAX_DRAWN_EDGES = 1500
 
 
@@ -61,10 +62,12 @@ def network_svg(
     top = max((abs(e["weight"]) for e in shown), default=1.0) or 1.0
     strongest = max((n["strength"] for n in nodes), default=1.0) or 1.0
     node_r = max(2.0, min(9.0, 900 / max(1, len(nodes))))
+    selected = data.get("selected_neuron")
+    width = WIDTH + (PANEL_WIDTH if selected is not None else 0)
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{HEIGHT}" viewBox="0 0 {width} {HEIGHT}" '
         'font-family="sans-serif" font-size="11">',
-        f'<rect x="0" y="0" width="{WIDTH}" height="{HEIGHT}" fill="#ffffff"/>',
+        f'<rect x="0" y="0" width="{width}" height="{HEIGHT}" fill="#ffffff"/>',
         f'<text x="12" y="20" font-size="14" font-weight="bold">{xml_text(data.get("title", "neuron graph"))}</text>',
         f'<text x="12" y="38" fill="#555555">{xml_text(_caption(data, len(shown), hidden, threshold))}</text>',
         f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{radius:.1f}" fill="none" stroke="#eeeeee"/>',
@@ -77,7 +80,6 @@ def network_svg(
             f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke="{color}" '
             f'stroke-width="{width:.2f}" stroke-opacity="0.7"/>'
         )
-    selected = data.get("selected_neuron")
     for node in nodes:
         x, y = pos[node["id"]]
         r = node_r * (0.6 + 0.8 * math.sqrt(node["strength"] / strongest))
@@ -108,9 +110,35 @@ def network_svg(
         f'<text x="{second + 28}" y="{legend_y}">{xml_text(signs[1])}</text>',
         f'<circle cx="{hub_x}" cy="{legend_y - 4}" r="5" fill="{NEUTRAL}" stroke="#222222" stroke-width="2"/>',
         f'<text x="{hub_x + 10}" y="{legend_y}">hub · colour = community · area ∝ strength</text>',
-        "</svg>",
     ]
+    if selected is not None:
+        parts += selection_panel(selected, data.get("top_inputs") or [], WIDTH)
+    parts.append("</svg>")
     return "\n".join(parts)
+
+
+def selection_panel(neuron: int, inputs: list[dict[str, Any]], x0: float) -> list[str]:
+    """SVG lines of the side panel: the selected neuron and the inputs that activate it most, as bars."""
+    lines = [
+        f'<line x1="{x0}" y1="52" x2="{x0}" y2="{HEIGHT - 30}" stroke="#dddddd"/>',
+        f'<text x="{x0 + 14}" y="70" font-size="13" font-weight="bold">selected: #{int(neuron)}</text>',
+        f'<text x="{x0 + 14}" y="88" fill="#555555">inputs that activate it most</text>',
+    ]
+    top = max((abs(float(i["activation"])) for i in inputs), default=1.0) or 1.0
+    for k, item in enumerate(inputs[:12]):
+        y = 108 + 34 * k
+        label = str(item["label"])
+        label = label if len(label) <= 58 else label[:57] + "…"
+        bar = 120 * abs(float(item["activation"])) / top
+        topic = f" · {item['topic']}" if item.get("topic") else ""
+        lines += [
+            f'<text x="{x0 + 14}" y="{y}">{xml_text(label)}</text>',
+            f'<rect x="{x0 + 14}" y="{y + 5}" width="{bar:.1f}" height="7" fill="{POSITIVE}" fill-opacity="0.7"/>',
+            f'<text x="{x0 + 140}" y="{y + 12}" fill="#555555">{float(item["activation"]):.3g}{xml_text(topic)}</text>',
+        ]
+    if not inputs:
+        lines.append(f'<text x="{x0 + 14}" y="110" fill="#555555">no inputs recorded</text>')
+    return lines
 
 
 def _caption(data: dict[str, Any], shown: int, hidden: int, threshold: float) -> str:

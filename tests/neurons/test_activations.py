@@ -17,7 +17,8 @@ def test_hooked_transformer_token_pooling_reads_hook_post_without_bos(hooked):
     assert acts.layer == "blocks.1.mlp.hook_post" and acts.source == "HookedTransformer"
     n_words = sum(len(t.split()) for t in TEXTS)
     assert acts.values.shape == (n_words, 32) and acts.values.dtype == np.float64
-    assert acts.sample_labels[:2] == ["text[0] token 'the'", "text[0] token 'sun'"]
+    assert [label.split(":")[0] for label in acts.sample_labels[:2]] == ["text[0] token 'the'", "text[0] token 'sun'"]
+    assert acts.sample_labels[1].split(": ", 1)[1].startswith("the [sun]")  # the token in its context
     assert acts.sample_text_index.tolist()[:5] == [0, 0, 0, 0, 1]
     _, cache = hooked.run_with_cache(TEXTS[0])  # BOS at position 0 is left out
     np.testing.assert_allclose(acts.values[:4], cache["blocks.1.mlp.hook_post"][0, 1:].numpy(), atol=1e-5)
@@ -64,7 +65,8 @@ def test_minilm_folder_layer_number_resolves_to_intermediate(minilm_folder, mini
     acts = collect_neuron_activations(minilm_folder, texts, 2)
     assert acts.layer == "encoder.layer.2.intermediate" and acts.source == "transformers:BertModel"
     assert pieces[0] == 6 and acts.values.shape == (sum(pieces), 1536)  # [CLS] and [SEP] left out
-    assert acts.sample_labels[0] == "text[0] token 'the'" and "[SEP]" not in " ".join(acts.sample_labels)
+    assert acts.sample_labels[0] == "text[0] token 'the': [the] sun is a…"
+    assert "[SEP]" not in " ".join(acts.sample_labels)
     assert acts.values.min() > -0.2 and acts.values.max() > 1  # post-GELU: bounded below by ≈ -0.17
     one_by_one = collect_neuron_activations(model, texts, "encoder.layer.2.intermediate", tokenizer=tokenizer,
                                             batch_size=1)  # fmt: skip

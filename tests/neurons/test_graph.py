@@ -46,10 +46,12 @@ def test_top_inputs_and_select_neuron(hooked_graph):
     inputs = g.select_neuron(neuron)
     assert g.selected_neuron == neuron and inputs[0]["activation"] == top.activation[0]
     assert g.view_data()["selected_neuron"] == neuron and g.view_data()["top_inputs"] == inputs
+    svg = g.to_svg()  # the static export shows the final selection and its top inputs
+    assert f"selected: #{neuron}" in svg and top.label[0].split(":")[0].replace("'", "&#x27;") in svg
     with pytest.raises(NeuronSelectionError, match="neuron 999 is not in this graph"):
         g.select_neuron(999)
     g.select_neuron(None)
-    assert g.selected_neuron is None
+    assert g.selected_neuron is None and "selected: #" not in g.to_svg()
 
 
 def test_widget_click_selects_the_neuron(hooked_graph):
