@@ -219,7 +219,8 @@ class AnnexIVReport:
         """File finding number ``index`` under ``section`` too (an annotated cell chose that section)."""
         key = section_key(section)
         target = self.fields[EVIDENCE_FIELD[key]]
-        if not any(e.finding == index for e in target.evidence):
+        section_fields = [f for f in self.fields.values() if f.section == key]
+        if not any(e.finding == index for f in section_fields for e in f.evidence):  # already filed there
             data = self.findings[index].data
             item = EvidenceItem(
                 section=key, title=f"{data['kind']} finding", body=data["summary"], data={"origin": origin}

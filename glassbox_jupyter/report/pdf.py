@@ -79,4 +79,4 @@ def html_to_pdf(html: str, path: str | Path, *, timeout: float = 120.0) -> Path:
         raise GlassboxError(
             f"Chromium ({binary}) failed to print the PDF (exit {done.returncode}): {done.stderr.strip()[-500:]}"
         )
-    return target
+    return Path(path)

@@ -33,6 +33,31 @@ def markdown_html(text: str) -> str:
     return str(mistune.create_markdown(escape=True, plugins=["table", "strikethrough"])(text))
 
 
+def plain_text_html(text: str) -> str:
+    r"""Evidence text as HTML: escaped, lines starting with ``- `` as a bullet list, other lines as paragraphs.
+
+    Example:
+        >>> plain_text_html("Flip rate 5%.\n- age: 0%\n- income: 9% <b>")
+        '<p>Flip rate 5%.</p><ul><li>age: 0%</li><li>income: 9% &lt;b&gt;</li></ul>'
+    """
+    from html import escape
+
+    out: list[str] = []
+    items: list[str] = []
+    for line in text.splitlines():
+        if line.startswith("- "):
+            items.append(f"<li>{escape(line[2:].strip(), quote=False)}</li>")
+            continue
+        if items:
+            out.append("<ul>" + "".join(items) + "</ul>")
+            items = []
+        if line.strip():
+            out.append(f"<p>{escape(line.strip(), quote=False)}</p>")
+    if items:
+        out.append("<ul>" + "".join(items) + "</ul>")
+    return "".join(out)
+
+
 def _anchor(field_id: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", field_id).strip("-")
 
@@ -63,7 +88,14 @@ def _field_context(f: ReportField, labels: list[str], placed: set[int], findings
     evidence, views = [], []
     for e in f.evidence:
         label = labels[e.finding] if e.finding is not None else None
-        evidence.append({"title": e.item.title, "body": e.item.body, "data": _data_line(e.item.data), "label": label})
+        evidence.append(
+            {
+                "title": e.item.title,
+                "body": plain_text_html(e.item.body),
+                "data": _data_line(e.item.data),
+                "label": label,
+            }
+        )
         if e.finding is not None and e.finding not in placed:
             placed.add(e.finding)
             stored = findings[e.finding]
@@ -100,6 +132,7 @@ def render_html(report: AnnexIVReport, *, include_code: bool = False) -> str:
     for ctx in contexts.values():
         ctx["texts"] = [{**t, "html": jinja2.utils.markupsafe.Markup(t["html"])} for t in ctx["texts"]]
         ctx["views"] = [{**v, "html": jinja2.utils.markupsafe.Markup(v["html"])} for v in ctx["views"]]
+        ctx["evidence"] = [{**e, "body": jinja2.utils.markupsafe.Markup(e["body"])} for e in ctx["evidence"]]
     sections = []
     for s in report.sections():
         parts = [

@@ -140,3 +140,24 @@ def test_cli_report_writes_json_and_lists_missing_fields(tmp_path, capsys):
     assert (tmp_path / "o" / "plain.annex-iv.json").is_file()
     assert main(["report", str(tmp_path / "absent.ipynb")]) == 1
     assert "absent.ipynb" in capsys.readouterr().err
+
+
+def test_nbconvert_finds_the_exporters_and_jupyter_nbconvert_writes_the_report(exported, tmp_path):
+    import shutil
+    import sys
+    from pathlib import Path
+
+    from nbconvert.exporters import get_exporter
+
+    from glassbox_jupyter.report.exporters import AnnexIVExporter, AnnexIVPDFExporter
+
+    assert get_exporter("annex-iv") is AnnexIVExporter and get_exporter("annex-iv-pdf") is AnnexIVPDFExporter
+    executed = tmp_path / "audit.ipynb"
+    shutil.copy(exported.paths["ipynb"], executed)
+    jupyter = Path(sys.executable).with_name("jupyter")
+    done = subprocess.run(
+        [str(jupyter), "nbconvert", "--to", "annex-iv", str(executed)], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    html = (tmp_path / "audit.annex-iv.html").read_text(encoding="utf-8")
+    assert "9. Post-market monitoring plan" in html and "Friedman demo" in html and SECRET not in html
