@@ -58,11 +58,7 @@ class AuditView(GlassboxWidget):
         self._data = self._finding.view_data()
         selected = self._finding.selected_variable or ""
         if self._select != selected:
-            quiet, self._quiet = self._quiet, True
-            try:
-                self._select = selected
-            finally:
-                self._quiet = quiet
+            self._write_quietly("_select", selected)
 
     @property
     def finding(self) -> Any:

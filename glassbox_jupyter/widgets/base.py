@@ -37,6 +37,15 @@ class GlassboxWidget(anywidget.AnyWidget):
 
     _selection_trait: ClassVar[str] = ""
     _finding: Any = None
+    _quiet: bool = False  # True while Python writes the selection trait itself (observers then do nothing)
+
+    def _write_quietly(self, name: str, value: Any) -> None:
+        """Set synced trait ``name`` from Python without its observer asking the finding again."""
+        quiet, self._quiet = self._quiet, True
+        try:
+            setattr(self, name, value)
+        finally:
+            self._quiet = quiet
 
     def to_svg(self) -> str:
         """Static SVG of what the widget shows."""

@@ -101,11 +101,7 @@ class FlowGraphExplorer(GlassboxWidget):
         self._data = jsonable(self._finding.view_data())
         selected = list(self.selected_path)
         if (self._path or []) != selected:
-            self._quiet = True
-            try:
-                self._path = selected
-            finally:
-                self._quiet = False
+            self._write_quietly("_path", selected)
 
     @property
     def finding(self) -> Any:

@@ -78,11 +78,7 @@ class LatentUsageHeatmap(GlassboxWidget):
         """Set ``_select`` to the finding's selection without asking the finding again."""
         selected = self.selected_latent
         if self._select != selected and (selected is None or 0 <= selected < len(self._latents())):
-            self._quiet = True
-            try:
-                self._select = selected
-            finally:
-                self._quiet = False
+            self._write_quietly("_select", selected)
 
     def refresh(self) -> None:
         """Send the finding's usage matrix and selection again (after changing the finding from Python)."""

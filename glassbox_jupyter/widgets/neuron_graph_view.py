@@ -97,11 +97,7 @@ class NeuronGraphView(GlassboxWidget):
         """Set ``_select`` to the finding's selection without asking the finding again."""
         selected = self.selected_neuron
         if self._select != selected and (selected is None or selected in self._neurons()):
-            self._quiet = True
-            try:
-                self._select = selected
-            finally:
-                self._quiet = False
+            self._write_quietly("_select", selected)
 
     def refresh(self) -> None:
         """Send the finding's graph and selection again (after changing the finding from Python)."""
