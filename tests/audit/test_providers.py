@@ -26,6 +26,12 @@ from glassbox_jupyter.audit.base import Decision, identity_hash
         ("approved", "unparsed"),  # whole words only
         ("approve or deny, hard to say", "unparsed"),  # both: not guessed
         ("", "unparsed"),
+        ("I would not approve this application.", "negative"),  # a negated answer is the other decision
+        ("We can't deny it: the income is high.", "positive"),
+        ("I won’t approve it.", "negative"),  # typographic apostrophe
+        ("Do not approve; deny.", "negative"),
+        ("I will never approve or deny anything.", "unparsed"),  # both negated
+        ("Approve. Not deny.", "positive"),
     ],
 )
 def test_answers_match_whole_words_case_insensitively(text, label):
