@@ -271,7 +271,7 @@ class GlassboxMagics(Magics, Configurable):
     @argument("--layer", required=True, help="Block index (e.g. 2) or module name (e.g. encoder.layer.3.intermediate).")
     @argument("--tokenizer", default=None, help="Variable holding the tokenizer (Hugging Face models).")
     @argument("--neurons", default=None, help="Top-k by variance (e.g. 64) or comma-separated neuron ids.")
-    @argument("--alpha", type=float, default=None, help="Graphical-lasso penalty (default: chosen by CV).")
+    @argument("--alpha", default=None, help="Graphical-lasso penalty, or 1se (CV, one-SE rule); default: CV.")
     @argument("--pooling", choices=("token", "sequence", "max"), default="token", help="One sample per token or text.")
     @argument("--seed", type=int, default=None, help="Random seed.")
     def cmd_neurons(self, line: str) -> Any:
@@ -291,12 +291,18 @@ class GlassboxMagics(Magics, Configurable):
                 raise UsageError(f"--neurons takes a count or comma-separated ids, got {args.neurons!r}") from exc
             neurons = parts[0] if len(parts) == 1 and "," not in args.neurons else parts
         try:
+            alpha: float | str | None = args.alpha
+            if alpha is not None and alpha != "1se":
+                try:
+                    alpha = float(alpha)
+                except ValueError as exc:
+                    raise UsageError(f"--alpha takes a positive number or 1se, got {args.alpha!r}") from exc
             return neuron_graph(
                 model,
                 inputs,
                 layer=layer,
                 neurons=neurons,
-                alpha=args.alpha,
+                alpha=alpha,
                 pooling=args.pooling,
                 tokenizer=tokenizer,
                 seed=self.seed if args.seed is None else args.seed,

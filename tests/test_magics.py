@@ -166,3 +166,16 @@ def test_export_uses_a_widget_selection_made_after_the_output_was_saved(ipython,
     report = ipython.run_line_magic("glassbox", f"export --to json --notebook {path} --out {tmp_path}")
     exported = report.findings[0].data["artifact"]["circuit"]
     assert exported == [list(h) for h in finding.circuit] and exported != saved
+
+
+def test_neurons_magic_builds_the_graph_and_checks_alpha(ipython):
+    import torch
+
+    torch.manual_seed(0)
+    ipython.user_ns["mlp"] = torch.nn.Sequential(torch.nn.Linear(3, 12), torch.nn.Tanh(), torch.nn.Linear(12, 1))
+    ipython.user_ns["X"] = torch.randn(400, 3)
+    graph = ipython.run_line_magic("glassbox", "neurons mlp X --layer 1 --neurons 8 --alpha 1se")
+    assert graph.kind == "neuron_graph" and len(graph.neuron_ids) == 8 and graph.result.method == "cv-1se"
+    assert "one-standard-error rule" in graph.summary()
+    with pytest.raises(UsageError, match="--alpha takes a positive number or 1se"):
+        ipython.run_line_magic("glassbox", "neurons mlp X --layer 1 --alpha lots")

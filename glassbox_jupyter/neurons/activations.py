@@ -407,6 +407,9 @@ def _module_layer(model: Any, layer: int | str, hf: bool) -> tuple[str, Any, str
     from glassbox_jupyter.twin.activations import resolve_layers
 
     available = mlp_layers(model)
+    if isinstance(layer, (int, np.integer)) and not isinstance(layer, bool) and not hf:
+        if str(layer) in dict(model.named_modules()):  # a Sequential's children are named "0", "1", ...
+            layer = str(layer)
     if isinstance(layer, (int, np.integer)) and not isinstance(layer, bool):
         if not hf:
             raise ValueError(f"layer must be a module name for a {type(model).__name__}; choose one of {available}")

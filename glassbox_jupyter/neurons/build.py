@@ -34,7 +34,7 @@ def neuron_graph(
     layer: int | str,
     *,
     neurons: int | Sequence[int] | None = None,
-    alpha: float | None = None,
+    alpha: float | str | None = None,
     pooling: Pooling = "token",
     tokenizer: Any = None,
     max_neurons: int = 256,
@@ -52,7 +52,8 @@ def neuron_graph(
         texts_or_inputs: a list of texts, or a batch of inputs.
         layer: block number or hook / module name (see :func:`collect_neuron_activations`).
         neurons: ``None`` (all, at most ``max_neurons`` by variance), an int k (the k most variable) or ids.
-        alpha: graphical-lasso penalty on z-scored activations; ``None`` chooses it by ``cv``-fold CV.
+        alpha: graphical-lasso penalty on z-scored activations; ``None`` chooses it by ``cv``-fold CV, ``"1se"`` by
+            CV with the one-standard-error rule (the sparsest graph scoring within one standard error of the best).
         pooling: ``"token"`` (one sample per token), ``"sequence"`` (mean per text) or ``"max"``.
         test_size: share of texts (or samples) held out to measure fidelity.
         seed: fixes the split, the CV folds and the community detection.
@@ -74,7 +75,7 @@ def graph_from_activations(
     acts: NeuronActivations,
     selection: str,
     *,
-    alpha: float | None = None,
+    alpha: float | str | None = None,
     test_size: float = 0.25,
     seed: int = 0,
     cv: int = 3,
@@ -88,7 +89,7 @@ def graph_from_activations(
         acts.values[train], alpha, cv=cv, seed=seed, names=acts.neuron_ids, groups=acts.sample_text_index[train]
     )
     settings = {
-        "alpha": None if alpha is None else float(alpha),
+        "alpha": alpha if alpha is None or isinstance(alpha, str) else float(alpha),
         "cv": int(cv),
         "test_size": float(test_size),
         "seed": int(seed),

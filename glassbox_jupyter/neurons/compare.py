@@ -43,7 +43,7 @@ def compare_neuron_graphs(
     layer: int | str,
     *,
     neurons: int | Sequence[int] | None = None,
-    alpha: float | None = None,
+    alpha: float | str | None = None,
     pooling: Pooling = "token",
     tokenizer: Any = None,
     max_neurons: int = 256,
@@ -102,7 +102,7 @@ def compare_neuron_graphs(
     from glassbox_jupyter.neurons.finding import neuron_provenance
 
     settings = {
-        "alpha": None if alpha is None else float(alpha),
+        "alpha": alpha if alpha is None or isinstance(alpha, str) else float(alpha),
         "cv": int(cv),
         "test_size": float(test_size),
         "seed": int(seed),

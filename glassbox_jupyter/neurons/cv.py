@@ -52,7 +52,10 @@ def choose_alpha(
     shrinkage: Callable[[], float],
     log: list[str],
     groups: Sequence[Any] | None = None,
+    rule: str = "best",
 ) -> tuple[float, np.ndarray, np.ndarray]:
+    """The α of the best mean held-out log-likelihood (``rule="best"``), or the largest α within one standard
+    error (over folds) of it (``rule="1se"``); also every α tried and its mean score, sorted by α."""
     folds = []
     for test in fold_rows(len(standard), cv, seed, groups):
         train = np.setdiff1d(np.arange(len(standard)), test)
@@ -60,6 +63,7 @@ def choose_alpha(
         S_train[np.diag_indices_from(S_train)] = np.maximum(np.diag(S_train), DIAGONAL_FLOOR)
         folds.append((S_train, np.cov(standard[test].T, bias=True)))
     scores: dict[float, float] = {}
+    per_fold: dict[float, list[float]] = {}
 
     failed: list[tuple[float, str]] = []
 
@@ -67,16 +71,17 @@ def choose_alpha(
         for tried in scores:
             if np.isclose(tried, alpha, rtol=1e-9, atol=0):
                 return scores[tried]
-        total = 0.0
+        values: list[float] = []
         for S_train, S_test in folds:
             try:
                 fit = fit_screened(S_train, alpha, settings, shrinkage, [], recover=False)
             except FitFailed as exc:
                 failed.append((alpha, str(exc)))
-                total = -np.inf
+                values = [-np.inf] * len(folds)
                 break
-            total += log_likelihood(fit, S_test)
-        scores[alpha] = total / cv
+            values.append(log_likelihood(fit, S_test))
+        per_fold[alpha] = values
+        scores[alpha] = float(np.sum(values)) / cv
         return scores[alpha]
 
     off = np.abs(S - np.diag(np.diag(S)))
@@ -119,8 +124,26 @@ def choose_alpha(
             "cross-validation could not fit a graph at any alpha (every held-out likelihood is -inf); pass a fixed "
             "alpha=, more samples, or fewer neurons"
         )
+    if rule == "1se":
+        best = one_standard_error(best, scores, per_fold, log)
     tried = np.array(sorted(scores))
     return float(best), tried, np.array([scores[a] for a in tried])
+
+
+def one_standard_error(
+    best: float, scores: dict[float, float], per_fold: dict[float, list[float]], log: list[str]
+) -> float:
+    """The largest α whose mean score is within one standard error (over folds) of the best one's."""
+    folds = np.asarray(per_fold[best], dtype=float)
+    se = float(folds.std(ddof=1) / np.sqrt(len(folds))) if len(folds) > 1 else 0.0
+    within = [a for a, s in scores.items() if a >= best and np.isfinite(s) and s >= scores[best] - se]
+    chosen = max(within)
+    if chosen != best:
+        log.append(
+            f"one-standard-error rule: alpha = {chosen:.4g} instead of the best-scoring {best:.4g} (held-out "
+            f"log-likelihood {scores[chosen]:.4g} vs {scores[best]:.4g}, one standard error {se:.3g})"
+        )
+    return chosen
 
 
 def fold_rows(n: int, cv: int, seed: int, groups: Sequence[Any] | None) -> list[np.ndarray]:

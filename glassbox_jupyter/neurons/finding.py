@@ -288,7 +288,10 @@ class NeuronGraphFinding(NeuronSelection, Finding):
         return self._parts.title or f"neuron graph: {self.layer}"
 
     def _alpha_text(self) -> str:
-        how = f"{self.result.settings.get('cv')}-fold CV" if self.result.method == "cv" else "given"
+        folds = self.result.settings.get("cv")
+        how = {"cv": f"{folds}-fold CV", "cv-1se": f"{folds}-fold CV, one-standard-error rule"}.get(
+            self.result.method, "given"
+        )
         return f"α = {self.alpha:.3g} ({how})"
 
     def summary(self) -> str:

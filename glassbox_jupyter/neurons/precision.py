@@ -77,13 +77,13 @@ class PrecisionResult:
     Attributes:
         precision: Θ, ``[k, k]``, in z-score units, over ``columns``.
         covariance: the matching regularised covariance (Θ⁻¹), ``[k, k]``.
-        alpha: the L1 penalty used (chosen by CV when ``method == "cv"``).
+        alpha: the L1 penalty used (chosen by CV when ``method`` is ``"cv"`` or ``"cv-1se"``).
         columns: positions (in the input matrix) of the representative columns.
         groups: for each representative, every input column it stands for (itself first; merged duplicates).
         dropped: input columns dropped as constant.
         actions: plain sentences saying what was done to the data and the solver.
         mean, scale: the z-score of each representative column (``standardise`` applies it).
-        method: ``"cv"`` or ``"fixed"``.
+        method: ``"cv"`` (best held-out likelihood), ``"cv-1se"`` (one-standard-error rule) or ``"fixed"``.
         cv_alphas, cv_scores: the α values tried by CV and their mean held-out log-likelihood (sorted by α).
         n_samples: rows used.
         n_blocks, largest_block: the screening's components in the final fit.
@@ -133,7 +133,7 @@ def partial_correlations(precision: np.ndarray) -> np.ndarray:
 
 def estimate_precision(
     Z: Any,
-    alpha: float | None = None,
+    alpha: float | str | None = None,
     *,
     cv: int = 3,
     alphas: int | Sequence[float] = 10,
@@ -150,7 +150,9 @@ def estimate_precision(
 
     Args:
         Z: activations, one row per sample (z-scored here; constant columns dropped, duplicates merged).
-        alpha: the L1 penalty on the z-scored data; ``None`` chooses it by ``cv``-fold cross-validation.
+        alpha: the L1 penalty on the z-scored data; ``None`` chooses it by ``cv``-fold cross-validation (the α of
+            the best held-out likelihood); ``"1se"`` chooses the largest α (sparsest graph) whose held-out
+            likelihood is within one standard error of the best (the one-standard-error rule).
         cv: folds for the cross-validation.
         alphas: the number of points on the CV path, or the exact α values to try (no refinement then).
         n_refinements: refinement rounds around the best α.
@@ -189,7 +191,7 @@ def _row_groups(groups: Sequence[Any] | None, n: int) -> np.ndarray | None:
 
 def _estimate(
     Z: Any,
-    alpha: float | None,
+    alpha: float | str | None,
     cv: int,
     alphas: int | Sequence[float],
     n_refinements: int,
@@ -201,6 +203,14 @@ def _estimate(
     names: Sequence[Any] | None,
     groups: Sequence[Any] | None,
 ) -> PrecisionResult:
+    rule = "best"
+    if isinstance(alpha, str):
+        if alpha != "1se":
+            raise ValueError(
+                f"alpha must be a positive number, None (cross-validation) or '1se' (cross-validation with the "
+                f"one-standard-error rule), not {alpha!r}"
+            )
+        alpha, rule = None, "1se"
     values = _as_matrix(Z)
     row_groups = _row_groups(groups, len(values))
     labels = [f"#{name}" for name in (names if names is not None else range(values.shape[1]))]
@@ -241,10 +251,10 @@ def _estimate(
     if alpha is None:
         fold_log: list[str] = []
         alpha, cv_alphas, cv_scores = choose_alpha(
-            standard, S, int(cv), alphas, int(n_refinements), settings, seed, shrinkage, fold_log, row_groups
+            standard, S, int(cv), alphas, int(n_refinements), settings, seed, shrinkage, fold_log, row_groups, rule
         )
         actions.extend(fold_log)
-        method = "cv"
+        method = "cv" if rule == "best" else "cv-1se"
     else:
         method = "fixed"
     log: list[str] = []
@@ -267,7 +277,7 @@ def _estimate(
         n_blocks=fit.n_blocks,
         largest_block=fit.largest,
         converged=fit.converged,
-        settings={**settings, "cv": int(cv) if method == "cv" else None, "seed": int(seed)},
+        settings={**settings, "cv": int(cv) if method != "fixed" else None, "seed": int(seed)},
     )
 
 

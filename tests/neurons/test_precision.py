@@ -45,6 +45,21 @@ def test_cv_picks_the_best_scored_alpha_and_is_deterministic():
     np.testing.assert_array_equal(a.precision, b.precision)
 
 
+def test_one_standard_error_rule_gives_a_sparser_graph_that_keeps_the_true_edges():
+    X, edges = sparse_gaussian(60, 3000, seed=1)
+    best = estimate_precision(X)
+    sparse = estimate_precision(X, alpha="1se")
+    assert sparse.method == "cv-1se" and sparse.alpha > best.alpha
+    assert np.array_equal(sparse.cv_alphas, best.cv_alphas)  # the same CV path, another pick on it
+    score = dict(zip(sparse.cv_alphas, sparse.cv_scores))
+    assert score[sparse.alpha] < score[best.alpha]  # worse held-out likelihood, but within one SE
+    assert sparse.n_edges < best.n_edges
+    assert f1(support(sparse), edges) > f1(support(best), edges) and edges <= support(sparse)
+    assert any("one-standard-error rule" in a for a in sparse.actions)
+    with pytest.raises(ValueError, match="'1se'"):
+        estimate_precision(X, alpha="sparse")
+
+
 def test_screening_gives_the_same_solution_as_one_full_fit():
     X, _ = sparse_gaussian(30, 1500, seed=4)
     ours = estimate_precision(X, alpha=0.15)
