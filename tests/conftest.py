@@ -56,3 +56,19 @@ def ipython():
 def r2(truth: np.ndarray, guess: np.ndarray) -> float:
     truth, guess = np.ravel(truth), np.ravel(guess)
     return float(1 - np.sum((truth - guess) ** 2) / np.sum((truth - truth.mean()) ** 2))
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Headless Debian Chromium driven by Playwright, shared by the whole session (the e2e tests and the
+    report's offline-rendering test): Playwright's sync API allows one running instance per thread."""
+    from tests.e2e.jupyterlab import CHROMIUM, launch_chromium, sync_playwright
+
+    if sync_playwright is None or not CHROMIUM.exists():
+        pytest.skip(f"needs Playwright and Chromium at {CHROMIUM}")
+    with sync_playwright() as pw:
+        browser = launch_chromium(pw)
+        try:
+            yield browser
+        finally:
+            browser.close()

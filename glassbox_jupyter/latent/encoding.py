@@ -30,7 +30,7 @@ def _fix_hint(model: Any) -> str:
 class LatentEncoder:
     """What ``latent_laws`` calls: float64 rows in, a float64 ``(n, k)`` latent array out (checked)."""
 
-    def __init__(self, encoder: Any):
+    def __init__(self, encoder: Any, name: str | None = None):
         from glassbox_jupyter.teacher.runners import is_torch_module
         from glassbox_jupyter.teacher.teacher import Teacher
 
@@ -46,8 +46,9 @@ class LatentEncoder:
         self.name = getattr(encoder, "name", None) if self.kind == "teacher" else None
         label = "__qualname__" if owner is not None else "__name__"  # "Autoencoder.encode" for a method
         self.name = self.name or getattr(encoder, label, None) or type(encoder).__name__
-        if "<lambda>" in self.name:
-            self.name = "encoder"
+        if "<lambda>" in self.name or self.name in ("Sequential", "ModuleList", "ModuleDict"):
+            self.name = "encoder"  # a bare container's class name says nothing about the model
+        self.name = name or self.name
 
     # ------------------------------------------------------------------ calling
     def _raw(self, X: np.ndarray) -> Any:

@@ -115,6 +115,7 @@ def latent_laws(
     *,
     latents: Sequence[int | str] | None = None,
     latent_names: Sequence[str] | None = None,
+    name: str | None = None,
     generations: int | None = None,
     time_limit: float | None = None,
     seed: int = 0,
@@ -136,6 +137,7 @@ def latent_laws(
         feature_names: names of the ``d`` columns (default: the DataFrame's columns, else ``x0..``).
         latents: which latents to explain (indices or names; default all).
         latent_names: names of the ``k`` latents (default ``z0..``).
+        name: what to call the encoder in titles and the report (default: its class or function name).
         generations: deterministic budget per latent (pyoperon generations; default
             ``DEFAULT_GENERATIONS`` when ``time_limit`` is not given either). Same seed → same laws.
         time_limit: wall-clock budget per latent in seconds, instead of ``generations`` (not reproducible).
@@ -156,7 +158,7 @@ def latent_laws(
     if time_limit is None and generations is None:
         generations = DEFAULT_GENERATIONS
     data, names = as_data(X, feature_names)
-    wrapped = LatentEncoder(encoder)
+    wrapped = LatentEncoder(encoder, name)
     Z = wrapped(data)
     k = Z.shape[1]
     z_names = [f"z{i}" for i in range(k)] if latent_names is None else [str(n) for n in latent_names]

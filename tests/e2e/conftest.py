@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from .jupyterlab import LabServer, NotebookPage, jupyterlab, launch_chromium, reset_artifacts, sync_playwright
+from .jupyterlab import LabServer, NotebookPage, jupyterlab, reset_artifacts
 
 VIEWPORT = {"width": 1280, "height": 900}
 
@@ -30,17 +30,6 @@ def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
     """JupyterLab on 127.0.0.1 with isolated dirs, started once for all e2e tests."""
     with jupyterlab(Path(tmp_path_factory.mktemp("jupyterlab"))) as server:
         yield server
-
-
-@pytest.fixture(scope="session")
-def chromium() -> Iterator[Any]:
-    """Headless Debian Chromium driven by Playwright, shared by all e2e tests."""
-    with sync_playwright() as pw:
-        browser = launch_chromium(pw)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 @pytest.fixture()

@@ -78,3 +78,13 @@ def test_bad_data_and_settings(kwargs: dict, message: str) -> None:
     arguments = {"encoder": lambda A: A[:, :2] * 2, "X": X, **TINY, **kwargs}
     with pytest.raises(LatentInputError, match=message):
         latent_laws(arguments.pop("encoder"), arguments.pop("X"), **arguments)
+
+
+def test_the_encoder_is_named_usefully() -> None:
+    import torch
+
+    from glassbox_jupyter.latent.encoding import LatentEncoder
+
+    assert LatentEncoder(torch.nn.Sequential(torch.nn.Linear(3, 2))).name == "encoder"  # not "Sequential"
+    assert LatentEncoder(lambda X: X[:, :2]).name == "encoder"
+    assert LatentEncoder(lambda X: X[:, :2], name="PCA").name == "PCA"

@@ -90,23 +90,19 @@ def test_pdf_has_all_nine_section_headings_and_no_blank_page(exported, tmp_path)
         assert (grey < 200).mean() > 0.002, f"{page.name} is blank"
 
 
-def test_html_renders_with_the_network_blocked_and_no_failed_request(exported):
-    from tests.e2e.jupyterlab import launch_chromium, sync_playwright
-
+def test_html_renders_with_the_network_blocked_and_no_failed_request(exported, chromium):
     requests, failed = [], []
-    with sync_playwright() as pw:
-        browser = launch_chromium(pw)
-        try:
-            context = browser.new_context(offline=True)
-            page = context.new_page()
-            page.on("request", lambda r: requests.append(r.url))
-            page.on("requestfailed", lambda r: failed.append(r.url))
-            page.goto(exported.paths["html"].as_uri())
-            page.wait_for_load_state("load")
-            headings = page.locator("section.annex-section > h2").all_inner_texts()
-            svg_boxes = [box for box in (s.bounding_box() for s in page.locator("figure svg").all()) if box]
-        finally:
-            browser.close()
+    context = chromium.new_context(offline=True)
+    try:
+        page = context.new_page()
+        page.on("request", lambda r: requests.append(r.url))
+        page.on("requestfailed", lambda r: failed.append(r.url))
+        page.goto(exported.paths["html"].as_uri())
+        page.wait_for_load_state("load")
+        headings = page.locator("section.annex-section > h2").all_inner_texts()
+        svg_boxes = [box for box in (s.bounding_box() for s in page.locator("figure svg").all()) if box]
+    finally:
+        context.close()
     assert failed == [] and all(url.startswith("file://") for url in requests), (requests, failed)
     assert [h.split(".")[0] for h in headings] == [str(n) for n in range(1, 10)]
     assert svg_boxes and all(box["width"] > 100 and box["height"] > 100 for box in svg_boxes)
