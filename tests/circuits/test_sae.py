@@ -222,7 +222,10 @@ def test_circuit_scoped_attributions_add_up_over_heads(demo):
 @pytest.mark.slow
 def test_training_script_reproduces_the_shipped_sae(demo, tmp_path):
     """The seeded script (about 30 s on one thread) trains the same SAE again, saves it in sae-lens's format and
-    the loader reads it back."""
+    the loader reads it back. Same features, not the same bits: CPUs with other vector units (AVX2 vs AVX-512
+    kernels) round matmuls differently and 2,500 Adam steps carry that into the weights (seen: up to 5 % of a
+    weight's scale), so each feature's encoder and decoder direction must match the shipped one (cosine > 0.98),
+    the reconstructions must agree, and the measured metrics must match the card."""
     from glassbox_jupyter.demos.ioi_sae import load_ioi_sae
     from glassbox_jupyter.demos.training import ioi_sae as training
 
@@ -235,8 +238,17 @@ def test_training_script_reproduces_the_shipped_sae(demo, tmp_path):
         torch.use_deterministic_algorithms(deterministic)
     training.save(trained, metrics, tmp_path / "again")
     again = load_ioi_sae(tmp_path / "again")
+    assert again.state_dict().keys() == shipped.state_dict().keys()
     for name, weight in shipped.state_dict().items():
-        torch.testing.assert_close(again.state_dict()[name], weight, rtol=1e-4, atol=1e-5)
+        assert again.state_dict()[name].shape == weight.shape, name
+    decoder_cos = torch.nn.functional.cosine_similarity(again.W_dec, shipped.W_dec, dim=1)
+    encoder_cos = torch.nn.functional.cosine_similarity(again.W_enc.T, shipped.W_enc.T, dim=1)
+    assert decoder_cos.min() > 0.98 and encoder_cos.min() > 0.98
+    torch.testing.assert_close(again.b_dec, shipped.b_dec, rtol=0, atol=0.01 * float(shipped.b_dec.abs().max()))
+    acts = training.collect(model, training.ioi_texts(training.task.ioi_prompts(30, seed=7, split="test")))
+    with torch.no_grad():
+        ours, theirs = again.decode(again.encode(acts)), shipped.decode(shipped.encode(acts))
+    assert float((ours - theirs).norm() / theirs.norm()) < 0.02
     card = shipped.cfg.metadata.metrics
     for key in ("held_out_fve", "held_out_l0", "test_fve", "test_logit_diff_fidelity"):
         assert metrics[key] == pytest.approx(card[key], abs=0.01)

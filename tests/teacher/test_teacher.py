@@ -19,7 +19,10 @@ def test_torch_module_outputs_match_a_direct_call(small_mlp, spec3):
 
 def test_batching_does_not_change_results(small_mlp, spec3):
     X = np.random.default_rng(1).random((101, 3))
-    np.testing.assert_allclose(Teacher(small_mlp, spec3, batch_size=7)(X), Teacher(small_mlp, spec3)(X))
+    # float32 tolerance: on AVX-512 CPUs the matmul kernel (and its rounding) depends on the batch's row count
+    np.testing.assert_allclose(
+        Teacher(small_mlp, spec3, batch_size=7)(X), Teacher(small_mlp, spec3)(X), rtol=1e-5, atol=1e-6
+    )
 
 
 def test_no_gradients_are_recorded(small_mlp, spec3):
