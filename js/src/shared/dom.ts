@@ -155,6 +155,28 @@ export function delegate<E extends Event>(
   return () => root.removeEventListener(type, listener);
 }
 
+/**
+ * Hover over elements matching `selector` inside `root`: `enter` when the pointer comes onto one
+ * (the handler gets the event and that element), `leave` when it goes off it (moves that stay
+ * inside the element's children do not count). Returns a function that unsubscribes.
+ */
+export function delegateHover(
+  root: HTMLElement,
+  selector: string,
+  enter: (event: MouseEvent, target: Element) => void,
+  leave: () => void,
+): () => void {
+  const offOver = delegate<MouseEvent>(root, "mouseover", selector, enter);
+  const offOut = delegate<MouseEvent>(root, "mouseout", selector, (event, t) => {
+    const to = event.relatedTarget as Node | null;
+    if (!(to && t.contains(to))) leave();
+  });
+  return () => {
+    offOver();
+    offOut();
+  };
+}
+
 /** True for the keys that activate a focused button-like element. */
 export function isActivationKey(event: KeyboardEvent): boolean {
   return event.key === "Enter" || event.key === " ";

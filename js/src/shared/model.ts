@@ -38,3 +38,13 @@ export function uniqueId(prefix: string): string {
   uid += 1;
   return `${prefix}-${uid}-${Math.random().toString(36).slice(2, 8)}`;
 }
+
+/**
+ * Ask Python for something through a request trait (e.g. `_select`): set `name` to `value` and send it.
+ * An equal value would not count as a change (and so not be sent), so the trait is cleared first.
+ */
+export function sendRequest(model: AnyModel, name: string, value: unknown): void {
+  if (model.get(name) === value) model.set(name, null);
+  model.set(name, value);
+  model.save_changes();
+}

@@ -21,7 +21,7 @@
 import { appendSvg } from "../shared/axes";
 import type { G } from "../shared/axes";
 import { arr, finitePair, indexPair, int, num, obj, str } from "../shared/data";
-import { delegate, delegateActivate, disposer, guardedDraw, h, headerBar, liveRegion, messageEl, observeWidth, optionEl, panel, setCaption, showMessage } from "../shared/dom";
+import { delegate, delegateActivate, delegateHover, disposer, guardedDraw, h, headerBar, liveRegion, messageEl, observeWidth, optionEl, panel, setCaption, showMessage } from "../shared/dom";
 import { formatNumber, formatScore, formatSigned, withMinus } from "../shared/format";
 import { onChange, uniqueId } from "../shared/model";
 import type { AnyModel, RenderContext } from "../shared/model";
@@ -803,20 +803,22 @@ function render({ model, el }: RenderContext): () => void {
     onChange(model, "_focus", updateFocusState),
     delegateActivate(root, pick, onCellActivate),
     delegate<KeyboardEvent>(root, "keydown", pick, onCellKey),
-    delegate<MouseEvent>(root, "mouseover", pick, (_e, t) => {
-      const k = keyOf(t);
-      if (k === hoverKey) return;
-      hoverKey = k;
-      updateHeadInfo();
-      updateAttention();
-    }),
-    delegate<MouseEvent>(root, "mouseout", pick, (e, t) => {
-      const to = e.relatedTarget as Node | null;
-      if (to && t.contains(to)) return;
-      hoverKey = null;
-      updateHeadInfo();
-      updateAttention();
-    }),
+    delegateHover(
+      root,
+      pick,
+      (_e, t) => {
+        const k = keyOf(t);
+        if (k === hoverKey) return;
+        hoverKey = k;
+        updateHeadInfo();
+        updateAttention();
+      },
+      () => {
+        hoverKey = null;
+        updateHeadInfo();
+        updateAttention();
+      },
+    ),
     delegate<FocusEvent>(root, "focusin", pick, (_e, t) => {
       kbdKey = tabKey = keyOf(t);
       root.querySelectorAll<SVGGElement>(".gb-head-cell").forEach((c) => c.setAttribute("tabindex", keyOf(c) === tabKey ? "0" : "-1"));

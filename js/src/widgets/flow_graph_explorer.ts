@@ -23,7 +23,7 @@
 import { appendSvg } from "../shared/axes";
 import type { G } from "../shared/axes";
 import { arr, int, num, obj, str } from "../shared/data";
-import { delegate, delegateActivate, disposer, guardedDraw, h, headerBar, liveRegion, observeWidth, optionEl, setCaption, showMessage } from "../shared/dom";
+import { delegate, delegateActivate, delegateHover, disposer, guardedDraw, h, headerBar, liveRegion, observeWidth, optionEl, setCaption, showMessage } from "../shared/dom";
 import { formatNumber, formatPercent } from "../shared/format";
 import { onChange } from "../shared/model";
 import type { AnyModel, RenderContext } from "../shared/model";
@@ -1143,12 +1143,7 @@ function render({ model, el }: RenderContext): () => void {
       event.stopPropagation();
       clearPath();
     }),
-    delegate<MouseEvent>(root, "mouseover", pick, (_e, t) => setHover(idOf(t))),
-    delegate<MouseEvent>(root, "mouseout", pick, (e, t) => {
-      const to = e.relatedTarget as Node | null;
-      if (to && t.contains(to)) return;
-      setHover(null);
-    }),
+    delegateHover(root, pick, (_e, t) => setHover(idOf(t)), () => setHover(null)),
     delegate<FocusEvent>(root, "focusin", pick, (_e, t) => {
       tabId = idOf(t);
       for (const [nid, g] of nodeEls) g.setAttribute("tabindex", nid === tabId ? "0" : "-1");

@@ -18,9 +18,9 @@
 import { appendSvg } from "../shared/axes";
 import type { G } from "../shared/axes";
 import { arr, int, num, obj, str } from "../shared/data";
-import { delegate, delegateActivate, disposer, guardedDraw, h, headerBar, liveRegion, messageEl, observeWidth, panel, setCaption, showMessage } from "../shared/dom";
+import { delegate, delegateActivate, delegateHover, disposer, guardedDraw, h, headerBar, liveRegion, messageEl, observeWidth, panel, setCaption, showMessage } from "../shared/dom";
 import { formatNumber, formatPercent, formatScorePrecise, withMinus } from "../shared/format";
-import { onChange, uniqueId } from "../shared/model";
+import { onChange, sendRequest, uniqueId } from "../shared/model";
 import type { AnyModel, RenderContext } from "../shared/model";
 import { MISSING_FILL, interpolateSequential, textColorOn } from "../shared/palette";
 import { fitText, textWidth } from "../shared/text";
@@ -226,10 +226,7 @@ function render({ model, el }: RenderContext): () => void {
     const d = data;
     if (!d || !(i >= 0 && i < d.latents.length)) return;
     if (pending === i || (pending === null && d.selectedLatent === i && d.error === "")) return;
-    // an equal value would not count as a change (and so not be sent): clear it first
-    if (model.get("_select") === i) model.set("_select", null);
-    model.set("_select", i);
-    model.save_changes();
+    sendRequest(model, "_select", i);
     pending = i;
     updateRows();
     updateLaw();
@@ -584,15 +581,15 @@ function render({ model, el }: RenderContext): () => void {
     }),
     delegateActivate(root, ".gb-latent-row", (t) => selectLatent(rowOf(t))),
     delegate<KeyboardEvent>(root, "keydown", ".gb-latent-row", moveFocus),
-    delegate<MouseEvent>(root, "mouseover", ".gb-latent-row", (e, t) => {
-      const c = (e.target as Element).closest(".gb-usage-cell");
-      setHover([rowOf(t), c ? Number(c.getAttribute("data-feature")) : -1]);
-    }),
-    delegate<MouseEvent>(root, "mouseout", ".gb-latent-row", (e, t) => {
-      const to = e.relatedTarget as Node | null;
-      if (to && t.contains(to)) return;
-      setHover(null);
-    }),
+    delegateHover(
+      root,
+      ".gb-latent-row",
+      (e, t) => {
+        const c = (e.target as Element).closest(".gb-usage-cell");
+        setHover([rowOf(t), c ? Number(c.getAttribute("data-feature")) : -1]);
+      },
+      () => setHover(null),
+    ),
     delegate<FocusEvent>(root, "focusin", ".gb-latent-row", (_e, t) => {
       tabRow = rowOf(t);
       rowEls.forEach((r, k) => r.setAttribute("tabindex", k === tabRow ? "0" : "-1"));

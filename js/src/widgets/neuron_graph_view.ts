@@ -29,9 +29,9 @@ import type { SimulationLinkDatum, SimulationNodeDatum } from "d3-force";
 
 import { appendSvg } from "../shared/axes";
 import { arr, int, num, obj, str } from "../shared/data";
-import { delegate, delegateActivate, disposer, guardedDraw, h, headerBar, liveRegion, messageEl, observeWidth, optionEl, panel, setCaption, showMessage } from "../shared/dom";
+import { delegate, delegateActivate, delegateHover, disposer, guardedDraw, h, headerBar, liveRegion, messageEl, observeWidth, optionEl, panel, setCaption, showMessage } from "../shared/dom";
 import { formatNumber, formatPercent, formatSigned, withMinus } from "../shared/format";
-import { onChange } from "../shared/model";
+import { onChange, sendRequest } from "../shared/model";
 import type { AnyModel, RenderContext } from "../shared/model";
 import { NEUTRAL, categoryColor } from "../shared/palette";
 import { fitText, textWidth } from "../shared/text";
@@ -453,10 +453,7 @@ function render({ model, el }: RenderContext): () => void {
     const d = data;
     if (!d) return;
     if (pending === neuron || (pending === null && d.selectedNeuron === neuron && d.error === "")) return;
-    // an equal value would not count as a change (and so not be sent): clear it first
-    if (model.get("_select") === neuron) model.set("_select", null);
-    model.set("_select", neuron);
-    model.save_changes();
+    sendRequest(model, "_select", neuron);
     pending = neuron;
     updateNodeStates();
     updateSide();
@@ -876,12 +873,7 @@ function render({ model, el }: RenderContext): () => void {
       if (n) selectNeuron(n.neuron);
     }),
     delegate<KeyboardEvent>(root, "keydown", pick, moveFocus),
-    delegate<MouseEvent>(root, "mouseover", pick, (_e, t) => setHover(idOf(t))),
-    delegate<MouseEvent>(root, "mouseout", pick, (e, t) => {
-      const to = e.relatedTarget as Node | null;
-      if (to && t.contains(to)) return;
-      setHover(null);
-    }),
+    delegateHover(root, pick, (_e, t) => setHover(idOf(t)), () => setHover(null)),
     delegate<FocusEvent>(root, "focusin", pick, (_e, t) => {
       tabId = idOf(t);
       for (const [id, g] of nodeEls) g.setAttribute("tabindex", id === tabId ? "0" : "-1");
