@@ -35,10 +35,18 @@ describe("sendRequest", () => {
     const sent: unknown[] = [];
     m.on("change:_select", () => sent.push(m.get("_select")));
     sendRequest(m, "_select", 3);
-    expect(sent.at(-1)).toBe(3);
+    expect(sent[sent.length - 1]).toBe(3);
     expect(m.saveCount).toBe(1);
     sendRequest(m, "_select", 5);
     expect(m.get("_select")).toBe(5);
     expect(m.saveCount).toBe(2);
+  });
+
+  it("compares arrays by content, as the model does", () => {
+    const m = new FakeModel({ _toggle: [1, 2] });
+    const sent: unknown[] = [];
+    m.on("change:_toggle", () => sent.push(m.get("_toggle")));
+    sendRequest(m, "_toggle", [1, 2]);
+    expect(sent).toEqual([null, [1, 2]]);
   });
 });

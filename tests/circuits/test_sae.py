@@ -238,9 +238,8 @@ def test_training_script_reproduces_the_shipped_sae(demo, tmp_path):
         torch.use_deterministic_algorithms(deterministic)
     training.save(trained, metrics, tmp_path / "again")
     again = load_ioi_sae(tmp_path / "again")
-    assert again.state_dict().keys() == shipped.state_dict().keys()
-    for name, weight in shipped.state_dict().items():
-        assert again.state_dict()[name].shape == weight.shape, name
+    shapes = {name: weight.shape for name, weight in shipped.state_dict().items()}
+    assert {name: weight.shape for name, weight in again.state_dict().items()} == shapes
     decoder_cos = torch.nn.functional.cosine_similarity(again.W_dec, shipped.W_dec, dim=1)
     encoder_cos = torch.nn.functional.cosine_similarity(again.W_enc.T, shipped.W_enc.T, dim=1)
     assert decoder_cos.min() > 0.98 and encoder_cos.min() > 0.98

@@ -40,11 +40,12 @@ export function uniqueId(prefix: string): string {
 }
 
 /**
- * Ask Python for something through a request trait (e.g. `_select`): set `name` to `value` and send it.
- * An equal value would not count as a change (and so not be sent), so the trait is cleared first.
+ * Ask Python for something through a request trait (e.g. `_select`, `_toggle`): set `name` to `value`
+ * (a number, a string or a small JSON array) and send it. An equal value, arrays compared by content as
+ * the model does, would not count as a change (and so not be sent), so the trait is cleared first.
  */
 export function sendRequest(model: AnyModel, name: string, value: unknown): void {
-  if (model.get(name) === value) model.set(name, null);
+  if (JSON.stringify(model.get(name)) === JSON.stringify(value)) model.set(name, null);
   model.set(name, value);
   model.save_changes();
 }

@@ -23,7 +23,7 @@ import type { G } from "../shared/axes";
 import { arr, finitePair, indexPair, int, num, obj, str } from "../shared/data";
 import { delegate, delegateActivate, delegateHover, disposer, guardedDraw, h, headerBar, liveRegion, messageEl, observeWidth, optionEl, panel, setCaption, showMessage } from "../shared/dom";
 import { formatNumber, formatScore, formatSigned, withMinus } from "../shared/format";
-import { onChange, uniqueId } from "../shared/model";
+import { onChange, sendRequest, uniqueId } from "../shared/model";
 import type { AnyModel, RenderContext } from "../shared/model";
 import { MISSING_FILL, divergingScale, interpolateDiverging, textColorOn } from "../shared/palette";
 
@@ -326,11 +326,7 @@ function render({ model, el }: RenderContext): () => void {
 
   // ---- actions
   function toggleHead(l: number, hd: number): void {
-    const cur = indexPair(model.get("_toggle"));
-    // an equal value would not count as a change (and so not be sent): clear it first
-    if (cur && cur[0] === l && cur[1] === hd) model.set("_toggle", null);
-    model.set("_toggle", [l, hd]);
-    model.save_changes();
+    sendRequest(model, "_toggle", [l, hd]);
     const k = headKey(l, hd);
     pending.add(k);
     lastClicked = k;
