@@ -61,7 +61,7 @@ def clustering_rows(teacher: Any, X: np.ndarray, clusters: int, full_limit: int)
     from sklearn.cluster import AgglomerativeClustering
     from sklearn.metrics import adjusted_rand_score
 
-    from glassbox_jupyter.twin.activations import collect_activations
+    from glassbox_jupyter.teacher.layers import collect_activations
     from glassbox_jupyter.twin.clustering import LayerClusterer
 
     acts = collect_activations(teacher.model, X, LAYERS)

@@ -53,11 +53,11 @@ _LAZY: dict[str, str] = {
     "attribution_stability": "glassbox_jupyter.circuits.stability",
     "bootstrap_metrics": "glassbox_jupyter.circuits.stability",
     "functional_circuit_alignment": "glassbox_jupyter.circuits.stability",
-    "load_hooked_transformer": "glassbox_jupyter.circuits.loading",
+    "load_hooked_transformer": "glassbox_jupyter.teacher.hf_loading",
     "neuron_graph": "glassbox_jupyter.neurons.build",
-    "compare_neuron_graphs": "glassbox_jupyter.neurons.compare",
+    "compare_neuron_graphs": "glassbox_jupyter.neurons.topics",
     "NeuronGraphFinding": "glassbox_jupyter.neurons.finding",
-    "NeuronGraphComparison": "glassbox_jupyter.neurons.compare",
+    "NeuronGraphComparison": "glassbox_jupyter.neurons.comparison_finding",
     "NeuronGraphView": "glassbox_jupyter.widgets.neuron_graph_view",
     "latent_laws": "glassbox_jupyter.latent.laws",
     "LatentLawsFinding": "glassbox_jupyter.latent.finding",
@@ -198,7 +198,6 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from glassbox_jupyter.circuits.analyzer import CircuitAnalyzer, GlassboxV2
     from glassbox_jupyter.circuits.composition import HeadCompositionAnalyzer
     from glassbox_jupyter.circuits.finding import CircuitFinding
-    from glassbox_jupyter.circuits.loading import load_hooked_transformer
     from glassbox_jupyter.circuits.sae import SAEFeatureAttributor
     from glassbox_jupyter.circuits.stability import (
         attribution_stability,
@@ -222,7 +221,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from glassbox_jupyter.latent.laws import latent_laws
     from glassbox_jupyter.latent.reconstruction import ReconstructionLawFinding, mlp_autoencoder, reconstruction_law
     from glassbox_jupyter.neurons.build import neuron_graph
-    from glassbox_jupyter.neurons.compare import NeuronGraphComparison, compare_neuron_graphs
+    from glassbox_jupyter.neurons.topics import NeuronGraphComparison, compare_neuron_graphs
     from glassbox_jupyter.neurons.finding import NeuronGraphFinding
     from glassbox_jupyter.parallel import run_tasks
     from glassbox_jupyter.probe import Probe, ProbeSet
@@ -231,6 +230,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from glassbox_jupyter.rules.finding import Rule, RuleFinding
     from glassbox_jupyter.symbolic.equation import Equation
     from glassbox_jupyter.symbolic.finding import SymbolicFinding, SymbolicFindings
+    from glassbox_jupyter.teacher.hf_loading import load_hooked_transformer
     from glassbox_jupyter.teacher.spec import InputSpec
     from glassbox_jupyter.teacher.teacher import Teacher
     from glassbox_jupyter.twin.build import readable_twin

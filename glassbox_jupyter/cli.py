@@ -27,24 +27,17 @@ def run_notebook(notebook: Path, output: Path, timeout: int = 600) -> tuple[Path
     with its error, and the partially executed notebook is still written so nothing is lost.
     """
     import nbformat
-    from nbclient import NotebookClient
 
-    from glassbox_jupyter.report.html import notebook_to_html
+    from glassbox_jupyter.report.execute import execute_and_save
+    from glassbox_jupyter.report.notebook_html import notebook_to_html
 
-    if not notebook.exists():
-        raise FileNotFoundError(f"no notebook at {notebook}")
-    output.mkdir(parents=True, exist_ok=True)
-    nb = nbformat.read(notebook, as_version=4)
-    client = NotebookClient(
-        nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(notebook.parent)}}
-    )
     executed = output / notebook.name
     html = output / f"{notebook.stem}.html"
     try:
-        client.execute()
-    finally:
-        nbformat.write(nb, executed)
-        html.write_text(notebook_to_html(nb), encoding="utf-8")
+        execute_and_save(notebook, executed, timeout)
+    finally:  # the offline HTML of what ran, also when a cell failed
+        if executed.exists():
+            html.write_text(notebook_to_html(nbformat.read(executed, as_version=4)), encoding="utf-8")
     return executed, html
 
 
@@ -63,7 +56,7 @@ def analyze_command(args: argparse.Namespace) -> int:
     if args.model in names:
         model = demos.load(args.model)
     elif Path(args.model).is_dir():  # a local Hugging Face checkpoint folder, loaded offline
-        from glassbox_jupyter.circuits.loading import load_hooked_transformer
+        from glassbox_jupyter.teacher.hf_loading import load_hooked_transformer
 
         model = load_hooked_transformer(args.model)
     else:

@@ -50,9 +50,9 @@ def distill(
             "or InputSpec.from_data(X)"
         )
     if mode == "math":
-        from glassbox_jupyter.symbolic.distill import distill_math
+        from glassbox_jupyter.symbolic.math_mode import distill_math
 
         return distill_math(teacher, time_limit=time_limit, seed=seed, **options)
-    from glassbox_jupyter.rules.distill import distill_logic
+    from glassbox_jupyter.rules.logic_mode import distill_logic
 
     return distill_logic(teacher, time_limit=time_limit, seed=seed, **options)

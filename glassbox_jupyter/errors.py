@@ -37,3 +37,12 @@ class EncoderOutputError(GlassboxError, ValueError):
 
 class LatentInputError(GlassboxError, ValueError):
     """``latent_laws`` or ``reconstruction_law`` got data or settings it cannot use (shape, NaN, sizes)."""
+
+
+class SelectionError(GlassboxError, ValueError):
+    """A Finding was asked to select something it does not have (an unknown id, a head out of range, a
+    path that is not a path of the graph). The message lists what can be selected."""
+
+
+class SelectionIndexError(SelectionError, IndexError):
+    """A selection by position that is out of range (``select(99)`` on a front of 12 equations)."""

@@ -383,8 +383,8 @@ class GlassboxMagics(Magics, Configurable):
         """Write this notebook's Annex IV report (save the notebook first); findings use their live state."""
         import os
 
+        from glassbox_jupyter.finding.live import live_findings
         from glassbox_jupyter.report.export import export_notebook
-        from glassbox_jupyter.report.live import live_findings
 
         args = parse_argstring(self.cmd_export, line)
         namespace = self.shell.user_ns if self.shell is not None else {}

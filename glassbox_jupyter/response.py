@@ -17,17 +17,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from types import MappingProxyType
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from glassbox_jupyter.errors import EmptyProbeError
+from glassbox_jupyter.errors import EmptyProbeError, SelectionError, SelectionIndexError
 from glassbox_jupyter.finding.base import Finding
 from glassbox_jupyter.finding.evidence import EvidenceItem
 from glassbox_jupyter.finding.fidelity import r2_fidelity
 from glassbox_jupyter.finding.provenance import Provenance
 from glassbox_jupyter.probe import Probe, ProbeSet
 from glassbox_jupyter.teacher.teacher import Teacher, as_teacher
+
+if TYPE_CHECKING:
+    from glassbox_jupyter.widgets.response_view import ResponseView
 
 _MAX_POINTS_SHOWN = 1500  # in the live widget
 _MAX_POINTS_STATIC = 300  # in the static SVG, which is saved into notebooks and reports
@@ -103,8 +106,7 @@ class ResponseFinding(Finding):
         self.surface = surface
         self.fidelity = fidelity
         self.provenance = provenance
-        self._widget: Any = None
-        self._selected_row: int | None = None
+        self._selected_point: int | None = None
 
     # ------------------------------------------------------------------ the artifact
     @property
@@ -145,13 +147,48 @@ class ResponseFinding(Finding):
         )
 
     # ------------------------------------------------------------------ selection
+    def shown_rows(self, max_points: int = _MAX_POINTS_SHOWN) -> np.ndarray:
+        """The probe rows the view draws as points (all of them, or a seeded sample of ``max_points``)."""
+        shown = np.arange(len(self.probes))
+        if len(shown) > max_points:
+            shown = np.sort(np.random.default_rng(0).choice(shown, max_points, replace=False))
+        return shown
+
     @property
-    def selected_input(self) -> MappingProxyType | None:
+    def selection(self) -> int | None:
+        """The clicked point: its index among the view's points, or None."""
+        return self._selected_point
+
+    def _apply_selection(self, point: Any) -> MappingProxyType[str, float] | None:
+        """Select the ``point``-th point the view shows (None clears); returns its input."""
+        if point is None or (isinstance(point, (int, np.integer)) and not isinstance(point, bool) and point == -1):
+            self._selected_point = None
+            return None
+        count = len(self.shown_rows())
+        if not isinstance(point, (int, np.integer)) or isinstance(point, bool):
+            raise SelectionError(f"select a point by its index among the {count} shown (0–{count - 1}), not {point!r}")
+        if not 0 <= int(point) < count:
+            raise SelectionIndexError(f"point {point} is out of range: the view shows {count} points (0–{count - 1})")
+        self._selected_point = int(point)
+        return self.selected_input
+
+    @property
+    def _selected_row(self) -> int | None:
+        return None if self._selected_point is None else int(self.shown_rows()[self._selected_point])
+
+    @property
+    def selected_input(self) -> MappingProxyType[str, float] | None:
         """The full input (feature → value) of the probe point last clicked, or ``None``."""
         if self._selected_row is None:
             return None
         row = self.probes.X[self._selected_row]
         return MappingProxyType({n: float(v) for n, v in zip(self.teacher.spec.names, row)})
+
+    @property
+    def selected_output(self) -> float | None:
+        """The teacher's output at the clicked probe point, or ``None``."""
+        row = self._selected_row
+        return None if row is None else float(self.probes.y[row, self.output])
 
     # ------------------------------------------------------------------ evidence
     def evidence(self) -> list[EvidenceItem]:
@@ -184,16 +221,9 @@ class ResponseFinding(Finding):
     def view_data(self, max_points: int = _MAX_POINTS_SHOWN) -> dict[str, Any]:
         """The payload the ResponseView widget draws (see js/README.md for its schema)."""
         spec = self.teacher.spec
-        rng = np.random.default_rng(0)
-        shown = np.arange(len(self.probes))
-        if len(shown) > max_points:
-            shown = np.sort(rng.choice(shown, max_points, replace=False))
+        shown = self.shown_rows(max_points)
         values = self.probes.y[shown, self.output]
-        points: dict[str, Any] = {
-            "x": self.probes.X[shown, self.columns[0]].tolist(),
-            "value": values.tolist(),
-            "row": shown.tolist(),
-        }
+        points: dict[str, Any] = {"x": self.probes.X[shown, self.columns[0]].tolist(), "value": values.tolist()}
         if len(self.columns) == 2:
             points["y"] = self.probes.X[shown, self.columns[1]].tolist()
         grid: dict[str, Any] = {"x": self.grid[0].tolist()}
@@ -220,17 +250,15 @@ class ResponseFinding(Finding):
             "grid": grid,
             "points": points,
             "z_range": [float(z_all.min()), float(z_all.max())],
-            "fidelity": {"metric": self.fidelity.metric, "value": self.fidelity.value, "ci": list(self.fidelity.ci)},
+            "fidelity": self.fidelity.view(),
             "caption": f"partial dependence (averaged over {self.provenance.method.get('background', 0)} probes)",
         }
 
-    def widget(self) -> Any:
-        """The live ResponseView (one per Finding; clicking a point updates ``selected_input``)."""
-        if self._widget is None:
-            from glassbox_jupyter.widgets.response_view import ResponseView
+    def widget(self) -> ResponseView:
+        """A live ResponseView (clicking a point selects it: ``selected_input`` follows in every view)."""
+        from glassbox_jupyter.widgets.response_view import ResponseView
 
-            self._widget = ResponseView(self)
-        return self._widget
+        return ResponseView(self)
 
     def to_svg(self) -> str:
         import altair as alt

@@ -18,9 +18,12 @@ import xml.etree.ElementTree as ET
 from datetime import datetime
 from typing import Any
 
+from glassbox_jupyter.errors import SelectionError
 from glassbox_jupyter.finding.base import SCHEMA_PATH, Finding
 from glassbox_jupyter.finding.evidence import EvidenceItem
-from glassbox_jupyter.report.sections import ANNEX_IV_SECTIONS
+from glassbox_jupyter.finding.fidelity import SPLITS, Fidelity
+from glassbox_jupyter.finding.jsonable import jsonable
+from glassbox_jupyter.finding.sections import ANNEX_IV_SECTIONS
 
 _CDN = re.compile(r"https?://(esm\.sh|unpkg\.com|cdn\.jsdelivr\.net|cdnjs\.|cdn\.)")
 _DRAWN = ("path", "rect", "circle", "line", "polyline", "polygon")
@@ -35,28 +38,47 @@ def check_svg(svg: str) -> None:
     assert "NaN" not in svg, "the SVG contains NaN coordinates"
 
 
+def check_fidelity(fid: Fidelity) -> None:
+    """The fidelity says what it measured, on which split, over how many cases, and has an interval exactly
+    where one can be measured: an estimate over 2+ held-out (or leave-one-out, or re-asked) cases carries a
+    finite CI; a single in-sample case carries none and says so; an exact identity carries none."""
+    assert fid.split in SPLITS, f"unknown fidelity split {fid.split!r}"
+    assert fid.measures.strip(), "the fidelity must say what it measures"
+    assert math.isfinite(fid.value), f"fidelity value is not finite: {fid.value}"
+    text = fid.describe()
+    if fid.ci is not None:
+        assert math.isfinite(fid.ci[0]) and math.isfinite(fid.ci[1]), f"fidelity CI is not finite: {fid.ci}"
+        assert fid.ci[0] <= fid.ci[1], f"fidelity CI is inverted: {fid.ci}"
+        assert fid.n >= 2, f"a CI from {fid.n} case(s) is not a measured interval; report none"
+        assert fid.interval != "bootstrap" or fid.n_boot, "a bootstrap CI needs the number of resamples behind it"
+    elif fid.split == "exact":
+        assert fid.value == 1.0 and "exactly" in text, f"an exact identity must say so: {text!r}"
+    else:
+        assert fid.split == "in-sample" and fid.n == 1, (
+            f"a {fid.split} fidelity over {fid.n} cases must carry a measured CI; only a single in-sample case has none"
+        )
+        assert "no confidence interval" in text, f"say plainly that there is no interval: {text!r}"
+    assert fid.split in text or (fid.split == "test-retest" and "asked twice" in text), (
+        f"the description must name the split ({fid.split}): {text!r}"
+    )
+    if fid.metric == "agreement":
+        assert 0.0 <= fid.value <= 1.0, f"an agreement of {fid.value} is not a share"
+
+
 def check_finding(finding: Finding, selection: Any = 0) -> None:
     """Assert that ``finding`` honours the Finding protocol.
 
-    Checks fidelity (metric, finite value, CI), provenance (teacher hash, versions, timestamp,
-    probe settings), JSON round trip against the published schema, Annex IV evidence, the
-    static view (parseable, non-blank SVG) and the live widget (via :func:`check_widget`, with
-    ``selection`` as the value a click writes to its private selection trait).
+    Checks the fidelity (:func:`check_fidelity`), provenance (teacher hash, versions, timestamp, probe
+    settings), JSON round trip against the published schema, Annex IV evidence, the static view
+    (parseable, non-blank SVG), the view contract (JSON view data, selection and details; observers told
+    of a selection) and a live widget (via :func:`check_widget`, with ``selection`` as the value a click
+    asks for, in the form ``finding.selection`` has).
     """
     import jsonschema
 
     assert isinstance(finding, Finding), f"{type(finding).__name__} is not a glassbox Finding"
     assert finding.kind and finding.kind != "finding", "set a specific `kind` on the Finding class"
-
-    fid = finding.fidelity
-    assert math.isfinite(fid.value), f"fidelity value is not finite: {fid.value}"
-    assert fid.ci_low <= fid.ci_high, f"fidelity CI is inverted: {fid.ci}"
-    assert fid.ci_low - 1e-9 <= fid.value <= fid.ci_high + 1e-9 or fid.n < 30, (
-        f"fidelity {fid.value} lies outside its own CI {fid.ci}"
-    )
-    assert fid.n >= 2 and fid.split == "held-out", "fidelity must be measured on held-out probes"
-    if fid.metric == "agreement":
-        assert 0.0 <= fid.value <= 1.0
+    check_fidelity(finding.fidelity)
 
     prov = finding.provenance
     assert re.fullmatch(r"[0-9a-f]{64}", prov.teacher_hash), "provenance needs the teacher's SHA-256"
@@ -71,9 +93,7 @@ def check_finding(finding: Finding, selection: Any = 0) -> None:
 
     as_dict = finding.to_dict()
     text = finding.to_json()
-    assert json.loads(text) == json.loads(json.dumps(as_dict, default=lambda v: v.tolist())), (
-        "to_json() and to_dict() disagree"
-    )
+    assert json.loads(text) == json.loads(json.dumps(as_dict, allow_nan=False)), "to_json() and to_dict() disagree"
     try:
         jsonschema.validate(json.loads(text), json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
     except jsonschema.ValidationError as exc:
@@ -85,19 +105,48 @@ def check_finding(finding: Finding, selection: Any = 0) -> None:
     assert "text/plain" in bundle and "<svg" in bundle.get("text/html", ""), (
         "outside a kernel a Finding must display its static SVG view"
     )
+    check_view_contract(finding, selection)
     check_widget(finding.widget(), selection)
+
+
+def check_view_contract(finding: Finding, selection: Any) -> None:
+    """View data, selection and details are strict JSON; ``select`` changes the selection, tells every
+    observer, refuses a value that is not a selection (with a SelectionError naming what is), and returns
+    the typed selection."""
+    json.dumps(jsonable(finding.view_data()), allow_nan=False)
+    before = jsonable(finding.selection)
+    json.dumps({"value": before, "details": jsonable(finding.selection_details())}, allow_nan=False)
+    told: list[str] = []
+    unsubscribe = finding.subscribe(told.append)
+    try:
+        finding.select(selection)
+        assert jsonable(finding.selection) == jsonable(selection), (
+            f"select({selection!r}) left the selection at {finding.selection!r}"
+        )
+        assert told == ["selection"], f"observers were told {told} after one select(); expected ['selection']"
+        try:
+            finding.select(10**9)
+        except SelectionError as exc:
+            assert len(str(exc)) > 10, "a refused selection must say what can be selected"
+        else:
+            raise AssertionError("select(10**9) must raise a SelectionError naming what can be selected")
+        assert jsonable(finding.selection) == jsonable(selection), "a refused selection must not change it"
+    finally:
+        unsubscribe()
+    finding.select(before)
 
 
 def check_widget(widget: Any, selection: Any = 0) -> None:
     """Assert that ``widget`` honours the GlassBox widget contract.
 
-    ``selection`` is a valid value for the widget's private selection trait; assigning it
-    stands in for a click in the browser. The check asserts the public, typed selection follows
-    and is read-only, that out-of-range values are refused, that synced state is JSON, and that
-    the bundled JS exists and loads nothing from a CDN.
+    ``selection`` is a valid selection of the widget's Finding (in the form ``finding.selection`` has).
+    The check stands in for a click in the browser (a ``_request``), then asserts that the reply carries
+    no error, that the Finding's selection, the synced ``_selection`` and a second view of the same
+    Finding all equal what was clicked, that the public ``selected…`` property follows and is read-only,
+    that a value which is not a selection is refused with a reply naming the fix and changes nothing,
+    that synced state is strict JSON, and that the bundled JS exists and loads nothing from a CDN.
     """
     import anywidget
-    import traitlets
 
     from glassbox_jupyter.widgets.base import GlassboxWidget
 
@@ -106,43 +155,56 @@ def check_widget(widget: Any, selection: Any = 0) -> None:
     source = esm.read_text(encoding="utf-8") if hasattr(esm, "read_text") else str(esm)
     assert len(source) > 100, "the widget's ES module is empty; did the JS build run?"
     assert "export" in source and not _CDN.search(source), "widget JS must be bundled, with no CDN imports"
-
-    state = {name: getattr(widget, name) for name in widget.keys if not name.startswith("_view")}
-    json.dumps({k: v for k, v in state.items() if k not in ("_esm", "_css", "layout", "comm")}, allow_nan=False)
-
-    name = widget._selection_trait
-    assert name.startswith("_") and widget.has_trait(name), "the browser must write a private synced trait"
-    assert widget.trait_metadata(name, "sync"), f"{name} must be synced with the browser"
+    for name in ("_data", "_selection", "_request", "_reply"):
+        assert widget.has_trait(name) and widget.trait_metadata(name, "sync"), f"{name} must be a synced trait"
 
     public = [
         p for p in dir(type(widget)) if p.startswith("selected") and isinstance(getattr(type(widget), p), property)
     ]
-    assert public, "a widget exposes its selection as a public `selected…` property"
-    before = {p: getattr(widget, p) for p in public}
-    setattr(widget, name, selection)
-    after = {p: getattr(widget, p) for p in public}
-    assert after != before, f"assigning {name}={selection!r} did not change {public}"
-    for prop in public:
-        try:
-            setattr(widget, prop, None)
-        except AttributeError:
-            pass
-        else:
-            raise AssertionError(f"{prop} must be read-only (the browser owns the selection)")
-    value = after[public[0]]
-    if isinstance(value, dict) or hasattr(value, "keys"):
-        try:
-            value["__probe__"] = 1  # type: ignore[index]
-        except TypeError:
-            pass
-        else:
-            raise AssertionError(f"{public[0]} must be an immutable mapping")
+    assert public, "a widget exposes its selection as a public, typed `selected…` property"
+    finding = widget.finding
+    wanted = jsonable(selection)
+    changes = jsonable(finding.selection) != wanted
+    other = finding.widget()  # a second view of the same Finding (another cell, a dashboard page)
+    assert other is not widget, "widget() must make a new view each time (any number of views can show one Finding)"
     try:
-        setattr(widget, name, 10**9)
-    except traitlets.TraitError:
-        pass
-    else:
-        raise AssertionError(f"an out-of-range {name} must be refused with a TraitError")
-    assert {p: getattr(widget, p) for p in public} == after, "a refused selection must not change state"
-    svg = widget.to_svg()
-    check_svg(svg)
+        before = {p: getattr(widget, p) for p in public}
+        reply = widget.request_selection(selection)
+        assert reply.get("error") is None, f"a click on {selection!r} was refused: {reply.get('error')}"
+        assert reply.get("id") == widget._request["id"], "the reply must answer the request it replies to"
+        assert jsonable(finding.selection) == wanted, f"clicked {wanted!r}, the finding selected {finding.selection!r}"
+        assert widget._selection.get("value") == wanted, f"clicked {wanted!r}, the view shows {widget._selection!r}"
+        assert other._selection == widget._selection, "a second view of the same Finding did not follow the click"
+        after = {p: getattr(widget, p) for p in public}
+        if changes:
+            assert after != before, f"clicking {selection!r} did not change {public}"
+        for prop in public:
+            try:
+                setattr(widget, prop, None)
+            except AttributeError:
+                pass
+            else:
+                raise AssertionError(f"{prop} must be read-only (change the selection with finding.select)")
+        value = after[public[0]]
+        if isinstance(value, dict) or hasattr(value, "keys"):
+            try:
+                value["__probe__"] = 1
+            except TypeError:
+                pass
+            else:
+                raise AssertionError(f"{public[0]} must be an immutable mapping")
+
+        refused = widget.request_selection(10**9)
+        assert isinstance(refused.get("error"), str) and len(refused["error"]) > 10, (
+            f"a click on something that is not a selection must be refused with a message, got {refused!r}"
+        )
+        assert jsonable(finding.selection) == wanted and widget._selection.get("value") == wanted, (
+            "a refused selection must not change the selection"
+        )
+        assert {p: getattr(widget, p) for p in public} == after, "a refused selection must not change state"
+
+        state = {name: getattr(widget, name) for name in widget.keys if not name.startswith("_view")}
+        json.dumps({k: v for k, v in state.items() if k not in ("_esm", "_css", "layout", "comm")}, allow_nan=False)
+    finally:
+        other.close()
+    check_svg(widget.to_svg())

@@ -96,7 +96,7 @@ def test_unknown_attribute_is_an_attribute_error():
 
 
 def test_submodules_import():
-    for module in ("teacher", "probe", "finding", "response", "magics", "cli", "testing", "report.html"):
+    for module in ("teacher", "probe", "finding", "response", "magics", "cli", "testing", "report.notebook_html"):
         importlib.import_module(f"glassbox_jupyter.{module}")
 
 

@@ -7,7 +7,7 @@ import nbformat
 import pytest
 
 from glassbox_jupyter.cli import main, run_notebook
-from glassbox_jupyter.report.html import WIDGET_VIEW, notebook_to_html, strip_live_widgets
+from glassbox_jupyter.report.notebook_html import WIDGET_VIEW, notebook_to_html, strip_live_widgets
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
 

@@ -9,8 +9,8 @@ Example:
     ['income']
 """
 
+from glassbox_jupyter.audit.answers import match_decision
 from glassbox_jupyter.audit.auditor import BlackBoxAuditor
-from glassbox_jupyter.audit.base import Decision, Provider, match_decision
 from glassbox_jupyter.audit.endpoint import OpenAIProvider
 from glassbox_jupyter.audit.errors import (
     AuditError,
@@ -28,6 +28,7 @@ from glassbox_jupyter.audit.finding import AuditFinding
 from glassbox_jupyter.audit.logprob import LogprobProvider
 from glassbox_jupyter.audit.measures import Estimate
 from glassbox_jupyter.audit.providers import CallableProvider, as_provider
+from glassbox_jupyter.teacher.blackbox import Decision, Provider
 
 __all__ = [
     "AuditError",

@@ -239,7 +239,13 @@ def analyse(
     retested = probes.drop_duplicates("prompt_id")
     retested = retested[retested.label.notna() & retested.retest_label.notna()]
     fidelity = agreement_fidelity(
-        retested.label.map(_CODES).to_numpy(), retested.retest_label.map(_CODES).to_numpy(), seed=seed, **boot
+        retested.label.map(_CODES).to_numpy(),
+        retested.retest_label.map(_CODES).to_numpy(),
+        seed=seed,
+        split="test-retest",
+        unit="prompts",
+        measures="agreement of the black box's decision with its own decision when the same prompt is asked again",
+        **boot,
     )
     answered = probes.drop_duplicates("prompt_id")
     counts = {

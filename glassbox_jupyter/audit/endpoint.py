@@ -27,10 +27,10 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from email.utils import parsedate_to_datetime
-from typing import Any, ClassVar
+from typing import Any
 
 from glassbox_jupyter._version import __version__
-from glassbox_jupyter.audit.base import Decision, Provider, match_decision
+from glassbox_jupyter.audit.answers import match_decision
 from glassbox_jupyter.audit.errors import (
     MissingAPIKeyError,
     ProviderAuthError,
@@ -39,6 +39,7 @@ from glassbox_jupyter.audit.errors import (
     ProviderResponseError,
     ProviderUnavailableError,
 )
+from glassbox_jupyter.teacher.blackbox import Decision, Provider
 
 #: The longest wait between retries, whatever the server's Retry-After says.
 MAX_RETRY_WAIT = 60.0
@@ -102,7 +103,7 @@ class OpenAIProvider(Provider):
         system_prompt: an optional system message sent before each prompt.
     """
 
-    kind: ClassVar[str] = "openai-compatible"
+    kind = "openai-compatible"
 
     def __init__(
         self,

@@ -8,7 +8,7 @@ Example:
 
 from __future__ import annotations
 
-from glassbox_jupyter.errors import GlassboxError
+from glassbox_jupyter.errors import GlassboxError, SelectionError
 
 
 class TemplateError(GlassboxError, ValueError):
@@ -17,6 +17,10 @@ class TemplateError(GlassboxError, ValueError):
 
 class AuditInputError(GlassboxError, ValueError):
     """The audit's settings are unusable (too few values for a variable, an unknown protected variable, …)."""
+
+
+class UnknownVariableError(AuditInputError, SelectionError):
+    """A variable was named (to select it, or to list its flips) that the audit did not vary."""
 
 
 class ProviderTypeError(GlassboxError, TypeError):

@@ -44,7 +44,7 @@ def audit_evidence(finding: Any) -> list[EvidenceItem]:
     if finding.consistency is not None:
         k = finding.consistency
         lines.append(f"Consistency across paraphrases: {_ci(k.value, k.ci_low, k.ci_high)} of {k.n} contexts.")
-    lines.append(f"Test–retest agreement (fidelity): {finding.fidelity.describe()}.")
+    lines.append(f"Repeatability of the black box (the audit's fidelity): {finding.fidelity.describe()}.")
     lines.append(f"Unparsed answers: {c['unparsed']}. Completeness: {finding.completeness()}.")
     items = [
         EvidenceItem(

@@ -14,17 +14,20 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from glassbox_jupyter.audit.analysis import AuditResults, analyse, plain
-from glassbox_jupyter.audit.base import Provider, identity_hash
-from glassbox_jupyter.audit.errors import AuditInputError
+from glassbox_jupyter.audit.errors import UnknownVariableError
 from glassbox_jupyter.audit.measures import Estimate
 from glassbox_jupyter.audit.plan import AuditPlan
 from glassbox_jupyter.audit.runner import RunResult
 from glassbox_jupyter.finding.base import Finding
 from glassbox_jupyter.finding.evidence import EvidenceItem
-from glassbox_jupyter.finding.provenance import Provenance, package_versions
+from glassbox_jupyter.finding.provenance import Provenance
+from glassbox_jupyter.teacher.blackbox import Provider
+
+if TYPE_CHECKING:
+    from glassbox_jupyter.widgets.audit_view import AuditView
 
 #: Flipped pairs sent to the widget at most (the finding keeps them all).
 MAX_VIEW_PAIRS = 100
@@ -98,7 +101,6 @@ class AuditFinding(Finding):
         self.provenance = provenance
         self.settings = dict(settings)
         self._selected: str | None = None
-        self._widget: Any = None
 
     @classmethod
     def from_run(
@@ -114,9 +116,8 @@ class AuditFinding(Finding):
         """Measure everything from an audit's plan and answers."""
         results = analyse(plan, run, expected, n_boot=settings["n_boot"], confidence=settings["confidence"], seed=seed)
         identity = provider.identity()
-        provenance = Provenance(
-            teacher_hash=identity_hash(identity),
-            teacher=identity,
+        provenance = Provenance.capture(
+            provider,
             spec={
                 "decision_prompt": plan.template,
                 "paraphrases": [{"name": n, "template": t} for n, t in plan.variants[1:]],
@@ -131,7 +132,6 @@ class AuditFinding(Finding):
             },
             seed=int(seed),
             method={"name": "black_box_audit", "bootstrap": "percentile, resampling base contexts", **settings},
-            versions=package_versions(),
         )
         return cls(
             identity,
@@ -202,25 +202,36 @@ class AuditFinding(Finding):
 
     @property
     def selected_variable(self) -> str | None:
+        """The variable picked in the AuditView (or with :meth:`select`), or None."""
         return self._selected
 
-    def select_variable(self, name: str | None) -> Any:
-        """Pick ``name`` (as a click in the AuditView does) and return its flipped pairs; ``None`` clears."""
+    @property
+    def selection(self) -> str | None:
+        """The selected variable's name, or None."""
+        return self._selected
+
+    def selection_details(self) -> dict[str, Any]:
+        """The selected variable's flipped counterfactual pairs (up to ``MAX_VIEW_PAIRS``), or None."""
+        return {"flips": None if self._selected is None else self._flips_view(self._selected)}
+
+    def _apply_selection(self, name: Any) -> Any:
+        """Pick variable ``name`` and return its flipped pairs; ``None`` (or ``""``) clears."""
         if name is None or name == "":
             self._selected = None
-            result = self.pairs.iloc[0:0]
-        else:
-            self._check_variable(name)
-            self._selected = name
-            result = self.flipped_pairs(name)
-        self.invalidate_static_view()
-        if self._widget is not None:
-            self._widget.refresh()
-        return result
+            return self.pairs.iloc[0:0]
+        if not isinstance(name, str):
+            raise UnknownVariableError(f"select a variable by its name ({', '.join(self.variables)}), not {name!r}")
+        self._check_variable(name)
+        self._selected = name
+        return self.flipped_pairs(name)
+
+    def select_variable(self, name: str | None) -> Any:
+        """Same as :meth:`select` (as a click in the AuditView does): returns the flipped pairs; ``None`` clears."""
+        return self.select(name)
 
     def _check_variable(self, name: str) -> None:
         if name not in self.variables:
-            raise AuditInputError(f"{name!r} is not an audited variable; choose from: {', '.join(self.variables)}")
+            raise UnknownVariableError(f"{name!r} is not an audited variable; choose from: {', '.join(self.variables)}")
 
     # ------------------------------------------------------------------ Finding protocol
     def summary(self) -> str:
@@ -268,6 +279,25 @@ class AuditFinding(Finding):
             "selected_variable": self._selected,
         }
 
+    def _flips_view(self, variable: str) -> dict[str, Any]:
+        frame = self.flipped_pairs(variable)
+        rows = [
+            {
+                "context": {k: plain(v) for k, v in r["context"].items() if k != variable},
+                "from": plain(r["value_from"]),
+                "to": plain(r["value_to"]),
+                "decision_from": r["decision_from"],
+                "decision_to": r["decision_to"],
+                "p_from": _num(r["p_from"]),
+                "p_to": _num(r["p_to"]),
+                "prompt_from": r["prompt_from"],
+                "prompt_to": r["prompt_to"],
+            }
+            for r in frame.head(MAX_VIEW_PAIRS).to_dict("records")
+        ]
+        row = self.sensitivity.set_index("variable").loc[variable]
+        return {"variable": variable, "total": len(frame), "pairs": int(row.n_pairs), "rows": rows}
+
     def evidence(self) -> list[EvidenceItem]:
         from glassbox_jupyter.audit.evidence import audit_evidence
 
@@ -275,25 +305,6 @@ class AuditFinding(Finding):
 
     def view_data(self) -> dict[str, Any]:
         """What the AuditView draws (JSON: no NaN)."""
-        flips = None
-        if self._selected is not None:
-            frame = self.flipped_pairs(self._selected)
-            rows = [
-                {
-                    "context": {k: plain(v) for k, v in r["context"].items() if k != self._selected},
-                    "from": plain(r["value_from"]),
-                    "to": plain(r["value_to"]),
-                    "decision_from": r["decision_from"],
-                    "decision_to": r["decision_to"],
-                    "p_from": _num(r["p_from"]),
-                    "p_to": _num(r["p_to"]),
-                    "prompt_from": r["prompt_from"],
-                    "prompt_to": r["prompt_to"],
-                }
-                for r in frame.head(MAX_VIEW_PAIRS).to_dict("records")
-            ]
-            row = self.sensitivity.set_index("variable").loc[self._selected]
-            flips = {"variable": self._selected, "total": len(frame), "pairs": int(row.n_pairs), "rows": rows}
         return {
             "title": f"Black-box audit of {self.name}",
             "summary": self.summary().removeprefix(f"Black-box audit of {self.name}: "),
@@ -340,22 +351,18 @@ class AuditFinding(Finding):
                 }
                 for g in self.parity_gaps.itertuples(index=False)
             ],
-            "fidelity": {"metric": self.fidelity.metric, "value": self.fidelity.value, "ci": list(self.fidelity.ci)},
+            "fidelity": self.fidelity.view(),
             "counts": dict(self.counts),
             "complete": self.complete,
             "completeness": self.completeness(),
             "errors": [f"{e['error']}: {e['message']}" for e in self.errors[:5]],
-            "selected": self._selected,
-            "flips": flips,
-            "caption": f"test–retest agreement on {self.fidelity.n} re-asked prompts; CIs by bootstrap over contexts",
+            "caption": "CIs by bootstrap over base contexts",
         }
 
-    def widget(self) -> Any:
-        if self._widget is None:
-            from glassbox_jupyter.widgets.audit_view import AuditView
+    def widget(self) -> AuditView:
+        from glassbox_jupyter.widgets.audit_view import AuditView
 
-            self._widget = AuditView(self)
-        return self._widget
+        return AuditView(self)
 
     def to_svg(self) -> str:
         from glassbox_jupyter.audit.charts import audit_svg

@@ -20,28 +20,10 @@ import hashlib
 import math
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
-from glassbox_jupyter.audit.base import Decision, Provider
 from glassbox_jupyter.audit.errors import ProviderTypeError
-
-
-def load_causal_lm(folder: str | Path) -> tuple[Any, Any]:
-    """A Hugging Face causal LM and its tokenizer from a local folder (safetensors weights; nothing downloaded)."""
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    path = Path(folder)
-    if not (path / "config.json").is_file():
-        raise FileNotFoundError(
-            f"{path} is not a Hugging Face model folder (no config.json); save one with model.save_pretrained(...) "
-            "and tokenizer.save_pretrained(...)"
-        )
-    from glassbox_jupyter.hf_loading import quiet_loading
-
-    with quiet_loading():  # a "Loading weights" bar per tiny model is noise in a notebook
-        model = AutoModelForCausalLM.from_pretrained(path, local_files_only=True, use_safetensors=True)
-        tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
-    return model.eval(), tokenizer
+from glassbox_jupyter.teacher.blackbox import Decision, Provider
 
 
 def _is_hooked(model: Any) -> bool:
@@ -58,13 +40,14 @@ class LogprobProvider(Provider):
         batch_size: prompts scored per forward pass (Hugging Face models).
     """
 
-    kind: ClassVar[str] = "logprob"
+    kind = "logprob"
 
     def __init__(self, model: Any, tokenizer: Any = None, *, name: str | None = None, batch_size: int = 16):
         if isinstance(model, (str, Path)):
             name = name or Path(model).name
-            model, loaded = load_causal_lm(model)
-            tokenizer = tokenizer or loaded
+            from glassbox_jupyter.teacher.hf_loading import load_hf_folder
+
+            model, tokenizer = load_hf_folder(model, causal_lm=True, tokenizer=tokenizer, safetensors_only=True)
         self.hooked = _is_hooked(model)
         if not self.hooked and not (hasattr(model, "config") and callable(model)):
             raise ProviderTypeError(

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-_CHUNK = 250
+from glassbox_jupyter.finding.stats import bootstrap_samples, interval_from_samples
 
 
 @dataclass(frozen=True)
@@ -47,18 +47,15 @@ class Estimate:
         }
 
 
-def _rows(n_contexts: int, n_boot: int, seed: int | list[int]) -> list[np.ndarray]:
-    rng = np.random.default_rng(seed)
-    return [rng.integers(0, n_contexts, size=(min(_CHUNK, n_boot - s), n_contexts)) for s in range(0, n_boot, _CHUNK)]
+def _ratios(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    """Sum of numerators over sum of denominators along the resampled contexts (axis 1)."""
+    return numerator.sum(1) / denominator.sum(1)
 
 
 def _interval(samples: np.ndarray, confidence: float) -> tuple[float, float]:
-    samples = samples[np.isfinite(samples)]
-    if samples.size == 0:
-        return (float("nan"), float("nan"))
-    alpha = (1 - confidence) / 2
-    low, high = np.quantile(samples, [alpha, 1 - alpha])
-    return float(low), float(high)
+    """The percentile interval, NaN at both ends when no resample gave a finite value."""
+    interval = interval_from_samples(samples, confidence)
+    return interval if interval is not None else (float("nan"), float("nan"))
 
 
 def ratio_ci(
@@ -77,7 +74,7 @@ def ratio_ci(
     if den.size == 0:
         return (float("nan"), float("nan"), float("nan"))
     value = float(num.sum() / den.sum())
-    samples = np.concatenate([num[rows].sum(1) / den[rows].sum(1) for rows in _rows(len(den), n_boot, seed)])
+    samples = bootstrap_samples(_ratios, num, den, n_boot=n_boot, seed=seed)
     return (value, *_interval(samples, confidence))
 
 
@@ -108,7 +105,7 @@ def group_rates(
         return [Estimate(nan, nan, nan, 0, 0) for _ in range(n_groups)], Estimate(nan, nan, nan, 0, 0)
     with np.errstate(invalid="ignore", divide="ignore"):
         rates = pos.sum(0) / ans.sum(0)
-        boot = np.concatenate([pos[rows].sum(1) / ans[rows].sum(1) for rows in _rows(len(pos), n_boot, seed)])
+        boot = bootstrap_samples(_ratios, pos, ans, n_boot=n_boot, seed=seed)
     per_group = []
     for g in range(n_groups):
         low, high = _interval(boot[:, g], confidence)

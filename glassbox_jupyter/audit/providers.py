@@ -23,12 +23,13 @@ import inspect
 import math
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
-from glassbox_jupyter.audit.base import Decision, Provider, identity_hash, match_decision
+from glassbox_jupyter.audit.answers import match_decision
 from glassbox_jupyter.audit.endpoint import OpenAIProvider, retry_delay
 from glassbox_jupyter.audit.errors import ProviderResponseError, ProviderTypeError
 from glassbox_jupyter.audit.logprob import LogprobProvider
+from glassbox_jupyter.teacher.blackbox import Decision, Provider, identity_hash
 
 __all__ = [
     "CallableProvider",
@@ -53,7 +54,7 @@ class CallableProvider(Provider):
         max_concurrency: calls run at once by the auditor (raise it for functions that wait on I/O).
     """
 
-    kind: ClassVar[str] = "callable"
+    kind = "callable"
 
     def __init__(
         self, fn: Callable[[str], Any], *, name: str | None = None, threshold: float = 0.5, max_concurrency: int = 1

@@ -18,8 +18,8 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from glassbox_jupyter.audit.base import Decision, Provider
 from glassbox_jupyter.audit.errors import ProviderCancelledError, ProviderResponseError
+from glassbox_jupyter.teacher.blackbox import Decision, Provider
 
 Job = tuple[str, int]
 

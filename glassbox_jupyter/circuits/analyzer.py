@@ -19,22 +19,8 @@ from glassbox_jupyter.circuits import lens, patching
 from glassbox_jupyter.circuits.faithfulness import faithfulness, minimum_faithful_circuit
 from glassbox_jupyter.circuits.finding import CircuitFinding
 from glassbox_jupyter.circuits.prompts import PromptError, PromptSet, require_hooked_transformer
-from glassbox_jupyter.finding.provenance import Provenance, package_versions
-
-
-def describe_transformer(model: Any) -> dict[str, Any]:
-    """Provenance description of a HookedTransformer: its torch description, shape and weights' SHA-256."""
-    from glassbox_jupyter.teacher.runners import describe_torch_module
-
-    cfg = model.cfg
-    return describe_torch_module(
-        model,
-        kind="hooked_transformer",
-        name=getattr(cfg, "model_name", None) or "transformer",
-        n_layers=cfg.n_layers,
-        n_heads=cfg.n_heads,
-        d_model=cfg.d_model,
-    )
+from glassbox_jupyter.finding.provenance import Provenance
+from glassbox_jupyter.teacher.transformer import TransformerAdapter
 
 
 class CircuitAnalyzer:
@@ -118,15 +104,11 @@ class CircuitAnalyzer:
             ]
         elif self.method == "exact":
             extras["exact_effects"] = scores
-        described = describe_transformer(self.model)
-        provenance = Provenance(
-            teacher_hash=described["sha256"],
-            teacher=described,
-            spec=None,
+        provenance = Provenance.capture(
+            TransformerAdapter(self.model),
             probe={"prompts": len(prompt_set), "held_out": 0 if held is None else len(held)},
             seed=self.seed,
             method={"name": "circuit", "attribution": self.method, "ablation": self.ablation, "target": self.target},
-            versions=package_versions(),
         )
         return CircuitFinding(
             self, prompt_set, held, scores, self.method, circuit, clean, corrupted, provenance, extras

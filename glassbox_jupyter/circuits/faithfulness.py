@@ -18,6 +18,7 @@ import numpy as np
 
 from glassbox_jupyter.circuits.patching import Head, ablation_values, run_ablated, z_name
 from glassbox_jupyter.circuits.prompts import PromptError, PromptSet
+from glassbox_jupyter.finding.stats import bootstrap_ci
 
 
 def _per_prompt(model: Any, prompts: PromptSet, heads: list[Head], ablation: str, seed: int) -> np.ndarray:
@@ -29,15 +30,22 @@ def _per_prompt(model: Any, prompts: PromptSet, heads: list[Head], ablation: str
     return out
 
 
-def _scores(clean: np.ndarray, corrupted: np.ndarray, keep_only: np.ndarray, without: np.ndarray) -> dict[str, float]:
-    span = clean.mean() - corrupted.mean()
-    if abs(span) < 1e-9:
-        return {"sufficiency": float("nan"), "comprehensiveness": float("nan"), "f1": float("nan")}
-    sufficiency = (keep_only.mean() - corrupted.mean()) / span
-    comprehensiveness = (clean.mean() - without.mean()) / span
-    s, c = np.clip(sufficiency, 0, 1), np.clip(comprehensiveness, 0, 1)
-    f1 = 0.0 if s + c == 0 else 2 * s * c / (s + c)
-    return {"sufficiency": float(sufficiency), "comprehensiveness": float(comprehensiveness), "f1": float(f1)}
+METRICS = ("sufficiency", "comprehensiveness", "f1")
+
+
+def _scores(clean: np.ndarray, corrupted: np.ndarray, keep_only: np.ndarray, without: np.ndarray) -> np.ndarray:
+    """Sufficiency, comprehensiveness and F1 from per-prompt logit differences along the last axis.
+
+    Inputs are ``(..., prompts)``; the result is ``(..., 3)`` (NaN where clean and corrupted do not differ).
+    """
+    span = clean.mean(axis=-1) - corrupted.mean(axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sufficiency = (keep_only.mean(axis=-1) - corrupted.mean(axis=-1)) / span
+        comprehensiveness = (clean.mean(axis=-1) - without.mean(axis=-1)) / span
+        s, c = np.clip(sufficiency, 0, 1), np.clip(comprehensiveness, 0, 1)
+        f1 = np.where(s + c == 0, 0.0, 2 * s * c / (s + c))
+    scores = np.stack([sufficiency, comprehensiveness, f1], axis=-1)
+    return np.where(np.abs(span)[..., None] < 1e-9, np.nan, scores)
 
 
 def faithfulness(
@@ -62,19 +70,12 @@ def faithfulness(
     outside = [h for h in everything if h not in circuit]
     keep_only = _per_prompt(model, prompts, outside, ablation, seed)
     without = _per_prompt(model, prompts, circuit, ablation, seed)
-    point = _scores(clean, corrupted, keep_only, without)
+    runs = (clean, corrupted, keep_only, without)
+    point = _scores(*runs)
     out: dict[str, dict[str, Any]] = {}
-    if len(prompts) >= 2 and n_boot > 0:
-        rng = np.random.default_rng(seed)
-        rows = rng.integers(0, len(prompts), size=(n_boot, len(prompts)))
-        samples = [_scores(clean[r], corrupted[r], keep_only[r], without[r]) for r in rows]
-        for key, value in point.items():
-            values = np.array([s[key] for s in samples])
-            values = values[np.isfinite(values)]
-            ci = [float(np.quantile(values, 0.025)), float(np.quantile(values, 0.975))] if len(values) else None
-            out[key] = {"value": value, "ci": ci, "exact": True}
-    else:
-        out = {key: {"value": value, "ci": None, "exact": True} for key, value in point.items()}
+    for k, key in enumerate(METRICS):
+        ci = bootstrap_ci(lambda *r, k=k: _scores(*r)[:, k], *runs, n_boot=n_boot, seed=seed)
+        out[key] = {"value": float(point[k]), "ci": None if ci is None else list(ci), "exact": True}
     return out
 
 
@@ -96,8 +97,7 @@ def minimum_faithful_circuit(
 
     def sufficiency(heads: list[Head]) -> float:
         keep_only = _per_prompt(model, prompts, sorted(everything - set(heads)), ablation, seed)
-        span = clean.mean() - corrupted.mean()
-        return float((keep_only.mean() - corrupted.mean()) / span) if abs(span) > 1e-9 else float("nan")
+        return float(_scores(clean, corrupted, keep_only, keep_only)[0])
 
     for head in order:
         circuit.append(head)

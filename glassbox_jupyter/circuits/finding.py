@@ -2,20 +2,42 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from glassbox_jupyter.circuits.faithfulness import faithfulness
 from glassbox_jupyter.circuits.patching import Head
+from glassbox_jupyter.errors import SelectionError
 from glassbox_jupyter.finding.base import Finding
 from glassbox_jupyter.finding.evidence import EvidenceItem
 from glassbox_jupyter.finding.fidelity import Fidelity, agreement_fidelity
 from glassbox_jupyter.finding.provenance import Provenance
 
+if TYPE_CHECKING:
+    from glassbox_jupyter.widgets.circuit_heatmap import CircuitHeatmap
+
+AGREEMENT_MEASURES = (
+    "agreement between the circuit-only model (every other head ablated) and the full model on which answer wins"
+)
+
+
+FAITHFULNESS_NAMES = {"sufficiency": "sufficiency", "comprehensiveness": "comprehensiveness", "f1": "F1"}
+
 
 def head_label(head: Head) -> str:
     return f"L{head[0]}H{head[1]}"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _metric_text(metric: dict[str, Any]) -> str:
+    """``0.912 [0.850, 0.970]``, or ``0.912 (no interval)`` when none could be measured."""
+    ci = metric.get("ci")
+    interval = f"[{ci[0]:.3f}, {ci[1]:.3f}]" if ci else "(no interval)"
+    return f"{metric['value']:.3f} {interval}"
 
 
 class CircuitFinding(Finding):
@@ -59,7 +81,6 @@ class CircuitFinding(Finding):
         self.extras = extras
         self.exact_effects = extras.get("exact_effects")
         self.head_types = extras.get("head_types")
-        self._widget: Any = None
         self._set_circuit(circuit)
 
     # ------------------------------------------------------------------ circuit editing
@@ -77,16 +98,46 @@ class CircuitFinding(Finding):
     def logit_diff(self) -> dict[str, float]:
         return {"clean": float(self.clean.mean()), "corrupted": float(self.corrupted.mean())}
 
-    def toggle(self, layer: int, head: int) -> list[Head]:
-        """Add or remove one head and re-measure faithfulness exactly."""
-        current = set(self._circuit)
-        current ^= {(int(layer), int(head))}
-        self._set_circuit(sorted(current))
+    @property
+    def selection(self) -> list[list[int]]:
+        """The circuit as a sorted list of ``[layer, head]`` (what the CircuitHeatmap sends)."""
+        return [list(h) for h in self._circuit]
+
+    def selection_details(self) -> dict[str, Any]:
+        """The circuit's exact faithfulness and its agreement with the model."""
+        return {"faithfulness": self.faithfulness, "fidelity": self.fidelity.view()}
+
+    def _apply_selection(self, heads: Any) -> list[Head]:
+        """Make ``heads`` (pairs ``(layer, head)``) the circuit and re-measure faithfulness exactly."""
+        cfg = self.model.cfg
+        shape = f"the model has {cfg.n_layers} layers × {cfg.n_heads} heads"
+        if not isinstance(heads, (list, tuple)):
+            raise SelectionError(f"select a circuit as a list of [layer, head] pairs, not {heads!r}")
+        circuit = set()
+        for pair in heads:
+            if (
+                not isinstance(pair, (list, tuple))
+                or len(pair) != 2
+                or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in pair)
+            ):
+                raise SelectionError(f"{pair!r} is not a head: give [layer, head] pairs of integers ({shape})")
+            layer, head = int(pair[0]), int(pair[1])
+            if not (0 <= layer < cfg.n_layers and 0 <= head < cfg.n_heads):
+                raise SelectionError(f"head L{layer}H{head} is out of range: {shape}")
+            circuit.add((layer, head))
+        self._set_circuit(sorted(circuit))
         return self.circuit
 
+    def toggle(self, layer: int, head: int) -> list[Head]:
+        """Add or remove one head (as a click in the heatmap does) and re-measure faithfulness exactly."""
+        current = set(self._circuit) ^ {(int(layer), int(head))}
+        circuit: list[Head] = self.select(sorted(current))
+        return circuit
+
     def set_circuit(self, heads: list[Head]) -> list[Head]:
-        self._set_circuit(sorted({(int(l), int(h)) for l, h in heads}))
-        return self.circuit
+        """Same as :meth:`select`: make ``heads`` the circuit and re-measure faithfulness exactly."""
+        circuit: list[Head] = self.select(list(heads))
+        return circuit
 
     def _set_circuit(self, heads: list[Head]) -> None:
         a = self.analyzer
@@ -102,9 +153,6 @@ class CircuitFinding(Finding):
         )
         self._circuit = list(heads)
         self.fidelity = self._agreement(heads)
-        self.invalidate_static_view()
-        if self._widget is not None:
-            self._widget.refresh()
 
     def _agreement(self, heads: list[Head]) -> Fidelity:
         from glassbox_jupyter.circuits.faithfulness import _per_prompt
@@ -117,11 +165,16 @@ class CircuitFinding(Finding):
         circuit_only = _per_prompt(self.model, prompts, outside, self.analyzer.ablation, self.analyzer.seed)
         if len(prompts) < 2:
             same = float(np.mean((full > 0) == (circuit_only > 0)))
-            return Fidelity("agreement", same, same, same, n=1, split="in-sample")
-        fid = agreement_fidelity(full > 0, circuit_only > 0, seed=self.analyzer.seed)
-        if self.held_out is None:
-            return Fidelity(fid.metric, fid.value, fid.ci_low, fid.ci_high, n=fid.n, split="in-sample")
-        return fid
+            return Fidelity.single("agreement", same, unit="prompts", measures=AGREEMENT_MEASURES)
+        split = "in-sample" if self.held_out is None else "held-out"
+        return agreement_fidelity(
+            full > 0,
+            circuit_only > 0,
+            seed=self.analyzer.seed,
+            split=split,
+            unit="prompts",
+            measures=AGREEMENT_MEASURES,
+        )
 
     # ------------------------------------------------------------------ Finding protocol
     def summary(self) -> str:
@@ -147,6 +200,7 @@ class CircuitFinding(Finding):
 
     def evidence(self) -> list[EvidenceItem]:
         f = self.faithfulness
+        metrics = ", ".join(f"{name} {_metric_text(f[key])}" for key, name in FAITHFULNESS_NAMES.items())
         return [
             EvidenceItem(
                 section="2(b)",
@@ -163,9 +217,10 @@ class CircuitFinding(Finding):
                 section="2(g)",
                 title="Faithfulness of the circuit",
                 body=(
-                    f"On {len(self.prompts)} prompts ({self.provenance.created}): sufficiency "
-                    f"{f['sufficiency']['value']:.3f}, comprehensiveness {f['comprehensiveness']['value']:.3f}, "
-                    f"F1 {f['f1']['value']:.3f}; agreement {self.fidelity.describe()}."
+                    f"Exact faithfulness on the {_count(len(self.prompts), 'prompt')} the circuit was found on "
+                    f"(in-sample, {self.provenance.created}): {metrics}. "
+                    f"{'Held-out check' if self.held_out is not None else 'No held-out prompts'}: "
+                    f"{self.fidelity.describe()}."
                 ),
                 data={"faithfulness": f},
             ),
@@ -185,21 +240,16 @@ class CircuitFinding(Finding):
             "scores": self.scores.tolist(),
             "score_label": f"{self.method} — Δ logit diff when ablated",
             "head_types": self.head_types,
-            "circuit": [list(h) for h in self._circuit],
-            "faithfulness": self.faithfulness,
-            "busy": False,
             "tokens": [self.model.to_string([int(t)]) for t in tokens[0]],
             "attention": {f"{l}.{h}": pattern[l, h].tolist() for l in range(cfg.n_layers) for h in range(cfg.n_heads)},
             "logit_diff": self.logit_diff,
             "caption": f"{len(self.prompts)} prompts; click a head to add or remove it",
         }
 
-    def widget(self) -> Any:
-        if self._widget is None:
-            from glassbox_jupyter.widgets.circuit_heatmap import CircuitHeatmap
+    def widget(self) -> CircuitHeatmap:
+        from glassbox_jupyter.widgets.circuit_heatmap import CircuitHeatmap
 
-            self._widget = CircuitHeatmap(self)
-        return self._widget
+        return CircuitHeatmap(self)
 
     def to_svg(self) -> str:
         import altair as alt

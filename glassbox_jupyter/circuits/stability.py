@@ -29,6 +29,7 @@ Example:
 
 from __future__ import annotations
 
+import inspect
 import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ import numpy as np
 
 from glassbox_jupyter.circuits import patching
 from glassbox_jupyter.circuits.prompts import Bucket, PromptError, PromptSet, require_hooked_transformer
+from glassbox_jupyter.finding.stats import bootstrap_ci
 
 METHODS = ("taylor", "integrated_gradients", "exact")
 RANK_BY = ("value", "abs")
@@ -338,13 +340,13 @@ def bootstrap_metrics(
 ) -> dict[str, dict[str, Any]]:
     """Bootstrap confidence intervals of ``statistic`` for each named array of per-prompt values.
 
-    Uses ``scipy.stats.bootstrap`` with the **percentile** interval by default (``method="BCa"`` or
-    ``"basic"`` also work). Returns ``{name: {"value", "ci": [lo, hi], "n", "method"}}``; a bare array
-    is named ``"value"``. With a single value there is no spread to resample: ``ci`` is None and
-    ``"reason"`` says why; all-equal values give the degenerate interval ``[v, v]``.
+    Uses GlassBox's one bootstrap (:func:`~glassbox_jupyter.finding.stats.bootstrap_ci`, prompts resampled
+    with replacement) with the **percentile** interval by default (``method="BCa"`` or ``"basic"`` also work).
+    Returns ``{name: {"value", "ci": [lo, hi], "n", "method"}}``; a bare array is named ``"value"``. With a
+    single value there is no spread to resample: ``ci`` is None and ``"reason"`` says why; all-equal values
+    give the degenerate interval ``[v, v]``.
     """
-    from scipy.stats import bootstrap
-
+    per_resample = _per_resample(statistic)
     named = dict(values) if isinstance(values, Mapping) else {"value": values}
     if not named:
         raise PromptError("the prompt set is empty: no metric values to bootstrap; pass {name: per-prompt values}")
@@ -370,14 +372,21 @@ def bootstrap_metrics(
         elif np.ptp(x) == 0:
             entry["ci"] = [float(x[0]), float(x[0])]  # every resample is the same; scipy would warn and give NaN
         else:
-            kwargs = {"n_resamples": int(n_boot), "confidence_level": ci, "method": method}
-            try:
-                res = bootstrap((x,), statistic, rng=np.random.default_rng(seed), **kwargs)
-            except TypeError:  # scipy < 1.15 names the generator random_state
-                res = bootstrap((x,), statistic, random_state=np.random.default_rng(seed), **kwargs)
-            entry["ci"] = [float(res.confidence_interval.low), float(res.confidence_interval.high)]
+            interval = bootstrap_ci(per_resample, x, n_boot=int(n_boot), confidence=ci, seed=seed, method=method)
+            entry["ci"] = None if interval is None else list(interval)
         out[str(name)] = entry
     return out
+
+
+def _per_resample(statistic: Callable[..., Any]) -> Callable[[np.ndarray], np.ndarray]:
+    """``statistic`` of each row of a ``(resamples, n)`` array (vectorised when it takes ``axis``)."""
+    try:
+        vectorised = "axis" in inspect.signature(statistic).parameters
+    except (TypeError, ValueError):  # builtins without a signature
+        vectorised = False
+    if vectorised:
+        return lambda rows: np.asarray(statistic(rows, axis=-1), dtype=float)
+    return lambda rows: np.apply_along_axis(statistic, -1, rows).astype(float)
 
 
 # ------------------------------------------------------------------ two models

@@ -1,49 +1,71 @@
-"""The Finding protocol: what every GlassBox capability returns.
+"""The Finding protocol: what every GlassBox capability returns, and how any number of views show it.
 
-A Finding holds the readable artifact, its fidelity to the teacher on held-out probes (with a
-bootstrap CI), its provenance, a JSON form that follows ``finding.schema.json``, evidence for the
-Annex IV report, and a rich display: the live widget in a kernel, a static SVG otherwise.
+A Finding holds the readable artifact, its fidelity (what was measured, on which split, with a CI
+where one was measured), its provenance, a JSON form that follows ``finding.schema.json``, evidence
+for the Annex IV report, and a rich display: the live widget in a kernel, a static SVG otherwise.
+
+A Finding does not know who shows it. It owns its view data (:meth:`Finding.view_data`), its current
+selection (:attr:`Finding.selection`, changed only through :meth:`Finding.select`) and a list of
+observers. A view — a JupyterLab widget, a dashboard page — subscribes, sends the user's choice
+through ``select`` and re-renders when told; it never reads or writes private state.
+
+Example:
+    >>> import glassbox
+    >>> rules = glassbox.distill(glassbox.demos.load("loan_approval"), mode="logic", n=400)  # doctest: +SKIP
+    >>> seen = []
+    >>> unsubscribe = rules.subscribe(seen.append)  # doctest: +SKIP
+    >>> rules.select(0).text, rules.selection, seen  # doctest: +SKIP
+    ('IF ... THEN approve', 0, ['selection'])
 """
 
 from __future__ import annotations
 
 import abc
 import json
-import sys
+from collections.abc import Callable
 from html import escape
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from glassbox_jupyter._version import __version__
+from glassbox_jupyter.errors import SelectionError
+from glassbox_jupyter.finding.display import display_bundle, in_kernel
 from glassbox_jupyter.finding.evidence import EvidenceItem
 from glassbox_jupyter.finding.fidelity import Fidelity
+from glassbox_jupyter.finding.jsonable import jsonable
+from glassbox_jupyter.finding.live import remember
 from glassbox_jupyter.finding.provenance import Provenance
+
+if TYPE_CHECKING:
+    from anywidget import AnyWidget
 
 SCHEMA_PATH = Path(__file__).with_name("finding.schema.json")
 SCHEMA_ID = "glassbox-finding/1"
-# Every displayed Finding carries its JSON under this mime type, so an exported notebook is evidence.
-FINDING_MIME = "application/vnd.glassbox.finding+json"
 
+Change = Literal["data", "selection"]
+"""What changed: ``"data"`` (the artifact, so the view data) or ``"selection"`` (only the selection)."""
+Observer = Callable[[Change], None]
 
-def in_kernel() -> bool:
-    """True inside a Jupyter kernel (where widgets can render), False in scripts and terminals."""
-    ipython_module = sys.modules.get("IPython")
-    if ipython_module is None:
-        return False
-    shell = ipython_module.get_ipython()
-    return shell is not None and getattr(shell, "kernel", None) is not None
+# Every concrete Finding class of the package, so that the contract suite runs on each (see testing.py).
+FINDING_CLASSES: dict[str, type[Finding]] = {}
 
 
 class Finding(abc.ABC):
     """Base class of every capability's result.
 
-    Subclasses set ``kind`` and ``fidelity``/``provenance`` attributes and implement
-    :meth:`artifact_dict`, :meth:`evidence`, :meth:`widget`, :meth:`to_svg` and :meth:`summary`.
+    Subclasses set ``kind`` and the ``fidelity`` / ``provenance`` attributes and implement
+    :meth:`artifact_dict`, :meth:`evidence`, :meth:`view_data`, :meth:`widget`, :meth:`to_svg` and
+    :meth:`summary`. A Finding with something to pick also overrides :attr:`selection` and
+    :meth:`_apply_selection` (and :meth:`selection_details` when the selection shows more data).
     """
 
     kind: ClassVar[str] = "finding"
     fidelity: Fidelity
     provenance: Provenance
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        FINDING_CLASSES[f"{cls.__module__}.{cls.__qualname__}"] = cls
 
     @property
     def ready(self) -> bool:
@@ -59,8 +81,12 @@ class Finding(abc.ABC):
         """Items for the Annex IV report, each tagged with the section it supports."""
 
     @abc.abstractmethod
-    def widget(self) -> Any:
-        """The live view (an anywidget) of this Finding."""
+    def view_data(self) -> dict[str, Any]:
+        """What a view draws (JSON-ready; see ``js/README.md`` for each view's fields)."""
+
+    @abc.abstractmethod
+    def widget(self) -> AnyWidget:
+        """A new live view (an anywidget) of this Finding; every view stays in step with the others."""
 
     @abc.abstractmethod
     def to_svg(self) -> str:
@@ -70,23 +96,73 @@ class Finding(abc.ABC):
     def summary(self) -> str:
         """One human-readable sentence stating what was found."""
 
+    # ------------------------------------------------------------------ selection and observers
+    @property
+    def selection(self) -> Any:
+        """The current selection in the JSON form a view sends (an id, a name, a list); None when nothing is."""
+        return None
+
+    def selection_details(self) -> dict[str, Any]:
+        """JSON-ready data the current selection makes visible (e.g. a path's coefficients); ``{}`` by default."""
+        return {}
+
+    def select(self, value: Any) -> Any:
+        """Select ``value`` (the form :attr:`selection` has) and tell every view; returns the typed selection.
+
+        Raises :class:`~glassbox_jupyter.errors.SelectionError`, naming what can be selected, when
+        ``value`` is not a valid selection; the selection is then unchanged.
+        """
+        result = self._apply_selection(value)
+        self.changed("selection")
+        return result
+
+    def _apply_selection(self, value: Any) -> Any:
+        """Check ``value`` and make it the selection (raising SelectionError when it is not valid)."""
+        raise SelectionError(f"a {type(self).__name__} has nothing to select (got {value!r})")
+
+    def subscribe(self, observer: Observer) -> Callable[[], None]:
+        """Call ``observer(change)`` after every change; returns the function that unsubscribes it."""
+        self._observers.append(observer)
+
+        def unsubscribe() -> None:
+            if observer in self._observers:
+                self._observers.remove(observer)
+
+        return unsubscribe
+
+    def changed(self, what: Change = "data") -> None:
+        """Say that the artifact (``"data"``) or only the selection changed: the static view is redrawn
+        when next asked for and every subscribed view is told."""
+        self.invalidate_static_view()
+        for observer in list(self._observers):
+            observer(what)
+
+    @property
+    def _observers(self) -> list[Observer]:
+        # created on first use, so subclasses need not call Finding.__init__
+        observers: list[Observer] = self.__dict__.setdefault("_observer_list", [])
+        return observers
+
     # ------------------------------------------------------------------ serialisation
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form, valid against ``finding.schema.json``."""
-        return {
-            "schema": SCHEMA_ID,
-            "kind": self.kind,
-            "glassbox_version": __version__,
-            "summary": self.summary(),
-            "artifact": self.artifact_dict(),
-            "fidelity": self.fidelity.to_dict(),
-            "provenance": self.provenance.to_dict(),
-            "evidence": [item.to_dict() for item in self.evidence()],
-        }
+        """JSON-ready form (plain numbers, NaN as null), valid against ``finding.schema.json``."""
+        data: dict[str, Any] = jsonable(
+            {
+                "schema": SCHEMA_ID,
+                "kind": self.kind,
+                "glassbox_version": __version__,
+                "summary": self.summary(),
+                "artifact": self.artifact_dict(),
+                "fidelity": self.fidelity.to_dict(),
+                "provenance": self.provenance.to_dict(),
+                "evidence": [item.to_dict() for item in self.evidence()],
+            }
+        )
+        return data
 
     def to_json(self, path: str | Path | None = None, indent: int = 2) -> str:
         """Serialise to JSON; also write it to ``path`` when given."""
-        text = json.dumps(self.to_dict(), indent=indent, allow_nan=False, default=_json_default)
+        text = json.dumps(self.to_dict(), indent=indent, allow_nan=False)
         if path is not None:
             Path(path).write_text(text, encoding="utf-8")
         return text
@@ -94,13 +170,13 @@ class Finding(abc.ABC):
     # ------------------------------------------------------------------ display
     def static_html(self) -> str:
         """The static view: summary, SVG chart and fidelity line, as self-contained HTML (cached)."""
-        cached = self.__dict__.get("_static_html")
+        cached: str | None = self.__dict__.get("_static_html")
         if cached is None:
             cached = self.__dict__["_static_html"] = self._render_static_html()
         return cached
 
     def invalidate_static_view(self) -> None:
-        """Forget the cached static view (call when the artifact or its selection changes)."""
+        """Forget the cached static view (:meth:`changed` does it for every change)."""
         self.__dict__.pop("_static_html", None)
 
     def _render_static_html(self) -> str:
@@ -121,13 +197,13 @@ class Finding(abc.ABC):
 
 
 def finding_payload(finding: Finding) -> dict[str, Any] | None:
-    """The Finding's JSON for its display output (and remembered for ``%glassbox export``)."""
-    from glassbox_jupyter.report.live import remember
-
-    if not isinstance(finding, Finding) or not finding.ready:  # a user's own object, or a search still running
+    """The Finding's JSON for its display output (and remembered for an export from the kernel);
+    None while it is still being computed or when it cannot be serialised (with a warning)."""
+    if not finding.ready:  # a search still running
         return None
     try:
-        data = json.loads(finding.to_json(indent=0))
+        data = finding.to_dict()
+        json.dumps(data, allow_nan=False)
     except (TypeError, ValueError) as exc:  # never let evidence break the display itself
         import warnings
 
@@ -135,39 +211,3 @@ def finding_payload(finding: Finding) -> dict[str, Any] | None:
         return None
     remember(finding, data)
     return data
-
-
-def display_bundle(
-    plain: str, static_html: str, widget_factory: Any = None, payload: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    """Mime bundle with the static view always, plus the live widget view when in a kernel.
-
-    Front ends that can render the widget (JupyterLab with a kernel) show it; everything else
-    (exports, GitHub, a notebook reopened without its kernel) falls back to the static SVG.
-    ``payload`` (the Finding's JSON) travels under :data:`FINDING_MIME` for the Annex IV report.
-    """
-    bundle: dict[str, Any] = {"text/plain": plain, "text/html": static_html}
-    if payload is not None:
-        bundle[FINDING_MIME] = payload
-    if widget_factory is not None:
-        widget = widget_factory()
-        live = anywidget_bundle(widget)
-        bundle.update({k: v for k, v in live.items() if k != "text/plain"})
-    return bundle
-
-
-def anywidget_bundle(widget: Any) -> dict[str, Any]:
-    """The ipywidgets mime bundle of ``widget`` (without GlassBox's static additions)."""
-    import anywidget
-
-    live = anywidget.AnyWidget._repr_mimebundle_(widget)
-    return live[0] if isinstance(live, tuple) else (live or {})
-
-
-def _json_default(value: Any) -> Any:
-    """numpy scalars and arrays inside artifacts become plain JSON numbers and lists."""
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    if hasattr(value, "item"):
-        return value.item()
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")

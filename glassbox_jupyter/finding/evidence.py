@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from glassbox_jupyter.report.sections import ANNEX_IV_SECTIONS
+from glassbox_jupyter.finding.sections import ANNEX_IV_SECTIONS
 
 STATUSES = ("automatic", "human", "missing")
 

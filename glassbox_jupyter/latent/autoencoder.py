@@ -10,10 +10,13 @@ Example:
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import torch
 from torch import nn
+
+from glassbox_jupyter.errors import LatentInputError
 
 ACTIVATIONS = {"tanh": nn.Tanh, "relu": nn.ReLU, "silu": nn.SiLU, "gelu": nn.GELU}
 
@@ -46,3 +49,19 @@ class MLPAutoencoder(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.decode(self.encode(x))
+
+
+def autoencoder_parts(
+    model: Any, n_features: int, k: int
+) -> tuple[Callable[[Any], Any], Callable[[Any], Any], list[Any]]:
+    """``(encode, decode, modules)`` of what a ``builder(n_features, latent_size)`` returned, or an error stating
+    the contract."""
+    contract = (
+        "builder(n_features, latent_size) must return a torch.nn.Module with encode(x) and decode(z) methods, "
+        "or a tuple (encoder, decoder) of modules"
+    )
+    if isinstance(model, tuple) and len(model) == 2 and all(callable(m) for m in model):
+        return model[0], model[1], list(model)
+    if callable(getattr(model, "encode", None)) and callable(getattr(model, "decode", None)):
+        return model.encode, model.decode, [model]
+    raise LatentInputError(f"{contract}; got {type(model).__name__} for latent_size={k}")

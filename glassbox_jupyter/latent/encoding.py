@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from glassbox_jupyter.errors import EncoderOutputError, LatentInputError
+from glassbox_jupyter.teacher.adapters import ArrayAdapter, TorchAdapter, is_torch_module
 
 BATCH_ROWS = 8192
 MIN_ROWS = 20
@@ -31,7 +32,6 @@ class LatentEncoder:
     """What ``latent_laws`` calls: float64 rows in, a float64 ``(n, k)`` latent array out (checked)."""
 
     def __init__(self, encoder: Any, name: str | None = None):
-        from glassbox_jupyter.teacher.runners import is_torch_module
         from glassbox_jupyter.teacher.teacher import Teacher
 
         self.model = encoder
@@ -119,13 +119,53 @@ class LatentEncoder:
         if self.kind == "teacher":
             return {**self.model.describe(), "role": "encoder"}
         if self.kind == "torch":
-            from glassbox_jupyter.teacher.runners import describe_torch_module
-
-            return describe_torch_module(self.module, name=self.name, role="encoder")
+            return {**TorchAdapter(self.module, name=self.name).describe(), "role": "encoder"}
         digest = hashlib.sha256()
         digest.update(np.ascontiguousarray(np.round(X, 12)).tobytes())
         digest.update(np.array([float(f"{v:.9g}") for v in Z.ravel()]).tobytes())
         return {"kind": "callable", "name": self.name, "role": "encoder", "sha256": digest.hexdigest()}
+
+
+class EncoderAdapter(ArrayAdapter):
+    """The encoder, or one of its latents, as a model adapter named the way provenance names the encoder.
+
+    ``info`` is :meth:`LatentEncoder.describe` on the data: the encoder's description with its SHA-256 (of
+    its weights, or of its latents on X for a bare function). That hash is the adapter's
+    :meth:`weights_hash`, so every law of the encoder, and the teacher of each latent, name the encoder.
+
+    Example:
+        >>> import numpy as np
+        >>> X = np.random.default_rng(0).normal(size=(30, 3))
+        >>> encoder = LatentEncoder(lambda X: X[:, :2], name="first_two")
+        >>> adapter = EncoderAdapter(encoder, encoder.describe(X, encoder(X)))
+        >>> column = adapter.column(1, "z1")
+        >>> column(X).shape, column.describe()["latent"], column.sha256 == adapter.sha256
+        ((30,), 'z1', True)
+    """
+
+    kind = "latent_encoder"
+
+    def __init__(self, encoder: LatentEncoder, info: dict[str, Any], latent: tuple[int, str] | None = None):
+        self.encoder = encoder
+        self.info = dict(info)
+        self.latent = latent
+
+    def __call__(self, X: np.ndarray) -> np.ndarray:
+        Z = self.encoder(np.asarray(X, dtype=float))
+        return Z if self.latent is None else Z[:, self.latent[0]]
+
+    def column(self, index: int, name: str) -> EncoderAdapter:
+        """The adapter of latent ``index`` alone (named ``name``): outputs ``(n,)``, same hash."""
+        return EncoderAdapter(self.encoder, self.info, (int(index), str(name)))
+
+    def weights_hash(self) -> str:
+        return str(self.info["sha256"])
+
+    def identity(self) -> dict[str, Any]:
+        identity = {k: v for k, v in self.info.items() if k != "sha256"}
+        if self.latent is not None:
+            identity["latent"] = self.latent[1]
+        return identity
 
 
 def as_data(X: Any, feature_names: Sequence[str] | None) -> tuple[np.ndarray, list[str]]:

@@ -10,15 +10,22 @@ Example:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from glassbox_jupyter.finding.base import Finding
+from glassbox_jupyter.errors import SelectionError, SelectionIndexError
+from glassbox_jupyter.finding.base import Change, Finding
 from glassbox_jupyter.finding.evidence import EvidenceItem
 from glassbox_jupyter.finding.fidelity import Fidelity, r2_fidelity
-from glassbox_jupyter.symbolic.equation import Equation
+from glassbox_jupyter.latent.encoding import EncoderAdapter
+from glassbox_jupyter.symbolic.equation import Equation, undefined_fidelity
 from glassbox_jupyter.symbolic.finding import SymbolicFinding
+
+if TYPE_CHECKING:
+    from glassbox_jupyter.widgets.latent_usage_heatmap import LatentUsageHeatmap
+
+LAW_MEASURES = "R² of the formula's latent against the encoder's on held-out data rows of X"
 
 
 @dataclass
@@ -38,31 +45,23 @@ class LatentSetup:
     notes: list[str] = field(default_factory=list)
 
 
-class _LatentColumn:
-    """One latent of the encoder as a teacher function (so each law is a regular SymbolicFinding)."""
+def _law(setup: LatentSetup, i: int, result: Any, spec: Any, encoder: EncoderAdapter) -> SymbolicFinding:
+    """The SymbolicFinding of latent ``i``: its front as Equations with held-out fidelity.
 
-    def __init__(self, encoder: Any, index: int):
-        self.encoder = encoder
-        self.index = index
-        self.__name__ = f"{encoder.name}[{index}]"
-
-    def __call__(self, X: np.ndarray) -> np.ndarray:
-        return self.encoder(np.asarray(X, dtype=float))[:, self.index]
-
-
-def _law(setup: LatentSetup, i: int, result: Any, spec: Any, encoder_info: dict[str, Any]) -> SymbolicFinding:
-    """The SymbolicFinding of latent ``i``: its front as Equations with held-out fidelity."""
+    Its teacher is the latent's column of the encoder (so each law is a regular SymbolicFinding), named
+    by the encoder's hash.
+    """
     import sympy
 
-    from glassbox_jupyter.latent.laws import law_provenance
+    from glassbox_jupyter.latent.measures import law_provenance
     from glassbox_jupyter.symbolic.expression import evaluate
     from glassbox_jupyter.symbolic.screening import ScreeningReport
     from glassbox_jupyter.symbolic.search import choose_best
     from glassbox_jupyter.teacher.teacher import Teacher
 
     name = setup.latent_names[i]
-    teacher = Teacher(_LatentColumn(setup.encoder, i), spec, output_names=[name], name=f"{setup.encoder.name}.{name}")
-    teacher._hash = encoder_info["sha256"]  # provenance names the encoder itself
+    column = encoder.column(i, name)
+    teacher = Teacher(column, spec, output_names=[name], name=f"{setup.encoder.name}.{name}")
     method = {
         "name": "latent_law",
         "engine": "pyoperon",
@@ -70,15 +69,15 @@ def _law(setup: LatentSetup, i: int, result: Any, spec: Any, encoder_info: dict[
         **{k: v for k, v in setup.settings.items() if k not in ("seeds",)},
         "seed": setup.settings["seeds"].get(name),
     }
-    provenance = law_provenance({**encoder_info, "latent": name}, spec, setup.rows, setup.seed, method)
+    provenance = law_provenance(column, spec, setup.rows, setup.seed, method)
     columns = list(range(spec.width))
     finding = SymbolicFinding(teacher, 0, name, provenance, ScreeningReport(kept=columns, dropped=[]))
     X_test, z_test = setup.X[setup.rows["test"]], setup.Z[setup.rows["test"], i]
     if i in setup.constant:
         value = float(np.mean(setup.Z[:, i]))
-        fid = Fidelity("r2", 1.0, 1.0, 1.0, n=len(z_test), n_boot=1)
+        fid = Fidelity.exact("r2", n=len(z_test), unit="rows", measures=f"the constant against the dead latent {name}")
         snapped = sympy.nsimplify(sympy.Float(value, 15), rational=False, tolerance=1e-12 * max(1.0, abs(value)))
-        finding.pareto_front = [Equation(snapped, spec, name, fidelity=fid, loss=0.0, id=0)]
+        finding.set_front([Equation(snapped, spec, name, fidelity=fid, loss=0.0, id=0)], 0)
         finding.notes.append(f"{name} is constant (= {value:.6g}) on all rows of X: a dead latent")
         return finding
     finding.log = result.log
@@ -86,18 +85,23 @@ def _law(setup: LatentSetup, i: int, result: Any, spec: Any, encoder_info: dict[
     for candidate in result.front:
         guess = evaluate(candidate.expr, X_test)
         if np.all(np.isfinite(guess)):
-            kept.append((candidate, r2_fidelity(z_test, guess, seed=setup.seed, n_boot=500)))
+            kept.append(
+                (candidate, r2_fidelity(z_test, guess, seed=setup.seed, n_boot=500, unit="rows", measures=LAW_MEASURES))
+            )
     if not kept:  # every formula is undefined somewhere on the held-out rows: keep them, say so
-        kept = [(c, Fidelity("r2", float("-inf"), float("-inf"), float("-inf"), n=len(z_test))) for c in result.front]
+        kept = [(c, undefined_fidelity(len(z_test))) for c in result.front]
     if not kept:
         from glassbox_jupyter.errors import LatentInputError
 
         raise LatentInputError(f"the search for {name} produced no usable equation; raise generations or time_limit")
-    finding.pareto_front = [
-        Equation(c.expr, spec, name, fidelity=fid, loss=c.loss, id=position) for position, (c, fid) in enumerate(kept)
-    ]
     variance = float(np.var(setup.Z[setup.rows["validation"], i])) or 1.0
-    finding.best_index = finding._selected_index = choose_best([c for c, _ in kept], variance)
+    finding.set_front(
+        [
+            Equation(c.expr, spec, name, fidelity=fid, loss=c.loss, id=position)
+            for position, (c, fid) in enumerate(kept)
+        ],
+        choose_best([c for c, _ in kept], variance),
+    )
     finding.notes.append(
         f"searched on {len(setup.rows['search'])} data rows of X (no probing off the data); fidelity on "
         f"{len(z_test)} held-out rows"
@@ -122,8 +126,8 @@ class LatentLawsFinding(Finding):
 
     kind: ClassVar[str] = "latent_laws"
 
-    def __init__(self, setup: LatentSetup, laws: dict[str, SymbolicFinding], encoder_info: dict[str, Any]):
-        from glassbox_jupyter.latent.laws import law_provenance
+    def __init__(self, setup: LatentSetup, laws: dict[str, SymbolicFinding], encoder: EncoderAdapter):
+        from glassbox_jupyter.latent.measures import law_provenance
 
         self._setup = setup
         self.laws = laws
@@ -131,10 +135,11 @@ class LatentLawsFinding(Finding):
         self.feature_names = list(setup.feature_names)
         self.notes = list(setup.notes)
         self.selected_latent: int | None = None
-        self._widget: Any = None
         self._fidelity_cache: tuple[tuple[int, ...], Fidelity] | None = None
         method = {"name": "latent_laws", "engine": "pyoperon", "latents": self.latents, **setup.settings}
-        self.provenance = law_provenance(encoder_info, self._spec, setup.rows, setup.seed, method)
+        self.provenance = law_provenance(encoder, self._spec, setup.rows, setup.seed, method)
+        for law in laws.values():
+            law.subscribe(self._law_changed)
         if setup.constant:
             names = ", ".join(setup.latent_names[i] for i in setup.constant)
             self.notes.append(f"constant (dead) latents, left out of the fidelity: {names}")
@@ -145,9 +150,9 @@ class LatentLawsFinding(Finding):
         from glassbox_jupyter.teacher.spec import InputSpec
 
         spec = InputSpec.from_data(setup.X, names=setup.feature_names)
-        encoder_info = setup.encoder.describe(setup.X, setup.Z)
-        laws = {setup.latent_names[i]: _law(setup, i, results.get(i), spec, encoder_info) for i in setup.latents}
-        finding = cls(setup, laws, encoder_info)
+        encoder = EncoderAdapter(setup.encoder, setup.encoder.describe(setup.X, setup.Z))
+        laws = {setup.latent_names[i]: _law(setup, i, results.get(i), spec, encoder) for i in setup.latents}
+        finding = cls(setup, laws, encoder)
         finding._spec_cache = spec
         return finding
 
@@ -162,7 +167,7 @@ class LatentLawsFinding(Finding):
 
     # ------------------------------------------------------------------ results
     def _selected_key(self) -> tuple[int, ...]:
-        return tuple(law._selected_index for law in self.laws.values())
+        return tuple(law.selection for law in self.laws.values())
 
     def predict(self, X: Any) -> np.ndarray:
         """The selected formulas' latents for inputs ``X``: ``(n, len(latents))``."""
@@ -211,14 +216,16 @@ class LatentLawsFinding(Finding):
 
     @property
     def fidelity(self) -> Fidelity:  # type: ignore[override]
-        from glassbox_jupyter.latent.laws import held_out_fidelity
+        from glassbox_jupyter.latent.measures import held_out_fidelity
 
         key = self._selected_key()
         if self._fidelity_cache is None or self._fidelity_cache[0] != key:
             setup = self._setup
             live = [i for i in setup.latents if i not in setup.constant]
             if not live:  # every latent is dead: the constants reproduce them exactly
-                value = Fidelity("r2", 1.0, 1.0, 1.0, n=len(setup.rows["test"]), n_boot=1)
+                value = Fidelity.exact(
+                    "r2", n=len(setup.rows["test"]), unit="rows", measures="constants against dead latents"
+                )
             else:
                 X_test = setup.X[setup.rows["test"]]
                 guess = np.column_stack([self.laws[setup.latent_names[i]].selected.predict(X_test) for i in live])
@@ -226,23 +233,35 @@ class LatentLawsFinding(Finding):
             self._fidelity_cache = (key, value)
         return self._fidelity_cache[1]
 
-    def select_latent(self, latent: int | str | None) -> SymbolicFinding | None:
-        """Pick a latent (index into ``latents`` or its name; None clears); the heatmap follows."""
+    @property
+    def selection(self) -> int | None:
+        """The selected latent's index into ``latents``, or None."""
+        return self.selected_latent
+
+    def _apply_selection(self, latent: Any) -> SymbolicFinding | None:
+        """Pick a latent by index into ``latents`` or by name (None clears); returns its law."""
         if latent is None:
             index = None
         elif isinstance(latent, str):
             if latent not in self.laws:
-                raise KeyError(f"no latent named {latent!r}; the laws are for {self.latents}")
+                raise SelectionError(f"no latent named {latent!r}; the laws are for {', '.join(self.latents)}")
             index = self.latents.index(latent)
-        else:
+        elif isinstance(latent, (int, np.integer)) and not isinstance(latent, bool):
             index = int(latent)
             if not 0 <= index < len(self.latents):
-                raise IndexError(f"latent index {index} is out of range: there are {len(self.latents)} latents")
+                names = ", ".join(self.latents[:4]) + (", …" if len(self.latents) > 4 else "")
+                raise SelectionIndexError(
+                    f"latent index {index} is out of range: valid indices are 0–{len(self.latents) - 1} ({names})"
+                )
+        else:
+            raise SelectionError(f"select a latent by its index or name, not {latent!r}")
         self.selected_latent = index
-        self.invalidate_static_view()
-        if self._widget is not None:
-            self._widget.refresh()
         return None if index is None else self.laws[self.latents[index]]
+
+    def select_latent(self, latent: int | str | None) -> SymbolicFinding | None:
+        """Same as :meth:`select` (index into ``latents`` or the latent's name; None clears)."""
+        law: SymbolicFinding | None = self.select(latent)
+        return law
 
     # ------------------------------------------------------------------ Finding protocol
     def summary(self) -> str:
@@ -324,7 +343,7 @@ class LatentLawsFinding(Finding):
             "title": f"{self._setup.encoder.name}: which inputs each latent uses",
             "caption": (
                 f"Colour: share of the latent's Pareto-front formulas that use the input; dot: used by "
-                f"its selected formula. Held-out {fid.describe()}. {self._describe_redundant()[0].upper()}"
+                f"its selected formula. Fidelity: {fid.describe()}. {self._describe_redundant()[0].upper()}"
                 f"{self._describe_redundant()[1:]}."
             ),
             "latents": self.latents,
@@ -341,23 +360,17 @@ class LatentLawsFinding(Finding):
                 for name, law in self.laws.items()
             ],
             "redundant": self.redundant_features,
-            "selected_latent": self.selected_latent,
-            "error": None,
         }
 
-    def widget(self) -> Any:
-        if self._widget is None:
-            from glassbox_jupyter.widgets.latent_usage_heatmap import LatentUsageHeatmap
+    def widget(self) -> LatentUsageHeatmap:
+        from glassbox_jupyter.widgets.latent_usage_heatmap import LatentUsageHeatmap
 
-            self._widget = LatentUsageHeatmap(self)
-        return self._widget
+        return LatentUsageHeatmap(self)
 
-    def static_html(self) -> str:
-        key = (self._selected_key(), self.selected_latent)
-        if self.__dict__.get("_static_key") != key:  # a law's equation was picked in its own ParetoPicker
-            self.invalidate_static_view()
-            self._static_key = key
-        return super().static_html()
+    def _law_changed(self, what: Change) -> None:
+        # an equation picked in a law's own ParetoPicker changes the usage dots and the fidelity
+        if what == "selection":
+            self.changed("data")
 
     def to_svg(self) -> str:
         import altair as alt

@@ -38,8 +38,6 @@ from typing import Any
 import numpy as np
 
 from glassbox_jupyter.errors import LatentInputError
-from glassbox_jupyter.finding.fidelity import Fidelity, r2_fidelity
-from glassbox_jupyter.finding.provenance import Provenance, package_versions
 from glassbox_jupyter.latent.encoding import LatentEncoder, as_data, split_rows
 from glassbox_jupyter.parallel import TasksInterrupted, run_tasks
 from glassbox_jupyter.symbolic.search import (
@@ -235,36 +233,3 @@ def latent_laws(
         notes=notes,
     )
     return LatentLawsFinding.from_results(setup, {r.latent: r for r in results})
-
-
-def held_out_fidelity(Z_test: np.ndarray, predictions: np.ndarray, seed: int = 0) -> Fidelity:
-    """Held-out R² of the formulas pooled over latents, each standardised first, with a row-bootstrap CI.
-
-    After standardising each latent by its held-out mean and std, the pooled R² equals the mean of
-    the per-latent R² values, so latents on large scales do not dominate; the bootstrap resamples
-    held-out rows (all latents of a row together).
-    """
-    mean, std = Z_test.mean(axis=0), Z_test.std(axis=0)
-    return r2_fidelity((Z_test - mean) / std, (predictions - mean) / std, seed=seed, n_boot=1000)
-
-
-def law_provenance(
-    encoder_info: dict[str, Any], spec: Any, rows: dict[str, np.ndarray], seed: int, method: dict[str, Any]
-) -> Provenance:
-    """Provenance of a law found on data rows (no probes): the encoder, the spec, the split, the search."""
-    return Provenance(
-        teacher_hash=encoder_info["sha256"],
-        teacher=encoder_info,
-        spec=spec.to_dict(),
-        probe={
-            "method": "data",
-            "rows": int(sum(len(v) for k, v in rows.items() if k != "search")),
-            "train": len(rows["train"]),
-            "validation": len(rows["validation"]),
-            "test": len(rows["test"]),
-            "search_rows": len(rows["search"]),
-        },
-        seed=int(seed),
-        method=dict(method),
-        versions=package_versions(),
-    )

@@ -75,27 +75,18 @@ class TrainingResult:
     state: list[dict[str, np.ndarray]]
 
 
-def _parts(model: Any, n_features: int, k: int) -> tuple[Callable[[Any], Any], Callable[[Any], Any], list[Any]]:
-    """``(encode, decode, modules)`` of what a builder returned, or an error stating the contract."""
-    contract = (
-        "builder(n_features, latent_size) must return a torch.nn.Module with encode(x) and decode(z) methods, "
-        "or a tuple (encoder, decoder) of modules"
-    )
-    if isinstance(model, tuple) and len(model) == 2 and all(callable(m) for m in model):
-        return model[0], model[1], list(model)
-    if callable(getattr(model, "encode", None)) and callable(getattr(model, "decode", None)):
-        return model.encode, model.decode, [model]
-    raise LatentInputError(f"{contract}; got {type(model).__name__} for latent_size={k}")
-
-
 def train_autoencoder(task: TrainingTask) -> TrainingResult:
     """Train one autoencoder (module-level, so it runs in worker processes); seeded and repeatable."""
     import torch
 
+    from glassbox_jupyter.latent.autoencoder import autoencoder_parts
+
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(task.seed)
         n_features = task.X_train.shape[1]
-        encode, decode, modules = _parts(task.builder(n_features, task.latent_size), n_features, task.latent_size)
+        encode, decode, modules = autoencoder_parts(
+            task.builder(n_features, task.latent_size), n_features, task.latent_size
+        )
         params = [p for m in modules for p in m.parameters()]
         X = torch.tensor(task.X_train, dtype=torch.float32)
         X_test = torch.tensor(task.X_test, dtype=torch.float32)

@@ -14,38 +14,62 @@ from __future__ import annotations
 
 import hashlib
 import warnings
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from glassbox_jupyter.finding.base import Finding
 from glassbox_jupyter.finding.evidence import EvidenceItem
 from glassbox_jupyter.finding.fidelity import Fidelity, r2_fidelity
-from glassbox_jupyter.finding.provenance import Provenance, package_versions
+from glassbox_jupyter.finding.provenance import Provenance
 from glassbox_jupyter.symbolic.equation import Equation
 from glassbox_jupyter.symbolic.finding import SymbolicFinding
+from glassbox_jupyter.teacher.adapters import ArrayAdapter
+
+if TYPE_CHECKING:
+    from glassbox_jupyter.widgets.pareto_picker import ParetoPicker
 
 ERROR_NAME = "error"
+LOO_MEASURES = "R² of each latent size's held-out reconstruction error against the law fitted without that size"
 
 
-class _Measured:
-    """The measured held-out error as a function of k (linear between the trained sizes), for the overlay."""
+class _Measured(ArrayAdapter):
+    """The measured held-out error as a function of k (linear between the trained sizes), for the overlay.
 
-    __name__ = "measured_reconstruction_error"
+    As a model adapter it stands for the autoencoders trained on X: its identity is their builder, sizes and
+    width, and its hash is the hash of X and the training settings (what the law was measured on).
+    """
 
-    def __init__(self, sizes: np.ndarray, errors: np.ndarray):
+    kind = "autoencoders"
+
+    def __init__(self, sizes: np.ndarray, errors: np.ndarray, info: dict[str, Any], sha256: str):
         self.sizes, self.errors = sizes, errors
+        self.info, self._data_sha256 = dict(info), sha256
 
     def __call__(self, K: np.ndarray) -> np.ndarray:
         return np.interp(np.asarray(K, dtype=float)[:, 0], self.sizes, self.errors)
 
+    def identity(self) -> dict[str, Any]:
+        return {"kind": self.kind, **self.info}
+
+    def weights_hash(self) -> str:
+        return self._data_sha256
+
 
 def _loo_fidelity(errors: np.ndarray, predictions: np.ndarray, seed: int) -> Fidelity:
     if np.ptp(errors) <= 1e-12 * max(1.0, float(np.abs(errors).max())):
-        return Fidelity("r2", 1.0, 1.0, 1.0, n=len(errors), n_boot=1)
+        return Fidelity.exact("r2", n=len(errors), unit="latent sizes", measures=LOO_MEASURES)
     with warnings.catch_warnings():  # with a handful of sizes some resamples repeat one size (R² undefined)
         warnings.simplefilter("ignore", RuntimeWarning)
-        return r2_fidelity(errors, predictions, seed=seed, n_boot=1000)
+        return r2_fidelity(
+            errors,
+            predictions,
+            seed=seed,
+            n_boot=1000,
+            split="leave-one-out",
+            unit="latent sizes",
+            measures=LOO_MEASURES,
+        )
 
 
 class ReconstructionLawFinding(Finding):
@@ -90,26 +114,19 @@ class ReconstructionLawFinding(Finding):
         ]
         digest = hashlib.sha256(np.ascontiguousarray(X).tobytes())
         digest.update(repr((settings["builder"], settings["latent_sizes"], settings["epochs"])).encode())
-        self._hash = digest.hexdigest()
-        teacher_info = {
-            "kind": "autoencoders",
-            "builder": settings["builder"],
-            "latent_sizes": settings["latent_sizes"],
-            "n_features": int(X.shape[1]),
-            "sha256": self._hash,
-        }
+        info = {"builder": settings["builder"], "latent_sizes": settings["latent_sizes"], "n_features": int(X.shape[1])}
+        self._measured = _Measured(self.sizes, self.held_out, info, digest.hexdigest())
         from glassbox_jupyter.teacher.spec import InputSpec
 
-        self.provenance = Provenance(
-            teacher_hash=self._hash,
-            teacher=teacher_info,
+        self.provenance = Provenance.capture(
+            self._measured,
             spec=InputSpec.from_data(X, names=feature_names).to_dict(),
             probe={"method": "data", "train": settings["train_rows"], "test": settings["held_out_rows"]},
             seed=int(seed),
             method={"name": "reconstruction_law", "forms": [f.form for f in self.fits], **settings},
-            versions=package_versions(),
         )
         self.law = self._law()
+        self.law.subscribe(self.changed)
         self._models: dict[int, Any] | None = None
         self.mean = self.scale = np.zeros(X.shape[1])  # set by reconstruction_law
 
@@ -120,10 +137,7 @@ class ReconstructionLawFinding(Finding):
         from glassbox_jupyter.teacher.teacher import Teacher
 
         spec = InputSpec(names=["k"], low=float(self.sizes.min()), high=float(self.sizes.max()))
-        teacher = Teacher(
-            _Measured(self.sizes, self.held_out), spec, output_names=[ERROR_NAME], name="held-out reconstruction error"
-        )
-        teacher._hash = self._hash
+        teacher = Teacher(self._measured, spec, output_names=[ERROR_NAME], name="held-out reconstruction error")
         law = SymbolicFinding(teacher, 0, ERROR_NAME, self.provenance, ScreeningReport(kept=[0], dropped=[]))
         if not self.fits:
             raise ValueError(
@@ -142,10 +156,10 @@ class ReconstructionLawFinding(Finding):
             for fit in self.fits
         ]
         order = sorted(range(len(equations)), key=lambda i: (equations[i].complexity, self.fits[i].loo_mse))
-        law.pareto_front = [equations[i] for i in order]
-        for position, eq in enumerate(law.pareto_front):
+        front = [equations[i] for i in order]
+        for position, eq in enumerate(front):
             eq.id = position
-        law.best_index = law._selected_index = order.index(0)  # fits[0] has the lowest leave-one-out error
+        law.set_front(front, order.index(0))  # fits[0] has the lowest leave-one-out error
         self._form_by_id = {position: self.fits[i].form for position, i in enumerate(order)}
         law.notes.extend(self.notes)
         return law
@@ -153,7 +167,23 @@ class ReconstructionLawFinding(Finding):
     # ------------------------------------------------------------------ results
     @property
     def equation(self) -> Equation:
+        """The selected law."""
         return self.law.selected
+
+    @property
+    def selected(self) -> Equation:
+        """The selected law (as on every equation front; the same as :attr:`equation`)."""
+        return self.law.selected
+
+    @property
+    def selection(self) -> int | None:
+        """The selected law's id on the front of fitted forms."""
+        return self.law.selection
+
+    def select(self, value: Any) -> Equation:
+        """Select a fitted form by its id on the front (the law checks it; its change reaches these views)."""
+        equation: Equation = self.law.select(value)
+        return equation
 
     @property
     def fidelity(self) -> Fidelity:  # type: ignore[override]
@@ -204,13 +234,13 @@ class ReconstructionLawFinding(Finding):
         if self._models is None:
             import torch
 
-            from glassbox_jupyter.latent.reconstruction import _parts
+            from glassbox_jupyter.latent.autoencoder import autoencoder_parts
 
             built = {}
             n = len(self.feature_names)
             with torch.random.fork_rng(devices=[]):
                 for result in self._results:
-                    _, _, modules = _parts(self._builder(n, result.latent_size), n, result.latent_size)
+                    _, _, modules = autoencoder_parts(self._builder(n, result.latent_size), n, result.latent_size)
                     for module, state in zip(modules, result.state):
                         module.load_state_dict({k: torch.as_tensor(v) for k, v in state.items()})
                         module.eval()
@@ -272,16 +302,11 @@ class ReconstructionLawFinding(Finding):
         """The ParetoPicker payload of the law (its forms, the measured errors as the 'teacher')."""
         return self.law.view_data()
 
-    def widget(self) -> Any:
-        """The law's ParetoPicker: the fitted forms by complexity; picking one selects ``equation``."""
-        return self.law.widget()
+    def widget(self) -> ParetoPicker:
+        """A ParetoPicker of the fitted forms by complexity; picking one selects ``equation``."""
+        from glassbox_jupyter.widgets.pareto_picker import ParetoPicker
 
-    def static_html(self) -> str:
-        key = self.law._selected_index
-        if self.__dict__.get("_static_key") != key:
-            self.invalidate_static_view()
-            self._static_key = key
-        return super().static_html()
+        return ParetoPicker(self)
 
     def to_svg(self) -> str:
         import altair as alt

@@ -29,8 +29,8 @@ _LAZY = {
     "estimate_precision": "glassbox_jupyter.neurons.precision",
     "NeuronGraphFinding": "glassbox_jupyter.neurons.finding",
     "neuron_graph": "glassbox_jupyter.neurons.build",
-    "NeuronGraphComparison": "glassbox_jupyter.neurons.compare",
-    "compare_neuron_graphs": "glassbox_jupyter.neurons.compare",
+    "NeuronGraphComparison": "glassbox_jupyter.neurons.comparison_finding",
+    "compare_neuron_graphs": "glassbox_jupyter.neurons.topics",
 }
 
 

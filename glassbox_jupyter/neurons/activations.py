@@ -33,6 +33,8 @@ from typing import Any, Literal
 import numpy as np
 
 from glassbox_jupyter.neurons.errors import EmptyTextError, NoMLPError
+from glassbox_jupyter.teacher.layers import LayerError, hook_layer, resolve_layers
+from glassbox_jupyter.teacher.transformer import TransformerAdapter, is_hooked_transformer
 
 __all__ = ["NeuronActivations", "Pooling", "collect_neuron_activations", "mlp_layers"]
 
@@ -147,8 +149,10 @@ def collect_neuron_activations(
     if int(batch_size) < 1 or int(max_length) < 1:
         raise ValueError("batch_size and max_length must be at least 1")
     if isinstance(model, (str, os.PathLike)):
-        model, tokenizer = _load_hf_folder(model, tokenizer)
-    if _is_hooked_transformer(model):
+        from glassbox_jupyter.teacher.hf_loading import load_hf_folder
+
+        model, tokenizer = load_hf_folder(model, tokenizer=tokenizer)
+    if is_hooked_transformer(model):
         return _collect_hooked(model, _texts(inputs), layer, pooling, int(batch_size), int(max_length))
     if _is_hf_model(model) and _looks_like_texts(inputs):
         if tokenizer is None:
@@ -173,11 +177,15 @@ def collect_neuron_activations(
 
 
 def mlp_layers(model: Any) -> list[str]:
-    """Names of the layers that hold MLP neurons (what ``layer=`` accepts), for any supported model."""
-    if _is_hooked_transformer(model):
-        if _has_no_mlp(model):
-            return []
-        return [f"blocks.{i}.mlp.hook_post" for i in range(model.cfg.n_layers)]
+    """Names of the layers that hold MLP neurons (what ``layer=`` accepts), for any supported model.
+
+    Example:
+        >>> import torch
+        >>> mlp_layers(torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 2)))
+        ['0', '1', '2']
+    """
+    if is_hooked_transformer(model):
+        return TransformerAdapter(model).mlp_hooks()
     names = [name for name, _ in _hf_mlp_modules(model)]
     if names:
         return names
@@ -256,38 +264,27 @@ def _pool(
 
 
 # ---------------------------------------------------------------------------------------------- TransformerLens
-def _is_hooked_transformer(model: Any) -> bool:
-    import sys
-
-    module = sys.modules.get("transformer_lens")
-    return module is not None and isinstance(model, module.HookedTransformer)
-
-
-def _has_no_mlp(model: Any) -> bool:
-    return bool(getattr(model.cfg, "attn_only", False)) or getattr(model.cfg, "d_mlp", None) in (None, 0)
-
-
-def _hooked_layer(model: Any, layer: int | str) -> tuple[str, int]:
-    from glassbox_jupyter.twin.activations import LayerError
-
-    hooks = list(model.hook_dict)
-    if _has_no_mlp(model):
+def _hooked_layer(transformer: TransformerAdapter, layer: int | str) -> tuple[str, int]:
+    model = transformer.model
+    hooks = transformer.hook_names()
+    if not transformer.has_mlp:
         raise NoMLPError(
             f"this HookedTransformer has no MLP neurons (attn_only={model.cfg.attn_only}, d_mlp={model.cfg.d_mlp}); "
             f"its hook points are {_listing(hooks)}. Use a model with MLP layers"
         )
-    mlp_hooks = [f"blocks.{i}.mlp.hook_post" for i in range(model.cfg.n_layers)]
+    mlp_hooks = transformer.mlp_hooks()
     if isinstance(layer, (int, np.integer)) and not isinstance(layer, bool):
-        if not 0 <= int(layer) < model.cfg.n_layers:
+        if not 0 <= int(layer) < transformer.n_layers:
             raise LayerError(
-                f"layer {layer} does not exist: the model has {model.cfg.n_layers} blocks (0–{model.cfg.n_layers - 1})"
+                f"layer {layer} does not exist: the model has {transformer.n_layers} blocks "
+                f"(0–{transformer.n_layers - 1})"
             )
-        return f"blocks.{int(layer)}.mlp.hook_post", int(layer)
+        return transformer.mlp_hook(int(layer)), int(layer)
     name = str(layer)
     match = TL_MLP_HOOK.match(name)
-    if match and name in model.hook_dict:
+    if match and name in hooks:
         return name, int(match.group(1))
-    if name in model.hook_dict:
+    if name in hooks:
         raise NoMLPError(
             f"{name!r} is not an MLP neuron hook; the MLP neurons are at {_listing(mlp_hooks)} (or pass the block "
             "number as layer=)"
@@ -300,7 +297,8 @@ def _collect_hooked(
 ) -> NeuronActivations:
     import torch
 
-    hook, block = _hooked_layer(model, layer)
+    transformer = TransformerAdapter(model)
+    hook, block = _hooked_layer(transformer, layer)
     tokenizer = getattr(model, "tokenizer", None)
     if tokenizer is None:
         raise ValueError("this HookedTransformer has no tokenizer, so it cannot read texts; attach one first")
@@ -316,32 +314,16 @@ def _collect_hooked(
         ids.append(row)
         keep.append(mask)
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
-    device = model.cfg.device or "cpu"
     states: list[np.ndarray] = []
-    captured: list[torch.Tensor] = []
-
-    def store(activation: torch.Tensor, hook: Any) -> None:
-        captured.append(activation.detach().float().cpu())
-
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            for start in range(0, len(ids), batch_size):
-                batch = ids[start : start + batch_size]
-                width = max(len(r) for r in batch)
-                tokens = torch.full((len(batch), width), pad, dtype=torch.long)
-                for j, row in enumerate(batch):
-                    tokens[j, : len(row)] = torch.tensor(row)  # right padding: causal attention never sees it
-                captured.clear()
-                model.run_with_hooks(
-                    tokens.to(device), return_type=None, fwd_hooks=[(hook, store)], stop_at_layer=block + 1
-                )
-                output = captured[0].numpy()
-                for j in range(len(batch)):
-                    states.append(output[j, : len(batch[j])][keep[start + j]])
-    finally:
-        model.train(was_training)
+    for start in range(0, len(ids), batch_size):
+        batch = ids[start : start + batch_size]
+        width = max(len(r) for r in batch)
+        tokens = torch.full((len(batch), width), pad, dtype=torch.long)
+        for j, row in enumerate(batch):
+            tokens[j, : len(row)] = torch.tensor(row)  # right padding: causal attention never sees it
+        output = transformer.capture(tokens, [hook], stop_at_layer=block + 1)[hook].numpy()
+        for j in range(len(batch)):
+            states.append(output[j, : len(batch[j])][keep[start + j]])
     words = [[tokenizer.decode([t]) for t, k in zip(row, mask) if k] for row, mask in zip(ids, keep)]
     values, labels, index = _pool(states, texts, words, pooling, "text")
     return NeuronActivations(
@@ -355,26 +337,6 @@ def _is_hf_model(model: Any) -> bool:
 
     transformers = sys.modules.get("transformers")
     return transformers is not None and isinstance(model, transformers.PreTrainedModel)
-
-
-def _load_hf_folder(path: str | os.PathLike, tokenizer: Any) -> tuple[Any, Any]:
-    from pathlib import Path
-
-    folder = Path(path)
-    if not (folder / "config.json").is_file():
-        raise FileNotFoundError(
-            f"{str(path)!r} is not a Hugging Face model folder (no config.json there); pass the folder that holds "
-            "config.json and the weights, or the model object with tokenizer="
-        )
-    from transformers import AutoModel, AutoTokenizer
-
-    from glassbox_jupyter.hf_loading import quiet_loading
-
-    with quiet_loading():
-        model = AutoModel.from_pretrained(folder, local_files_only=True)
-        if tokenizer is None:
-            tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
-    return model, tokenizer
 
 
 def _hf_mlp_modules(model: Any, block: int | None = None) -> list[tuple[str, str]]:
@@ -404,8 +366,6 @@ def _contains_attention(module: Any) -> bool:
 
 def _module_layer(model: Any, layer: int | str, hf: bool) -> tuple[str, Any, str]:
     """Resolve ``layer`` to (name, module, "output"/"input"), refusing modules that hold no MLP neurons."""
-    from glassbox_jupyter.twin.activations import resolve_layers
-
     available = mlp_layers(model)
     if isinstance(layer, (int, np.integer)) and not isinstance(layer, bool) and not hf:
         if str(layer) in dict(model.named_modules()):  # a Sequential's children are named "0", "1", ...
@@ -417,8 +377,6 @@ def _module_layer(model: Any, layer: int | str, hf: bool) -> tuple[str, Any, str
         if not resolved:
             blocks = len(_hf_mlp_modules(model))
             if blocks:
-                from glassbox_jupyter.twin.activations import LayerError
-
                 raise LayerError(f"layer {layer} does not exist: the model has {blocks} blocks (0–{blocks - 1})")
             raise NoMLPError(
                 f"could not find the MLP of block {layer} in this {type(model).__name__}; pass the module name "
@@ -439,19 +397,6 @@ def _module_layer(model: Any, layer: int | str, hf: bool) -> tuple[str, Any, str
     return name, module, "output"
 
 
-def _forward_hook(module: Any, kind: str, sink: list[Any]) -> Any:
-    import torch
-
-    def take(value: Any) -> None:
-        if isinstance(value, (tuple, list)) and value and isinstance(value[0], torch.Tensor):
-            value = value[0]
-        sink.append(value.detach().float().cpu())
-
-    if kind == "input":
-        return module.register_forward_pre_hook(lambda m, args: take(args[0]))
-    return module.register_forward_hook(lambda m, args, output: take(output))
-
-
 def _collect_hf(
     model: Any, tokenizer: Any, texts: list[str], layer: int | str, pooling: str, batch_size: int, max_length: int
 ) -> NeuronActivations:
@@ -469,7 +414,7 @@ def _collect_hf(
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     device = next((p.device for p in model.parameters()), torch.device("cpu"))
     sink: list[torch.Tensor] = []
-    handle = _forward_hook(module, kind, sink)
+    handle = hook_layer(module, sink, kind)
     states: list[np.ndarray] = []
     was_training = model.training
     model.eval()
@@ -532,7 +477,7 @@ def _collect_module(model: Any, inputs: Any, layer: int | str, pooling: str, bat
         X = X.to(parameter.dtype)
     device = parameter.device if parameter is not None else torch.device("cpu")
     sink: list[torch.Tensor] = []
-    handle = _forward_hook(module, kind, sink)
+    handle = hook_layer(module, sink, kind)
     chunks: list[np.ndarray] = []
     was_training = model.training
     model.eval()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from glassbox_jupyter.errors import GlassboxError
+from glassbox_jupyter.errors import GlassboxError, SelectionError
 
 __all__ = ["DegenerateActivationsError", "EmptyTextError", "NeuronSelectionError", "NoMLPError", "TopicsError"]
 
@@ -22,7 +22,7 @@ class EmptyTextError(GlassboxError, ValueError):
         self.index = index
 
 
-class NeuronSelectionError(GlassboxError, ValueError):
+class NeuronSelectionError(SelectionError):
     """``neurons=`` asks for neurons the layer does not have (unknown ids, or more neurons than exist)."""
 
 

@@ -10,17 +10,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from glassbox_jupyter.finding.base import Finding
 from glassbox_jupyter.finding.evidence import EvidenceItem
 from glassbox_jupyter.finding.fidelity import Fidelity
-from glassbox_jupyter.finding.provenance import Provenance, package_versions
+from glassbox_jupyter.finding.provenance import Provenance
+from glassbox_jupyter.finding.stats import bootstrap_ci
 from glassbox_jupyter.neurons.activations import NeuronActivations
 from glassbox_jupyter.neurons.errors import NeuronSelectionError
 from glassbox_jupyter.neurons.precision import PrecisionResult
+
+if TYPE_CHECKING:
+    from glassbox_jupyter.widgets.neuron_graph_view import NeuronGraphView
 
 __all__ = [
     "NeuronGraphFinding",
@@ -31,6 +35,7 @@ __all__ = [
 ]
 
 VIEW_THRESHOLD = 0.05
+NEIGHBOUR_MEASURES = "R² of each standardised neuron predicted from its graph neighbours, pooled over neurons"
 N_BOOT = 1000
 
 
@@ -77,15 +82,11 @@ def pooled_r2_fidelity(pairs: list[tuple[np.ndarray, np.ndarray]], seed: int = 0
     value = float(pooled(residual.sum(), first.sum(), second.sum(), count.sum()))
     if not np.isfinite(value):
         raise ValueError("every held-out neuron is constant, so R² is undefined; hold out more or other samples")
-    rng = np.random.default_rng(seed)
-    draws = []
-    for start in range(0, N_BOOT, 200):
-        rows = rng.integers(0, n, size=(min(200, N_BOOT - start), n))
-        draws.append(pooled(residual[rows].sum(1), first[rows].sum(1), second[rows].sum(1), count[rows].sum(1)))
-    samples = np.concatenate(draws)
-    samples = samples[np.isfinite(samples)]
-    low, high = np.quantile(samples, [0.025, 0.975]) if samples.size else (value, value)
-    return Fidelity("r2", value, float(min(low, value)), float(max(high, value)), n=n, n_boot=N_BOOT)
+    ci = bootstrap_ci(
+        lambda *rows: pooled(*(r.sum(1) for r in rows)), residual, first, second, count, seed=seed, n_boot=N_BOOT
+    )
+    low, high = ci if ci is not None else (None, None)
+    return Fidelity("r2", value, low, high, n=n, n_boot=N_BOOT, unit="samples", measures=NEIGHBOUR_MEASURES)
 
 
 def neighbour_regression_fidelity(result: PrecisionResult, values: np.ndarray, seed: int = 0) -> Fidelity:
@@ -96,14 +97,13 @@ def neighbour_regression_fidelity(result: PrecisionResult, values: np.ndarray, s
 class NeuronSelection:
     """Choosing a neuron and reading the inputs that activate it most (shared by the graph and the comparison).
 
-    Needs ``activations`` (NeuronActivations), ``neuron_ids``, ``_sample_topics``, ``selected_neuron``, ``_widget``.
+    Needs ``activations`` (NeuronActivations), ``neuron_ids``, ``_sample_topics`` and ``selected_neuron``.
     """
 
     activations: NeuronActivations
     neuron_ids: list[int]
     selected_neuron: int | None
     _sample_topics: list[str] | None
-    _widget: Any
 
     def top_inputs(self, neuron: int, k: int = 10) -> Any:
         """The ``k`` samples that activate ``neuron`` most (DataFrame: label, activation, text_index, topic)."""
@@ -122,18 +122,30 @@ class NeuronSelection:
             }
         )
 
-    def select_neuron(self, neuron: int | None) -> list[dict[str, Any]]:
-        """Choose ``neuron`` (as a click in the view does): sets ``selected_neuron`` and returns its top inputs."""
+    @property
+    def selection(self) -> int | None:
+        """The selected neuron's id, or None."""
+        return self.selected_neuron
+
+    def selection_details(self) -> dict[str, Any]:
+        """The inputs that activate the selected neuron most (``[]`` when none is selected)."""
+        return {"top_inputs": self._top_inputs()}
+
+    def _top_inputs(self) -> list[dict[str, Any]]:
+        return [] if self.selected_neuron is None else self._top_input_dicts(self.selected_neuron)
+
+    def _apply_selection(self, neuron: Any) -> list[dict[str, Any]]:
+        """Choose ``neuron`` by id (None clears); returns its top inputs."""
         if neuron is None:
             self.selected_neuron = None
-            inputs: list[dict[str, Any]] = []
-        else:
-            self._column(neuron)  # raises for unknown neurons
-            self.selected_neuron = int(neuron)
-            inputs = self._top_input_dicts(int(neuron))
-        self.invalidate_static_view()  # type: ignore[attr-defined]  # from Finding
-        if self._widget is not None and hasattr(self._widget, "refresh"):
-            self._widget.refresh()
+            return []
+        self._column(neuron)  # raises NeuronSelectionError (a SelectionError) for unknown neurons
+        self.selected_neuron = int(neuron)
+        return self._top_input_dicts(int(neuron))
+
+    def select_neuron(self, neuron: int | None) -> list[dict[str, Any]]:
+        """Same as :meth:`select` (as a click in the view does): sets ``selected_neuron`` and returns its top inputs."""
+        inputs: list[dict[str, Any]] = self.select(neuron)  # type: ignore[attr-defined]  # from Finding
         return inputs
 
     def _top_input_dicts(self, neuron: int, k: int = 10) -> list[dict[str, Any]]:
@@ -231,7 +243,6 @@ class NeuronGraphFinding(NeuronSelection, Finding):
         self.merged = [g for g in groups if len(g) > 1]
         self.actions = list(parts.extra_actions) + list(result.actions)
         self.selected_neuron: int | None = None
-        self._widget: Any = None
         self._sample_topics = parts.sample_topics
         self.fidelity = neighbour_regression_fidelity(result, acts.values[parts.held], seed=int(parts.settings["seed"]))
         self.provenance = parts.provenance or _provenance(acts, parts)
@@ -310,7 +321,6 @@ class NeuronGraphFinding(NeuronSelection, Finding):
         return node_dicts(self.graph)
 
     def view_data(self) -> dict[str, Any]:
-        selected = self.selected_neuron
         return {
             "title": self._title(),
             "caption": (
@@ -323,10 +333,7 @@ class NeuronGraphFinding(NeuronSelection, Finding):
             "edge_sets": None,
             "edge_set": None,
             "threshold": VIEW_THRESHOLD,
-            "selected_neuron": selected,
-            "top_inputs": self._top_input_dicts(selected) if selected is not None else [],
             "actions": list(self.actions),
-            "error": None,
         }
 
     def artifact_dict(self) -> dict[str, Any]:
@@ -391,30 +398,25 @@ class NeuronGraphFinding(NeuronSelection, Finding):
         ]
         return items
 
-    def widget(self) -> Any:
-        if self._widget is None:
-            from glassbox_jupyter.widgets.neuron_graph_view import NeuronGraphView
+    def widget(self) -> NeuronGraphView:
+        from glassbox_jupyter.widgets.neuron_graph_view import NeuronGraphView
 
-            self._widget = NeuronGraphView(self)
-        return self._widget
+        return NeuronGraphView(self)
 
     def to_svg(self) -> str:
         from glassbox_jupyter.neurons.view import network_svg
 
-        return network_svg(self.view_data())
+        return network_svg(self.view_data(), selected=self.selected_neuron, top_inputs=self._top_inputs())
 
 
 def neuron_provenance(
     acts: NeuronActivations, settings: dict[str, Any], selection: str, name: str, **probe: Any
 ) -> Provenance:
     """Provenance of a neuron-graph result: the model's weights hash, the samples and the settings."""
-    from glassbox_jupyter.teacher.runners import describe_torch_module
+    from glassbox_jupyter.teacher.transformer import module_adapter
 
-    described = describe_torch_module(acts.model, name=acts.source)
-    return Provenance(
-        teacher_hash=described["sha256"],
-        teacher=described,
-        spec=None,
+    return Provenance.capture(
+        module_adapter(acts.model, name=acts.source),
         probe={
             "samples": int(acts.n_samples),
             "texts": None if acts.texts is None else len(acts.texts),
@@ -424,7 +426,6 @@ def neuron_provenance(
         },
         seed=int(settings["seed"]),
         method={"name": name, "selection": selection, **settings},
-        versions=package_versions(),
     )
 
 

@@ -45,10 +45,14 @@ def circle_layout(nodes: list[dict[str, Any]], cx: float, cy: float, radius: flo
 
 
 def network_svg(
-    data: dict[str, Any], edges: list[dict[str, Any]] | None = None, signs: tuple[str, str] = ("positive", "negative")
+    data: dict[str, Any],
+    edges: list[dict[str, Any]] | None = None,
+    signs: tuple[str, str] = ("positive", "negative"),
+    selected: int | None = None,
+    top_inputs: list[dict[str, Any]] | None = None,
 ) -> str:
     """The graph of ``view_data()`` as a standalone SVG (edges: ``data["edges"]`` unless given; ``signs`` names
-    what blue and red edges mean in the legend)."""
+    what blue and red edges mean in the legend); the ``selected`` neuron and its ``top_inputs`` in a side panel."""
     nodes = data["nodes"]
     edges = data["edges"] if edges is None else edges
     threshold = float(data.get("threshold") or 0.0)
@@ -62,7 +66,6 @@ def network_svg(
     top = max((abs(e["weight"]) for e in shown), default=1.0) or 1.0
     strongest = max((n["strength"] for n in nodes), default=1.0) or 1.0
     node_r = max(2.0, min(9.0, 900 / max(1, len(nodes))))
-    selected = data.get("selected_neuron")
     width = WIDTH + (PANEL_WIDTH if selected is not None else 0)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{HEIGHT}" viewBox="0 0 {width} {HEIGHT}" '
@@ -112,7 +115,7 @@ def network_svg(
         f'<text x="{hub_x + 10}" y="{legend_y}">hub · colour = community · area ∝ strength</text>',
     ]
     if selected is not None:
-        parts += selection_panel(selected, data.get("top_inputs") or [], WIDTH)
+        parts += selection_panel(selected, top_inputs or [], WIDTH)
     parts.append("</svg>")
     return "\n".join(parts)
 

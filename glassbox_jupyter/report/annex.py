@@ -27,6 +27,9 @@ from typing import Any
 
 from glassbox_jupyter._version import __version__
 from glassbox_jupyter.finding.evidence import EvidenceItem
+from glassbox_jupyter.finding.fidelity import Fidelity
+from glassbox_jupyter.finding.jsonable import jsonable
+from glassbox_jupyter.finding.sections import ANNEX_IV_SECTIONS
 from glassbox_jupyter.report.fields import (
     EVIDENCE_FIELD,
     FIELDS,
@@ -35,7 +38,6 @@ from glassbox_jupyter.report.fields import (
     FieldSpec,
     section_key,
 )
-from glassbox_jupyter.report.sections import ANNEX_IV_SECTIONS
 
 SCHEMA_ID = "glassbox-annex-iv/1"
 _SYSTEM_KEYS = ("model_name", "system_purpose", "provider_name", "provider_address", "deployment_context", "version")
@@ -280,8 +282,7 @@ class AnnexIVReport:
             self.fields["2(a).methods"].derived.append(f"{s.data['kind']}: {label}{detail}")
             fid = s.data["fidelity"]
             self.fields["2(g).validation"].derived.append(
-                f"{s.data['provenance']['created']} — {s.data['kind']}: {fid['metric']} {fid['value']:.4g} "
-                f"[{fid['ci_low']:.4g}, {fid['ci_high']:.4g}] on {fid['n']} {fid.get('split', 'held-out')} samples"
+                f"{s.data['provenance']['created']} — {s.data['kind']}: {Fidelity.from_dict(fid).describe()}"
             )
             self.fields["3.capabilities"].derived.append(f"{s.data['kind']}: {s.data['summary']}")
         for digest, info in versions.items():
@@ -377,10 +378,9 @@ class AnnexIVReport:
 
     def to_json(self, path: str | Path | None = None, indent: int = 2) -> str:
         """Serialise to JSON (and write it to ``path`` when given)."""
-        from glassbox_jupyter.finding.base import _json_default
         from glassbox_jupyter.report.redact import redact
 
-        text = redact(json.dumps(self.to_dict(), indent=indent, allow_nan=False, default=_json_default))
+        text = redact(json.dumps(jsonable(self.to_dict()), indent=indent, allow_nan=False))
         if path is not None:
             Path(path).write_text(text, encoding="utf-8")
         return text
@@ -423,7 +423,7 @@ class AnnexIVReport:
         )
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        from glassbox_jupyter.report.notebook import REPORT_MIME
+        from glassbox_jupyter.finding.mime import REPORT_MIME
 
         data = self.to_dict()
         for stored, entry in zip(self.findings, data["findings"]):

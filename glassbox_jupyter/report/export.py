@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from glassbox_jupyter.errors import GlassboxError
-from glassbox_jupyter.report.redact import redact_notebook
+from glassbox_jupyter.report.execute import execute_and_save
 
 FORMATS = ("html", "pdf", "json")
 
@@ -31,17 +31,9 @@ class ExportResult:
     report: Any
 
 
-def execute_notebook(nb: Any, folder: Path, timeout: int = 600) -> Any:
-    """Run ``nb`` top to bottom in a fresh kernel with ``folder`` as working directory."""
-    from nbclient import NotebookClient
-
-    NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(folder)}}).execute()
-    return nb
-
-
 def apply_live(report: Any, live: dict[str, Any]) -> None:
     """Replace stored Findings by their live objects' current state (same key), in place."""
-    from glassbox_jupyter.report.notebook import finding_key
+    from glassbox_jupyter.finding.live import finding_key
 
     for stored in report.findings:
         finding = live.get(finding_key(stored.data))
@@ -80,14 +72,12 @@ def export_notebook(
         raise FileNotFoundError(f"no notebook at {path}")
     folder = Path(out) if out is not None else path.parent
     folder.mkdir(parents=True, exist_ok=True)
-    nb = nbformat.read(path, as_version=4)
     written: dict[str, Path] = {}
     if execute:
-        try:
-            execute_notebook(nb, path.parent.resolve(), timeout)
-        finally:  # a failing cell still leaves the partial run on disk
-            written["ipynb"] = folder / path.name
-            nbformat.write(redact_notebook(nb), written["ipynb"])
+        written["ipynb"] = folder / path.name
+        nb = execute_and_save(path, written["ipynb"], timeout)
+    else:
+        nb = nbformat.read(path, as_version=4)
     report = report_from_notebook(nb, **system)
     if live:
         apply_live(report, live)

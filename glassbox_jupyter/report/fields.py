@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 
 from glassbox_jupyter.errors import GlassboxError
-from glassbox_jupyter.report.sections import ANNEX_IV_SECTIONS
+from glassbox_jupyter.finding.sections import ANNEX_IV_SECTIONS
 
 SECTION_ORDER = ("1", "2", "3", "4", "5", "6", "7", "8", "9")
 

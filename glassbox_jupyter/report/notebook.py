@@ -24,12 +24,12 @@ import re
 from html import escape
 from typing import Any
 
+from glassbox_jupyter.finding.live import finding_key
+from glassbox_jupyter.finding.mime import FINDING_MIME, REPORT_MIME
 from glassbox_jupyter.report.annex import AnnexIVReport
 from glassbox_jupyter.report.fields import section_key
 from glassbox_jupyter.report.redact import redact
 
-FINDING_MIME = "application/vnd.glassbox.finding+json"
-REPORT_MIME = "application/vnd.glassbox.annex-iv+json"
 TAG_PREFIX = "annex-iv:"
 _MAGIC = re.compile(r"^\s*%%glassbox\s+annex\b(.*)$")
 _SCRIPT = re.compile(r"<script\b.*?</script>", re.IGNORECASE | re.DOTALL)
@@ -47,12 +47,6 @@ def cell_sections(cell: Any) -> list[str]:
         if match:
             keys += [section_key(part) for part in match.group(1).split()]
     return list(dict.fromkeys(keys))
-
-
-def finding_key(data: dict[str, Any]) -> str:
-    """Identity of a Finding across displays: kind, model hash and creation time."""
-    prov = data.get("provenance", {})
-    return f"{data.get('kind')}|{prov.get('teacher_hash')}|{prov.get('created')}|{prov.get('seed')}"
 
 
 def _output_html(output: Any) -> str | None:

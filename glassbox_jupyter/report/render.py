@@ -17,6 +17,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from glassbox_jupyter.finding.fidelity import Fidelity
 from glassbox_jupyter.report.redact import redact
 
 if TYPE_CHECKING:
@@ -151,8 +152,7 @@ def render_html(report: AnnexIVReport, *, include_code: bool = False) -> str:
                 "kind": d["kind"],
                 "origin": stored.origin,
                 "summary": d["summary"],
-                "fidelity": f"{fid['metric']} {fid['value']:.4g} [{fid['ci_low']:.4g}, {fid['ci_high']:.4g}], "
-                f"n = {fid['n']} ({fid.get('split', 'held-out')})",
+                "fidelity": Fidelity.from_dict(fid).describe(),
                 "teacher": _data_line(prov["teacher"]),
                 "hash": prov["teacher_hash"],
                 "created": prov["created"],

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
+from glassbox_jupyter.errors import SelectionError, SelectionIndexError
 from glassbox_jupyter.finding.base import Finding
 from glassbox_jupyter.finding.evidence import EvidenceItem
 from glassbox_jupyter.finding.fidelity import Fidelity
 from glassbox_jupyter.finding.provenance import Provenance
 from glassbox_jupyter.rules import tree as trees
-from glassbox_jupyter.symbolic.equation import python_names
+from glassbox_jupyter.teacher.spec import python_names
+
+if TYPE_CHECKING:
+    from glassbox_jupyter.widgets.rules_view import RulesView
 
 
 def format_number(value: float) -> str:
@@ -118,7 +122,6 @@ class RuleFinding(Finding):
         self.provenance = provenance
         self.settings = settings
         self._selected: int | None = None
-        self._widget: Any = None
 
     @property
     def n_leaves(self) -> int:
@@ -126,7 +129,28 @@ class RuleFinding(Finding):
 
     @property
     def selected_rule(self) -> Rule | None:
+        """The rule last clicked in the RulesView (or picked with :meth:`select`), or None."""
         return None if self._selected is None else self.rules[self._selected]
+
+    @property
+    def selection(self) -> int | None:
+        """The selected rule's id, or None."""
+        return self._selected
+
+    def _apply_selection(self, rule: Any) -> Rule | None:
+        """Select a rule by id or object (None clears); returns it."""
+        last = len(self.rules) - 1
+        if rule is None:
+            self._selected = None
+            return None
+        if isinstance(rule, Rule) and rule in self.rules:
+            rule = rule.id
+        if not isinstance(rule, (int, np.integer)) or isinstance(rule, bool):
+            raise SelectionError(f"select a rule by its id (0–{last}) or pass None, not {rule!r}")
+        if not 0 <= int(rule) <= last:
+            raise SelectionIndexError(f"rule {rule} is out of range: there are {last + 1} rules (ids 0–{last})")
+        self._selected = int(rule)
+        return self.rules[self._selected]
 
     def predict(self, X: Any) -> np.ndarray:
         """Class labels (classification) or values (regression) the rules give for ``X``."""
@@ -235,16 +259,14 @@ class RuleFinding(Finding):
             "output_name": self.output_name,
             "classes": self.classes,
             "rules": [r.to_dict() for r in self.rules],
-            "fidelity": {"metric": self.fidelity.metric, "value": self.fidelity.value, "ci": list(self.fidelity.ci)},
+            "fidelity": self.fidelity.view(),
             "caption": f"{self.n_leaves} leaves; ELSE → {self.default}",
         }
 
-    def widget(self) -> Any:
-        if self._widget is None:
-            from glassbox_jupyter.widgets.rules_view import RulesView
+    def widget(self) -> RulesView:
+        from glassbox_jupyter.widgets.rules_view import RulesView
 
-            self._widget = RulesView(self)
-        return self._widget
+        return RulesView(self)
 
     def to_svg(self) -> str:
         import altair as alt

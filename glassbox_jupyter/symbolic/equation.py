@@ -26,7 +26,14 @@ import sympy
 
 from glassbox_jupyter.finding.fidelity import Fidelity
 from glassbox_jupyter.symbolic.expression import complexity, evaluate, input_symbols, torch_evaluate
-from glassbox_jupyter.teacher.spec import InputSpec
+from glassbox_jupyter.teacher.spec import InputSpec, python_names
+
+
+def undefined_fidelity(n: int) -> Fidelity:
+    """The fidelity of an equation that is undefined (NaN or infinite) somewhere on the ``n`` held-out probes."""
+    return Fidelity(
+        "r2", float("-inf"), None, None, n=int(n), measures="R² of an equation undefined on some held-out probes"
+    )
 
 
 def latex_name(name: str) -> str:
@@ -35,22 +42,6 @@ def latex_name(name: str) -> str:
         return sympy.latex(sympy.Symbol(name))
     escaped = re.sub(r"([_%&#$\\{}])", r"\\\1", name).replace(" ", r"\ ")
     return rf"\mathrm{{{escaped}}}"
-
-
-def python_names(names: tuple[str, ...]) -> list[str]:
-    """Valid, distinct Python identifiers for feature names (``"loan amount"`` → ``loan_amount``)."""
-    out: list[str] = []
-    for name in names:
-        ident = re.sub(r"\W", "_", name)
-        if not ident or ident[0].isdigit():
-            ident = f"_{ident}"
-        if keyword.iskeyword(ident) or ident in ("numpy", "torch"):
-            ident = f"{ident}_"
-        base, k = ident, 2
-        while ident in out:
-            ident, k = f"{base}_{k}", k + 1
-        out.append(ident)
-    return out
 
 
 @dataclass(eq=False)

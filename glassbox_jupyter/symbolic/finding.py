@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
+from glassbox_jupyter.errors import SelectionError, SelectionIndexError
 from glassbox_jupyter.finding.base import Finding
 from glassbox_jupyter.finding.evidence import EvidenceItem
 from glassbox_jupyter.finding.fidelity import Fidelity
@@ -13,6 +14,9 @@ from glassbox_jupyter.finding.provenance import Provenance
 from glassbox_jupyter.symbolic.equation import Equation
 from glassbox_jupyter.symbolic.screening import ScreeningReport
 from glassbox_jupyter.symbolic.search import SearchLog
+
+if TYPE_CHECKING:
+    from glassbox_jupyter.widgets.pareto_picker import ParetoPicker
 
 OVERLAY_STEPS = 80
 
@@ -44,7 +48,6 @@ class SymbolicFinding(Finding):
         self.notes: list[str] = []
         self.running = False
         self.probes: Any = None  # the training probes, grown by active interrogation
-        self._widget: Any = None
         self._displayed_live = False
 
     # ------------------------------------------------------------------ results
@@ -59,16 +62,30 @@ class SymbolicFinding(Finding):
         self._require_front()
         return self.pareto_front[self._selected_index]
 
-    def select(self, choice: Equation | int) -> Equation:
-        """Pick an equation by object or id; the widget follows."""
-        index = self.pareto_front.index(choice) if isinstance(choice, Equation) else int(choice)
-        if not 0 <= index < len(self.pareto_front):
-            raise IndexError(f"no equation with id {index}; the front has {len(self.pareto_front)}")
+    @property
+    def selection(self) -> int | None:
+        """The picked equation's id on the front (None before the first search round ends)."""
+        return self._selected_index if self.pareto_front else None
+
+    def _apply_selection(self, choice: Any) -> Equation:
+        """Pick an equation by object or id (``select(3)``, ``select(finding.best)``)."""
+        last = len(self.pareto_front) - 1
+        if isinstance(choice, Equation) and choice in self.pareto_front:
+            index = self.pareto_front.index(choice)
+        elif isinstance(choice, (int, np.integer)) and not isinstance(choice, bool):
+            index = int(choice)
+        else:
+            raise SelectionError(f"select an equation of the front by its id (0–{last}), not {choice!r}")
+        if not 0 <= index <= last:
+            raise SelectionIndexError(f"no equation with id {index}: the front has {last + 1} (ids 0–{last})")
         self._selected_index = index
-        self.invalidate_static_view()
-        if self._widget is not None and self._widget._selected_id != index:
-            self._widget._selected_id = index
         return self.selected
+
+    def set_front(self, equations: list[Equation], best: int) -> None:
+        """Replace the Pareto front (a search round ended) and select its best equation; views follow."""
+        self.pareto_front = equations
+        self.best_index = self._selected_index = min(best, len(equations) - 1)
+        self.changed("data")
 
     @property
     def fidelity(self) -> Fidelity:  # type: ignore[override]
@@ -202,7 +219,7 @@ class SymbolicFinding(Finding):
                     "complexity": eq.complexity,
                     "loss": float(eq.loss),
                     "r2": eq.fidelity.value if eq.fidelity else None,
-                    "r2_ci": list(eq.fidelity.ci) if eq.fidelity else None,
+                    "r2_ci": list(eq.fidelity.ci) if eq.fidelity and eq.fidelity.ci else None,
                     "latex": eq.latex,
                     "text": eq.text,
                     "is_best": eq.id == self.best_index,
@@ -222,12 +239,10 @@ class SymbolicFinding(Finding):
             "caption": self.screening.describe(spec.names) if self.screening.dropped else "",
         }
 
-    def widget(self) -> Any:
-        if self._widget is None:
-            from glassbox_jupyter.widgets.pareto_picker import ParetoPicker
+    def widget(self) -> ParetoPicker:
+        from glassbox_jupyter.widgets.pareto_picker import ParetoPicker
 
-            self._widget = ParetoPicker(self)
-        return self._widget
+        return ParetoPicker(self)
 
     def to_svg(self) -> str:
         import altair as alt
@@ -294,7 +309,8 @@ class SymbolicFinding(Finding):
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
         if self._displayed_live:  # its live view is already on screen above: do not show it twice
-            from glassbox_jupyter.finding.base import FINDING_MIME, finding_payload
+            from glassbox_jupyter.finding.base import finding_payload
+            from glassbox_jupyter.finding.mime import FINDING_MIME
 
             self._displayed_live = False
             payload = finding_payload(self)  # the final state, for the Annex IV report
@@ -327,7 +343,8 @@ class SymbolicFindings(dict):
     """One SymbolicFinding per teacher output (for multi-output teachers), keyed by output name."""
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        from glassbox_jupyter.finding.base import FINDING_MIME, finding_payload
+        from glassbox_jupyter.finding.base import finding_payload
+        from glassbox_jupyter.finding.mime import FINDING_MIME
 
         html = "".join(f.static_html() for f in self.values())
         bundle = {"text/plain": "\n".join(repr(f) for f in self.values()), "text/html": html}

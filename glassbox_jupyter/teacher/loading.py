@@ -57,7 +57,7 @@ def resolve_import_path(path: str) -> Any:
 
 def build_architecture(architecture: Any, kwargs: dict[str, Any] | None = None) -> Any:
     """Instantiate an architecture given as an import path, a class, a factory or a module."""
-    from glassbox_jupyter.teacher.runners import is_torch_module
+    from glassbox_jupyter.teacher.adapters import is_torch_module
 
     if isinstance(architecture, str):
         architecture = resolve_import_path(architecture)

@@ -12,7 +12,9 @@ Example:
 
 from __future__ import annotations
 
+import keyword
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +23,27 @@ import numpy as np
 
 DISTRIBUTIONS = ("uniform", "gaussian")
 _MAX_KEPT_ROWS = 20_000  # rows of user data kept for resampling probes
+
+
+def python_names(names: tuple[str, ...]) -> list[str]:
+    """Valid, distinct Python identifiers for feature names (``"loan amount"`` → ``loan_amount``).
+
+    Example:
+        >>> python_names(("loan amount", "2x", "class"))
+        ['loan_amount', '_2x', 'class_']
+    """
+    out: list[str] = []
+    for name in names:
+        ident = re.sub(r"\W", "_", name)
+        if not ident or ident[0].isdigit():
+            ident = f"_{ident}"
+        if keyword.iskeyword(ident) or ident in ("numpy", "torch"):
+            ident = f"{ident}_"
+        base, k = ident, 2
+        while ident in out:
+            ident, k = f"{base}_{k}", k + 1
+        out.append(ident)
+    return out
 
 
 def _as_float_list(values: Any, what: str, width: int) -> tuple[float, ...]:

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from glassbox_jupyter.errors import ShapeMismatchError, TeacherOutputError
-from glassbox_jupyter.teacher.runners import Runner, make_runner
+from glassbox_jupyter.teacher.adapters import ArrayAdapter, OnnxAdapter, model_adapter
 from glassbox_jupyter.teacher.spec import InputSpec
 
 TASKS = ("regression", "classification")
@@ -29,7 +29,8 @@ class Teacher:
     """A model to explain: a torch module, TorchScript, ONNX, scikit-learn or a plain callable.
 
     Args:
-        model: the model. Callables receive a float array of shape ``(n, *spec.shape)``.
+        model: the model (or an :class:`~glassbox_jupyter.teacher.adapters.ArrayAdapter` around it).
+            Callables receive a float array of shape ``(n, *spec.shape)``.
         spec: the :class:`InputSpec` of its inputs (needed to probe; checked against the model).
         batch_size: rows per call; large probe sets are split into batches.
         device: torch device for torch models (default: where the weights already are).
@@ -63,9 +64,9 @@ class Teacher:
         if spec is not None and not isinstance(spec, InputSpec):
             raise TypeError(f"spec must be an InputSpec, got {type(spec).__name__}")
         self.model = model
-        self.runner: Runner = make_runner(model, device=device)
+        self.adapter: ArrayAdapter = model_adapter(model, device=device)
         self.batch_size = int(batch_size)
-        self.task = task or ("classification" if getattr(self.runner, "is_classifier", False) else "regression")
+        self.task = task or ("classification" if self.adapter.is_classifier else "regression")
         self.name = name or _default_name(model)
         self._output_names = None if output_names is None else tuple(output_names)
         self.output_units = None if output_units is None else tuple(output_units)
@@ -100,15 +101,15 @@ class Teacher:
             >>> t = Teacher.load(model_path("friedman_mlp"),
             ...                  architecture="glassbox_jupyter.demos.architectures:MLP",
             ...                  architecture_kwargs={"n_inputs": 5, "hidden": [32, 32]})
-            >>> t.runner.kind
+            >>> t.adapter.kind
             'torch'
         """
         from glassbox_jupyter.teacher.loading import load_model
 
         model, raw = load_model(path, architecture, architecture_kwargs, trust=trust)
         teacher = cls(model, spec=spec, **kwargs)
-        if raw is not None and hasattr(teacher.runner, "model_bytes"):
-            teacher.runner.model_bytes = raw
+        if raw is not None and isinstance(teacher.adapter, OnnxAdapter):
+            teacher.adapter.model_bytes = raw  # the file's bytes: what the weights hash covers
         teacher.source = str(path)
         return teacher
 
@@ -144,7 +145,7 @@ class Teacher:
 
     def _call_batch(self, flat: np.ndarray) -> np.ndarray:
         shape = self.spec.shape if self.spec is not None else flat.shape[1:]
-        raw = self.runner(flat.reshape(len(flat), *shape))
+        raw = self.adapter(flat.reshape(len(flat), *shape))
         try:
             out = np.asarray(raw, dtype=np.float64)
         except (TypeError, ValueError) as exc:
@@ -164,11 +165,11 @@ class Teacher:
     # ------------------------------------------------------------------ checks
     def _check_spec(self, spec: InputSpec) -> None:
         """Fail early, naming both shapes, when the spec does not fit the model."""
-        expected = self.runner.input_shape
+        expected = self.adapter.input_shape
         if expected is not None and tuple(expected) != tuple(spec.shape[-len(expected) :]):
             raise ShapeMismatchError(
                 f"the spec describes inputs of shape {spec.shape} ({spec.width} features) but the "
-                f"{self.runner.kind} teacher expects {expected}; fix the spec's names/shape or "
+                f"{self.adapter.kind} teacher expects {expected}; fix the spec's names/shape or "
                 "pass the matching model"
             )
         self._check_dtype(spec)
@@ -189,12 +190,12 @@ class Teacher:
             )
 
     def _check_dtype(self, spec: InputSpec) -> None:
-        model_dtype = self.runner.dtype if self.runner.kind in ("torch", "torchscript", "onnx") else None
+        model_dtype = self.adapter.dtype if self.adapter.kind in ("torch", "torchscript", "onnx") else None
         if spec.dtype is None or model_dtype is None or spec.dtype == model_dtype:
             return
         if np.dtype(spec.dtype).kind != "f":
             raise ShapeMismatchError(
-                f"the spec says inputs are {spec.dtype} but the {self.runner.kind} teacher computes in "
+                f"the spec says inputs are {spec.dtype} but the {self.adapter.kind} teacher computes in "
                 f"{model_dtype}; GlassBox probes numeric feature vectors, so give the spec a float dtype "
                 "(or wrap the model in a function that maps floats to what it expects)"
             )
@@ -230,24 +231,27 @@ class Teacher:
         64 Sobol points of the spec (rounded to 9 significant digits).
         """
         if self._hash is None:
-            digest = self.runner.weights_hash()
-            if digest is None:
-                digest = self._behaviour_fingerprint()
-            self._hash = digest
+            self._hash = self.adapter.weights_hash() or self._behaviour_fingerprint()
         return self._hash
 
     def _behaviour_fingerprint(self) -> str:
         if self.spec is None:
             raise ValueError("a callable teacher needs a spec before it can be fingerprinted")
-        from glassbox_jupyter.probe import sample_inputs
+        from glassbox_jupyter.teacher.sampling import sample_inputs
 
         X = sample_inputs(self.spec, 64, method="sobol", seed=12345)
         out = np.array([float(f"{v:.9g}") for v in self(X).ravel()])
         return hashlib.sha256(out.tobytes() + repr(self.spec.to_dict()).encode()).hexdigest()
 
     def describe(self) -> dict[str, Any]:
-        """JSON-ready description used in provenance and reports."""
-        info = dict(self.runner.describe())
+        """JSON-ready description used in provenance and reports: the adapter's identity, name, task, ``sha256``.
+
+        Example:
+            >>> from glassbox_jupyter.demos import load
+            >>> sorted(load("friedman_mlp").describe())[:4]
+            ['class', 'device', 'dtype', 'kind']
+        """
+        info = dict(self.adapter.identity())
         info.update(name=self.name, task=self.task, sha256=self.hash, source=self.source)
         if self.spec is not None:
             info["outputs"] = list(self.output_names)
@@ -255,7 +259,7 @@ class Teacher:
 
     def __repr__(self) -> str:
         spec = "no spec" if self.spec is None else f"{self.spec.width} inputs"
-        return f"Teacher({self.name!r}, {self.runner.kind}, {spec}, task={self.task!r})"
+        return f"Teacher({self.name!r}, {self.adapter.kind}, {spec}, task={self.task!r})"
 
 
 def _default_name(model: Any) -> str:

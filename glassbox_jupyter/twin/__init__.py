@@ -2,7 +2,7 @@
 
 The pieces, one job each (heavy libraries are imported inside functions, so importing this package is cheap):
 
-- :mod:`~glassbox_jupyter.twin.activations`: layer activations of a PyTorch model via forward hooks.
+- :mod:`~glassbox_jupyter.teacher.layers` (shared with neuron graphs): layer activations via forward hooks.
 - :mod:`~glassbox_jupyter.twin.clustering`: one clusterer per layer (Ward, BIRCH or k-means; per-filter for conv).
 - :mod:`~glassbox_jupyter.twin.flowgraph`: the sequential information system and Pawlak's flow graph.
 - :mod:`~glassbox_jupyter.twin.paths`: t-norm path fitness, exact k-best search and the evolutionary search.

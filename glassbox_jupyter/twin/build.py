@@ -116,7 +116,7 @@ def readable_twin(
         max_fit_samples: clustering fits at most this many rows (the rest by nearest centroid).
     """
     from glassbox_jupyter.finding.fidelity import agreement_fidelity
-    from glassbox_jupyter.twin.activations import forward_with_activations, resolve_layers
+    from glassbox_jupyter.teacher.layers import forward_with_activations, resolve_layers
     from glassbox_jupyter.twin.clustering import FilterClusterer, LayerClusterer
     from glassbox_jupyter.twin.flowgraph import flow_graph, information_system
     from glassbox_jupyter.twin.paths import best_paths

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from glassbox_jupyter.finding.base import Finding
 from glassbox_jupyter.finding.evidence import EvidenceItem
 from glassbox_jupyter.finding.fidelity import Fidelity
-from glassbox_jupyter.finding.provenance import Provenance, package_versions
-from glassbox_jupyter.teacher.runners import describe_torch_module
+from glassbox_jupyter.finding.provenance import Provenance
+from glassbox_jupyter.teacher.adapters import TorchAdapter
+
+if TYPE_CHECKING:
+    from glassbox_jupyter.widgets.flow_graph_explorer import FlowGraphExplorer
 
 COEFFICIENTS = ("certainty", "strength", "covering", "confidence")
 HISTOGRAM_BINS = 12
@@ -73,12 +76,8 @@ class TwinFinding(Finding):
         self.artifacts = self._artifacts(parts)
         self.selected_path: list[str] = []
         self.selected_stats: dict[str, Any] | None = None
-        self._widget: Any = None
-        described = describe_torch_module(parts.module, name=parts.name)
-        self.provenance = Provenance(
-            teacher_hash=described["sha256"],
-            teacher=described,
-            spec=None,
+        self.provenance = Provenance.capture(
+            TorchAdapter(parts.module, name=parts.name),
             probe={
                 "samples": int(len(parts.fit_rows) + len(parts.held_rows)),
                 "twin_samples": len(parts.fit_rows),
@@ -86,9 +85,9 @@ class TwinFinding(Finding):
             },
             seed=int(parts.settings["seed"]),
             method={"name": "readable_twin", "layers": self.layers, **parts.settings},
-            versions=package_versions(),
         )
-        self.fidelity = Fidelity("agreement", float("nan"), float("nan"), float("nan"), n=0)
+        # measured by readable_twin once the twin can predict (it needs this finding to route inputs)
+        self.fidelity = Fidelity("agreement", float("nan"), None, None, n=0, split="in-sample")
 
     # ------------------------------------------------------------------ helpers
     def _class_name(self, value: Any) -> str:
@@ -118,7 +117,7 @@ class TwinFinding(Finding):
 
     def _routes(self, X: Any) -> list[list[str]]:
         """The nodes each input visits (nearest centroid per layer), without the class."""
-        from glassbox_jupyter.twin.activations import collect_activations
+        from glassbox_jupyter.teacher.layers import collect_activations
 
         acts = collect_activations(self.module, X, self.layers, conv=self._parts.conv)
         ids = {layer: self._parts.clusterers[layer].predict(acts[layer]) for layer in self.layers}
@@ -173,19 +172,44 @@ class TwinFinding(Finding):
             "coefficients": coefficients,
         }
 
-    def select_path(self, nodes: list[str]) -> dict[str, Any]:
-        """Choose a path (node ids in consecutive layers): sets ``selected_path`` and returns its
-        certainty, coverage and strength (``complete`` when it runs from the first layer to a class)."""
-        from glassbox_jupyter.twin.flowgraph import path_coefficients
+    @property
+    def selection(self) -> list[str]:
+        """The selected path's node ids, left to right (``[]`` when none)."""
+        return list(self.selected_path)
 
-        nodes = [str(n) for n in nodes]
+    def selection_details(self) -> dict[str, Any]:
+        """The selected path's certainty, coverage and strength (None when no path is selected)."""
+        return {"path_stats": self.selected_stats}
+
+    def _apply_selection(self, nodes: Any) -> dict[str, Any]:
+        """Choose a path (node ids in consecutive layers); returns its coefficients (``{}`` for no path).
+
+        A list that is not a path of the graph (unknown node, skipped layer, missing edge) raises
+        :class:`~glassbox_jupyter.twin.flowgraph.PathError` and leaves the selection as it was.
+        """
+        from glassbox_jupyter.twin.flowgraph import PathError, path_coefficients
+
+        if nodes is None:
+            nodes = []
+        example = next(iter(self.flow_graph.nodes), "conv1:0")
+        if not isinstance(nodes, (list, tuple)):
+            raise PathError(f"a path is a list of node ids (strings like {example!r}), not {nodes!r}")
+        for position, node in enumerate(nodes):
+            if not isinstance(node, str):
+                raise PathError(f"path[{position}] is {node!r}; a path lists node ids (strings like {example!r})")
+        nodes = list(nodes)
         stats = None if not nodes else dict(path_coefficients(self.flow_graph, nodes))  # raises PathError
         if stats is not None:
             first, last = self.flow_graph.nodes[nodes[0]], self.flow_graph.nodes[nodes[-1]]
             stats["complete"] = first["layer_index"] == 0 and last["layer"] == "class"
         self.selected_path, self.selected_stats = nodes, stats
-        self.invalidate_static_view()
         return stats or {}
+
+    def select_path(self, nodes: list[str]) -> dict[str, Any]:
+        """Same as :meth:`select`: sets ``selected_path`` and returns the path's certainty, coverage and
+        strength (``complete`` when it runs from the first layer to a class)."""
+        stats: dict[str, Any] = self.select(list(nodes))
+        return stats
 
     # ------------------------------------------------------------------ Finding protocol
     def summary(self) -> str:
@@ -296,19 +320,14 @@ class TwinFinding(Finding):
             "best_paths": best,
             "coefficient": "confidence",
             "threshold": 0.05,
-            "selected_path": self.selected_path,
-            "path_stats": self.selected_stats,
-            "error": None,
         }
 
-    def widget(self) -> Any:
-        if self._widget is None:
-            from glassbox_jupyter.widgets.flow_graph_explorer import FlowGraphExplorer
+    def widget(self) -> FlowGraphExplorer:
+        from glassbox_jupyter.widgets.flow_graph_explorer import FlowGraphExplorer
 
-            self._widget = FlowGraphExplorer(self)
-        return self._widget
+        return FlowGraphExplorer(self)
 
     def to_svg(self) -> str:
         from glassbox_jupyter.twin.view import flow_graph_svg
 
-        return flow_graph_svg(self.view_data())
+        return flow_graph_svg(self.view_data(), self.selected_path)

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from glassbox_jupyter.errors import GlassboxError
+from glassbox_jupyter.errors import GlassboxError, SelectionError
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -57,7 +57,7 @@ class FlowGraphError(GlassboxError, ValueError):
     """An information system or flow graph that cannot be built as asked."""
 
 
-class PathError(FlowGraphError):
+class PathError(FlowGraphError, SelectionError):
     """A path that is not a path of the flow graph (unknown node, skipped layer, missing edge)."""
 
 
@@ -219,16 +219,25 @@ def _check_path(G: nx.DiGraph, path: Sequence[str]) -> list[str]:
     nodes = [path] if isinstance(path, str) else list(path)
     if not nodes:
         raise PathError("the path is empty; give the node ids in layer order, e.g. ['conv1:3', 'fc1:0', 'class:7']")
+    columns = list(G.graph.get("columns", []))
     for node in nodes:
         if node not in G:
             example = next(iter(G.nodes), "layer:0")
-            raise PathError(f"node {node!r} is not in the flow graph; node ids look like {example!r}")
+            raise PathError(
+                f"node {node!r} is not in the flow graph; node ids look like {example!r} "
+                f"(layers: {', '.join(columns)})"
+            )
     for u, v in itertools.pairwise(nodes):
         iu, iv = G.nodes[u]["layer_index"], G.nodes[v]["layer_index"]
         if iv != iu + 1:
+            after = (
+                f"a node of layer {columns[iu + 1]!r}"
+                if iu + 1 < len(columns)
+                else f"nothing ({u!r} is in the last layer)"
+            )
             raise PathError(
-                f"a path must visit consecutive layers, but {u!r} (layer {G.nodes[u]['layer']!r}) is followed by "
-                f"{v!r} (layer {G.nodes[v]['layer']!r})"
+                f"a path must visit consecutive layers left to right: {u!r} (layer {G.nodes[u]['layer']!r}) can be "
+                f"followed by {after}, not {v!r} (layer {G.nodes[v]['layer']!r})"
             )
         if not G.has_edge(u, v):
             raise PathError(f"no sample goes from {u!r} to {v!r}: the edge is missing, so the path carries no flow")

@@ -7,6 +7,7 @@ Example:
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from typing import Any
 
 
@@ -24,9 +25,14 @@ def layout(data: dict[str, Any]) -> dict[str, tuple[float, float]]:
     return out
 
 
-def flow_graph_svg(data: dict[str, Any], coefficient: str | None = None, threshold: float | None = None) -> str:
+def flow_graph_svg(
+    data: dict[str, Any],
+    selected_path: Sequence[str] = (),
+    coefficient: str | None = None,
+    threshold: float | None = None,
+) -> str:
     """The flow graph as SVG: columns left to right, node area ∝ support, edge width ∝ ``coefficient``
-    (edges below ``threshold`` hidden), the best path of each class and the selected path drawn on top."""
+    (edges below ``threshold`` hidden), the best path of each class and ``selected_path`` drawn on top."""
     import altair as alt
     import pandas as pd
 
@@ -36,7 +42,7 @@ def flow_graph_svg(data: dict[str, Any], coefficient: str | None = None, thresho
     threshold = data.get("threshold", 0.05) if threshold is None else threshold
     pos = layout(data)
     best = {(u, v) for p in data.get("best_paths", []) for u, v in zip(p["nodes"], p["nodes"][1:])}
-    chosen = data.get("selected_path") or []
+    chosen = list(selected_path)
     picked = set(itertools.pairwise(chosen))
     rows = []
     for e in data["edges"]:

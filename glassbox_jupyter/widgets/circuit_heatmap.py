@@ -1,17 +1,19 @@
-"""CircuitHeatmap: layer × head attributions; click a head to add or remove it from the circuit.
+"""CircuitHeatmap: layer × head attributions; click a head to add it to the circuit or take it out.
 
-Each click writes ``_toggle = [layer, head]``; Python toggles that head in ``finding.circuit``,
-re-measures faithfulness by exact ablation and pushes the new numbers back.
+The selection is the circuit, a sorted list of ``[layer, head]``; a click asks the finding for the
+circuit with that head toggled, the finding re-measures faithfulness by exact ablation and every view
+shows the new numbers (the selection's details).
 
 Example:
-    >>> view = finding.widget()  # doctest: +SKIP
-    >>> view._toggle = [1, 2]    # what a click in the browser does  # doctest: +SKIP
-    >>> finding.circuit          # doctest: +SKIP
+    >>> view = finding.widget()                       # doctest: +SKIP
+    >>> view.request_selection([[0, 1], [1, 2]])     # what clicks in the browser do  # doctest: +SKIP
+    >>> finding.circuit                               # doctest: +SKIP
+    [(0, 1), (1, 2)]
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 import traitlets
 
@@ -23,64 +25,24 @@ class CircuitHeatmap(GlassboxWidget):
 
     _esm = static_asset("circuit_heatmap.js")
     _css = static_asset("circuit_heatmap.css", optional=True)
-    _selection_trait: ClassVar[str] = "_toggle"
 
-    _data = traitlets.Dict().tag(sync=True)
-    _toggle = traitlets.List(allow_none=True, default_value=None).tag(sync=True)
+    # view-only: the head whose attention pattern is pinned in the side panel
     _focus = traitlets.List(allow_none=True, default_value=None).tag(sync=True)
-
-    def __init__(self, finding: Any, **kwargs: Any):
-        self._finding = finding
-        super().__init__(_data=finding.view_data(), **kwargs)
-
-    def _check_head(self, value: Any) -> None:
-        cfg = self._finding.model.cfg
-        if value is None:
-            return
-        if (
-            not isinstance(value, (list, tuple))
-            or len(value) != 2
-            or not (0 <= int(value[0]) < cfg.n_layers and 0 <= int(value[1]) < cfg.n_heads)
-        ):
-            raise traitlets.TraitError(
-                f"{value!r} is not a head: the model has {cfg.n_layers} layers × {cfg.n_heads} heads"
-            )
-
-    @traitlets.validate("_toggle")
-    def _valid_toggle(self, proposal: dict[str, Any]) -> Any:
-        self._check_head(proposal["value"])
-        return proposal["value"]
 
     @traitlets.validate("_focus")
     def _valid_focus(self, proposal: dict[str, Any]) -> Any:
-        self._check_head(proposal["value"])
-        return proposal["value"]
-
-    @traitlets.observe("_toggle")
-    def _apply_toggle(self, change: dict[str, Any]) -> None:
-        if change["new"] is None:
-            return
-        layer, head = (int(v) for v in change["new"])
-        self._data = {**self._data, "busy": True}
-        self._finding.toggle(layer, head)  # re-measures exactly and calls refresh()
-        self._toggle = None
-
-    def refresh(self) -> None:
-        """Push the finding's circuit and faithfulness to the browser."""
-        data = dict(self._data)
-        data.update(
-            circuit=[list(h) for h in self._finding.circuit], faithfulness=self._finding.faithfulness, busy=False
-        )
-        self._data = data
-
-    @property
-    def finding(self) -> Any:
-        return self._finding
+        value = proposal["value"]
+        layers, heads = int(self._data.get("n_layers", 0)), int(self._data.get("n_heads", 0))
+        if value is not None and (
+            not isinstance(value, (list, tuple))
+            or len(value) != 2
+            or not (0 <= int(value[0]) < layers and 0 <= int(value[1]) < heads)
+        ):
+            raise traitlets.TraitError(f"{value!r} is not a head: the model has {layers} layers × {heads} heads")
+        return value
 
     @property
     def selected_heads(self) -> tuple[tuple[int, int], ...]:
-        """The heads in the circuit (read-only here; click or use ``finding.toggle``)."""
-        return tuple(self._finding.circuit)
-
-    def __repr__(self) -> str:
-        return f"CircuitHeatmap(circuit={list(self.selected_heads)})"
+        """The heads in the circuit (read-only here; click a head, or call ``finding.select(heads)``)."""
+        finding: Any = self.finding
+        return tuple(finding.circuit)

@@ -1,21 +1,20 @@
-"""ResponseView: the live view of a :class:`~glassbox_jupyter.response.ResponseFinding`.
+"""ResponseView: partial-dependence line (one feature) or heatmap (two features), with probe points.
 
-A line (one feature) or heatmap (two features) of the teacher's response with the probe
-points overlaid. Clicking a point in the browser writes ``_selected_index``; Python turns it
-into ``view.selected_input``, the full input of that probe as a read-only dict.
+Clicking a point in the browser asks the finding to select it (the selection is the point's index in
+the view data); ``selected_input`` is then the probe's full input as a read-only mapping.
 
 Example:
-    >>> import glassbox
-    >>> view = glassbox.response(glassbox.demos.load("friedman_mlp"), features=["x4"], n=200).widget()
-    >>> view._selected_index = 3          # what a click in the browser does
-    >>> sorted(view.selected_input)[:2]
-    ['x1', 'x2']
+    >>> import glassbox  # doctest: +SKIP
+    >>> finding = glassbox.response(glassbox.demos.load("friedman_mlp"), features=["x4"])  # doctest: +SKIP
+    >>> view = finding.widget()  # doctest: +SKIP
+    >>> view.request_selection(3)  # what a click on the fourth point does  # doctest: +SKIP
+    >>> dict(view.selected_input)  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
 from types import MappingProxyType
-from typing import Any, ClassVar
+from typing import Any
 
 import traitlets
 
@@ -27,52 +26,23 @@ class ResponseView(GlassboxWidget):
 
     _esm = static_asset("response_view.js")
     _css = static_asset("response_view.css", optional=True)
-    _selection_trait: ClassVar[str] = "_selected_index"
 
-    _data = traitlets.Dict().tag(sync=True)
-    _selected_index = traitlets.Int(-1).tag(sync=True)
-    height = traitlets.Int(360).tag(sync=True)
-
-    def __init__(self, finding: Any, **kwargs: Any):
-        self._finding = finding
-        data = finding.view_data()
-        self._rows = data["points"].pop("row")
-        super().__init__(_data=data, **kwargs)
-
-    @traitlets.validate("_selected_index")
-    def _check_index(self, proposal: dict[str, Any]) -> int:
-        index = proposal["value"]
-        if not -1 <= index < len(self._rows):
-            raise traitlets.TraitError(
-                f"_selected_index {index} is out of range: the view shows {len(self._rows)} points"
-            )
-        return index
-
-    @traitlets.observe("_selected_index")
-    def _sync_selection(self, change: dict[str, Any]) -> None:
-        index = change["new"]
-        self._finding._selected_row = None if index < 0 else int(self._rows[index])
+    height = traitlets.Int(360).tag(sync=True)  # view-only: px of the chart; its width fills the container
 
     @property
-    def finding(self) -> Any:
-        """The ResponseFinding this view shows."""
-        return self._finding
-
-    @property
-    def selected_input(self) -> MappingProxyType | None:
+    def selected_input(self) -> MappingProxyType[str, float] | None:
         """Full input (feature → value) of the clicked probe point, or ``None``. Read-only."""
-        return self._finding.selected_input
+        finding: Any = self.finding
+        selected: MappingProxyType[str, float] | None = finding.selected_input
+        return selected
 
     @property
     def selected_output(self) -> float | None:
         """The teacher's output at the clicked probe point, or ``None``."""
-        row = self._finding._selected_row
-        return None if row is None else float(self._finding.probes.y[row, self._finding.output])
+        finding: Any = self.finding
+        output: float | None = finding.selected_output
+        return output
 
-    def select(self, index: int) -> None:
-        """Select the ``index``-th shown point from Python (``-1`` clears); the browser follows."""
-        self._selected_index = index
-
-    def __repr__(self) -> str:
-        selected = None if self.selected_input is None else dict(self.selected_input)
-        return f"ResponseView({', '.join(self._finding.features)}; selected_input={selected})"
+    def select(self, index: int | None) -> None:
+        """Select the ``index``-th shown point from Python (``None`` clears); every view follows."""
+        self.finding.select(index)

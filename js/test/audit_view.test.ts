@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 
-import widget, { NO_DATA_TEXT, NO_PROTECTED_TEXT, SELECT_HINT_TEXT, WAITING_TEXT, axisMax, estimateText, normalize } from "../src/widgets/audit_view";
-import { FakeModel } from "./fake_model";
+import widget, { NO_DATA_TEXT, NO_FLIPS_SENT_TEXT, NO_PROTECTED_TEXT, SELECT_HINT_TEXT, WAITING_TEXT, axisMax, estimateText, normalize } from "../src/widgets/audit_view";
+import { FakeModel, widgetModel } from "./fake_model";
 import { click, el, key, useWidget } from "./mount";
 
 function flips(variable = "age") {
@@ -44,15 +44,13 @@ function data(overrides: Record<string, unknown> = {}) {
     complete: true,
     completeness: "complete: 300 of 300 prompts answered",
     errors: [],
-    selected: null,
-    flips: null,
     caption: "test–retest agreement on 50 re-asked prompts",
     ...overrides,
   };
 }
 
 const { mount } = useWidget(widget);
-const model = (extra: Record<string, unknown> = {}) => new FakeModel({ _data: data(), _select: "", ...extra });
+const model = (d: unknown = data(), selected: string | null = null, details: Record<string, unknown> = {}) => widgetModel(d, selected, details);
 const rows = () => Array.from(el.querySelectorAll<HTMLElement>(".gb-var-row"));
 const row = (name: string) => rows().find((r) => r.dataset.name === name)!;
 const selectedRows = () => rows().filter((r) => r.classList.contains("gb-selected")).map((r) => r.dataset.name);
@@ -93,18 +91,18 @@ describe("rendering", () => {
     const groups = Array.from(el.querySelectorAll<HTMLElement>(".gb-group-row"));
     expect(groups.map((g) => g.dataset.group)).toEqual(["25", "45", "65"]);
     expect(groups[2].querySelector(".gb-group-value")!.textContent).toBe("25% [13%, 40%]");
-    expect(el.querySelector(".gb-fidelity")!.textContent).toBe("fidelity agreement = 1.00 [1.00, 1.00] on held-out probes");
+    expect(el.querySelector(".gb-fidelity")!.textContent).toBe("fidelity agreement = 1.00 [1.00, 1.00]");
     expect((el.querySelector(".gb-partial") as HTMLElement).hidden).toBe(true);
     expect(el.querySelector(".gb-flips .gb-hint")!.textContent).toBe(SELECT_HINT_TEXT);
   });
 
   it("says when no protected attribute was named", () => {
-    mount(model({ _data: data({ parity: [] }) }));
+    mount(model(data({ parity: [] })));
     expect(el.querySelector(".gb-parity .gb-empty")!.textContent).toBe(NO_PROTECTED_TEXT);
   });
 
   it("shows a partial audit's banner with its errors", () => {
-    mount(model({ _data: data({ complete: false, completeness: "partial: 12 of 300 failed", errors: ["ProviderUnavailableError: HTTP 503"] }) }));
+    mount(model(data({ complete: false, completeness: "partial: 12 of 300 failed", errors: ["ProviderUnavailableError: HTTP 503"] })));
     const banner = el.querySelector<HTMLElement>(".gb-partial")!;
     expect(banner.hidden).toBe(false);
     expect(banner.querySelector("b")!.textContent).toBe("partial: 12 of 300 failed");
@@ -119,16 +117,16 @@ describe("rendering", () => {
 });
 
 describe("selection", () => {
-  it("a click writes _select once and asks Python for the flips", () => {
+  it("a click asks Python once for the variable; Python's details bring the flips", () => {
     const m = model();
     mount(m);
     click(row("age").querySelector(".gb-var-name")!);
-    expect(m.get("_select")).toBe("age");
+    expect(m.get("_request")).toEqual({ id: 1, value: "age" });
     expect(m.saveCount).toBe(1);
     expect(selectedRows()).toEqual(["age"]);
     expect(row("age").getAttribute("aria-pressed")).toBe("true");
     expect(el.querySelector(".gb-flips .gb-waiting")!.textContent).toBe(WAITING_TEXT);
-    m.pythonSet("_data", data({ selected: "age", flips: flips() }));
+    m.reply({ details: { flips: flips() } });
     const table = el.querySelectorAll(".gb-flip-row");
     expect(table).toHaveLength(2);
     expect(el.querySelector(".gb-flips-head")!.textContent).toBe("swaps of age that flipped the decision: 2 of 80");
@@ -141,43 +139,56 @@ describe("selection", () => {
   });
 
   it("clicking the selected variable again, or Escape, clears it", () => {
+    const m = model().autoReply((v) => ({ details: { flips: v === null ? null : flips(String(v)) } }));
+    mount(m);
+    click(row("income"));
+    click(row("income"));
+    expect(m.requested).toEqual(["income", null]);
+    key(row("age"), "Enter");
+    expect(m.get("_selection").value).toBe("age");
+    key(row("age"), "Escape");
+    expect(m.requested).toEqual(["income", null, "age", null]);
+    expect(m.saveCount).toBe(4);
+    expect(selectedRows()).toEqual([]);
+    key(row("age"), "Escape"); // nothing selected: nothing to ask
+    expect(m.saveCount).toBe(4);
+  });
+
+  it("a second click while Python answers toggles what the first one asked for", () => {
     const m = model();
     mount(m);
     click(row("income"));
     click(row("income"));
-    expect(m.get("_select")).toBe("");
-    key(row("age"), "Enter");
-    expect(m.get("_select")).toBe("age");
-    key(row("age"), "Escape");
-    expect(m.get("_select")).toBe("");
-    expect(m.saveCount).toBe(4);
     expect(selectedRows()).toEqual([]);
+    m.reply({ details: { flips: flips("income") } });
+    expect(m.requested).toEqual(["income", null]);
   });
 
-  it("follows _select and _data from Python without saving", () => {
-    const m = model({ _select: "age", _data: data({ selected: "age", flips: flips() }) });
+  it("follows the selection from Python without saving", () => {
+    const m = model(data(), "age", { flips: flips() });
     mount(m);
     expect(selectedRows()).toEqual(["age"]);
     expect(el.querySelectorAll(".gb-flip-row")).toHaveLength(2);
-    m.pythonSet("_select", "");
+    m.pythonSelect(null);
     expect(selectedRows()).toEqual([]);
     expect(el.querySelector(".gb-flips .gb-hint")).not.toBeNull();
     expect(m.saveCount).toBe(0);
   });
 
-  it("says when no swap flipped and when only some rows were sent", () => {
-    const m = model({ _select: "name", _data: data({ selected: "name", flips: { variable: "name", total: 0, pairs: 120, rows: [] } }) });
+  it("says when no swap flipped, when only some rows were sent, and when none were", () => {
+    const m = model(data(), "name", { flips: { variable: "name", total: 0, pairs: 120, rows: [] } });
     mount(m);
     expect(el.querySelector(".gb-flips .gb-empty")!.textContent).toBe("no swap of name changed the decision");
-    m.pythonSet("_select", "age");
-    m.pythonSet("_data", data({ selected: "age", flips: { ...flips(), total: 250 } }));
+    m.pythonSelect("age", { flips: { ...flips(), total: 250 } });
     expect(el.querySelector(".gb-more")!.textContent).toBe("showing the first 2 of 250");
+    m.pythonSelect("income", { flips: null });
+    expect(el.querySelector(".gb-flips-body")!.textContent).toBe(NO_FLIPS_SENT_TEXT);
   });
 });
 
 describe("empty and missing data", () => {
   it("shows a message when _data is missing, then renders when it arrives", () => {
-    const m = new FakeModel({ _select: "" });
+    const m = new FakeModel({ _selection: { value: null, details: {} } });
     expect(() => mount(m)).not.toThrow();
     expect(el.querySelector(".gb-empty")!.textContent).toBe(NO_DATA_TEXT);
     m.pythonSet("_data", data());
@@ -185,7 +196,7 @@ describe("empty and missing data", () => {
   });
 
   it("survives malformed data", () => {
-    expect(() => mount(model({ _data: { variables: [{ name: "x", flip_rate: "oops", ci: "bad" }, null], parity: [{}] } }))).not.toThrow();
+    expect(() => mount(model({ variables: [{ name: "x", flip_rate: "oops", ci: "bad" }, null], parity: [{}] }))).not.toThrow();
     expect(rows()).toHaveLength(1);
     expect(row("x").querySelector(".gb-var-value")!.textContent).toBe("n/a");
   });

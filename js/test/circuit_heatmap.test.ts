@@ -16,7 +16,7 @@ import widget, {
 import { finitePair, indexPair } from "../src/shared/data";
 import { formatSigned } from "../src/shared/format";
 import { divergingScale, textColorOn } from "../src/shared/palette";
-import { FakeModel } from "./fake_model";
+import { widgetModel } from "./fake_model";
 import { change, click, el, hover, key, unhover, useWidget } from "./mount";
 
 const TOKENS = ["<|endoftext|>", "When", " Mary", " and", " John", " went", " to", " the", " store", ",", " John", " gave", " a", " drink", " to"];
@@ -44,16 +44,6 @@ function circuitData(overrides: Record<string, unknown> = {}) {
       ["induction", null, "s-inhibition", null],
       ["backup-name-mover", "name-mover", null, "negative-name-mover"],
     ],
-    circuit: [
-      [2, 1],
-      [1, 2],
-    ],
-    faithfulness: {
-      sufficiency: { value: 0.82, ci: [0.76, 0.87], exact: true },
-      comprehensiveness: { value: 0.64, ci: [0.57, 0.7], exact: false },
-      f1: { value: 0.72, ci: null, exact: false },
-    },
-    busy: false,
     tokens: TOKENS,
     attention: { "2.1": attn(2), "1.2": attn(10), "2.3": attn(2, 0.4), "0.3": attn(13, 0.9) },
     logit_diff: { clean: 3.21, corrupted: -2.87 },
@@ -62,9 +52,24 @@ function circuitData(overrides: Record<string, unknown> = {}) {
   };
 }
 
+/** The circuit Python selected first, and what it makes visible. */
+const CIRCUIT = [
+  [2, 1],
+  [1, 2],
+];
+const FAITHFULNESS = {
+  sufficiency: { value: 0.82, ci: [0.76, 0.87], exact: true },
+  comprehensiveness: { value: 0.64, ci: [0.57, 0.7], exact: false },
+  f1: { value: 0.72, ci: null, exact: false },
+};
+const FIDELITY = { metric: "agreement", value: 0.93, ci: [0.9, 0.96] };
+
 const { mount, unmount } = useWidget(widget);
 
-const model = (extra: Record<string, unknown> = {}) => new FakeModel({ _data: circuitData(), _toggle: null, _focus: null, ...extra });
+/** A model as Python creates it: `circuit` is the selection, `faithfulness` and `fidelity` its details, the rest extra traits. */
+function model({ data = circuitData() as unknown, circuit = CIRCUIT as unknown, faithfulness = FAITHFULNESS as unknown, fidelity = FIDELITY as unknown, ...traits }: Record<string, unknown> = {}) {
+  return widgetModel(data, circuit, { faithfulness, fidelity }, { _focus: null, ...traits });
+}
 const cells = () => Array.from(el.querySelectorAll<SVGGElement>(".gb-head-cell"));
 const cellAt = (l: number, hd: number) => el.querySelector<SVGGElement>(`.gb-head-cell[data-layer="${l}"][data-head="${hd}"]`)!;
 const circuitCells = () =>
@@ -139,58 +144,66 @@ describe("grid", () => {
 });
 
 describe("toggling", () => {
-  it("a click writes _toggle [layer, head] and saves once, without changing the circuit locally", () => {
+  it("a click asks Python for the circuit with that head toggled (one save), without changing the circuit locally", () => {
     const m = model();
     mount(m);
     click(cellAt(0, 3));
-    expect(m.get("_toggle")).toEqual([0, 3]);
+    expect(m.get("_request")).toEqual({ id: 1, value: [[0, 3], [1, 2], [2, 1]] });
     expect(m.saveCount).toBe(1);
-    expect(m.saves[0]._toggle).toEqual([0, 3]);
+    expect(m.saves[0]._request).toEqual({ id: 1, value: [[0, 3], [1, 2], [2, 1]] });
     expect(circuitCells()).toEqual(["L1H2", "L2H1"]); // Python decides
     expect(cellAt(0, 3).classList.contains("gb-pending")).toBe(true);
     expect(readout()).toContain("updating L0H3");
   });
 
-  it("a Python-side _data change updates outlines, numbers and clears the pending style", () => {
+  it("Python's new selection updates outlines and numbers and clears the pending style", () => {
     const m = model();
     mount(m);
     click(cellAt(0, 3));
-    // Python: busy first (the pending style stays), then the result
-    m.pythonSet("_data", circuitData({ busy: true }));
-    expect(cellAt(0, 3).classList.contains("gb-pending")).toBe(true);
-    m.pythonSet("_toggle", null);
-    m.pythonSet(
-      "_data",
-      circuitData({
-        circuit: [[0, 3], [1, 2], [2, 1]],
+    m.reply({
+      details: {
         faithfulness: {
           sufficiency: { value: 0.91, ci: [0.88, 0.94], exact: true },
           comprehensiveness: { value: 0.7, ci: [0.64, 0.75], exact: true },
           f1: { value: 0.79, ci: [0.75, 0.83], exact: true },
         },
-      }),
-    );
+      },
+    });
     expect(circuitCells()).toEqual(["L0H3", "L1H2", "L2H1"]);
-    expect(el.querySelectorAll(".gb-pending")).toHaveLength(0);
+    expect(el.querySelectorAll(".gb-head-cell.gb-pending")).toHaveLength(0);
     expect(readout()).toBe("circuit: L0H3, L1H2, L2H1 (3 heads)");
     expect(faith("sufficiency").querySelector(".gb-faith-value")!.textContent).toBe("0.91 [0.88, 0.94]");
     expect(faith("f1").querySelector(".gb-faith-tag")!.textContent).toBe("exact");
     expect(m.saveCount).toBe(1);
   });
 
-  it("Enter on a focused cell toggles; a second click on the same head is still sent", () => {
+  it("Enter toggles a focused cell; a second click while Python answers is computed against Python's answer", () => {
     const m = model();
     mount(m);
     key(cellAt(1, 1), "Enter");
-    expect(m.get("_toggle")).toEqual([1, 1]);
+    expect(m.requested).toEqual([[[1, 1], [1, 2], [2, 1]]]);
+    click(cellAt(1, 1)); // waits for the first answer
     expect(m.saveCount).toBe(1);
-    // Python has not reset _toggle yet: clicking the same head again must still register as a change
-    click(cellAt(1, 1));
-    expect(m.saveCount).toBe(2);
-    expect(m.setCalls.slice(-2)).toEqual([
-      ["_toggle", null],
-      ["_toggle", [1, 1]],
+    expect(cellAt(1, 1).classList.contains("gb-pending")).toBe(true);
+    m.reply();
+    expect(m.requested).toEqual([
+      [[1, 1], [1, 2], [2, 1]],
+      [[1, 2], [2, 1]],
     ]);
+    expect(cellAt(1, 1).classList.contains("gb-pending")).toBe(true);
+    m.reply();
+    expect(circuitCells()).toEqual(["L1H2", "L2H1"]);
+    expect(cellAt(1, 1).classList.contains("gb-pending")).toBe(false);
+  });
+
+  it("shows why Python refused a head and keeps the circuit", () => {
+    const m = model();
+    mount(m);
+    click(cellAt(0, 0));
+    m.reply({ error: "L0H0 cannot be ablated alone" });
+    expect(circuitCells()).toEqual(["L1H2", "L2H1"]);
+    expect(el.querySelectorAll(".gb-head-cell.gb-pending")).toHaveLength(0);
+    expect(el.querySelector(".gb-request-error")!.textContent).toBe("L0H0 cannot be ablated alone");
   });
 
   it("cells are focusable, arrow keys move focus (roving tabindex)", () => {
@@ -211,7 +224,7 @@ describe("toggling", () => {
     mount(m);
     cellAt(2, 3).focus();
     expect(document.activeElement).toBe(cellAt(2, 3));
-    m.pythonSet("_data", circuitData({ busy: true }));
+    m.pythonSet("_data", circuitData({ caption: "re-measured" }));
     expect(document.activeElement).toBe(cellAt(2, 3));
   });
 });
@@ -234,30 +247,45 @@ describe("faithfulness panel", () => {
       comprehensiveness: { value: 0.64, ci: [0.57, 0.7], exact: false },
       f1: { value: 0.72, ci: null, exact: false },
     };
-    mount(model({ _data: circuitData({ faithfulness }) }));
+    mount(model({ faithfulness }));
     expect(faith("sufficiency").querySelector(".gb-faith-value")!.textContent).toBe("−0.12 [−0.20, −0.05]");
     expect(cellAt(2, 3).querySelector(".gb-cell-score")!.textContent).toBe("−0.84");
     expect(cellAt(2, 1).querySelector(".gb-cell-score")!.textContent).toBe("+1.92");
     expect(el.textContent).not.toMatch(/-\d/);
   });
 
-  it("dims while busy and shows the status", () => {
+  it("dims while Python answers and shows the status", () => {
     const m = model();
     mount(m);
     const panel = el.querySelector(".gb-faithfulness")!;
     expect(panel.classList.contains("gb-busy")).toBe(false);
     expect((el.querySelector(".gb-status") as HTMLElement).hidden).toBe(true);
-    m.pythonSet("_data", circuitData({ busy: true }));
-    expect(el.querySelector(".gb-faithfulness")).toBe(panel); // persistent
+    click(cellAt(0, 1));
     expect(panel.classList.contains("gb-busy")).toBe(true);
     expect(panel.getAttribute("aria-busy")).toBe("true");
     expect((el.querySelector(".gb-status") as HTMLElement).hidden).toBe(false);
-    m.pythonSet("_data", circuitData({ busy: false }));
+    expect(el.querySelector(".gb-status-text")!.textContent).toBe("recomputing faithfulness…");
+    expect(el.querySelector(".gb-circuit-heatmap")!.classList.contains("gb-is-busy")).toBe(true);
+    m.reply({ details: { faithfulness: FAITHFULNESS } });
+    expect(el.querySelector(".gb-faithfulness")).toBe(panel); // persistent
     expect(panel.classList.contains("gb-busy")).toBe(false);
+    expect((el.querySelector(".gb-status") as HTMLElement).hidden).toBe(true);
+  });
+
+  it("writes the circuit's fidelity in the caption", () => {
+    const m = model();
+    mount(m);
+    expect(el.querySelector(".gb-fidelity")!.textContent).toBe("fidelity agreement = 0.93 [0.90, 0.96]");
+    expect(el.querySelector(".gb-caption-text")!.textContent).toBe("corruption: ABC dataset (names swapped)");
+    m.pythonSelect([[2, 1]], { faithfulness: FAITHFULNESS, fidelity: { metric: "agreement", value: 0.8, ci_low: 0.75, ci_high: 0.85 } });
+    expect(el.querySelector(".gb-fidelity")!.textContent).toBe("fidelity agreement = 0.80 [0.75, 0.85]");
+    const text = "agreement = 0.800 [0.750, 0.850] (95% CI) on 40 in-sample prompts";
+    m.pythonSelect([[2, 1]], { faithfulness: FAITHFULNESS, fidelity: { metric: "agreement", value: 0.8, ci: [0.75, 0.85], text } });
+    expect(el.querySelector(".gb-fidelity")!.textContent).toBe(`fidelity ${text}`);
   });
 
   it("copes with no faithfulness yet and no logit diff", () => {
-    mount(model({ _data: circuitData({ faithfulness: null, logit_diff: null }) }));
+    mount(model({ faithfulness: null, data: circuitData({ logit_diff: null }) }));
     expect(el.querySelector(".gb-faith-empty")?.textContent).toBe("not computed yet");
     expect((el.querySelector(".gb-logit-diff") as HTMLElement).hidden).toBe(true);
   });
@@ -294,7 +322,7 @@ describe("attention panel", () => {
     mount(m);
     click(cellAt(2, 3), { shiftKey: true });
     expect(m.get("_focus")).toEqual([2, 3]);
-    expect(m.get("_toggle")).toBeNull(); // not toggled
+    expect(m.requests).toHaveLength(0); // not toggled
     expect(m.saveCount).toBe(1);
     expect(attnTitle()).toBe("L2H3 attention from the last token");
     expect(cellAt(2, 3).classList.contains("gb-focused")).toBe(true);
@@ -328,17 +356,17 @@ describe("attention panel", () => {
   });
 
   it("shows a hint when there is nothing to pick", () => {
-    mount(model({ _data: circuitData({ circuit: [], attention: {} }) }));
+    mount(model({ circuit: [], data: circuitData({ attention: {} }) }));
     expect(el.querySelector(".gb-attention-body")!.textContent).toBe(NO_ATTENTION_TEXT);
     unmount();
-    mount(model({ _data: circuitData({ circuit: [], scores: [] , attention: { "9.9": [1] } }) }));
+    mount(model({ circuit: [], data: circuitData({ scores: [], attention: { "9.9": [1] } }) }));
     expect(el.querySelector(".gb-attention-body")!.textContent).toBe(ATTENTION_HINT_TEXT);
   });
 });
 
 describe("empty and missing data", () => {
   it("renders a message when _data is missing, then the grid when it arrives", () => {
-    const m = new FakeModel({});
+    const m = widgetModel(undefined, CIRCUIT);
     expect(() => mount(m)).not.toThrow();
     expect(el.querySelector(".gb-empty")?.textContent).toBe(NO_DATA_TEXT);
     m.pythonSet("_data", circuitData());
@@ -347,10 +375,10 @@ describe("empty and missing data", () => {
   });
 
   it("renders {} and zero heads without throwing", () => {
-    expect(() => mount(new FakeModel({ _data: {} }))).not.toThrow();
+    expect(() => mount(widgetModel({}))).not.toThrow();
     expect(el.querySelector(".gb-empty")?.textContent).toBe(NO_HEADS_TEXT);
     unmount();
-    expect(() => mount(new FakeModel({ _data: { n_layers: 0, n_heads: 0, caption: "nothing yet" } }))).not.toThrow();
+    expect(() => mount(widgetModel({ n_layers: 0, n_heads: 0, caption: "nothing yet" }))).not.toThrow();
     expect(cells()).toHaveLength(0);
     expect(el.querySelector(".gb-caption")?.textContent).toBe("nothing yet");
   });
@@ -358,11 +386,10 @@ describe("empty and missing data", () => {
   it("infers the shape from scores, tolerates ragged/missing fields and bad circuit entries", () => {
     const data = {
       scores: [[0.1, null], [0.3]],
-      circuit: [[0, 1], [0, 1], [5, 5], "x", [1, -1]],
       attention: { L1H0: [0.5, 0.5] },
       tokens: [],
     };
-    expect(() => mount(new FakeModel({ _data: data }))).not.toThrow();
+    expect(() => mount(widgetModel(data, [[0, 1], [0, 1], [5, 5], "x", [1, -1]]))).not.toThrow();
     expect(cells()).toHaveLength(4);
     expect(circuitCells()).toEqual(["L0H1"]);
     expect(cellAt(1, 1).querySelector("title")!.textContent).toMatch(/score n\/a/);
@@ -376,7 +403,7 @@ describe("empty and missing data", () => {
   });
 
   it("shows the empty-circuit readout", () => {
-    mount(model({ _data: circuitData({ circuit: [] }) }));
+    mount(model({ circuit: [] }));
     expect(readout()).toBe(EMPTY_CIRCUIT_TEXT);
     expect(circuitCells()).toEqual([]);
   });
@@ -398,9 +425,9 @@ describe("cleanup", () => {
     key(root.querySelector('.gb-head-cell[data-layer="0"][data-head="1"]')!, "Enter");
     change(root.querySelector("select")!);
     expect(m.saveCount).toBe(0);
-    expect(m.get("_toggle")).toBeNull();
+    expect(m.requests).toHaveLength(0);
     root.remove();
-    m.pythonSet("_data", circuitData({ busy: true }));
+    m.pythonSet("_data", circuitData({ caption: "changed" }));
     expect(el.children).toHaveLength(0);
   });
 });

@@ -1,9 +1,7 @@
-// The shared DOM and model helpers: hover delegation and request traits.
+// The shared DOM helpers: hover delegation and share bars.
 import { describe, expect, it } from "vitest";
 
-import { delegateHover } from "../src/shared/dom";
-import { sendRequest } from "../src/shared/model";
-import { FakeModel } from "./fake_model";
+import { delegateHover, shareBar } from "../src/shared/dom";
 
 function mouse(type: string, target: Element, related: Element | null): void {
   target.dispatchEvent(new MouseEvent(type, { bubbles: true, relatedTarget: related }));
@@ -29,24 +27,16 @@ describe("delegateHover", () => {
   });
 });
 
-describe("sendRequest", () => {
-  it("sends a value again even when the trait already holds it", () => {
-    const m = new FakeModel({ _select: 3 });
-    const sent: unknown[] = [];
-    m.on("change:_select", () => sent.push(m.get("_select")));
-    sendRequest(m, "_select", 3);
-    expect(sent[sent.length - 1]).toBe(3);
-    expect(m.saveCount).toBe(1);
-    sendRequest(m, "_select", 5);
-    expect(m.get("_select")).toBe(5);
-    expect(m.saveCount).toBe(2);
-  });
-
-  it("compares arrays by content, as the model does", () => {
-    const m = new FakeModel({ _toggle: [1, 2] });
-    const sent: unknown[] = [];
-    m.on("change:_toggle", () => sent.push(m.get("_toggle")));
-    sendRequest(m, "_toggle", [1, 2]);
-    expect(sent).toEqual([null, [1, 2]]);
+describe("shareBar", () => {
+  it("fills a share of the track, clamped to [0, 1], empty when not finite", () => {
+    const width = (v: number) => (shareBar(v).firstElementChild as HTMLElement).style.width;
+    expect(width(0.25)).toBe("25%");
+    expect(width(1.7)).toBe("100%");
+    expect(width(-1)).toBe("0%");
+    expect(width(NaN)).toBe("0%");
+    const bar = shareBar(0.5, "gb-cov-bar", "gb-cov-fill");
+    expect(bar.className).toBe("gb-cov-bar");
+    expect(bar.getAttribute("aria-hidden")).toBe("true");
+    expect(bar.firstElementChild!.className).toBe("gb-cov-fill");
   });
 });

@@ -15,7 +15,7 @@ import widget, {
   textWidth,
   validPath,
 } from "../src/widgets/flow_graph_explorer";
-import { FakeModel } from "./fake_model";
+import { FakeModel, widgetModel } from "./fake_model";
 import { change, click, el, hover, key, unhover, useWidget } from "./mount";
 
 // ------------------------------------------------------------------ data: a real flow graph from samples
@@ -70,7 +70,7 @@ function graphFrom(columns: string[], samples: number[][], extra: Record<string,
     const cov = s / support.get(target)!;
     return { source, target, count: s, strength: s / N, certainty: cer, covering: cov, confidence: (2 * cer * cov) / (cer + cov) };
   });
-  return { title: "readable twin", caption: "digits_cnn · Ward", columns, nodes, edges, coefficient: "confidence", threshold: 0, selected_path: [], path_stats: null, error: null, best_paths: [], ...extra };
+  return { title: "readable twin", caption: "digits_cnn · Ward", columns, nodes, edges, coefficient: "confidence", threshold: 0, best_paths: [], ...extra };
 }
 
 /** 3 columns: conv1 {0,1} → fc1 {0,1,2} → class {0,1}; no sample goes conv1:1 → fc1:0 or fc1:2 → class:0. */
@@ -110,7 +110,10 @@ function bigData(nCols: number, nNodes: number, seed = 1, nSamples = 4000, name?
 
 const { mount, unmount } = useWidget(widget);
 
-const model = (data: unknown = small(), extra: Record<string, unknown> = {}) => new FakeModel({ _data: data, _path: null, ...extra });
+/** A model as Python creates it: `path` is the selection, `stats` its details' path_stats. */
+const model = (data: unknown = small(), path: string[] = [], stats: unknown = null) => widgetModel(data, path, { path_stats: stats });
+/** The path Python holds. */
+const held = (m: FakeModel) => m.get("_selection").value;
 const nodes = () => Array.from(el.querySelectorAll<SVGGElement>(".gb-flow-node"));
 const node = (id: string) => el.querySelector<SVGGElement>(`.gb-flow-node[data-id="${id}"]`)!;
 const edges = () => Array.from(el.querySelectorAll<SVGPathElement>(".gb-flow-edge"));
@@ -259,17 +262,18 @@ describe("view controls (browser only)", () => {
 });
 
 describe("building a path", () => {
-  it("clicking two nodes in consecutive columns writes _path = [a, b] and saves each step", () => {
+  it("clicking two nodes in consecutive columns asks Python for [a], then [a, b]", () => {
     const m = model();
     mount(m);
     click(node("conv1:0"));
-    expect(m.get("_path")).toEqual(["conv1:0"]);
+    expect(m.get("_request")).toEqual({ id: 1, value: ["conv1:0"] });
     expect(node("fc1:0").classList.contains("gb-candidate")).toBe(true); // edges out of conv1:0
     expect(node("fc1:2").classList.contains("gb-candidate")).toBe(false); // no edge conv1:0 → fc1:2
+    m.reply();
     click(node("fc1:1"));
-    expect(m.get("_path")).toEqual(["conv1:0", "fc1:1"]);
+    expect(m.get("_request")).toEqual({ id: 2, value: ["conv1:0", "fc1:1"] });
     expect(m.saveCount).toBe(2);
-    expect(m.saves[1]._path).toEqual(["conv1:0", "fc1:1"]);
+    expect(m.saves[1]._request).toEqual({ id: 2, value: ["conv1:0", "fc1:1"] });
     expect(inPath()).toEqual(["conv1:0", "fc1:1"]);
     expect(node("fc1:1").getAttribute("aria-pressed")).toBe("true");
     expect(pathText()).toBe("path: conv1 #0 → fc1 #1 (partial: 2 of 3 columns, from conv1)");
@@ -277,37 +281,38 @@ describe("building a path", () => {
     // Python has not answered yet
     expect(statsEl().textContent).toBe(PENDING_TEXT);
     expect((el.querySelector(".gb-status") as HTMLElement).hidden).toBe(false);
+    expect(el.querySelector(".gb-flow-graph-explorer")!.classList.contains("gb-is-busy")).toBe(true);
   });
 
   it("a node that does not continue the path starts a new one; clicking the last node removes it", () => {
-    const m = model();
+    const m = model().autoReply();
     mount(m);
     click(node("conv1:0"));
     click(node("fc1:0"));
     click(node("class:1")); // next column but no edge fc1:0 → class:1
-    expect(m.get("_path")).toEqual(["class:1"]);
+    expect(held(m)).toEqual(["class:1"]);
     click(node("fc1:1"));
-    expect(m.get("_path")).toEqual(["fc1:1"]); // a path may start in any column
+    expect(held(m)).toEqual(["fc1:1"]); // a path may start in any column
     click(node("class:0"));
-    expect(m.get("_path")).toEqual(["fc1:1", "class:0"]);
+    expect(held(m)).toEqual(["fc1:1", "class:0"]);
     click(node("conv1:1")); // two columns back
-    expect(m.get("_path")).toEqual(["conv1:1"]);
+    expect(held(m)).toEqual(["conv1:1"]);
     click(node("fc1:2"));
     click(node("fc1:2"));
-    expect(m.get("_path")).toEqual(["conv1:1"]);
+    expect(held(m)).toEqual(["conv1:1"]);
     click(node("conv1:1"));
-    expect(m.get("_path")).toEqual([]);
+    expect(held(m)).toEqual([]);
     expect(m.saveCount).toBe(9);
   });
 
   it("Escape clears the path; Enter and Space click a focused node; arrows move focus", () => {
-    const m = model();
+    const m = model().autoReply();
     mount(m);
     const start = nodes().find((g) => g.getAttribute("tabindex") === "0")!;
     expect(nodes().filter((g) => g.getAttribute("tabindex") === "0")).toHaveLength(1);
     start.focus();
     key(start, "Enter");
-    expect(m.get("_path")).toEqual([start.dataset.id]);
+    expect(held(m)).toEqual([start.dataset.id]);
     key(start, "ArrowRight");
     const next = document.activeElement as SVGGElement;
     expect(next.dataset.column).toBe("1");
@@ -318,13 +323,13 @@ describe("building a path", () => {
     key(below, "ArrowLeft");
     expect((document.activeElement as SVGGElement).dataset.column).toBe("0");
     key(below, "Escape");
-    expect(m.get("_path")).toEqual([]);
+    expect(held(m)).toEqual([]);
     key(node("conv1:0"), " ");
     key(node("fc1:0"), " ");
-    expect(m.get("_path")).toEqual(["conv1:0", "fc1:0"]);
+    expect(held(m)).toEqual(["conv1:0", "fc1:0"]);
     const saves = m.saveCount;
     key(node("fc1:0"), "Escape");
-    expect(m.get("_path")).toEqual([]);
+    expect(held(m)).toEqual([]);
     expect(m.saveCount).toBe(saves + 1);
     expect(inPath()).toEqual([]);
     key(node("fc1:0"), "Escape"); // nothing to clear: no save
@@ -332,15 +337,16 @@ describe("building a path", () => {
     // the button clears too
     click(node("conv1:1"));
     click(el.querySelector(".gb-clear-path")!);
-    expect(m.get("_path")).toEqual([]);
+    expect(held(m)).toEqual([]);
   });
 
   it("shows the path statistics Python sends back", () => {
     const m = model();
     mount(m);
     click(node("conv1:0"));
+    m.reply({ details: { path_stats: { certainty: 1, coverage: 0.6, strength: 0.5, complete: false } } });
     click(node("fc1:0"));
-    m.pythonSet("_data", small({ selected_path: ["conv1:0", "fc1:0"], path_stats: { certainty: 0.6, coverage: 1, strength: 0.3, complete: false } }));
+    m.reply({ details: { path_stats: { certainty: 0.6, coverage: 1, strength: 0.3, complete: false } } });
     const stat = (k: string) => el.querySelector(`.gb-stat[data-stat="${k}"] .gb-stat-value`)!.textContent;
     expect(stat("certainty")).toBe("0.6");
     expect(stat("coverage")).toBe("1");
@@ -349,10 +355,7 @@ describe("building a path", () => {
     expect((el.querySelector(".gb-status") as HTMLElement).hidden).toBe(true);
     expect(errorEl().hidden).toBe(true);
     click(node("class:0"));
-    m.pythonSet(
-      "_data",
-      small({ selected_path: ["conv1:0", "fc1:0", "class:0"], path_stats: { certainty: 0.6, coverage: 1, strength: 0.3, complete: true } }),
-    );
+    m.reply({ details: { path_stats: { certainty: 0.6, coverage: 1, strength: 0.3, complete: true } } });
     expect(statsEl().querySelector(".gb-badge")!.textContent).toBe("complete path");
     expect(pathText()).toBe("path: conv1 #0 → fc1 #0 → class 0 (complete)");
   });
@@ -361,9 +364,10 @@ describe("building a path", () => {
     const m = model();
     mount(m);
     click(node("conv1:1"));
-    m.pythonSet("_data", small({ selected_path: [], path_stats: null, error: "no edge conv1:1 → fc1:0" }));
+    m.reply({ error: "no edge conv1:1 → fc1:0" });
     expect(errorEl().hidden).toBe(false);
     expect(errorEl().textContent).toBe("no edge conv1:1 → fc1:0");
+    expect(errorEl().closest(".gb-flow-path")).not.toBeNull();
     expect(inPath()).toEqual([]);
     expect(pathText()).toBe(EMPTY_PATH_TEXT);
     // a new click hides the stale error until Python answers
@@ -371,22 +375,26 @@ describe("building a path", () => {
     expect(errorEl().hidden).toBe(true);
   });
 
-  it("keeps the local path while Python is still answering an older click", () => {
+  it("keeps building on the path while Python is still answering an older click", () => {
     const m = model();
     mount(m);
     click(node("conv1:0"));
-    click(node("fc1:0"));
-    m.pythonSet("_data", small({ selected_path: ["conv1:0"], path_stats: { certainty: 1, coverage: 0.5, strength: 0.5, complete: false } }));
+    click(node("fc1:0")); // waits for the first answer
+    expect(m.requested).toEqual([["conv1:0"]]);
+    expect(inPath()).toEqual(["conv1:0", "fc1:0"]);
+    expect(statsEl().textContent).toBe(PENDING_TEXT);
+    m.reply({ details: { path_stats: { certainty: 1, coverage: 0.5, strength: 0.5, complete: false } } });
+    expect(m.requested).toEqual([["conv1:0"], ["conv1:0", "fc1:0"]]);
     expect(inPath()).toEqual(["conv1:0", "fc1:0"]);
     expect(statsEl().textContent).toBe(PENDING_TEXT);
   });
 
-  it("follows a selection made from Python (_path and _data)", () => {
-    const m = model(small({ selected_path: ["fc1:2", "class:1"], path_stats: { certainty: 1, coverage: 0.6, strength: 0.3, complete: false } }));
+  it("follows a selection made from Python", () => {
+    const m = model(small(), ["fc1:2", "class:1"], { certainty: 1, coverage: 0.6, strength: 0.3, complete: false });
     mount(m);
     expect(inPath()).toEqual(["fc1:2", "class:1"]);
     expect(el.querySelector(`.gb-stat[data-stat="coverage"] .gb-stat-value`)!.textContent).toBe("0.6");
-    m.pythonSet("_path", ["conv1:1"]);
+    m.pythonSelect(["conv1:1"]);
     expect(inPath()).toEqual(["conv1:1"]);
     expect(m.saveCount).toBe(0);
   });
@@ -401,8 +409,8 @@ describe("updates", () => {
     classSelect().value = "0";
     change(classSelect());
     const svg = el.querySelector("svg.gb-flow-svg");
-    // same graph, new selection: the SVG is kept
-    m.pythonSet("_data", small({ selected_path: ["conv1:0"], path_stats: { certainty: 1, coverage: 1, strength: 0.5, complete: false } }));
+    // a new selection: the SVG is kept
+    m.pythonSelect(["conv1:0"], { path_stats: { certainty: 1, coverage: 1, strength: 0.5, complete: false } });
     expect(el.querySelector("svg.gb-flow-svg")).toBe(svg);
     expect(inPath()).toEqual(["conv1:0"]);
     // a different graph: redrawn
@@ -561,7 +569,7 @@ describe("10 columns × 20 nodes", () => {
   });
 
   it("builds a path across all ten columns", () => {
-    const m = model(bigData(10, 20));
+    const m = model(bigData(10, 20)).autoReply();
     mount(m);
     const d = normalize(bigData(10, 20))!;
     // follow the strongest edge from the busiest first node
@@ -574,14 +582,14 @@ describe("10 columns × 20 nodes", () => {
       want.push(cur);
       click(node(cur));
     }
-    expect(m.get("_path")).toEqual(want);
+    expect(held(m)).toEqual(want);
     expect(pathText()).toContain("(complete)");
   });
 });
 
 describe("empty and bad data", () => {
   it("renders a message when _data is missing, then the graph when it arrives", () => {
-    const m = new FakeModel({});
+    const m = widgetModel(undefined, []);
     expect(() => mount(m)).not.toThrow();
     expect(el.querySelector(".gb-empty")!.textContent).toBe(NO_DATA_TEXT);
     m.pythonSet("_data", small());
@@ -590,18 +598,16 @@ describe("empty and bad data", () => {
   });
 
   it("copes with {} , unknown nodes, edges that skip a column and bad best paths", () => {
-    expect(() => mount(new FakeModel({ _data: {} }))).not.toThrow();
+    expect(() => mount(widgetModel({}, []))).not.toThrow();
     expect(el.querySelector(".gb-empty")!.textContent).toBe(NO_NODES_TEXT);
     unmount();
     const d = small({
       edges: [...small().edges, { source: "conv1:0", target: "class:0", count: 3 }, { source: "nope", target: "fc1:0" }],
       best_paths: [{ class: "0", nodes: ["nope"] }, ...BEST],
-      selected_path: ["conv1:0", "class:0"],
-      path_stats: "bad",
       coefficient: "bogus",
       threshold: "x",
     });
-    expect(() => mount(new FakeModel({ _data: d, _path: null }))).not.toThrow();
+    expect(() => mount(widgetModel(d, ["conv1:0", "class:0"], { path_stats: "bad" }))).not.toThrow();
     expect(edges()).toHaveLength(8);
     expect(inPath()).toEqual(["conv1:0"]); // the valid prefix
     expect(coefSelect().value).toBe("confidence");
@@ -621,7 +627,7 @@ describe("cleanup", () => {
     const m = model();
     const dispose = mount(m);
     expect(m.listenerCount("change:_data")).toBe(1);
-    expect(m.listenerCount("change:_path")).toBe(1);
+    expect(m.listenerCount("change:_selection")).toBe(1);
     const root = el.firstElementChild as HTMLElement;
     dispose();
     expect(m.listenerCount()).toBe(0);
@@ -631,7 +637,7 @@ describe("cleanup", () => {
     key(root.querySelector('.gb-flow-node[data-id="conv1:0"]')!, "Enter");
     key(root, "Escape");
     expect(m.saveCount).toBe(0);
-    expect(m.get("_path")).toBeNull();
+    expect(m.requests).toHaveLength(0);
     root.remove();
     m.pythonSet("_data", small({ title: "changed" }));
     expect(el.children).toHaveLength(0);

@@ -31,10 +31,16 @@ describe("format helpers", () => {
 
   it("writes the fidelity caption", () => {
     expect(fidelityText({ metric: "R²", value: 0.62, ci: [0.6, 0.64] })).toBe(
-      "fidelity R² = 0.62 [0.60, 0.64] on held-out probes",
+      "fidelity R² = 0.62 [0.60, 0.64]",
     );
-    expect(fidelityText({ metric: "accuracy", value: 0.9 })).toBe("fidelity accuracy = 0.90 on held-out probes");
+    expect(fidelityText({ metric: "accuracy", value: 0.9 })).toBe("fidelity accuracy = 0.90");
+    // without the host's line no split is claimed unless one was sent
+    expect(fidelityText({ metric: "r2", value: 0.9, ci: null, split: "in-sample" })).toBe("fidelity R² = 0.90 (in-sample)");
     expect(fidelityText(null)).toBe("");
+    // the host's own line names the split
+    expect(fidelityText({ metric: "agreement", value: 0.93, text: "agreement = 0.930 on 12 in-sample prompts" })).toBe(
+      "fidelity agreement = 0.930 on 12 in-sample prompts",
+    );
   });
 });
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 
 import widget, { MAX_CELL, MIN_CELL, NO_DATA_TEXT, NO_LATENTS_TEXT, SELECT_HINT_TEXT, layoutHeat, normalize, r2Text, usedFeatures } from "../src/widgets/latent_usage_heatmap";
 import { interpolateSequential } from "../src/shared/palette";
-import { FakeModel } from "./fake_model";
+import { widgetModel } from "./fake_model";
 import { click, el, hover, key, unhover, useWidget } from "./mount";
 
 const FEATURES = ["alcohol", "malic_acid", "ash", "magnesium", "flavanoids"];
@@ -30,15 +30,13 @@ function usageData(extra: Record<string, unknown> = {}) {
       { latent: "z2", equation: "z2 = -1.2*alcohol", r2: -0.12, complexity: 3 },
     ],
     redundant: ["ash", "magnesium"],
-    selected_latent: null,
-    error: null,
     ...extra,
   };
 }
 
 const { mount, unmount } = useWidget(widget);
 
-const model = (d: Record<string, unknown> = usageData(), extra: Record<string, unknown> = {}) => new FakeModel({ _data: d, _select: null, ...extra });
+const model = (d: unknown = usageData(), selected: number | null = null) => widgetModel(d, selected);
 const cell = (i: number, j: number) => el.querySelector<SVGGElement>(`.gb-usage-cell[data-latent="${i}"][data-feature="${j}"]`)!;
 const row = (i: number) => el.querySelector<SVGGElement>(`.gb-latent-row[data-latent="${i}"]`)!;
 const rows = () => Array.from(el.querySelectorAll<SVGGElement>(".gb-latent-row"));
@@ -99,18 +97,19 @@ describe("heat map", () => {
 });
 
 describe("selection", () => {
-  it("clicking a cell writes _select = its latent's index and saves once; Python's answer shows the formula", () => {
+  it("clicking a cell asks Python once for its latent; Python's answer shows the formula", () => {
     const m = model();
     mount(m);
     expect(lawText()).toBe(SELECT_HINT_TEXT);
     const svg = el.querySelector("svg.gb-usage-grid");
     click(cell(1, 3));
-    expect(m.get("_select")).toBe(1);
+    expect(m.get("_request")).toEqual({ id: 1, value: 1 });
     expect(m.saveCount).toBe(1);
     expect(row(1).classList.contains("gb-pending")).toBe(true);
     expect((el.querySelector(".gb-status") as HTMLElement).hidden).toBe(false);
+    expect(el.querySelector(".gb-status-text")!.textContent).toBe("selecting z1…");
     expect(lawText()).toBe("selecting z1…");
-    m.pythonSet("_data", usageData({ selected_latent: 1 }));
+    m.reply();
     expect(row(1).classList.contains("gb-pending")).toBe(false);
     expect(row(1).classList.contains("gb-selected")).toBe(true);
     expect(row(1).getAttribute("aria-pressed")).toBe("true");
@@ -124,34 +123,35 @@ describe("selection", () => {
   });
 
   it("clicking the row label selects the row too; the selected row is not asked for again", () => {
-    const m = model(usageData({ selected_latent: 0 }));
+    const m = model(usageData(), 0);
     mount(m);
     expect(row(0).classList.contains("gb-selected")).toBe(true);
     click(row(0).querySelector(".gb-latent-label")!);
     expect(m.saveCount).toBe(0);
     click(row(2).querySelector(".gb-latent-label")!);
-    expect(m.get("_select")).toBe(2);
+    expect(m.requested).toEqual([2]);
     expect(m.saveCount).toBe(1);
   });
 
-  it("follows a selection made in Python and shows Python's error", () => {
+  it("follows a selection made in Python and shows why Python refused one", () => {
     const m = model();
     mount(m);
-    m.pythonSet("_data", usageData({ selected_latent: 2 }));
+    m.pythonSelect(2);
     expect(row(2).classList.contains("gb-selected")).toBe(true);
     expect(el.querySelector(".gb-equation")!.textContent).toBe("z2 = -1.2*alcohol");
     expect(el.querySelector(".gb-law-r2 .gb-stat-value")!.textContent).toBe("−0.12");
     click(cell(0, 0));
-    m.pythonSet("_data", usageData({ selected_latent: 2, error: "z0 has no Pareto front yet" }));
-    expect(el.querySelector(".gb-latent-error")!.textContent).toBe("z0 has no Pareto front yet");
+    m.reply({ error: "z0 has no Pareto front yet" });
+    const error = el.querySelector<HTMLElement>(".gb-latent-error")!;
+    expect(error.textContent).toBe("z0 has no Pareto front yet");
+    expect(error.closest(".gb-law-panel")).not.toBeNull();
     expect(row(0).classList.contains("gb-pending")).toBe(false);
     expect(row(2).classList.contains("gb-selected")).toBe(true);
-    // the same row again: cleared first, so that the value is sent again
+    // the same row again is a new request; the stale message goes while it waits
     click(cell(0, 1));
-    expect(m.setCalls.slice(-2)).toEqual([
-      ["_select", null],
-      ["_select", 0],
-    ]);
+    expect(m.requests.map((r) => r.value)).toEqual([0, 0]);
+    expect(m.requests[1].id).toBeGreaterThan(m.requests[0].id);
+    expect(error.hidden).toBe(true);
   });
 
   it("Enter selects a focused row; arrow keys, Home and End move between rows", () => {
@@ -164,7 +164,7 @@ describe("selection", () => {
     key(row(1), "End");
     expect(document.activeElement).toBe(row(2));
     key(row(2), "Enter");
-    expect(m.get("_select")).toBe(2);
+    expect(m.requested).toEqual([2]);
     key(row(2), "Home");
     expect(document.activeElement).toBe(row(0));
     expect(row(0).getAttribute("tabindex")).toBe("0");
@@ -189,7 +189,7 @@ describe("hover", () => {
 
 describe("robustness", () => {
   it("renders a message when _data is missing, then the heat map when it arrives", () => {
-    const m = new FakeModel({});
+    const m = widgetModel(undefined);
     expect(() => mount(m)).not.toThrow();
     expect(el.querySelector(".gb-empty")!.textContent).toBe(NO_DATA_TEXT);
     m.pythonSet("_data", usageData());
@@ -197,11 +197,11 @@ describe("robustness", () => {
   });
 
   it("copes with {}, ragged matrices, missing names and laws, and a bad selection", () => {
-    expect(() => mount(new FakeModel({ _data: {} }))).not.toThrow();
+    expect(() => mount(widgetModel({}))).not.toThrow();
     expect(el.querySelector(".gb-empty")!.textContent).toBe(NO_LATENTS_TEXT);
     unmount();
-    const d = { usage: [[0.5, 2, -1], [0.1]], selected_use: [[1, "x"]], laws: "bad", redundant: null, selected_latent: 7 };
-    expect(() => mount(model(d))).not.toThrow();
+    const d = { usage: [[0.5, 2, -1], [0.1]], selected_use: [[1, "x"]], laws: "bad", redundant: null };
+    expect(() => mount(model(d, 7))).not.toThrow();
     expect(Array.from(el.querySelectorAll(".gb-latent-label"), (t) => t.textContent)).toEqual(["z0", "z1"]);
     expect(Array.from(el.querySelectorAll(".gb-feature-label"), (t) => t.firstChild!.textContent)).toEqual(["x0", "x1", "x2"]);
     const n = normalize(d)!;
@@ -210,7 +210,7 @@ describe("robustness", () => {
       [0.1, NaN, NaN],
     ]);
     expect(n.selectedUse[0]).toEqual([true, false, false]);
-    expect(n.selectedLatent).toBeNull();
+    expect(el.querySelectorAll(".gb-latent-row.gb-selected")).toHaveLength(0);
     expect(el.querySelectorAll(".gb-r2-label")).toHaveLength(0);
     click(cell(1, 0));
     expect(el.querySelector(".gb-law-body")!.textContent).toBe("selecting z1…");
@@ -243,7 +243,7 @@ describe("cleanup", () => {
     const m = model();
     const dispose = mount(m);
     expect(m.listenerCount("change:_data")).toBe(1);
-    expect(m.listenerCount("change:_select")).toBe(1);
+    expect(m.listenerCount("change:_selection")).toBe(1);
     const root = el.firstElementChild as HTMLElement;
     dispose();
     expect(m.listenerCount()).toBe(0);

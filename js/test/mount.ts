@@ -1,15 +1,17 @@
 /**
  * Shared set-up for the widget tests: a fresh container `el` for every test, `mount()`
- * to render a widget into it on a FakeModel, disposal after each test, and helpers that
- * dispatch the DOM events a user would cause (click, key, hover, change).
+ * to render a widget (its anywidget default export) into it on a FakeModel, disposal after
+ * each test, and helpers that dispatch the DOM events a user would cause (click, key, hover, change).
  *
  * In a test file:
  *
  *   import { click, el, useWidget } from "./mount";
  *   const { mount, unmount } = useWidget(widget); // registers beforeEach / afterEach
  *   ...
- *   mount(new FakeModel({ _data: ... }));
+ *   const m = widgetModel(data, selectedValue);
+ *   mount(m);
  *   click(el.querySelector(...)!);
+ *   m.reply(); // Python answers the click's request
  */
 import { afterEach, beforeEach, vi } from "vitest";
 

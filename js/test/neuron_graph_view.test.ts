@@ -18,7 +18,7 @@ import widget, {
   weightName,
 } from "../src/widgets/neuron_graph_view";
 import { NEUTRAL } from "../src/shared/palette";
-import { FakeModel } from "./fake_model";
+import { widgetModel } from "./fake_model";
 import { change, click, el, hover, key, unhover, useWidget } from "./mount";
 
 // ------------------------------------------------------------------ data: a planted community graph
@@ -98,10 +98,7 @@ function graph(sizes = [8, 6, 4], isolated = 2, seed = 3, hubs = 2, extra: Recor
     edge_sets: null,
     edge_set: null,
     threshold: 0.05,
-    selected_neuron: null,
-    top_inputs: [],
     actions: ["dropped 1 constant neuron: #3"],
-    error: null,
     ...extra,
   };
 }
@@ -114,7 +111,8 @@ const TOP = [
 
 const { mount, unmount } = useWidget(widget);
 
-const model = (d: Record<string, unknown> = graph(), extra: Record<string, unknown> = {}) => new FakeModel({ _data: d, _select: null, ...extra });
+/** A model as Python creates it: `selected` is the selected neuron, `inputs` its top inputs (the details). */
+const model = (d: unknown = graph(), selected: number | null = null, inputs: unknown[] = []) => widgetModel(d, selected, { top_inputs: inputs });
 const nodes = () => Array.from(el.querySelectorAll<SVGGElement>(".gb-node"));
 const nodeOf = (neuron: number) => el.querySelector<SVGGElement>(`.gb-node[data-neuron="${neuron}"]`)!;
 const edges = () => Array.from(el.querySelectorAll<SVGLineElement>(".gb-edge"));
@@ -160,8 +158,8 @@ describe("graph", () => {
   });
 
   it("labels only the hubs (and the selected neuron), so that large graphs stay readable", () => {
-    const d = graph([40, 40, 30, 30, 20], 96, 5, 6, { selected_neuron: 10 + 7 * 100 });
-    mount(model(d));
+    const d = graph([40, 40, 30, 30, 20], 96, 5, 6);
+    mount(model(d, 10 + 7 * 100));
     expect(nodes()).toHaveLength(256);
     const labelled = nodes().filter(labelShown).map((g) => Number(g.dataset.neuron));
     const expected = d.nodes.filter((n) => n.hub).map((n) => n.neuron);
@@ -265,32 +263,34 @@ describe("threshold", () => {
     expect(Number(slider().max)).toBeCloseTo(Math.max(...d.edges.map((e) => Math.abs(e.weight))));
   });
 
-  it("keeps the browser's threshold when Python only sends a new selection", () => {
+  it("keeps the browser's threshold when Python sends a new selection, or the same threshold again", () => {
     const m = model();
     mount(m);
     slider().value = "0.3";
     slider().dispatchEvent(new Event("input", { bubbles: true }));
-    m.pythonSet("_data", graph([8, 6, 4], 2, 3, 2, { selected_neuron: 10, top_inputs: TOP }));
+    m.pythonSelect(10, { top_inputs: TOP });
+    expect(Number(slider().value)).toBeCloseTo(0.3);
+    m.pythonSet("_data", graph([8, 6, 4], 2, 3, 2, { caption: "refitted" }));
     expect(Number(slider().value)).toBeCloseTo(0.3);
   });
 });
 
 describe("selection", () => {
-  it("a click writes _select = neuron (an int) and saves once; Python's answer fills the side panel", () => {
+  it("a click asks Python once for the neuron (an int); Python's answer fills the side panel", () => {
     const m = model();
     mount(m);
     expect(el.querySelector(".gb-inputs-body")!.textContent).toBe(SELECT_HINT_TEXT);
     const svg = el.querySelector("svg.gb-neuron-svg");
     click(nodeOf(24));
-    expect(m.get("_select")).toBe(24);
+    expect(m.get("_request")).toEqual({ id: 1, value: 24 });
     expect(m.saveCount).toBe(1);
-    expect(m.saves[0]._select).toBe(24);
+    expect(m.saves[0]._request).toEqual({ id: 1, value: 24 });
     expect(nodeOf(24).classList.contains("gb-pending")).toBe(true);
     expect((el.querySelector(".gb-status") as HTMLElement).hidden).toBe(false);
     expect(el.querySelector(".gb-status-text")!.textContent).toBe("finding the inputs that activate #24…");
     expect(sideTitle()).toBe("#24: top inputs");
 
-    m.pythonSet("_data", graph(undefined, undefined, undefined, undefined, { selected_neuron: 24, top_inputs: TOP }));
+    m.reply({ details: { top_inputs: TOP } });
     expect(nodeOf(24).classList.contains("gb-pending")).toBe(false);
     expect(nodeOf(24).classList.contains("gb-selected")).toBe(true);
     expect(nodeOf(24).getAttribute("aria-pressed")).toBe("true");
@@ -311,53 +311,52 @@ describe("selection", () => {
   });
 
   it("a new selection from Python (e.g. finding.select_neuron in code) re-renders the panel", () => {
-    const m = model(graph(undefined, undefined, undefined, undefined, { selected_neuron: 24, top_inputs: TOP }));
+    const m = model(graph(), 24, TOP);
     mount(m);
     expect(sideTitle()).toBe("#24: top inputs");
-    m.pythonSet("_data", graph(undefined, undefined, undefined, undefined, { selected_neuron: 80, top_inputs: [TOP[1]] }));
+    m.pythonSelect(80, { top_inputs: [TOP[1]] });
     expect(sideTitle()).toBe("#80: top inputs");
     expect(inputRows()).toHaveLength(1);
     expect(nodeOf(24).classList.contains("gb-selected")).toBe(false);
     expect(nodeOf(80).classList.contains("gb-selected")).toBe(true);
-    m.pythonSet("_data", graph(undefined, undefined, undefined, undefined, { selected_neuron: 80, top_inputs: [] }));
+    m.pythonSelect(80, { top_inputs: [] });
     expect(el.querySelector(".gb-inputs-body")!.textContent).toBe(NO_INPUTS_TEXT);
   });
 
   it("shows Python's error and keeps its selection; clicking the same neuron again is sent again", () => {
-    const m = model(graph(undefined, undefined, undefined, undefined, { selected_neuron: 24, top_inputs: TOP }));
+    const m = model(graph(), 24, TOP);
     mount(m);
     click(nodeOf(24)); // already selected: nothing to ask
     expect(m.saveCount).toBe(0);
     click(nodeOf(31));
-    m.pythonSet("_data", graph(undefined, undefined, undefined, undefined, { selected_neuron: 24, top_inputs: TOP, error: "neuron 31 has no samples" }));
+    m.reply({ error: "neuron 31 has no samples" });
     expect(el.querySelector(".gb-neuron-error")!.textContent).toBe("neuron 31 has no samples");
+    expect(el.querySelector(".gb-neuron-error")!.closest(".gb-neuron-side")).not.toBeNull();
     expect(nodeOf(24).classList.contains("gb-selected")).toBe(true);
     expect(nodeOf(31).classList.contains("gb-pending")).toBe(false);
+    expect(inputRows()).toHaveLength(3);
     click(nodeOf(31));
     expect(m.saveCount).toBe(2);
-    expect(m.setCalls.slice(-2)).toEqual([
-      ["_select", null],
-      ["_select", 31],
-    ]);
+    expect(m.requested).toEqual([31, 31]);
     expect((el.querySelector(".gb-neuron-error") as HTMLElement).hidden).toBe(true);
   });
 
   it("a selected duplicate (a member of a merged node) selects its node", () => {
     const d = graph();
     d.nodes[0].members = [10, 999];
-    mount(model({ ...d, selected_neuron: 999, top_inputs: TOP }));
+    mount(model(d, 999, TOP));
     expect(nodeOf(10).classList.contains("gb-selected")).toBe(true);
     expect(el.querySelector(".gb-neuron-stats")!.textContent).toContain("stands for #10, #999 (duplicates)");
   });
 
   it("Enter and Space select a focused neuron; arrow keys move focus to a neighbour in that direction", () => {
-    const m = model();
+    const m = model().autoReply();
     mount(m);
     expect(nodes().filter((g) => g.getAttribute("tabindex") === "0")).toHaveLength(1);
     const start = nodes().find((g) => g.getAttribute("tabindex") === "0")!;
     start.focus();
     key(start, "Enter");
-    expect(m.get("_select")).toBe(Number(start.dataset.neuron));
+    expect(m.requested).toEqual([Number(start.dataset.neuron)]);
     const [x0] = xy(start);
     key(start, "ArrowRight");
     const moved = document.activeElement as SVGGElement;
@@ -366,7 +365,7 @@ describe("selection", () => {
     expect(xy(moved)[0]).toBeGreaterThan(x0);
     expect(moved.getAttribute("tabindex")).toBe("0");
     key(moved, " ");
-    expect(m.get("_select")).toBe(Number(moved.dataset.neuron));
+    expect(m.requested).toEqual([Number(start.dataset.neuron), Number(moved.dataset.neuron)]);
     expect(m.saveCount).toBe(2);
   });
 });
@@ -438,7 +437,7 @@ describe("edge sets (topic comparison)", () => {
 
 describe("robustness", () => {
   it("renders a message when _data is missing, then the graph when it arrives", () => {
-    const m = new FakeModel({});
+    const m = widgetModel(undefined);
     expect(() => mount(m)).not.toThrow();
     expect(el.querySelector(".gb-empty")!.textContent).toBe(NO_DATA_TEXT);
     m.pythonSet("_data", graph());
@@ -447,7 +446,7 @@ describe("robustness", () => {
   });
 
   it("copes with {}, unknown endpoints, self-loops, duplicates, NaN weights and bad fields", () => {
-    expect(() => mount(new FakeModel({ _data: {} }))).not.toThrow();
+    expect(() => mount(widgetModel({}))).not.toThrow();
     expect(el.querySelector(".gb-empty")!.textContent).toBe(NO_NODES_TEXT);
     unmount();
     const d = graph();
@@ -456,11 +455,9 @@ describe("robustness", () => {
       nodes: [...d.nodes, { id: "n10", neuron: 10 }, { id: "x" }, { neuron: 5000 }],
       edges: [...d.edges, { source: "n10", target: "nope", weight: 0.5 }, { source: "n10", target: "n10", weight: 0.5 }, { ...d.edges[0] }, { source: "n10", target: "n24", weight: null }],
       threshold: "x",
-      top_inputs: "bad",
       actions: null,
-      selected_neuron: 123456,
     };
-    expect(() => mount(new FakeModel({ _data: bad, _select: null }))).not.toThrow();
+    expect(() => mount(widgetModel(bad, 123456, { top_inputs: "bad" }))).not.toThrow();
     expect(nodes()).toHaveLength(21); // the node given only by its neuron id is kept as n5000
     expect(nodeOf(5000).dataset.id).toBe("n5000");
     expect(edges()).toHaveLength(d.edges.length);
@@ -486,7 +483,7 @@ describe("cleanup", () => {
     const m = model();
     const dispose = mount(m);
     expect(m.listenerCount("change:_data")).toBe(1);
-    expect(m.listenerCount("change:_select")).toBe(1);
+    expect(m.listenerCount("change:_selection")).toBe(1);
     const root = el.firstElementChild as HTMLElement;
     dispose();
     expect(m.listenerCount()).toBe(0);

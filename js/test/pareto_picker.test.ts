@@ -9,7 +9,7 @@ import widget, {
   plottedLoss,
   sideDomain,
 } from "../src/widgets/pareto_picker";
-import { FakeModel } from "./fake_model";
+import { FakeModel, widgetModel } from "./fake_model";
 import { change, click, el, key, useWidget } from "./mount";
 
 const lin = (a: number, b: number, n: number) => Array.from({ length: n }, (_, i) => a + ((b - a) * i) / (n - 1));
@@ -72,8 +72,9 @@ const selectedRows = () => rows().filter((r) => r.classList.contains("gb-selecte
 const readout = () => el.querySelector(".gb-selection")!.textContent;
 const featSelect = () => el.querySelector<HTMLSelectElement>("select.gb-feature-select")!;
 
-function model(overrides: Record<string, unknown> = {}) {
-  return new FakeModel({ _data: paretoData(), _selected_id: -1, _overlay_feature: 0, height: 320, ...overrides });
+/** A model as Python creates it: `selected` is the selected equation's id, the rest are extra traits. */
+function model({ data = paretoData() as unknown, selected = null as number | null, ...traits }: Record<string, unknown> = {}) {
+  return widgetModel(data, selected, {}, { _overlay_feature: 0, height: 320, ...traits });
 }
 
 describe("rendering", () => {
@@ -137,7 +138,7 @@ describe("rendering", () => {
     const data = paretoData();
     data.equations[1].latex = "\\frac{1}{"; // broken LaTeX
     data.equations[2].latex = ""; // none sent
-    mount(model({ _data: data }));
+    mount(model({ data: data }));
     const math = rowAt(100).querySelector(".gb-math math");
     expect(math).not.toBeNull();
     expect(math!.namespaceURI).toBe("http://www.w3.org/1998/Math/MathML");
@@ -173,7 +174,7 @@ describe("log scale guard", () => {
   it("draws a zero-loss equation at the floor, below every other point, without NaN", () => {
     const data = paretoData();
     data.equations[4].loss = 0;
-    mount(model({ _data: data }));
+    mount(model({ data: data }));
     expect(points()).toHaveLength(5);
     const zero = pointAt(104);
     expect(zero.classList.contains("gb-floored")).toBe(true);
@@ -190,20 +191,20 @@ describe("log scale guard", () => {
 
   it("copes with all-zero losses and a single equation", () => {
     const data = paretoData({ equations: [{ ...paretoData().equations[0], loss: 0 }] });
-    expect(() => mount(model({ _data: data }))).not.toThrow();
+    expect(() => mount(model({ data: data }))).not.toThrow();
     expect(points()).toHaveLength(1);
     expect(Number.isFinite(Number(points()[0].getAttribute("cy")))).toBe(true);
   });
 });
 
 describe("selection", () => {
-  it("clicking a point sets _selected_id and saves once", () => {
-    const m = model();
+  it("clicking a point asks Python for its equation (one request, one save)", () => {
+    const m = model().autoReply();
     mount(m);
     click(pointAt(102));
-    expect(m.get("_selected_id")).toBe(102);
+    expect(m.get("_request")).toEqual({ id: 1, value: 102 });
     expect(m.saveCount).toBe(1);
-    expect(m.saves[0]._selected_id).toBe(102);
+    expect(m.saves[0]._request).toEqual({ id: 1, value: 102 });
     expect(selectedPoints()).toEqual([102]);
     expect(selectedRows()).toEqual([102]);
     expect(Number(pointAt(102).getAttribute("r"))).toBeGreaterThan(Number(pointAt(101).getAttribute("r")));
@@ -212,11 +213,11 @@ describe("selection", () => {
     expect(readout()).toContain("y = 2.5*x**2 + 0.78");
   });
 
-  it("clicking a row (or any cell in it) sets _selected_id and saves once", () => {
-    const m = model();
+  it("clicking a row (or any cell in it) asks Python for its equation", () => {
+    const m = model().autoReply();
     mount(m);
     click(rowAt(101).querySelector("td:nth-child(2)")!);
-    expect(m.get("_selected_id")).toBe(101);
+    expect(m.requested).toEqual([101]);
     expect(m.saveCount).toBe(1);
     expect(selectedRows()).toEqual([101]);
     expect(selectedPoints()).toEqual([101]);
@@ -224,32 +225,32 @@ describe("selection", () => {
   });
 
   it("selects with the keyboard (Enter on a row)", () => {
-    const m = model();
+    const m = model().autoReply();
     mount(m);
     key(rowAt(104), "Enter");
-    expect(m.get("_selected_id")).toBe(104);
+    expect(m.requested).toEqual([104]);
     expect(m.saveCount).toBe(1);
   });
 
-  it("follows _selected_id changes from Python (initial = best) without saving", () => {
-    const m = model({ _selected_id: 103 });
+  it("follows _selection changes from Python (initial = best) without saving", () => {
+    const m = model({ selected: 103 });
     mount(m);
     expect(selectedPoints()).toEqual([103]);
     expect(selectedRows()).toEqual([103]);
     expect(el.querySelector(".gb-legend-equation text")?.textContent).toBe("equation (complexity 7)");
 
-    m.pythonSet("_selected_id", 100);
+    m.pythonSelect(100);
     expect(selectedPoints()).toEqual([100]);
     expect(selectedRows()).toEqual([100]);
     expect(el.querySelector(".gb-legend-equation text")?.textContent).toBe("equation (complexity 1)");
 
-    m.pythonSet("_selected_id", -1);
+    m.pythonSelect(null);
     expect(selectedPoints()).toEqual([]);
     expect(selectedRows()).toEqual([]);
     expect(readout()).toBe(EMPTY_SELECTION_TEXT);
     expect(el.querySelector("path.gb-equation-line")).toBeNull();
 
-    m.pythonSet("_selected_id", 999); // not on the front
+    m.pythonSelect(999); // not on the front
     expect(selectedPoints()).toEqual([]);
     expect(readout()).toContain("not on the current front");
     expect(m.saveCount).toBe(0);
@@ -258,7 +259,7 @@ describe("selection", () => {
 
 describe("side plot", () => {
   it("draws the teacher (solid) and the selected equation (dashed) with a legend", () => {
-    mount(model({ _selected_id: 101 }));
+    mount(model({ selected: 101 }));
     const teacher = el.querySelector("path.gb-teacher-line")!;
     const eq = el.querySelector("path.gb-equation-line")!;
     expect(teacher.getAttribute("stroke-dasharray")).toBeNull();
@@ -271,7 +272,7 @@ describe("side plot", () => {
   });
 
   it("the feature <select> writes _overlay_feature and redraws along that feature", () => {
-    const m = model({ _selected_id: 102 });
+    const m = model({ selected: 102 });
     mount(m);
     const sel = featSelect();
     expect(Array.from(sel.options, (o) => o.textContent)).toEqual(["x [m]", "z"]);
@@ -284,7 +285,8 @@ describe("side plot", () => {
     expect(m.saves[0]._overlay_feature).toBe(1);
     expect(el.querySelector(".gb-side-chart .gb-axis-label-x")?.textContent).toBe("z");
     expect(el.querySelector("path.gb-teacher-line")!.getAttribute("d")!.split("L")).toHaveLength(11);
-    expect(m.get("_selected_id")).toBe(102); // untouched
+    expect(m.get("_selection").value).toBe(102); // untouched
+    expect(m.requests).toHaveLength(0);
   });
 
   it("follows _overlay_feature from Python and ignores out-of-range values", () => {
@@ -312,7 +314,7 @@ describe("side plot", () => {
   });
 
   it("shows a note instead of a chart when there is no overlay", () => {
-    expect(() => mount(model({ _data: paretoData({ overlay: [] }), _selected_id: 101 }))).not.toThrow();
+    expect(() => mount(model({ data: paretoData({ overlay: [] }), selected: 101 }))).not.toThrow();
     expect(el.querySelector(".gb-side-chart")).toBeNull();
     expect(el.querySelector(".gb-pareto-side .gb-message")?.textContent).toMatch(/no overlay/);
     expect(points()).toHaveLength(5);
@@ -321,7 +323,7 @@ describe("side plot", () => {
 
 describe("live updates", () => {
   it("keeps selection, feature choice, the select element and the listeners when _data changes", () => {
-    const m = model({ _selected_id: 102, _overlay_feature: 1 });
+    const m = model({ selected: 102, _overlay_feature: 1 });
     mount(m);
     const selBefore = featSelect();
     const listeners = m.listenerCount();
@@ -347,7 +349,7 @@ describe("live updates", () => {
 
     // clicks still work after the re-render (delegated listeners)
     click(pointAt(200));
-    expect(m.get("_selected_id")).toBe(200);
+    expect(m.requested).toEqual([200]);
     expect(m.saveCount).toBe(1);
   });
 
@@ -363,7 +365,7 @@ describe("live updates", () => {
 
 describe("empty and missing data", () => {
   it("shows a friendly message while running with no equations yet", () => {
-    expect(() => mount(model({ _data: paretoData({ equations: [], overlay: [] }) }))).not.toThrow();
+    expect(() => mount(model({ data: paretoData({ equations: [], overlay: [] }) }))).not.toThrow();
     expect(el.querySelector(".gb-empty")?.textContent).toBe(EMPTY_FRONT_RUNNING_TEXT);
     expect(points()).toHaveLength(0);
     expect(rows()).toHaveLength(0);
@@ -371,10 +373,10 @@ describe("empty and missing data", () => {
   });
 
   it("shows the finished empty state, then the front when it arrives", () => {
-    const m = model({ _data: paretoData({ equations: [], running: false }), _selected_id: 3 });
+    const m = model({ data: paretoData({ equations: [], running: false }), selected: 3 });
     mount(m);
     expect(el.querySelector(".gb-empty")?.textContent).toBe(EMPTY_FRONT_TEXT);
-    m.pythonSet("_selected_id", 101);
+    m.pythonSelect(101);
     m.pythonSet("_data", paretoData());
     expect(points()).toHaveLength(5);
     expect((el.querySelector(".gb-empty") as HTMLElement).hidden).toBe(true);
@@ -382,7 +384,7 @@ describe("empty and missing data", () => {
   });
 
   it("shows a message when _data is missing", () => {
-    const m = new FakeModel({ _selected_id: -1 });
+    const m = new FakeModel({ _selection: { value: null, details: {} } });
     expect(() => mount(m)).not.toThrow();
     expect(el.querySelector(".gb-empty")?.textContent).toBe(NO_DATA_TEXT);
     m.pythonSet("_data", paretoData());
@@ -395,7 +397,7 @@ describe("cleanup", () => {
     const m = model();
     const dispose = mount(m);
     expect(m.listenerCount("change:_data")).toBe(1);
-    expect(m.listenerCount("change:_selected_id")).toBe(1);
+    expect(m.listenerCount("change:_selection")).toBe(1);
     expect(m.listenerCount("change:_overlay_feature")).toBe(1);
     const root = el.firstElementChild as HTMLElement;
 
@@ -409,10 +411,10 @@ describe("cleanup", () => {
     click(root.querySelector('circle.gb-eq-point[data-id="102"]')!);
     change(root.querySelector("select")!);
     expect(m.saveCount).toBe(0);
-    expect(m.get("_selected_id")).toBe(-1);
+    expect(m.requests).toHaveLength(0);
     root.remove();
     m.pythonSet("_data", paretoData());
-    m.pythonSet("_selected_id", 100);
+    m.pythonSelect(100);
     expect(el.children).toHaveLength(0);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 
 import widget, { EMPTY_SELECTION_TEXT, NO_POINTS_TEXT } from "../src/widgets/response_view";
-import { FakeModel } from "./fake_model";
+import { widgetModel } from "./fake_model";
 import { click, el, key, useWidget } from "./mount";
 
 function lineData(overrides: Record<string, unknown> = {}) {
@@ -41,8 +41,8 @@ function heatmapData(overrides: Record<string, unknown> = {}) {
 
 const { mount } = useWidget(widget);
 
-const lineModel = (extra: Record<string, unknown> = {}) => new FakeModel({ _data: lineData(), _selected_index: -1, ...extra });
-const heatModel = (extra: Record<string, unknown> = {}) => new FakeModel({ _data: heatmapData(), _selected_index: -1, ...extra });
+const lineModel = (selected: number | null = null, extra: Record<string, unknown> = {}) => widgetModel(lineData(), selected, {}, extra);
+const heatModel = (selected: number | null = null, extra: Record<string, unknown> = {}) => widgetModel(heatmapData(), selected, {}, extra);
 
 const circles = () => Array.from(el.querySelectorAll<SVGCircleElement>("circle.gb-probe-point"));
 const circleAt = (i: number) => el.querySelector<SVGCircleElement>(`circle.gb-probe-point[data-index="${i}"]`)!;
@@ -51,7 +51,7 @@ const readout = () => el.querySelector(".gb-selection")!.textContent;
 
 describe("line kind", () => {
   it("renders the response path and one circle per probe point", () => {
-    const model = lineModel({ height: 360 });
+    const model = lineModel(null, { height: 360 });
     mount(model);
 
     const paths = el.querySelectorAll("path.gb-response-line");
@@ -76,7 +76,7 @@ describe("line kind", () => {
     expect(el.querySelector(".gb-title")?.textContent).toBe("Response of y to speed");
     expect(el.querySelector(".gb-axis-label-x")?.textContent).toBe("speed [m/s]");
     expect(el.querySelector(".gb-axis-label-y")?.textContent).toBe("y");
-    expect(el.querySelector(".gb-fidelity")?.textContent).toBe("fidelity R² = 0.62 [0.60, 0.64] on held-out probes");
+    expect(el.querySelector(".gb-fidelity")?.textContent).toBe("fidelity R² = 0.62 [0.60, 0.64]");
     expect(el.querySelector(".gb-caption")?.textContent).toContain("surrogate: depth-3 tree");
     expect(readout()).toBe(EMPTY_SELECTION_TEXT);
   });
@@ -94,7 +94,7 @@ describe("line kind", () => {
 
 describe("heatmap kind", () => {
   it("renders gx*gy cells, coloured points and a legend", () => {
-    const model = heatModel({ height: 360 });
+    const model = heatModel(null, { height: 360 });
     mount(model);
 
     const cells = el.querySelectorAll<SVGRectElement>("rect.gb-response-cell");
@@ -143,15 +143,15 @@ describe("heatmap kind", () => {
 });
 
 describe("selection", () => {
-  it("clicking a probe point sets _selected_index and saves once", () => {
-    const model = lineModel();
+  it("clicking a probe point asks Python for it (one request, one save)", () => {
+    const model = lineModel().autoReply();
     mount(model);
 
     click(circleAt(2));
 
-    expect(model.get("_selected_index")).toBe(2);
+    expect(model.get("_request")).toEqual({ id: 1, value: 2 });
     expect(model.saveCount).toBe(1);
-    expect(model.saves[0]._selected_index).toBe(2);
+    expect(model.saves[0]._request).toEqual({ id: 1, value: 2 });
     expect(selectedIndices()).toEqual([2]);
     expect(Number(circleAt(2).getAttribute("r"))).toBeGreaterThan(Number(circleAt(1).getAttribute("r")));
     // raised to the front: last circle in its group
@@ -160,33 +160,33 @@ describe("selection", () => {
   });
 
   it("clicking works on heatmap points too", () => {
-    const model = heatModel();
+    const model = heatModel().autoReply();
     mount(model);
     click(circleAt(1));
-    expect(model.get("_selected_index")).toBe(1);
+    expect(model.requested).toEqual([1]);
     expect(model.saveCount).toBe(1);
     expect(readout()).toBe("probe #1: a = 0.6, b = 25 kg → y (m/s) = 0.4");
   });
 
-  it("follows _selected_index changes from Python", () => {
+  it("follows _selection changes from Python", () => {
     const model = lineModel();
     mount(model);
     expect(selectedIndices()).toEqual([]);
 
-    model.pythonSet("_selected_index", 3);
+    model.pythonSelect(3);
     expect(selectedIndices()).toEqual([3]);
     expect(readout()).toContain("probe #3");
     expect(readout()).toContain("speed = 7 m/s");
 
-    model.pythonSet("_selected_index", 0);
+    model.pythonSelect(0);
     expect(selectedIndices()).toEqual([0]);
     expect(readout()).toContain("probe #0");
 
-    model.pythonSet("_selected_index", -1);
+    model.pythonSelect(null);
     expect(selectedIndices()).toEqual([]);
     expect(readout()).toBe(EMPTY_SELECTION_TEXT);
 
-    model.pythonSet("_selected_index", 99); // out of range: treated as no selection
+    model.pythonSelect(99); // out of range: treated as no selection
     expect(selectedIndices()).toEqual([]);
     expect(readout()).toBe(EMPTY_SELECTION_TEXT);
 
@@ -194,22 +194,22 @@ describe("selection", () => {
   });
 
   it("highlights an initial selection at render time", () => {
-    const model = heatModel({ _selected_index: 2 });
+    const model = heatModel(2);
     mount(model);
     expect(selectedIndices()).toEqual([2]);
     expect(readout()).toContain("probe #2");
   });
 
   it("selects with the keyboard (Enter)", () => {
-    const model = lineModel();
+    const model = lineModel().autoReply();
     mount(model);
     key(circleAt(4), "Enter");
-    expect(model.get("_selected_index")).toBe(4);
+    expect(model.requested).toEqual([4]);
     expect(model.saveCount).toBe(1);
   });
 
   it("keeps the selection when _data is replaced", () => {
-    const model = lineModel({ _selected_index: 1 });
+    const model = lineModel(1);
     mount(model);
     model.pythonSet("_data", heatmapData());
     expect(el.querySelectorAll("rect.gb-response-cell")).toHaveLength(20);
@@ -221,30 +221,27 @@ describe("selection", () => {
 
 describe("robustness", () => {
   it("renders empty points without throwing", () => {
-    const model = new FakeModel({
-      _data: lineData({ points: { x: [], value: [] }, fidelity: null, caption: undefined }),
-      _selected_index: -1,
-    });
+    const model = widgetModel(lineData({ points: { x: [], value: [] }, fidelity: null, caption: undefined }));
     expect(() => mount(model)).not.toThrow();
     expect(circles()).toHaveLength(0);
     expect(el.querySelectorAll("path.gb-response-line")).toHaveLength(1);
     expect(el.querySelector(".gb-caption")).toBeNull();
     expect(readout()).toBe(NO_POINTS_TEXT);
-    model.pythonSet("_selected_index", 0);
+    model.pythonSelect(0);
     expect(readout()).toBe(NO_POINTS_TEXT);
   });
 
   it("renders a heatmap with absent points and no fidelity", () => {
     const data = heatmapData({ points: undefined });
     delete (data as Record<string, unknown>).fidelity;
-    const model = new FakeModel({ _data: data, _selected_index: -1 });
+    const model = widgetModel(data);
     expect(() => mount(model)).not.toThrow();
     expect(circles()).toHaveLength(0);
     expect(el.querySelectorAll("rect.gb-response-cell")).toHaveLength(20);
   });
 
   it("shows a message instead of throwing when _data is missing", () => {
-    const model = new FakeModel({ _selected_index: -1 });
+    const model = widgetModel(undefined);
     expect(() => mount(model)).not.toThrow();
     expect(el.querySelector(".gb-message")?.textContent).toMatch(/no data/);
     model.pythonSet("_data", lineData());
@@ -255,7 +252,7 @@ describe("robustness", () => {
     const data = lineData();
     data.grid.z[5] = null as unknown as number;
     (data.points as { value: (number | null)[] }).value[1] = null;
-    const model = new FakeModel({ _data: data, _selected_index: -1 });
+    const model = widgetModel(data);
     mount(model);
     const d = el.querySelector("path.gb-response-line")!.getAttribute("d")!;
     expect(d).not.toMatch(/NaN/);
@@ -270,7 +267,8 @@ describe("cleanup", () => {
     const model = lineModel();
     const dispose = mount(model);
     expect(model.listenerCount("change:_data")).toBe(1);
-    expect(model.listenerCount("change:_selected_index")).toBe(1);
+    expect(model.listenerCount("change:_selection")).toBe(1);
+    expect(model.listenerCount("change:height")).toBe(1);
 
     dispose();
     expect(model.listenerCount()).toBe(0);
@@ -278,7 +276,7 @@ describe("cleanup", () => {
 
     // later changes from Python no longer touch the element
     model.pythonSet("_data", heatmapData());
-    model.pythonSet("_selected_index", 1);
+    model.pythonSelect(1);
     expect(el.children).toHaveLength(0);
   });
 });

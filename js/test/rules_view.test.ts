@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
 
-import widget, { EMPTY_SELECTION_TEXT, NO_DATA_TEXT, NO_RULES_TEXT, ruleText } from "../src/widgets/rules_view";
+import widget, { EMPTY_SELECTION_TEXT, NO_DATA_TEXT, NO_RULES_TEXT, ruleText, spec } from "../src/widgets/rules_view";
 import { CATEGORICAL } from "../src/shared/palette";
-import { FakeModel } from "./fake_model";
+import { mountWidget } from "../src/shared/widget";
+import { FakeModel, widgetModel } from "./fake_model";
+import { MemoryHost } from "./memory_host";
 import { click, el, key, useWidget } from "./mount";
 
 const cond = (feature: string, op: "<=" | ">", threshold: number, unit: string | null = null) => ({
@@ -53,7 +55,7 @@ function regData() {
 
 const { mount } = useWidget(widget);
 
-const model = (extra: Record<string, unknown> = {}) => new FakeModel({ _data: clfData(), _selected_rule: -1, ...extra });
+const model = (data: unknown = clfData(), selected: number | null = null) => widgetModel(data, selected);
 
 const rows = () => Array.from(el.querySelectorAll<HTMLTableRowElement>("tr.gb-rule-row"));
 const rowAt = (id: number) => el.querySelector<HTMLTableRowElement>(`tr.gb-rule-row[data-id="${id}"]`)!;
@@ -114,17 +116,17 @@ describe("rendering", () => {
 
   it("shows the overall fidelity line and the caption", () => {
     mount(model());
-    expect(el.querySelector(".gb-fidelity")?.textContent).toBe("fidelity agreement = 0.90 [0.88, 0.92] on held-out probes");
+    expect(el.querySelector(".gb-fidelity")?.textContent).toBe("fidelity agreement = 0.90 [0.88, 0.92]");
     expect(el.querySelector(".gb-caption-text")?.textContent).toBe("4 rules, depth 2");
   });
 
   it("renders regression rules with neutral colours and R² fidelity", () => {
-    mount(model({ _data: regData() }));
+    mount(model(regData()));
     expect(rows()).toHaveLength(2);
     expect(el.querySelector(".gb-rules-table th:last-child")?.textContent).toBe("fidelity (R²)");
     expect(rowAt(1).querySelector(".gb-rule-fid")!.textContent).toBe("-0.08");
     expect(rowAt(0).querySelector(".gb-prediction")!.classList.contains("gb-class")).toBe(false);
-    expect(el.querySelector(".gb-fidelity")?.textContent).toBe("fidelity R² = 0.86 [0.84, 0.88] on held-out probes");
+    expect(el.querySelector(".gb-fidelity")?.textContent).toBe("fidelity R² = 0.86 [0.84, 0.88]");
     expect(rowAt(0).querySelector(".gb-chip")!.textContent).toBe("speed ≤ 3.2 m/s");
   });
 
@@ -136,66 +138,102 @@ describe("rendering", () => {
 });
 
 describe("selection", () => {
-  it("clicking a rule row sets _selected_rule and saves once", () => {
-    const m = model();
+  it("clicking a rule row asks Python for that rule (one request, one save)", () => {
+    const m = model().autoReply();
     mount(m);
     click(rowAt(11).querySelector(".gb-chip b")!); // a click deep inside the row
-    expect(m.get("_selected_rule")).toBe(11);
+    expect(m.get("_request")).toEqual({ id: 1, value: 11 });
     expect(m.saveCount).toBe(1);
-    expect(m.saves[0]._selected_rule).toBe(11);
+    expect(m.saves[0]._request).toEqual({ id: 1, value: 11 });
     expect(selectedRows()).toEqual([11]);
     expect(rowAt(11).getAttribute("aria-selected")).toBe("true");
     expect(readout()).toBe("IF income <= 52000 AND late_payments > 2 THEN reject (p = 0.93)");
   });
 
-  it("selects with the keyboard (space)", () => {
+  it("shows the clicked rule while Python answers, Python's selection after", () => {
     const m = model();
     mount(m);
+    click(rowAt(12));
+    expect(selectedRows()).toEqual([12]);
+    m.reply({ value: 10 }); // Python may settle on another rule
+    expect(selectedRows()).toEqual([10]);
+  });
+
+  it("selects with the keyboard (space)", () => {
+    const m = model().autoReply();
+    mount(m);
     key(rowAt(13), " ");
-    expect(m.get("_selected_rule")).toBe(13);
+    expect(m.requested).toEqual([13]);
     expect(m.saveCount).toBe(1);
     expect(readout()).toBe("ELSE reject (p = 0.58)");
   });
 
-  it("follows _selected_rule changes from Python without saving", () => {
-    const m = model({ _selected_rule: 12 });
+  it("follows _selection changes from Python without saving", () => {
+    const m = model(clfData(), 12);
     mount(m);
     expect(selectedRows()).toEqual([12]);
-    m.pythonSet("_selected_rule", 10);
+    m.pythonSelect(10);
     expect(selectedRows()).toEqual([10]);
     expect(readout()).toContain("debt_ratio <= 0.35");
-    m.pythonSet("_selected_rule", -1);
+    m.pythonSelect(null);
     expect(selectedRows()).toEqual([]);
     expect(readout()).toBe(EMPTY_SELECTION_TEXT);
-    m.pythonSet("_selected_rule", 99);
+    m.pythonSelect(99);
     expect(selectedRows()).toEqual([]);
     expect(m.saveCount).toBe(0);
   });
 
+  it("shows why Python refused a rule and keeps its selection", () => {
+    const m = model(clfData(), 10);
+    mount(m);
+    click(rowAt(12));
+    m.reply({ error: "rule 12 was pruned" });
+    expect(selectedRows()).toEqual([10]);
+    expect(el.querySelector(".gb-request-error")!.textContent).toBe("rule 12 was pruned");
+  });
+
   it("keeps the selection when _data is replaced", () => {
-    const m = model({ _selected_rule: 11 });
+    const m = model(clfData(), 11).autoReply();
     mount(m);
     m.pythonSet("_data", clfData({ caption: "refitted" }));
     expect(selectedRows()).toEqual([11]);
     expect(el.querySelectorAll("table.gb-rules-table")).toHaveLength(1);
     click(rowAt(12));
-    expect(m.get("_selected_rule")).toBe(12);
+    expect(m.requested).toEqual([12]);
     expect(m.saveCount).toBe(1);
+  });
+});
+
+describe("another host", () => {
+  it("mounts through a plain in-memory transport, no anywidget model", () => {
+    const host = new MemoryHost(clfData(), 10);
+    const dispose = mountWidget(spec, el, host.transport);
+    expect(rows()).toHaveLength(4);
+    expect(selectedRows()).toEqual([10]);
+    click(rowAt(13));
+    expect(host.requested).toEqual([13]);
+    expect(el.querySelector(".gb-rules-view")!.classList.contains("gb-is-busy")).toBe(true);
+    host.answer();
+    expect(selectedRows()).toEqual([13]);
+    expect(readout()).toBe("ELSE reject (p = 0.58)");
+    dispose();
+    expect(host.listenerCount).toBe(0);
+    expect(el.children).toHaveLength(0);
   });
 });
 
 describe("empty and missing data", () => {
   it("renders an empty rule list as a friendly message without throwing", () => {
-    const m = model({ _data: clfData({ rules: [] }), _selected_rule: 3 });
+    const m = model(clfData({ rules: [] }), 3);
     expect(() => mount(m)).not.toThrow();
     expect(rows()).toHaveLength(0);
     expect(el.querySelector(".gb-empty")?.textContent).toBe(NO_RULES_TEXT);
     expect(el.querySelector(".gb-fidelity")).not.toBeNull();
-    expect(() => m.pythonSet("_selected_rule", 1)).not.toThrow();
+    expect(() => m.pythonSelect(1)).not.toThrow();
   });
 
   it("shows a message when _data is missing, then renders when it arrives", () => {
-    const m = new FakeModel({ _selected_rule: -1 });
+    const m = new FakeModel({ _selection: { value: null, details: {} } });
     expect(() => mount(m)).not.toThrow();
     expect(el.querySelector(".gb-message")?.textContent).toBe(NO_DATA_TEXT);
     m.pythonSet("_data", clfData());
@@ -208,7 +246,7 @@ describe("cleanup", () => {
     const m = model();
     const dispose = mount(m);
     expect(m.listenerCount("change:_data")).toBe(1);
-    expect(m.listenerCount("change:_selected_rule")).toBe(1);
+    expect(m.listenerCount("change:_selection")).toBe(1);
     const root = el.firstElementChild as HTMLElement;
 
     dispose();

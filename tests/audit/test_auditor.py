@@ -18,6 +18,7 @@ from glassbox_jupyter.audit import (
     OpenAIProvider,
     TemplateError,
 )
+from glassbox_jupyter.errors import SelectionError
 from glassbox_jupyter.testing import check_finding
 
 from .conftest import KEY_ENV, LOAN_PROMPT, LOAN_VARIABLES
@@ -111,9 +112,12 @@ def test_select_variable_lists_the_flipped_pairs(finding):
     assert finding.selected_variable == "age" and len(flips) > 0
     assert set(flips.value_to) | set(flips.value_from) >= {70}
     assert (flips.decision_from != flips.decision_to).all()
-    with pytest.raises(AuditInputError, match="choose from: name, age, income"):
+    assert finding.selection == "age" and finding.selection_details()["flips"]["total"] == len(flips)
+    with pytest.raises(AuditInputError, match="choose from: name, age, income") as refused:
         finding.select_variable("gender")
+    assert isinstance(refused.value, SelectionError) and finding.selected_variable == "age"
     assert finding.select_variable(None).empty and finding.selected_variable is None
+    assert finding.selection_details() == {"flips": None}
 
 
 def test_the_finding_honours_the_contract(finding):
@@ -263,8 +267,8 @@ def test_the_endpoint_audit_finds_the_planted_bias_and_never_leaks_the_key(endpo
     assert rates.loc["age", "ci_low"] > 0 and rates.loc["name", "flip_rate"] == 0
     check_finding(found, selection="age")
     widget = found.widget()
-    widget._select = "age"
-    state = json.dumps({name: getattr(widget, name) for name in ("_data", "_select")})
+    assert widget.request_selection("age")["error"] is None
+    state = json.dumps({name: getattr(widget, name) for name in ("_data", "_selection", "_request", "_reply")})
     texts = [
         found.to_json(),
         repr(found),

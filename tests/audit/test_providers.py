@@ -15,7 +15,7 @@ from glassbox_jupyter.audit import (
     as_provider,
     match_decision,
 )
-from glassbox_jupyter.audit.base import Decision, identity_hash
+from glassbox_jupyter.teacher.blackbox import Decision, identity_hash
 
 
 @pytest.mark.parametrize(

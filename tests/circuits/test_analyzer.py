@@ -1,10 +1,14 @@
 import numpy as np
 import pytest
 import torch
+import traitlets
 
 import glassbox
 from glassbox_jupyter.circuits import CircuitAnalyzer, GlassboxV2, PromptError
+from glassbox_jupyter.circuits.faithfulness import faithfulness
 from glassbox_jupyter.circuits.prompts import logit_diff
+from glassbox_jupyter.errors import SelectionError
+from glassbox_jupyter.finding.jsonable import jsonable
 from glassbox_jupyter.testing import check_finding
 
 from .conftest import CORRUPTED, MANY, PROMPT
@@ -56,16 +60,41 @@ def test_taylor_attribution_tracks_exact_patching(toy_model):
 def test_circuit_finding_contract_and_toggle(toy_model):
     finding = CircuitAnalyzer(toy_model, n_boot=100).analyze(prompts=MANY)
     assert len(finding.held_out) == 4 and len(finding.prompts) == 8
-    check_finding(finding, selection=[0, 0])
+    check_finding(finding, selection=[[0, 0]])  # the selection is the circuit: sorted [layer, head] pairs
     finding.set_circuit(finding.circuit[:1])
     before = dict(finding.faithfulness["sufficiency"])
     head = next((l, h) for l in range(2) for h in range(4) if (l, h) not in finding.circuit)
+    told = []
+    unsubscribe = finding.subscribe(told.append)
     finding.toggle(*head)
     assert head in finding.circuit and finding.faithfulness["sufficiency"] != before
+    assert finding.selection == [list(h) for h in finding.circuit] and told == ["selection"]
     finding.toggle(*head)
+    unsubscribe()
     assert head not in finding.circuit and finding.faithfulness["sufficiency"]["value"] == pytest.approx(
         before["value"]
     )
+    assert finding.select(finding.circuit) == finding.circuit  # tuples, as finding.circuit lists them
+
+
+@pytest.mark.parametrize(
+    ("heads", "message"),
+    [
+        ([[5, 0]], "head L5H0 is out of range: the model has 2 layers × 4 heads"),
+        ([[0, 4]], "head L0H4 is out of range"),
+        ([0, 0], "0 is not a head: give [layer, head] pairs of integers (the model has 2 layers × 4 heads)"),
+        ([[0, 1, 2]], "is not a head"),
+        ([[True, 0]], "is not a head"),
+        ("L0H1", "select a circuit as a list of [layer, head] pairs"),
+    ],
+)
+def test_a_circuit_that_is_not_one_is_refused(toy_model, heads, message):
+    finding = CircuitAnalyzer(toy_model, n_boot=20).analyze(prompts=PAIRS)
+    circuit, faithful = list(finding.circuit), finding.faithfulness
+    with pytest.raises(SelectionError) as refused:
+        finding.select(heads)
+    assert message in str(refused.value)
+    assert finding.circuit == circuit and finding.faithfulness is faithful
 
 
 def test_empty_and_full_circuits(toy_model):
@@ -142,13 +171,36 @@ def test_heatmap_click_toggles_and_remeasures(toy_model):
 
     finding = CircuitAnalyzer(toy_model, n_boot=50).analyze(prompts=MANY)
     view = finding.widget()
-    check_widget(view, selection=[0, 0])
+    check_widget(view, selection=[[0, 0]])
     circuit = list(finding.circuit)
-    view._toggle = [1, 3]  # what a click in the browser does
-    assert view._toggle is None and set(finding.circuit) == set(circuit) ^ {(1, 3)}
-    assert view._data["circuit"] == [list(h) for h in finding.circuit] and not view._data["busy"]
-    assert view._data["faithfulness"] == finding.faithfulness
+    toggled = [list(h) for h in sorted(set(circuit) ^ {(1, 3)})]
+    reply = view.request_selection(toggled)  # what a click on L1H3 in the browser asks for
+    assert reply == {"id": view._request["id"], "error": None}
+    assert set(finding.circuit) == set(circuit) ^ {(1, 3)} and view.selected_heads == tuple(finding.circuit)
+    assert view._selection["value"] == toggled == finding.selection
+    # the faithfulness is re-measured exactly for the new circuit, and those numbers reach the browser
+    details = view._selection["details"]
+    assert details["faithfulness"] == jsonable(finding.faithfulness)
+    remeasured = faithfulness(
+        toy_model, finding.prompts, finding.circuit, finding.clean, finding.corrupted, n_boot=50, seed=0
+    )
+    assert details["faithfulness"]["sufficiency"]["value"] == pytest.approx(remeasured["sufficiency"]["value"])
+    assert details["faithfulness"]["f1"]["value"] == pytest.approx(remeasured["f1"]["value"])
+    assert details["fidelity"] == jsonable(finding.fidelity.view()) and details["fidelity"]["split"] == "held-out"
+    assert not {"circuit", "faithfulness", "busy"} & set(view._data)  # the selection is not in the view data
     assert len(view._data["tokens"]) == 15 and len(view._data["attention"]["1.3"]) == 15
+
+    refused = view.request_selection([*toggled, [2, 0]])  # a head the model does not have
+    assert refused["error"] == "head L2H0 is out of range: the model has 2 layers × 4 heads"
+    assert view._selection["value"] == toggled and finding.selection == toggled
+
+    finding.toggle(0, 1)  # a change made in Python reaches the view
+    assert view._selection["value"] == [list(h) for h in finding.circuit]
+    assert view._selection["details"]["faithfulness"] == jsonable(finding.faithfulness)
+    view._focus = [1, 3]  # pinning a head's attention is view-only: it leaves the circuit alone
+    assert finding.selection == [list(h) for h in finding.circuit]
+    with pytest.raises(traitlets.TraitError, match="the model has 2 layers × 4 heads"):
+        view._focus = [2, 0]
 
 
 def test_circuit_magic(toy_model):

@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from glassbox_jupyter.circuits.analyzer import CircuitAnalyzer
-from glassbox_jupyter.circuits.loading import (
+from glassbox_jupyter.teacher.hf_loading import (
     SUPPORTED_ARCHITECTURES,
     CheckpointError,
     CheckpointNotFoundError,
@@ -107,15 +107,10 @@ def test_a_folder_named_like_llama_is_read_from_its_config(tmp_path, no_network)
     _same_log_probs(hooked, hf_llama)
 
 
-def test_demo_name_loads_the_demo(no_network):
-    model = load_hooked_transformer("ioi")
-    assert model.cfg.n_layers == 2 and model.cfg.n_heads == 4 and model.tokenizer is not None
-
-
 def test_missing_folder(tmp_path):
     with pytest.raises(CheckpointNotFoundError, match="save_pretrained") as info:
         load_hooked_transformer(tmp_path / "nowhere")
-    assert isinstance(info.value, FileNotFoundError) and "ioi" in str(info.value)  # lists the demos
+    assert isinstance(info.value, FileNotFoundError) and "glassbox.demos.load" in str(info.value)
 
 
 def test_a_file_instead_of_a_folder(tmp_path):

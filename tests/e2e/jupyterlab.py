@@ -314,6 +314,15 @@ JS_RUN_CELL = """
 }
 """
 
+# Replace the source of cell `i` (what a user typing in it does).
+JS_SET_SOURCE = """
+([i, source]) => {
+  const w = window.jupyterapp.shell.currentWidget;
+  w.content.widgets[i].model.sharedModel.setSource(source);
+  return w.content.widgets[i].model.sharedModel.getSource();
+}
+"""
+
 # Execution count and outputs (from the model) of cell `i`.
 JS_CELL_STATE = """
 (i) => {
@@ -389,6 +398,13 @@ class NotebookPage:
 
     def run_cell(self, i: int, timeout: float = CELL_TIMEOUT) -> dict[str, Any]:
         return self.wait_cell(i, self.start_cell(i), timeout)
+
+    def run_source(self, i: int, source: str, timeout: float = CELL_TIMEOUT) -> dict[str, Any]:
+        """Write ``source`` into cell ``i`` (code that depends on what the test read) and run it."""
+        written = self.page.evaluate(JS_SET_SOURCE, [i, source])
+        assert written == source, f"cell {i} holds {written!r}, not {source!r}"
+        self.log(f"cell {i}: {source!r}")
+        return self.run_cell(i, timeout)
 
     def output_text(self, i: int, pattern: str) -> str:
         """The text cell ``i`` shows on the page, once its first output matches regex ``pattern``."""

@@ -5,9 +5,10 @@ contexts, displays ``audit.widget()`` and checks the sensitivity rows, the parit
 measures drawn are the kernel's numbers. Clicking the row of the protected variable with the real mouse
 makes it the kernel's ``audit.selected_variable`` and the widget lists its flipped pairs exactly as
 ``audit.flipped_pairs`` gives them; clicking a variable whose swaps never flip the decision shows that,
-and clicking it again clears the selection in the kernel too. Screenshots land in
+and clicking it again clears the selection in the kernel too; a selection made in Python
+(``audit.select``) is drawn without a click. Screenshots land in
 ``tests/e2e/artifacts/audit_view*.png`` (gitignored): ``_before``, ``_flips``, ``_no_flips``,
-``_notebook`` and the widget crops ``_widget_before`` / ``_widget_flips``.
+``_python``, ``_notebook`` and the widget crops ``_widget_before`` / ``_widget_flips``.
 
 Run: ``.venv/bin/pytest tests/e2e/test_jupyterlab_audit_view.py -q -s``.
 """
@@ -64,13 +65,19 @@ def _pairs(name):
              "to": str(r["value_to"]), "decision_from": r["decision_from"], "decision_to": r["decision_to"],
              "p_from": float(r["p_from"]), "p_to": float(r["p_to"])}
             for r in audit.flipped_pairs(name).to_dict("records")]
+flips = audit.selection_details()["flips"]
 print("STATE=" + json.dumps({
     "selected_variable": audit.selected_variable,
+    "selection": audit.selection,
     "view_selected": view.selected_variable,
-    "view_select": view._select,
-    "data_selected": view._data.get("selected"),
+    "view_value": view._selection["value"],
+    "view_flips": view._selection["details"]["flips"] == flips,
+    "flips": flips and {k: flips[k] for k in ("variable", "total", "pairs")},
     "pairs": _pairs(audit.selected_variable),
 }))"""
+
+# Cell 3 is written by the test: a selection made in Python.
+SCRATCH_CELL = "# written by the test"
 
 # What the audit view shows right now (null if it is not on the page).
 JS_AUDIT_STATE = """
@@ -148,8 +155,12 @@ def _kernel_until(nb: NotebookPage, name: str | None) -> dict[str, Any]:
         timeout=KERNEL_TIMEOUT,
     )  # fmt: skip
     nb.log(f"kernel: selected_variable {name!r}, {len(kernel['pairs'])} flipped pairs")
-    assert kernel["view_selected"] == name and kernel["data_selected"] == name, kernel
-    assert kernel["view_select"] == (name or ""), kernel
+    assert kernel["selection"] == name and kernel["view_selected"] == name and kernel["view_value"] == name, kernel
+    assert kernel["view_flips"], "view._selection's details are not audit.selection_details()"
+    if name is None:
+        assert kernel["flips"] is None, kernel["flips"]
+    else:
+        assert kernel["flips"]["variable"] == name and kernel["flips"]["total"] == len(kernel["pairs"]), kernel
     return kernel
 
 
@@ -170,7 +181,7 @@ def _wait_flips(nb: NotebookPage, name: str, n_rows: int) -> dict[str, Any]:
 def test_audit_view_renders_and_click_lists_flipped_pairs(notebook_page: Callable[[str], NotebookPage]) -> None:
     nb = notebook_page("audit_view")
     page = nb.page
-    nb.open_notebook(NOTEBOOK, [SETUP_CELL, PICK_CELL, STATE_CELL])
+    nb.open_notebook(NOTEBOOK, [SETUP_CELL, PICK_CELL, STATE_CELL, SCRATCH_CELL])
 
     # 1. Run the audit and display the view; wait for its sensitivity rows.
     nb.start_cell(0)
@@ -291,6 +302,16 @@ def test_audit_view_renders_and_click_lists_flipped_pairs(notebook_page: Callabl
         KERNEL_TIMEOUT,
         "the view to clear the selection",
     )  # fmt: skip
+
+    # 5. A selection made in Python is drawn without a click: the row and its flipped pairs.
+    nb.run_source(3, f"audit.select({target!r})")
+    kernel = _kernel_until(nb, target)
+    s = _wait_flips(nb, target, len(kernel["pairs"]))
+    assert [r["name"] for r in s["rows"] if r["selected"]] == [target], "Python's selection is not drawn"
+    assert s["readout"] and s["readout"].startswith(f"selected {target}: flip rate"), s["readout"]
+    assert s["flipRows"][0]["swap"] == f"{kernel['pairs'][0]['from']} → {kernel['pairs'][0]['to']}", s["flipRows"][0]
+    root.scroll_into_view_if_needed()
+    nb.screenshot("python")
 
     nb.screenshot("notebook", clip=nb.cells_box(0, 2))
     nb.assert_no_page_errors()

@@ -4,9 +4,10 @@ Analyzes the ``ioi`` demo transformer on 16 test prompts, displays ``finding.wid
 the layer × head grid, the faithfulness panel and the attention panel are drawn. Hovering a head
 shows its score and type; clicking a head that is not in the circuit adds it (the kernel's
 ``finding.circuit`` and ``finding.faithfulness`` change, and so does the faithfulness the widget
-shows); clicking it again removes it and restores the numbers. Screenshots land in
+shows); clicking it again removes it and restores the numbers; a change of circuit made in Python
+(``finding.toggle`` / ``finding.select``) is drawn without a click. Screenshots land in
 ``tests/e2e/artifacts/circuit_heatmap*.png`` (gitignored): ``_before``, ``_hover``, ``_added``,
-``_restored``, ``_notebook`` and the widget crops ``_widget_before`` / ``_widget_added``.
+``_restored``, ``_python``, ``_notebook`` and the widget crops ``_widget_before`` / ``_widget_added``.
 
 Run: ``.venv/bin/pytest tests/e2e/test_jupyterlab_circuit_heatmap.py -q -s``.
 """
@@ -43,9 +44,13 @@ print("STATE=" + json.dumps({
     "faithfulness": {k: v["value"] for k, v in finding.faithfulness.items()},
     "scores": finding.scores.tolist(),
     "head_types": finding.head_types,
-    "busy": view._data["busy"],
-    "widget_circuit": view._data["circuit"],
+    "selection": finding.selection,
+    "view_circuit": view._selection["value"],
+    "view_faithfulness": {k: v["value"] for k, v in view._selection["details"]["faithfulness"].items()},
 }))"""
+
+# Cell 2 is written by the test: a change of circuit made in Python.
+SCRATCH_CELL = "# written by the test"
 
 # What the heat map shows right now (null if it is not on the page).
 JS_HEATMAP_STATE = """
@@ -122,10 +127,14 @@ def _kernel_after(nb: NotebookPage, expected: list[list[int]]) -> dict[str, Any]
     now = nb.run_cell_until(
         1,
         "STATE=",
-        lambda s: sorted(s["circuit"]) == sorted(expected) and not s["busy"],
+        lambda s: sorted(s["circuit"]) == sorted(expected),
         f"the kernel's finding.circuit to be {expected}",
     )
     nb.log(f"kernel: circuit {now['circuit']}, faithfulness {now['faithfulness']}")
+    assert now["selection"] == sorted(expected) and now["view_circuit"] == sorted(expected), (
+        f"finding.selection {now['selection']}, view._selection's value {now['view_circuit']}, expected {expected}"
+    )
+    assert now["view_faithfulness"] == now["faithfulness"], "view._selection's faithfulness is not the finding's"
     return now
 
 
@@ -169,7 +178,7 @@ def _assert_hover(nb: NotebookPage, kernel: dict[str, Any], head: tuple[int, int
 def test_circuit_heatmap_renders_and_clicks_toggle_heads(notebook_page: Callable[[str], NotebookPage]) -> None:
     nb = notebook_page("circuit_heatmap")
     page = nb.page
-    nb.open_notebook(NOTEBOOK, [SETUP_CELL, STATE_CELL])
+    nb.open_notebook(NOTEBOOK, [SETUP_CELL, STATE_CELL, SCRATCH_CELL])
 
     # 1. Analyze and display the widget; wait for the grid of 2 × 4 heads.
     nb.start_cell(0)
@@ -220,7 +229,6 @@ def test_circuit_heatmap_renders_and_clicks_toggle_heads(notebook_page: Callable
     circuit1 = sorted([*circuit0, list(target)])
     s = _wait_circuit(nb, circuit1, f"clicking {_label(target)}")
     added = _kernel_after(nb, circuit1)
-    assert added["widget_circuit"] == circuit1, f"view._data circuit {added['widget_circuit']} != {circuit1}"
     changed = [k for k in METRICS if abs(added["faithfulness"][k] - initial["faithfulness"][k]) > 1e-6]
     assert changed, f"faithfulness did not change after adding {_label(target)}: {added['faithfulness']}"
 
@@ -252,6 +260,18 @@ def test_circuit_heatmap_renders_and_clicks_toggle_heads(notebook_page: Callable
     assert s["readout"] == f"circuit: {', '.join(_label(h) for h in circuit0)} ({len(circuit0)} heads)", s["readout"]
     root.scroll_into_view_if_needed()
     nb.screenshot("restored")
+
+    # 5. A change of circuit made in Python is drawn without a click, numbers included.
+    nb.run_source(2, f"finding.toggle({target[0]}, {target[1]})")
+    s = _wait_circuit(nb, circuit1, f"finding.toggle({target[0]}, {target[1]})")
+    _kernel_after(nb, circuit1)
+    _assert_panel_shows(s, added["faithfulness"])
+    assert _label(target) in (s["readout"] or ""), s["readout"]
+    nb.run_source(2, f"finding.select({circuit0})")
+    s = _wait_circuit(nb, circuit0, f"finding.select({circuit0})")
+    assert s["faith"] == faith_text0, f"the panel shows {s['faith']}, at the start it showed {faith_text0}"
+    root.scroll_into_view_if_needed()
+    nb.screenshot("python")
     nb.screenshot("notebook", clip=nb.cells_box(0, 1))
 
     nb.assert_no_page_errors()

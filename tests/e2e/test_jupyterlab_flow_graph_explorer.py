@@ -5,9 +5,10 @@ displays ``twin.widget()`` and checks the columns, nodes and edges are drawn. Cl
 nodes of a class's best path (a conv1 node, then the conv2 node it has an edge to) makes them the
 kernel's ``twin.selected_path``, with ``twin.selected_stats`` equal to ``path_coefficients`` of the
 flow graph, and the widget shows the path's certainty, coverage and strength. Escape clears the path
-in the kernel too. Hovering a node shows a tooltip with its support. Screenshots land in
+in the kernel too. Hovering a node shows a tooltip with its support. A path selected in Python
+(``twin.select``) is drawn without a click, with its numbers. Screenshots land in
 ``tests/e2e/artifacts/flow_graph_explorer*.png`` (gitignored): ``_before``, ``_path``, ``_cleared``,
-``_notebook``, the widget crops ``_widget_before`` / ``_widget_path`` and ``_hover``.
+``_python``, ``_notebook``, the widget crops ``_widget_before`` / ``_widget_path`` and ``_hover``.
 
 Run: ``.venv/bin/pytest tests/e2e/test_jupyterlab_flow_graph_explorer.py -q -s``.
 """
@@ -65,9 +66,14 @@ print("STATE=" + json.dumps({
     "selected_path": list(twin.selected_path),
     "selected_stats": twin.selected_stats,
     "expected": path_coefficients(twin.flow_graph, ids),
-    "view_path": view._path,
+    "selection": twin.selection,
+    "details": twin.selection_details(),
+    "view_selection": view._selection,
     "view_selected": list(view.selected_path),
 }))"""
+
+# Cell 3 is written by the test: a path selected in Python.
+SCRATCH_CELL = "# written by the test"
 
 # What the explorer shows right now (null if it is not on the page).
 JS_FLOW_STATE = """
@@ -133,6 +139,9 @@ def _kernel_until(nb: NotebookPage, path: list[str], what: str) -> dict[str, Any
     """The kernel's state once ``twin.selected_path`` is ``path`` (the click's comm message may lag)."""
     value = nb.run_cell_until(2, "STATE=", lambda s: s["selected_path"] == path, what, timeout=KERNEL_TIMEOUT)
     nb.log(f"kernel: selected_path {value['selected_path']}, selected_stats {value['selected_stats']}")
+    assert value["selection"] == path and value["view_selected"] == path, value
+    assert value["details"] == {"path_stats": value["selected_stats"]}, value["details"]
+    assert value["view_selection"] == {"value": path, "details": value["details"]}, value["view_selection"]
     return value
 
 
@@ -155,7 +164,7 @@ def _wait_page_path(nb: NotebookPage, path: list[str], what: str) -> dict[str, A
 def test_flow_graph_explorer_renders_and_clicks_select_a_path(notebook_page: Callable[[str], NotebookPage]) -> None:
     nb = notebook_page("flow_graph_explorer")
     page = nb.page
-    nb.open_notebook(NOTEBOOK, [SETUP_CELL, PICK_CELL, STATE_CELL])
+    nb.open_notebook(NOTEBOOK, [SETUP_CELL, PICK_CELL, STATE_CELL, SCRATCH_CELL])
 
     # 1. Build the twin and display the explorer; wait for its columns, nodes and edges.
     nb.start_cell(0)
@@ -210,7 +219,6 @@ def test_flow_graph_explorer_renders_and_clicks_select_a_path(notebook_page: Cal
     nb.log(f"clicked {ids[1]}")
 
     kernel = _kernel_until(nb, ids, f"the kernel's twin.selected_path to be {ids}")
-    assert kernel["view_path"] == ids and kernel["view_selected"] == ids, kernel
     stats = kernel["selected_stats"]
     assert stats is not None, "twin.selected_stats is None after selecting a path"
     for key in STATS:
@@ -255,7 +263,6 @@ def test_flow_graph_explorer_renders_and_clicks_select_a_path(notebook_page: Cal
     nb.log("pressed Escape")
     kernel = _kernel_until(nb, [], "the kernel's twin.selected_path to be cleared")
     assert kernel["selected_stats"] is None, f"twin.selected_stats is {kernel['selected_stats']} after Escape"
-    assert kernel["view_path"] == [] and kernel["view_selected"] == [], kernel
     s = _wait_page_path(nb, [], "Escape")
     assert s["statsText"] is None, f"the widget still shows path stats: {s['statsText']!r}"
     assert s["userPath"] == 0, "the cleared path is still drawn"
@@ -287,6 +294,25 @@ def test_flow_graph_explorer_renders_and_clicks_select_a_path(notebook_page: Cal
     nb.assert_not_blank(root, "hover", min_size=(600, 300), min_colours=60, keep_mouse=True)
     tip = _state(nb)["tooltip"]
     assert tip and tip["id"] == hover_id, f"the tooltip went away before the screenshot: {tip}"
+
+    # 5. A path selected in Python (the class's best path) is drawn without a click, with its numbers.
+    best = pick["best"]
+    nb.run_source(3, f"twin.select({best!r})")
+    kernel = _kernel_until(nb, best, "twin.select(best path)")
+    stats = kernel["selected_stats"]
+    assert stats is not None and stats["complete"] == (len(best) == len(pick["columns"])), stats
+    s = _wait_page_path(nb, best, "twin.select(best path)")
+    poll(stats_shown, 10, "the widget to show the best path's certainty, coverage and strength")
+    s = _state(nb)
+    nb.log(f"the widget shows {s['pathText']!r} / {s['statsText']!r}")
+    assert s["pathText"].startswith(f"path: {' → '.join(_label(graph[i]) for i in best)} ("), s["pathText"]
+    assert s["badge"] == ("complete path" if stats["complete"] else "partial path"), s["badge"]
+    for key in STATS:
+        shown = shown_number(s["stats"][key], f"the best path's {key}")
+        assert shown == pytest.approx(stats[key], rel=5e-4, abs=1e-12), (key, s["stats"], stats)
+    assert s["userPath"] == 1, "the path selected in Python is not drawn as a line"
+    root.scroll_into_view_if_needed()
+    nb.screenshot("python")
 
     nb.screenshot("notebook", clip=nb.cells_box(0, 2))
     nb.assert_no_page_errors()

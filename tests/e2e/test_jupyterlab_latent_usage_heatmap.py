@@ -4,9 +4,10 @@ Finds the laws of the ``redundant`` latent demo (an encoder of 6 inputs, two of 
 short deterministic search, displays ``laws.widget()`` and checks the rows, cells, dots, hatching and
 R² labels drawn are the kernel's numbers. Clicking a cell of latent z1 with the real mouse makes it the
 kernel's ``laws.selected_latent`` and the panel shows its selected formula, R², complexity and inputs as
-Python has them; clicking the row label of z0 moves both again. Screenshots land in
+Python has them; clicking the row label of z0 moves both again, and a selection made in Python
+(``laws.select``) moves the panel without a click. Screenshots land in
 ``tests/e2e/artifacts/latent_usage_heatmap*.png`` (gitignored): ``_before``, ``_selected``, ``_label``,
-``_notebook`` and the widget crops ``_widget_before`` / ``_widget_selected``.
+``_python``, ``_notebook`` and the widget crops ``_widget_before`` / ``_widget_selected``.
 
 Run: ``.venv/bin/pytest tests/e2e/test_jupyterlab_latent_usage_heatmap.py -q -s``.
 """
@@ -54,11 +55,15 @@ print("PICK=" + json.dumps({
 STATE_CELL = """\
 print("STATE=" + json.dumps({
     "selected_latent": laws.selected_latent,
+    "selection": laws.selection,
     "view_selected": view.selected_latent,
-    "view_select": view._select,
-    "data_selected": view._data.get("selected_latent"),
-    "error": view._data.get("error"),
+    "view_selection": view._selection,
+    "details": laws.selection_details(),
+    "reply": view._reply,
 }))"""
+
+# Cell 3 is written by the test: a selection made in Python.
+SCRATCH_CELL = "# written by the test"
 
 # What the heat map shows right now (null if it is not on the page).
 JS_HEAT_STATE = """
@@ -119,16 +124,21 @@ def _percent(share: float) -> str:
     return f"{int(p + 0.5 + 1e-9)}%" if abs(p) >= 1 else f"{p:.1f}%"
 
 
-def _wait_selected(nb: NotebookPage, i: int, pick: dict[str, Any], what: str) -> dict[str, Any]:
-    """Wait for the kernel, then the page, to select latent ``i``; check the formula panel."""
+def _wait_selected(nb: NotebookPage, i: int, pick: dict[str, Any], what: str, clicked: bool = True) -> dict[str, Any]:
+    """Wait for the kernel, then the page, to select latent ``i``; check the formula panel.
+
+    ``clicked``: the selection came from a click, so the view's last reply must be a grant.
+    """
     name = pick["latents"][i]
     kernel = nb.run_cell_until(
         2, "STATE=", lambda s: s["selected_latent"] == i, f"the kernel's laws.selected_latent to be {i}",
         timeout=KERNEL_TIMEOUT,
     )  # fmt: skip
     nb.log(f"kernel after {what}: {kernel}")
-    assert kernel["view_selected"] == i and kernel["view_select"] == i and kernel["data_selected"] == i, kernel
-    assert kernel["error"] is None, f"the kernel answered with an error: {kernel['error']!r}"
+    assert kernel["selection"] == i and kernel["view_selected"] == i, kernel
+    assert kernel["view_selection"] == {"value": i, "details": kernel["details"]}, kernel
+    if clicked:
+        assert kernel["reply"] and kernel["reply"]["error"] is None, f"the kernel answered {kernel['reply']}"
 
     def answered() -> tuple[bool, Any]:
         s = _state(nb)
@@ -157,7 +167,7 @@ def _wait_selected(nb: NotebookPage, i: int, pick: dict[str, Any], what: str) ->
 def test_latent_usage_heatmap_renders_and_click_shows_formula(notebook_page: Callable[[str], NotebookPage]) -> None:
     nb = notebook_page("latent_usage_heatmap")
     page = nb.page
-    nb.open_notebook(NOTEBOOK, [SETUP_CELL, PICK_CELL, STATE_CELL])
+    nb.open_notebook(NOTEBOOK, [SETUP_CELL, PICK_CELL, STATE_CELL, SCRATCH_CELL])
 
     # 1. Find the laws and display the heat map; wait for its rows and cells.
     nb.start_cell(0)
@@ -239,6 +249,12 @@ def test_latent_usage_heatmap_renders_and_click_shows_formula(notebook_page: Cal
     _wait_selected(nb, 0, pick, "the label click")
     root.scroll_into_view_if_needed()
     nb.screenshot("label")
+
+    # 4. A selection made in Python is drawn without a click.
+    nb.run_source(3, f"laws.select({i})")
+    _wait_selected(nb, i, pick, f"laws.select({i})", clicked=False)
+    root.scroll_into_view_if_needed()
+    nb.screenshot("python")
 
     nb.screenshot("notebook", clip=nb.cells_box(0, 2))
     nb.assert_no_page_errors()

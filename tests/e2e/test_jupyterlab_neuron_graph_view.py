@@ -4,9 +4,11 @@ Builds the neuron graph of 24 MLP neurons of layer 3 of the real MiniLM (the ``g
 package) on 90 topic texts, displays ``graph.widget()`` and checks the nodes, edges, hubs and
 communities drawn are the kernel's. Clicking a neuron with the real mouse makes it the kernel's
 ``graph.selected_neuron`` and the side panel lists the inputs that activate it most, as
-``graph.top_inputs`` gives them; a click on a second neuron (the top hub) moves both again.
+``graph.top_inputs`` gives them; a click on a second neuron (the top hub) moves both again, and a
+selection made in Python (``graph.select``) moves the panel back without a click.
 Screenshots land in ``tests/e2e/artifacts/neuron_graph_view*.png`` (gitignored): ``_before``,
-``_selected``, ``_hub``, ``_notebook`` and the widget crops ``_widget_before`` / ``_widget_selected``.
+``_selected``, ``_hub``, ``_python``, ``_notebook`` and the widget crops ``_widget_before`` /
+``_widget_selected``.
 
 Run: ``.venv/bin/pytest tests/e2e/test_jupyterlab_neuron_graph_view.py -q -s``.
 """
@@ -66,14 +68,18 @@ def _state():
     top = graph.top_inputs(n, 10) if n is not None else None
     return {
         "selected_neuron": n,
+        "selection": graph.selection,
         "view_selected": view.selected_neuron,
-        "view_select": view._select,
-        "data_selected": view._data.get("selected_neuron"),
-        "error": view._data.get("error"),
+        "view_selection": view._selection,
+        "details": graph.selection_details(),
+        "reply": view._reply,
         "top_inputs": [] if top is None else [{"label": str(r.label), "activation": float(r.activation)}
                                               for r in top.itertuples(index=False)],
     }
 print("STATE=" + json.dumps(_state()))"""
+
+# Cell 3 is written by the test: a selection made in Python.
+SCRATCH_CELL = "# written by the test"
 
 # What the view shows right now (null if it is not on the page).
 JS_GRAPH_STATE = """
@@ -133,15 +139,26 @@ def _click_and_check(nb: NotebookPage, neuron: int, pick: dict[str, Any]) -> dic
     """Click ``neuron`` with the real mouse; wait for the kernel and the side panel to follow."""
     _dot(nb, neuron).click()
     nb.log(f"clicked neuron #{neuron}")
+    return _check_selected(nb, neuron, pick)
 
+
+def _check_selected(nb: NotebookPage, neuron: int, pick: dict[str, Any], clicked: bool = True) -> dict[str, Any]:
+    """Wait for the kernel, then the side panel, to select ``neuron``; check the top inputs listed.
+
+    ``clicked``: the selection came from a click, so the view's last reply must be a grant.
+    """
     kernel = nb.run_cell_until(
         2, "STATE=", lambda s: s["selected_neuron"] == neuron,
         f"the kernel's graph.selected_neuron to be {neuron}", timeout=KERNEL_TIMEOUT,
     )  # fmt: skip
     nb.log(f"kernel: selected_neuron {kernel['selected_neuron']}, {len(kernel['top_inputs'])} top inputs")
-    assert kernel["view_selected"] == neuron and kernel["view_select"] == neuron, kernel
-    assert kernel["data_selected"] == neuron and kernel["error"] is None, kernel
+    assert kernel["selection"] == neuron and kernel["view_selected"] == neuron, kernel
+    assert kernel["view_selection"] == {"value": neuron, "details": kernel["details"]}, kernel["view_selection"]
+    if clicked:
+        assert kernel["reply"] and kernel["reply"]["error"] is None, f"the kernel answered {kernel['reply']}"
     assert len(kernel["top_inputs"]) == 10, f"graph.top_inputs({neuron}, 10) has {len(kernel['top_inputs'])} rows"
+    details = [{"label": r["label"], "activation": r["activation"]} for r in kernel["details"]["top_inputs"]]
+    assert details == kernel["top_inputs"], "graph.selection_details() are not graph.top_inputs(neuron, 10)"
 
     def answered() -> tuple[bool, Any]:
         s = _state(nb)
@@ -175,7 +192,7 @@ def _click_and_check(nb: NotebookPage, neuron: int, pick: dict[str, Any]) -> dic
 def test_neuron_graph_view_renders_and_click_shows_top_inputs(notebook_page: Callable[[str], NotebookPage]) -> None:
     nb = notebook_page("neuron_graph_view")
     page = nb.page
-    nb.open_notebook(NOTEBOOK, [SETUP_CELL, PICK_CELL, STATE_CELL])
+    nb.open_notebook(NOTEBOOK, [SETUP_CELL, PICK_CELL, STATE_CELL, SCRATCH_CELL])
 
     # 1. Build the graph and display the view; wait for its nodes and edges.
     nb.start_cell(0)
@@ -244,6 +261,14 @@ def test_neuron_graph_view_renders_and_click_shows_top_inputs(notebook_page: Cal
     assert not previous[0]["selected"], "the first neuron is still drawn selected"
     root.scroll_into_view_if_needed()
     nb.screenshot("hub")
+
+    # 4. A selection made in Python is drawn without a click: back to the first neuron.
+    nb.run_source(3, f"graph.select({pick['plain']})")
+    s = _check_selected(nb, pick["plain"], pick, clicked=False)
+    hub = [n for n in s["nodes"] if n["neuron"] == pick["top_hub"]]
+    assert not hub[0]["selected"], "the hub is still drawn selected"
+    root.scroll_into_view_if_needed()
+    nb.screenshot("python")
 
     nb.screenshot("notebook", clip=nb.cells_box(0, 2))
     nb.assert_no_page_errors()

@@ -3,8 +3,8 @@
 Runs a short symbolic search (``distill(mode="math")``) on y = 2.5·x² + cos(x), displays
 ``finding.widget()``, checks the front (scatter points), the equation table (MathML) and the
 teacher/equation side plot are drawn, then clicks a table row and a scatter point and checks
-the kernel's ``finding.selected`` follows each click. Screenshots land in
-``tests/e2e/artifacts/pareto_picker*.png`` (gitignored).
+the kernel's ``finding.selected`` follows each click; a selection made in Python (``finding.select``)
+is drawn without a click. Screenshots land in ``tests/e2e/artifacts/pareto_picker*.png`` (gitignored).
 """
 
 from __future__ import annotations
@@ -34,7 +34,11 @@ picker"""
 SELECTION_CELL = """\
 import json
 print("SELECTED=" + json.dumps({"id": finding.pareto_front.index(finding.selected),
-                                "text": str(finding.selected), "best": str(finding.best)}))"""
+                                "text": str(finding.selected), "best": str(finding.best),
+                                "selection": finding.selection, "view_value": picker._selection["value"]}))"""
+
+# Cell 2 is written by the test: a selection made in Python.
+SCRATCH_CELL = "# written by the test"
 
 # What the picker shows right now (null if it is not on the page).
 JS_PICKER_STATE = """
@@ -97,7 +101,11 @@ def _state(nb: NotebookPage) -> dict[str, Any] | None:
 def _selection(nb: NotebookPage) -> dict[str, Any]:
     value = nb.run_cell_for_json(1, "SELECTED=")
     nb.log(f"cell 1: SELECTED={value}")
-    assert isinstance(value, dict) and set(value) == {"id", "text", "best"}, value
+    assert isinstance(value, dict) and set(value) == {"id", "text", "best", "selection", "view_value"}, value
+    assert value["selection"] == value["id"] and value["view_value"] == value["id"], (
+        f"finding.selection {value['selection']} and picker._selection's value {value['view_value']} are not "
+        f"the id of finding.selected ({value['id']})"
+    )
     return value
 
 
@@ -138,7 +146,7 @@ def _assert_kernel_follows(nb: NotebookPage, eq_id: int, previous: dict[str, Any
 def test_pareto_picker_renders_and_clicks_select_equation(notebook_page: Callable[[str], NotebookPage]) -> None:
     nb = notebook_page("pareto_picker")
     page = nb.page
-    nb.open_notebook(NOTEBOOK, [SETUP_CELL, SELECTION_CELL])
+    nb.open_notebook(NOTEBOOK, [SETUP_CELL, SELECTION_CELL, SCRATCH_CELL])
 
     # 1. Run the search; wait for the table rows with their MathML.
     nb.start_cell(0)
@@ -214,9 +222,20 @@ def test_pareto_picker_renders_and_clicks_select_equation(notebook_page: Callabl
         nb.log(f"scatter point {point_id} is covered at its centre; dispatched a click")
     _wait_selected(nb, point_id, f"clicking point {point_id}")
     point_title = page.locator(f'{WIDGET} tr.gb-eq-row[data-id="{point_id}"]').get_attribute("title")
-    _assert_kernel_follows(nb, point_id, after_row, point_title)
+    after_point = _assert_kernel_follows(nb, point_id, after_row, point_title)
 
-    # 6. Final screenshots (the notebook crop is the one in docs/images); the picker must not be blank.
+    # 6. A selection made in Python is drawn without a click: row, point and side plot.
+    python_id = next((i for i in ids if i not in (point_id, target)), target)
+    nb.run_source(2, f"finding.select({python_id})")
+    _wait_selected(nb, python_id, f"finding.select({python_id})")
+    python_title = page.locator(f'{WIDGET} tr.gb-eq-row[data-id="{python_id}"]').get_attribute("title")
+    _assert_kernel_follows(nb, python_id, after_point, python_title)
+    readout = page.locator(f"{WIDGET} .gb-selection").inner_text()
+    assert readout.startswith("selected:") and readout.endswith(python_title.splitlines()[0]), readout
+    root.scroll_into_view_if_needed()
+    nb.screenshot("python")
+
+    # 7. Final screenshots (the notebook crop is the one in docs/images); the picker must not be blank.
     nb.panel.locator(".jp-Notebook .jp-Cell").first.scroll_into_view_if_needed()
     root.scroll_into_view_if_needed()
     nb.screenshot()

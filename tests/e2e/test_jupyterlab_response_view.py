@@ -1,7 +1,8 @@
 """End to end: the ResponseView widget in a real JupyterLab, driven by headless Chromium.
 
 Opens a notebook that displays ``finding.widget()``, checks the heat map and the probe points
-are drawn, clicks a probe point and checks the kernel's ``view.selected_input`` follows.
+are drawn, clicks a probe point and checks the kernel's ``view.selected_input`` follows; a
+selection made in Python (``finding.select``) is drawn without a click.
 Screenshots land in ``tests/e2e/artifacts/response_view*.png`` (gitignored).
 
 Run: ``python -m pytest tests/e2e -v -s``. Needs Debian's Chromium at /usr/bin/chromium and
@@ -10,6 +11,7 @@ the ``playwright`` Python package (no ``playwright install``: the system browser
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Callable
@@ -36,7 +38,11 @@ view"""
 
 SELECTION_CELL = """\
 import json
-print("SELECTED=" + json.dumps(None if view.selected_input is None else dict(view.selected_input)))"""
+print("SELECTED=" + json.dumps(None if view.selected_input is None else dict(view.selected_input)))
+print("SELECTION=" + json.dumps({"selection": finding.selection, "view_value": view._selection["value"]}))"""
+
+# Cell 2 is written by the test: a selection made in Python.
+SCRATCH_CELL = "# written by the test"
 
 # What the widget shows right now.
 JS_WIDGET_STATE = """
@@ -85,7 +91,7 @@ def test_response_view_renders_and_click_selects_input(notebook_page: Callable[[
     page = nb.page
 
     # 1. Open the notebook and wait for an idle kernel.
-    nb.open_notebook(NOTEBOOK, [SETUP_CELL, SELECTION_CELL])
+    nb.open_notebook(NOTEBOOK, [SETUP_CELL, SELECTION_CELL, SCRATCH_CELL])
 
     # 2. Run the setup cell; wait for the widget to draw the heat map and the probe points.
     nb.start_cell(0)
@@ -170,20 +176,56 @@ def test_response_view_renders_and_click_selects_input(notebook_page: Callable[[
             f"{name}: widget read-out shows {shown}, kernel's selected_input has {chosen[name]}"
         )
 
+    _assert_kernel_selection(nb, index)
+
     # 6. Final screenshots; the widget must not be blank.
     view_root.scroll_into_view_if_needed()
     nb.screenshot()
     nb.assert_not_blank(view_root, "widget", min_size=(300, 200), min_colours=50)
 
+    # 7. A selection made in Python is drawn without a click.
+    other = (index + widget["circles"] // 3) % widget["circles"]
+    nb.run_source(2, f"finding.select({other})")
+    try:
+        page.wait_for_function(
+            "(i) => { const s = [...document.querySelectorAll("
+            "'.gb-response-view svg circle.gb-probe-point.gb-selected')];"
+            " return s.length === 1 && s[0].getAttribute('data-index') === String(i); }",
+            arg=other,
+            timeout=10_000,
+        )
+    except Exception as exc:
+        raise AssertionError(f"finding.select({other}) did not move gb-selected to probe #{other}") from exc
+    readout_text = readout.inner_text()
+    assert readout_text.startswith(f"probe #{other}:"), f"read-out {readout_text!r} after finding.select({other})"
+    chosen = _selected_input(nb)
+    _assert_kernel_selection(nb, other)
+    for name in ("x1", "x2"):
+        m = re.search(rf"\b{name} = (-?[0-9.]+(?:e[-+]?\d+)?)", readout_text)
+        assert m and math.isclose(float(m.group(1)), chosen[name], rel_tol=2e-3, abs_tol=1e-6), (
+            f"{name}: read-out {readout_text!r}, the kernel's selected_input {chosen}"
+        )
+    view_root.scroll_into_view_if_needed()
+    nb.screenshot("python")
+
     nb.assert_no_page_errors()
     nb.log("done")
+
+
+def _assert_kernel_selection(nb: NotebookPage, index: int) -> None:
+    """``finding.selection`` and the view's ``_selection`` value are probe ``index`` (cell 1 prints them)."""
+    text = nb.output_text(1, "SELECTION=")
+    m = re.search(r"SELECTION=(.*)", text)
+    assert m, f"cell 1 output {text!r} has no SELECTION= line"
+    value = json.loads(m.group(1).strip())
+    assert value == {"selection": index, "view_value": index}, f"probe #{index} is drawn selected; kernel: {value}"
 
 
 def _selected_input(nb: NotebookPage, want_selection: bool = False) -> Any:
     """Run cell 1 and return the JSON after ``SELECTED=`` in its output, as read from the page.
 
     With ``want_selection``, a ``null`` answer is retried a few times: the browser's comm
-    message with the new ``_selected_index`` may reach the kernel just after the request.
+    message with the new ``_request`` may reach the kernel just after the request.
     """
     value: Any = None
     for attempt in range(3 if want_selection else 1):

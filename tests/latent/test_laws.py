@@ -7,6 +7,7 @@ import pytest
 import sympy
 
 from glassbox_jupyter.demos.latent import load_latent_demo
+from glassbox_jupyter.errors import SelectionError, SelectionIndexError
 from glassbox_jupyter.latent import LatentLawsFinding, latent_laws
 from glassbox_jupyter.symbolic import SymbolicFinding
 from glassbox_jupyter.testing import check_finding
@@ -69,15 +70,22 @@ def test_select_latent_and_the_finding_contract(product_sine_laws: LatentLawsFin
     laws = product_sine_laws
     laws.select_latent(None)
     assert laws.selected_latent is None
-    assert laws.select_latent("z1") is laws.laws["z1"] and laws.selected_latent == 1
-    with pytest.raises(IndexError, match="out of range"):
+    assert laws.select_latent("z1") is laws.laws["z1"] and laws.selected_latent == 1 == laws.selection
+    with pytest.raises(SelectionIndexError, match=r"latent index 5 is out of range: valid indices are 0–1 \(z0, z1\)"):
         laws.select_latent(5)
+    with pytest.raises(SelectionError, match="no latent named 'z7'; the laws are for z0, z1"):
+        laws.select("z7")
+    assert laws.selected_latent == 1
     laws.select_latent(None)
     check_finding(laws, selection=1)
     assert laws.selected_latent == 1
     data = laws.view_data()
-    assert data["selected_latent"] == 1 and data["redundant"] == ["x3"]
+    assert "selected_latent" not in data and data["redundant"] == ["x3"]
     assert data["laws"][0]["equation"].startswith("z0 = ") and data["selected_use"][1] == [False, False, True, False]
+    view = laws.widget()
+    assert view.request_selection("z0")["error"] is None  # a latent's name selects it too; views show its index
+    assert laws.selected_latent == 0 and view._selection == {"value": 0, "details": {}}
+    view.close()
     z0 = laws.laws["z0"]
     check_finding(z0, selection=(z0._selected_index + 1) % len(z0.pareto_front))
 
@@ -88,11 +96,17 @@ def test_picking_another_equation_updates_usage_and_views(product_sine_data) -> 
     assert laws.latents == ["z0"]
     z0 = laws.laws["z0"]
     before = laws.static_html()
+    heatmap, picker = laws.widget(), z0.widget()
     simplest = 0 if z0._selected_index != 0 else len(z0.pareto_front) - 1
-    z0.select(simplest)
+    assert picker.request_selection(simplest)["error"] is None  # a click in z0's own ParetoPicker
+    assert z0.selection == simplest and z0.selected is z0.pareto_front[simplest]
     assert laws.selected_usage.loc["z0"].tolist() == [n in z0.selected.variables for n in names]
+    assert heatmap._data["selected_use"][0] == [n in z0.selected.variables for n in names]  # the heatmap redraws
+    assert heatmap._data["laws"][0]["equation"] == str(z0.selected)
     assert laws.static_html() != before
     assert laws.fidelity.value == pytest.approx(z0.selected.fidelity.value, abs=1e-9)
+    heatmap.close()
+    picker.close()
 
 
 def test_a_dead_latent_is_reported_not_searched() -> None:

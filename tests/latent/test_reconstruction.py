@@ -44,7 +44,10 @@ def test_errors_fall_until_the_true_dimension(law: ReconstructionLawFinding) -> 
     assert list(law.errors.index) == SIZES
     assert errors[1] > errors[2] > errors[3]
     assert errors[3] < 0.05 and abs(errors[4] - errors[3]) < 0.02  # three factors explain it all
-    assert law.fidelity.split == "held-out" and np.isfinite(law.fidelity.value)
+    fid = law.fidelity  # each form is scored on the size its fit left out
+    assert fid.split == "leave-one-out" and fid.unit == "latent sizes" and fid.n == len(SIZES)
+    assert np.isfinite(fid.value) and fid.ci is not None and "leave-one-out" in fid.describe()
+    assert "latent size" in fid.measures
     assert law.forms["selected"].sum() == 1
     assert law.equation.variables == ["k"]
     assert law.predict([3])[0] == pytest.approx(law.equation.predict(np.array([[3.0]]))[0])
@@ -68,6 +71,27 @@ def test_the_finding_contract(law: ReconstructionLawFinding) -> None:
     assert law.law._selected_index == other
     assert law.forms.index[law.forms["selected"]].tolist() == [law._form_of(law.equation)]
     assert "leave-one-out" in law.evidence()[1].body
+
+
+def test_the_picker_selects_a_fitted_form(law: ReconstructionLawFinding) -> None:
+    picker, other_view = law.widget(), law.widget()
+    try:
+        first = law.selection
+        other = (first + 1) % len(law.law.pareto_front)
+        reply = picker.request_selection(other)  # what a click on another form asks for
+        assert reply == {"id": picker._request["id"], "error": None}
+        assert law.selection == law.law.selection == other and law.equation is law.law.pareto_front[other]
+        assert picker.selected is law.equation and other_view._selection["value"] == other
+        size = len(law.law.pareto_front)
+        refused = picker.request_selection(size)
+        assert refused["error"] == f"no equation with id {size}: the front has {size} (ids 0–{size - 1})"
+        assert law.selection == other
+        law.law.select(first)  # a pick on the law itself reaches the reconstruction's views
+        assert picker._selection["value"] == other_view._selection["value"] == first
+        assert law.forms.index[law.forms["selected"]].tolist() == [law._form_of(law.equation)]
+    finally:
+        picker.close()
+        other_view.close()
 
 
 def test_default_builder_and_repeatability() -> None:

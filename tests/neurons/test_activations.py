@@ -5,7 +5,7 @@ import torch
 from glassbox_jupyter.errors import GlassboxError
 from glassbox_jupyter.neurons.activations import collect_neuron_activations, mlp_layers
 from glassbox_jupyter.neurons.errors import EmptyTextError, NoMLPError
-from glassbox_jupyter.twin.activations import LayerError
+from glassbox_jupyter.teacher.layers import LayerError
 
 from .conftest import SENTENCES
 

@@ -3,8 +3,8 @@ import pytest
 import torch
 
 from glassbox_jupyter.demos.topics import load_topics
-from glassbox_jupyter.neurons.compare import compare_neuron_graphs
 from glassbox_jupyter.neurons.errors import EmptyTextError, TopicsError
+from glassbox_jupyter.neurons.topics import compare_neuron_graphs
 from glassbox_jupyter.testing import check_finding
 
 
@@ -103,3 +103,25 @@ def test_dask_cluster_gives_the_same_comparison():
         remote = compare_neuron_graphs(topics, identity_model(), layer="0", n_bootstrap=4, seed=4, client=client)
     assert remote.differences.equals(local.differences)
     assert remote.artifact_dict()["graphs"] == local.artifact_dict()["graphs"]
+
+
+def test_a_click_in_the_comparison_view_lists_the_top_inputs_by_topic(flipped):
+    c = flipped
+    view, other = c.widget(), c.widget()
+    try:
+        reply = view.request_selection(2)  # what a click on neuron #2 asks for
+        assert reply == {"id": view._request["id"], "error": None}
+        assert c.selected_neuron == view.selected_neuron == other.selected_neuron == 2
+        top = view._selection["details"]["top_inputs"]
+        assert top == c.selection_details()["top_inputs"] and other._selection == view._selection
+        assert {t["topic"] for t in top} <= {"up", "down"} and len(top) == 10
+        activations = [t["activation"] for t in top]
+        assert activations == sorted(activations, reverse=True)
+        refused = view.request_selection(7)
+        assert refused["error"].startswith("neuron 7 is not in this graph; it has 4 neurons with ids 0–3")
+        assert c.selected_neuron == 2 and view._selection["value"] == 2
+        c.select_neuron(None)  # a change made in Python reaches both views
+        assert view._selection == other._selection == {"value": None, "details": {"top_inputs": []}}
+    finally:
+        view.close()
+        other.close()

@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 import torch
 
+from glassbox_jupyter.errors import SelectionError
 from glassbox_jupyter.neurons.build import neuron_graph
 from glassbox_jupyter.neurons.errors import DegenerateActivationsError, NeuronSelectionError
 from glassbox_jupyter.testing import check_finding
@@ -45,24 +46,34 @@ def test_top_inputs_and_select_neuron(hooked_graph):
     assert top.label[0].startswith("text[")
     inputs = g.select_neuron(neuron)
     assert g.selected_neuron == neuron and inputs[0]["activation"] == top.activation[0]
-    assert g.view_data()["selected_neuron"] == neuron and g.view_data()["top_inputs"] == inputs
+    assert g.selection == neuron and g.selection_details() == {"top_inputs": inputs}
+    assert [i["activation"] for i in inputs] == sorted(g.activations.values[:, column], reverse=True)[:10]
     svg = g.to_svg()  # the static export shows the final selection and its top inputs
     assert f"selected: #{neuron}" in svg and top.label[0].split(":")[0].replace("'", "&#x27;") in svg
-    with pytest.raises(NeuronSelectionError, match="neuron 999 is not in this graph"):
+    with pytest.raises(NeuronSelectionError, match="neuron 999 is not in this graph") as refused:
         g.select_neuron(999)
+    assert isinstance(refused.value, SelectionError) and g.selected_neuron == neuron
     g.select_neuron(None)
     assert g.selected_neuron is None and "selected: #" not in g.to_svg()
+    assert g.selection_details() == {"top_inputs": []}
 
 
 def test_widget_click_selects_the_neuron(hooked_graph):
     g = hooked_graph
     view = g.widget()
     neuron = int(g.hubs.neuron.iloc[-1])
-    view._select = neuron
+    reply = view.request_selection(neuron)  # what a click on the neuron asks for
+    assert reply == {"id": view._request["id"], "error": None}
     assert g.selected_neuron == neuron and view.selected_neuron == neuron
-    assert view._data["top_inputs"] == g.view_data()["top_inputs"]
-    g.select_neuron(int(g.hubs.neuron[0]))  # a selection made in Python reaches the widget
-    assert view._data["selected_neuron"] == int(g.hubs.neuron[0])
+    assert view._selection == {"value": neuron, "details": {"top_inputs": g._top_input_dicts(neuron)}}
+    assert view.request_selection(999)["error"].startswith("neuron 999 is not in this graph")
+    assert g.selected_neuron == neuron == view._selection["value"]
+    hub = int(g.hubs.neuron[0])
+    g.select_neuron(hub)  # a selection made in Python reaches the widget
+    assert view._selection["value"] == hub == view.selected_neuron
+    assert view._selection["details"]["top_inputs"] == g.selection_details()["top_inputs"]
+    view.close()
+    g.select_neuron(None)
 
 
 def test_exports_dot_graphml_heatmap(hooked_graph, tmp_path):

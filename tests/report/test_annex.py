@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 import glassbox
+from glassbox_jupyter.finding.sections import ANNEX_IV_SECTIONS
 from glassbox_jupyter.report.annex import SCHEMA_PATH, AnnexIVReport
 from glassbox_jupyter.report.fields import FIELDS, UnknownSectionError, section_key
-from glassbox_jupyter.report.sections import ANNEX_IV_SECTIONS
 
 
 def validate(report: AnnexIVReport) -> dict:
@@ -38,7 +38,7 @@ def test_findings_fill_the_sections_they_support(response_finding, rule_finding)
         assert report.field(fid).status == "automatic", fid
     assert report.field("2(g).validation").status == "automatic"
     validation = " ".join(report.field("2(g).validation").derived)
-    assert "r2" in validation and "agreement" in validation  # both fidelities, dated
+    assert "R²" in validation and "agreement" in validation and "held-out" in validation  # both fidelities, dated
     assert "x1" in " ".join(report.field("3.inputs").derived)
     assert {e["finding"] for s in data["sections"] for p in s["parts"] for f in p["fields"] for e in f["evidence"]} >= {
         "response",

@@ -12,12 +12,12 @@ import numpy as np
 import pytest
 
 from glassbox_jupyter.cli import main
+from glassbox_jupyter.finding.sections import ANNEX_IV_SECTIONS
 from glassbox_jupyter.report.annex import SCHEMA_PATH
 from glassbox_jupyter.report.export import export_notebook
 from glassbox_jupyter.report.fields import UnknownSectionError
 from glassbox_jupyter.report.notebook import cell_sections, report_from_notebook
 from glassbox_jupyter.report.pdf import ChromiumNotFoundError, html_to_pdf
-from glassbox_jupyter.report.sections import ANNEX_IV_SECTIONS
 
 from .conftest import annotated_notebook
 

@@ -70,7 +70,7 @@ def test_torchscript_loads_without_an_architecture(tmp_path, mlp, spec):
     path = tmp_path / "m.pt"
     torch.jit.script(mlp).save(str(path))
     teacher = Teacher.load(path, spec=spec)
-    assert teacher.runner.kind == "torchscript"
+    assert teacher.adapter.kind == "torchscript"
     _same_outputs(teacher, mlp)
 
 
@@ -92,7 +92,7 @@ def test_onnx_runs_with_onnxruntime(tmp_path, spec):
     teacher = Teacher.load(path, spec=spec)
     X = np.random.default_rng(0).random((4, 3))
     np.testing.assert_allclose(teacher.predict(X), X @ weight[:, 0], rtol=1e-5)
-    assert teacher.runner.kind == "onnx" and teacher.runner.input_shape == (3,)
+    assert teacher.adapter.kind == "onnx" and teacher.adapter.input_shape == (3,)
     assert len(teacher.hash) == 64
 
 

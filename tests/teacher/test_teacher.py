@@ -14,7 +14,7 @@ def test_torch_module_outputs_match_a_direct_call(small_mlp, spec3):
     np.testing.assert_allclose(teacher(X), expected, rtol=1e-6)
     assert teacher(X).dtype == np.float64 and teacher.n_outputs == 2
     assert teacher.output_names == ("y1", "y2")
-    assert teacher.runner.kind == "torch" and teacher.runner.input_shape == (3,)
+    assert teacher.adapter.kind == "torch" and teacher.adapter.input_shape == (3,)
 
 
 def test_batching_does_not_change_results(small_mlp, spec3):
@@ -50,7 +50,7 @@ def test_sklearn_regressor_and_classifier():
     spec = InputSpec.from_data(X, names=["p", "q"])
     regressor = Teacher(LinearRegression().fit(X, X @ [2.0, -1.0]), spec)
     np.testing.assert_allclose(regressor.predict(X), X @ [2.0, -1.0], atol=1e-9)
-    assert regressor.task == "regression" and regressor.runner.kind == "sklearn"
+    assert regressor.task == "regression" and regressor.adapter.kind == "sklearn"
     classifier = Teacher(DecisionTreeClassifier(random_state=0).fit(X, X[:, 0] > 0.5), spec)
     assert classifier.task == "classification" and classifier.n_outputs == 2
     np.testing.assert_allclose(classifier(X).sum(axis=1), 1.0)
@@ -104,7 +104,7 @@ def test_image_shaped_inputs_are_reshaped_for_the_model():
 
 def test_device_argument_is_honoured(small_mlp, spec3):
     teacher = Teacher(small_mlp, spec3, device="cpu")
-    assert str(teacher.runner.device) == "cpu"
+    assert str(teacher.adapter.device) == "cpu"
 
 
 def test_spec_dtype_is_checked_against_the_weights(small_mlp):

@@ -7,6 +7,7 @@ import pytest
 import torch
 
 import glassbox
+from glassbox_jupyter.errors import SelectionError
 from glassbox_jupyter.testing import check_finding
 from glassbox_jupyter.twin.build import TwinInputError, readable_twin
 from glassbox_jupyter.twin.flowgraph import PathError, flow_graph, path_coefficients
@@ -82,12 +83,35 @@ def test_select_path_sets_the_selection_and_refuses_a_broken_path(twin):
     stats = twin.select_path(list(best))
     assert twin.selected_path == list(best) and stats["complete"]
     assert stats["strength"] == pytest.approx(twin.flow_graph.nodes[best[0]]["share"] * stats["certainty"])
+    assert twin.selection == list(best) and twin.selection_details() == {"path_stats": stats}
     partial = twin.select_path(list(best[1:3]))
     assert not partial["complete"]
-    with pytest.raises(PathError):
+    with pytest.raises(PathError, match="a path must visit consecutive layers left to right") as refused:
         twin.select_path([best[0], best[2]])  # skips a layer
+    assert isinstance(refused.value, SelectionError)
+    assert f"{best[0]!r} (layer 'conv1') can be followed by a node of layer 'conv2'" in str(refused.value)
+    assert twin.selected_path == list(best[1:3])  # a refused path leaves the selection as it was
     twin.select_path([])
     assert twin.selected_path == [] and twin.selected_stats is None
+
+
+def test_a_click_in_the_flow_graph_explorer_selects_the_path(twin):
+    best = list(twin.paths["7"][0].nodes)
+    view, other = twin.widget(), twin.widget()
+    try:
+        reply = view.request_selection(best)  # what four clicks in the browser ask for
+        assert reply == {"id": view._request["id"], "error": None}
+        assert twin.selected_path == best and view.selected_path == other.selected_path == tuple(best)
+        stats = view._selection["details"]["path_stats"]
+        assert stats == {**path_coefficients(twin.flow_graph, best), "complete": True}
+        assert other._selection == view._selection
+        refused = view.request_selection([best[0], best[2]])
+        assert "consecutive layers" in refused["error"] and view._selection["value"] == best
+        twin.select_path([])  # a change made in Python reaches every view
+        assert view._selection == other._selection == {"value": [], "details": {"path_stats": None}}
+    finally:
+        view.close()
+        other.close()
 
 
 def test_per_filter_nodes_are_tuples_of_filter_clusters(digits):

@@ -3,9 +3,10 @@
 import json
 
 import pytest
-import traitlets
 
 from glassbox_jupyter.audit import BlackBoxAuditor
+from glassbox_jupyter.audit.errors import UnknownVariableError
+from glassbox_jupyter.errors import SelectionError
 from glassbox_jupyter.testing import check_widget
 
 
@@ -30,32 +31,47 @@ def test_audit_view_honours_the_widget_contract(finding):
 
 def test_a_click_sends_the_flipped_pairs(finding):
     view = finding.widget()
-    assert view._data["flips"] is None and view.selected_variable is None
-    view._select = "age"
-    assert finding.selected_variable == "age" == view.selected_variable
-    flips = view._data["flips"]
+    assert view._selection == {"value": None, "details": {"flips": None}} and view.selected_variable is None
+    assert not {"selected", "flips"} & set(view._data)  # the selection travels in _selection, not the view data
+    reply = view.request_selection("age")  # what a click on the "age" row asks for
+    assert reply == {"id": view._request["id"], "error": None}
+    assert finding.selected_variable == "age" == view.selected_variable == view._selection["value"]
+    flips = view._selection["details"]["flips"]
     assert flips["variable"] == "age" and flips["total"] == len(finding.flipped_pairs("age")) > 0
     row = flips["rows"][0]
     assert "age" not in row["context"] and {row["from"], row["to"]} & {70}
     assert row["decision_from"] != row["decision_to"]
-    json.dumps(view._data, allow_nan=False)
-    view._select = ""
-    assert finding.selected_variable is None and view._data["flips"] is None
+    json.dumps(view._selection, allow_nan=False)
+    assert view.request_selection("")["error"] is None  # a second click on the row clears it
+    assert finding.selected_variable is None and view._selection == {"value": None, "details": {"flips": None}}
+    assert view.request_selection(None)["error"] is None and view.selected_variable is None
 
 
-def test_unknown_variables_are_refused(finding):
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("gender", "'gender' is not an audited variable; choose from: name, age, income"),
+        (3, "select a variable by its name (name, age, income), not 3"),
+    ],
+)
+def test_unknown_variables_are_refused(finding, value, message):
     view = finding.widget()
-    view._select = "income"
-    with pytest.raises(traitlets.TraitError, match="choose from: name, age, income"):
-        view._select = "gender"
-    assert view.selected_variable == "income"
+    view.request_selection("income")
+    before = dict(view._selection)
+    reply = view.request_selection(value)
+    assert reply["error"] == message
+    assert view.selected_variable == "income" == finding.selected_variable and view._selection == before
+    with pytest.raises(UnknownVariableError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        finding.select(value)
+    assert isinstance(UnknownVariableError(""), SelectionError)
 
 
 def test_selecting_from_python_updates_the_view(finding):
     view = finding.widget()
     finding.select_variable("income")
-    assert view._select == "income" and view._data["selected"] == "income"
-    assert view._data["flips"]["total"] == len(finding.flipped_pairs("income"))
+    assert view._selection["value"] == "income" and view.selected_variable == "income"
+    assert view._selection["details"]["flips"]["total"] == len(finding.flipped_pairs("income"))
+    assert view._selection["details"] == json.loads(json.dumps(finding.selection_details()))
 
 
 def test_view_data_lists_variables_and_parity(finding):

@@ -1,138 +1,103 @@
+"""LatentUsageHeatmap on a real LatentLawsFinding: a click selects a latent, a refused click says which
+latents there are, and picking another formula of a law redraws the usage dots in every view."""
+
 import json
 
 import numpy as np
 import pytest
-import traitlets
 
+from glassbox_jupyter.errors import SelectionError, SelectionIndexError
+from glassbox_jupyter.latent import LatentLawsFinding, latent_laws
 from glassbox_jupyter.testing import check_widget
 from glassbox_jupyter.widgets.latent_usage_heatmap import LatentUsageHeatmap
 
 FEATURES = ["x0", "x1", "x2", "x3", "x4"]
-# the features each Pareto-front member uses, per latent; the selected formula is the last one
-FRONTS = {
-    "z0": [{"x0"}, {"x0", "x1"}, {"x0", "x1"}, {"x0", "x1", "x3"}],
-    "z1": [{"x2"}, {"x2"}],
-    "z2": [],  # no front yet
-}
-SELECTED = {"z0": 2, "z1": 1}
 
 
-class _TinyLatentLaws:
-    """The smallest finding a LatentUsageHeatmap needs (stands in for LatentLawsFinding, which is
-    tested with check_finding in tests/latent)."""
+def _encoder(X: np.ndarray) -> np.ndarray:
+    """z0 = x0·x1, z1 = sin(x2), z2 = 0 (a dead latent); x3 and x4 are used by nothing."""
+    return np.column_stack([X[:, 0] * X[:, 1], np.sin(X[:, 2]), np.zeros(len(X))])
 
-    def __init__(self) -> None:
-        self.latents = list(FRONTS)
-        self.selected_latent: int | None = None
-        self.calls = 0
-        self._widget = None
 
-    def usage(self) -> np.ndarray:
-        return np.array(
-            [[np.mean([f in m for m in front]) if front else np.nan for f in FEATURES] for front in FRONTS.values()]
-        )
-
-    def selected_use(self) -> np.ndarray:
-        return np.array(
-            [
-                [z in SELECTED and f in FRONTS[z][SELECTED[z]] for f in FEATURES]  # numpy bools on purpose
-                for z in self.latents
-            ]
-        )
-
-    def select_latent(self, i: int) -> None:
-        self.calls += 1
-        if not FRONTS[self.latents[i]]:
-            raise ValueError(f"{self.latents[i]} has no Pareto front yet")
-        self.selected_latent = i
-
-    def view_data(self) -> dict:
-        used = self.selected_use()
-        return {
-            "title": "tiny latent laws",
-            "caption": "",
-            "latents": self.latents,
-            "features": FEATURES,
-            "usage": self.usage(),
-            "selected_use": used,
-            "laws": [
-                {"latent": "z0", "equation": "z0 = x0*x1", "r2": np.float64(0.99), "complexity": 3},
-                {"latent": "z1", "equation": "z1 = sin(x2)", "r2": 0.97, "complexity": 2},
-            ],
-            "redundant": [f for j, f in enumerate(FEATURES) if not used[:, j].any()],
-            "selected_latent": self.selected_latent,
-            "error": None,
-        }
-
-    def to_svg(self) -> str:
-        cells = "".join(f'<rect x="{10 * j}" y="{10 * i}" width="9" height="9"/>' for i in range(3) for j in range(5))
-        return f'<svg xmlns="http://www.w3.org/2000/svg" width="60" height="40">{cells}</svg>'
+@pytest.fixture(scope="module")
+def laws() -> LatentLawsFinding:
+    X = np.random.default_rng(0).uniform(-2, 2, size=(300, 5))
+    return latent_laws(_encoder, X, FEATURES, generations=10, population_size=200)
 
 
 @pytest.fixture()
-def laws() -> _TinyLatentLaws:
-    return _TinyLatentLaws()
+def view(laws):
+    laws.select(None)
+    widget = laws.widget()
+    yield widget
+    widget.close()
+    laws.select(None)
 
 
-@pytest.fixture()
-def view(laws) -> LatentUsageHeatmap:
-    return LatentUsageHeatmap(laws)
-
-
-def test_latent_usage_heatmap_honours_the_widget_contract(view):
+def test_latent_usage_heatmap_honours_the_widget_contract(view, laws):
+    assert isinstance(view, LatentUsageHeatmap) and view.finding is laws
     check_widget(view, selection=1)
 
 
-def test_the_view_registers_itself_on_the_finding(view, laws):
-    assert laws._widget is view and view.finding is laws
-
-
 def test_a_click_selects_the_latent(view, laws):
-    view._select = 0  # what a click on the row of z0 writes
-    assert laws.selected_latent == view.selected_latent == 0
-    assert view._data["selected_latent"] == 0 and view._data["error"] is None
-    view._select = 1
-    assert laws.selected_latent == view._data["selected_latent"] == 1
+    reply = view.request_selection(0)  # what a click on the row of z0 asks for
+    assert reply == {"id": view._request["id"], "error": None}
+    assert laws.selected_latent == view.selected_latent == view._selection["value"] == 0
+    assert view._selection == {"value": 0, "details": {}}
+    assert not {"selected_latent", "error"} & set(view._data)  # the selection is not part of the view data
+    assert view.request_selection(1)["error"] is None
+    assert laws.selected_latent == view._selection["value"] == 1
+    assert view.request_selection(None)["error"] is None  # a second click on the row clears it
+    assert laws.selected_latent is None and view.selected_latent is None
 
 
 @pytest.mark.parametrize(
-    ("value", "message"),
+    ("value", "error", "message"),
     [
-        (10**9, "latent index 1000000000 is out of range: valid indices are 0–2 (z0, z1, z2)"),
-        (3, "latent index 3 is out of range"),
-        (-1, "latent index -1 is out of range"),
-        (True, "it takes a latent index"),
+        (10**9, SelectionIndexError, "latent index 1000000000 is out of range: valid indices are 0–2 (z0, z1, z2)"),
+        (3, SelectionIndexError, "latent index 3 is out of range"),
+        (-1, SelectionIndexError, "latent index -1 is out of range"),
+        (True, SelectionError, "select a latent by its index or name, not True"),
+        ("z9", SelectionError, "no latent named 'z9'; the laws are for z0, z1, z2"),
+        (1.5, SelectionError, "select a latent by its index or name"),
     ],
 )
-def test_out_of_range_latents_are_refused_with_the_valid_range(view, laws, value, message):
-    view._select = 1
-    calls = laws.calls
-    with pytest.raises(traitlets.TraitError, match=message.replace("(", r"\(").replace(")", r"\)")):
-        view._select = value
-    assert view.selected_latent == 1 and view._select == 1 and laws.calls == calls
+def test_out_of_range_latents_are_refused_with_the_valid_range(view, laws, value, error, message):
+    assert view.request_selection(1)["error"] is None
+    told = []
+    unsubscribe = laws.subscribe(told.append)
+    try:
+        reply = view.request_selection(value)
+    finally:
+        unsubscribe()
+    assert message in reply["error"] and told == []
+    assert view.selected_latent == 1 == laws.selected_latent and view._selection["value"] == 1
+    with pytest.raises(error) as refused:
+        laws.select(value)
+    assert message in str(refused.value)
 
 
-def test_a_refusal_of_the_finding_is_shown_and_keeps_the_selection(view, laws):
-    view._select = 1
-    view._select = 2
-    assert view._data["error"] == "z2 has no Pareto front yet"
-    assert laws.selected_latent == view.selected_latent == view._data["selected_latent"] == 1
-    view._select = None  # the browser clears its click before re-sending: no call
-    view._select = 0
-    assert view._data["error"] is None and view.selected_latent == 0
+def test_a_selection_made_in_python_reaches_the_view(view, laws):
+    assert laws.select_latent("z1") is laws.laws["z1"]  # by name as well as by index
+    assert view._selection["value"] == 1 == view.selected_latent
+    later = laws.widget()  # a view opened after the selection shows it
+    try:
+        assert later._selection == view._selection
+    finally:
+        later.close()
 
 
-def test_refresh_sends_a_selection_made_in_python(view, laws):
-    laws.select_latent(1)
-    calls = laws.calls
-    view.refresh()
-    assert view._select == 1 and view._data["selected_latent"] == 1 and laws.calls == calls
-
-
-def test_a_finding_that_stores_the_latent_name(laws):
-    laws.selected_latent = "z1"
-    view = LatentUsageHeatmap(laws)
-    assert view.selected_latent == 1 and view._select == 1
+def test_picking_a_formula_in_a_law_redraws_the_usage_dots(view, laws):
+    z0 = laws.laws["z0"]
+    best = z0.selection
+    other = next(i for i, eq in enumerate(z0.pareto_front) if eq.variables != z0.selected.variables)
+    try:
+        z0.select(other)  # a click in z0's own ParetoPicker
+        assert view._data["selected_use"][0] == [f in z0.pareto_front[other].variables for f in FEATURES]
+        assert view._data["laws"][0]["equation"] == str(z0.pareto_front[other])
+    finally:
+        z0.select(best)
+    assert view._data["selected_use"][0] == [True, True, False, False, False]
 
 
 def test_selected_latent_is_read_only(view):
@@ -140,12 +105,19 @@ def test_selected_latent_is_read_only(view):
         view.selected_latent = 0
 
 
-def test_synced_state_is_plain_json(view):
+def test_synced_state_is_plain_json(view, laws):
     data = json.loads(json.dumps(view._data, allow_nan=False))
-    assert data["usage"][0] == [1.0, 0.75, 0.0, 0.25, 0.0]
-    assert data["usage"][2] == [None] * 5  # no front: NaN becomes null
-    assert data["selected_use"][0] == [True, True, False, False, False]
+    assert data["latents"] == ["z0", "z1", "z2"] and data["features"] == FEATURES
+    assert data["usage"] == laws.usage.round(6).to_numpy().tolist()
+    assert data["usage"][2] == [0.0] * 5  # the dead latent's constant uses no input
+    assert all(0.0 <= v <= 1.0 for row in data["usage"] for v in row)
+    assert data["selected_use"] == [
+        [True, True, False, False, False],
+        [False, False, True, False, False],
+        [False] * 5,
+    ]
     assert all(isinstance(v, bool) for row in data["selected_use"] for v in row)
     assert data["redundant"] == ["x3", "x4"]
-    assert data["laws"][0]["r2"] == 0.99
-    assert repr(view) == "LatentUsageHeatmap(3 latents; selected_latent=None)"
+    assert [law["equation"] for law in data["laws"]] == ["z0 = x0*x1", "z1 = sin(x2)", "z2 = 0"]
+    assert data["laws"][0]["r2"] == pytest.approx(1.0)
+    assert repr(view) == "LatentUsageHeatmap(LatentLawsFinding; selection=None)"

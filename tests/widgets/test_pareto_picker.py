@@ -3,6 +3,7 @@ import pytest
 import traitlets
 
 import glassbox
+from glassbox_jupyter.errors import SelectionIndexError
 from glassbox_jupyter.testing import check_widget
 
 
@@ -23,11 +24,14 @@ def test_pareto_picker_honours_the_widget_contract(finding):
 
 def test_a_click_selects_that_equation(finding):
     picker = finding.widget()
-    picker._selected_id = 0  # what a click in the browser does
+    reply = picker.request_selection(0)  # what a click in the browser does
+    assert reply == {"id": picker._request["id"], "error": None}
     assert finding.selected is finding.pareto_front[0] and picker.selected is finding.selected
     assert finding.fidelity is finding.pareto_front[0].fidelity
+    assert picker._selection == {"value": 0, "details": {}}
     finding.select(finding.best)
-    assert picker._selected_id == finding.best_index  # Python-side choice reaches the browser
+    assert picker._selection["value"] == finding.best_index  # Python-side choice reaches the browser
+    assert picker.selected is finding.best
 
 
 def test_view_data_matches_the_front(finding):
@@ -42,7 +46,13 @@ def test_view_data_matches_the_front(finding):
 
 
 def test_out_of_range_refused(finding):
-    with pytest.raises(traitlets.TraitError):
-        finding.widget()._selected_id = len(finding.pareto_front)
-    with pytest.raises(traitlets.TraitError):
-        finding.widget()._overlay_feature = 3
+    picker = finding.widget()
+    size = len(finding.pareto_front)
+    reply = picker.request_selection(size)
+    assert reply["error"] == f"no equation with id {size}: the front has {size} (ids 0–{size - 1})"
+    assert picker._selection["value"] == finding.best_index and finding.selected is finding.best
+    assert "select an equation of the front by its id" in picker.request_selection("best")["error"]
+    with pytest.raises(SelectionIndexError, match=f"no equation with id {size}"):
+        finding.select(size)
+    with pytest.raises(traitlets.TraitError, match="_overlay_feature 3 is out of range"):
+        picker._overlay_feature = 3  # view-only state is still checked where it is set

@@ -1,4 +1,4 @@
-/** Defensive readers for the `_data` dicts that Python sends (any field may be missing or null). */
+/** Defensive readers for the JSON a host sends (view data, selections): any field may be missing or null. */
 
 export interface Feature {
   name: string;
@@ -40,6 +40,16 @@ export function num(v: unknown): number {
 export function int(v: unknown, fallback: number): number {
   const n = num(v);
   return Number.isFinite(n) ? Math.trunc(n) : fallback;
+}
+
+/** An integer (a JSON number with no fraction), or null: selections of one item by id or index. */
+export function intOrNull(v: unknown): number | null {
+  return typeof v === "number" && Number.isInteger(v) ? v : null;
+}
+
+/** A non-empty string, or null. */
+export function strOrNull(v: unknown): string | null {
+  return typeof v === "string" && v !== "" ? v : null;
 }
 
 /** A plain object (not an array), or an empty one. */

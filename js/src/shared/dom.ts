@@ -14,6 +14,47 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   return e;
 }
 
+let uid = 0;
+/** A document-unique id (for SVG gradients/clip paths when several widgets share a page). */
+export function uniqueId(prefix: string): string {
+  uid += 1;
+  return `${prefix}-${uid}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/** An SVG element with attributes (for small drawings built without d3). */
+export function svgEl<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number>): SVGElementTagNameMap[K] {
+  const e = document.createElementNS("http://www.w3.org/2000/svg", tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
+  return e;
+}
+
+/**
+ * A horizontal bar for a share in [0, 1] (clamped; 0 when not finite): a `span.<track>` holding a
+ * `span.<fill>` as wide as the share. Hidden from screen readers: the number is written beside it.
+ */
+export function shareBar(share: number, track = "gb-bar-track", fill = "gb-bar-fill"): HTMLSpanElement {
+  const bar = h("span", track);
+  bar.setAttribute("aria-hidden", "true");
+  const inner = h("span", fill);
+  inner.style.width = `${(Number.isFinite(share) ? Math.min(1, Math.max(0, share)) * 100 : 0).toFixed(1)}%`;
+  bar.appendChild(inner);
+  return bar;
+}
+
+/** A table head: one `th` (scope "col") per column, given as its label or as [label, class]. */
+export function tableHead(columns: readonly (string | readonly [string, string])[]): HTMLTableSectionElement {
+  const row = h("tr");
+  for (const column of columns) {
+    const [label, cls] = typeof column === "string" ? [column, undefined] : column;
+    const th = h("th", cls, label);
+    th.scope = "col";
+    row.appendChild(th);
+  }
+  const thead = h("thead");
+  thead.appendChild(row);
+  return thead;
+}
+
 /** A friendly message block (empty states, errors). */
 export function messageEl(text: string, cls = "gb-message"): HTMLDivElement {
   return h("div", cls, text);
@@ -36,32 +77,6 @@ export function showMessage(message: HTMLElement, text: string | null, ...conten
   for (const c of content) c.hidden = text !== null;
   message.hidden = text === null;
   if (text !== null) message.textContent = text;
-}
-
-/**
- * A draw function that runs `draw` and, should it throw, logs the error and shows it in
- * `message` (as "gb-message gb-error", unhidden) with `body` hidden, so that bad data never
- * breaks the notebook. `onError` clears whatever else the failed draw should not leave behind.
- */
-export function guardedDraw(
-  widget: string,
-  draw: () => void,
-  message: HTMLElement,
-  body: HTMLElement,
-  onError?: () => void,
-): () => void {
-  return () => {
-    try {
-      draw();
-    } catch (err) {
-      const text = renderFailure(widget, err);
-      body.hidden = true;
-      onError?.();
-      message.hidden = false;
-      message.className = "gb-message gb-error";
-      message.textContent = text;
-    }
-  };
 }
 
 /** A `div` (class `cls`) whose text changes are read out by screen readers (aria-live="polite"). */
@@ -87,17 +102,17 @@ export interface HeaderBar {
 }
 
 /**
- * A widget header: `div.gb-header.<cls>` holding an (empty) `div.gb-title` and a `div.gb-status`
- * (role="status") with a spinner and a `span.gb-status-text` holding `status` (layout in base.css).
+ * A widget header: `div.gb-header` holding an (empty) `div.gb-title` and a `div.gb-status`
+ * (role="status") with a spinner and an (empty) `span.gb-status-text` (layout in base.css).
  */
-export function headerBar(cls: string, status?: string): HeaderBar {
-  const header = h("div", `gb-header ${cls}`);
+export function headerBar(): HeaderBar {
+  const header = h("div", "gb-header");
   const titleEl = h("div", "gb-title");
   const statusEl = h("div", "gb-status");
   statusEl.setAttribute("role", "status");
   const spinner = h("span", "gb-spinner");
   spinner.setAttribute("aria-hidden", "true");
-  const statusText = h("span", "gb-status-text", status);
+  const statusText = h("span", "gb-status-text");
   statusEl.append(spinner, statusText);
   header.append(titleEl, statusEl);
   return { header, titleEl, statusEl, statusText };
@@ -123,7 +138,7 @@ export function setCaption(wrap: HTMLElement, fidelity: Fidelity | null | undefi
  * The caption line under a chart: "fidelity R² = … on held-out probes — caption".
  * Returns null when there is neither a fidelity nor a caption.
  */
-export function captionBlock(fidelity: Fidelity | null | undefined, caption: string | null | undefined): HTMLDivElement | null {
+function captionBlock(fidelity: Fidelity | null | undefined, caption: string | null | undefined): HTMLDivElement | null {
   const fid = fidelityText(fidelity);
   const text = caption ? String(caption) : "";
   if (!fid && !text) return null;
@@ -204,14 +219,6 @@ export function delegateActivate(
   return () => {
     offClick();
     offKey();
-  };
-}
-
-/** The disposer a widget's render returns: calls every unsubscribe in `offs`, then removes `root`. */
-export function disposer(root: HTMLElement, offs: readonly (() => void)[]): () => void {
-  return () => {
-    for (const off of offs) off();
-    root.remove();
   };
 }
 

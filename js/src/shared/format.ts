@@ -56,6 +56,10 @@ export interface Fidelity {
   metric: string;
   value: number;
   ci?: [number, number] | number[] | null;
+  /** The host's own line for it (it names the split: held-out, in-sample, test–retest), used when sent. */
+  text?: string | null;
+  /** Which cases it was measured on ("held-out", "in-sample", "test-retest", …), shown when `text` is not sent. */
+  split?: string | null;
 }
 
 /**
@@ -93,11 +97,17 @@ export function formatThreshold(v: unknown): string {
   return formatNumber(n);
 }
 
-/** "fidelity R² = 0.62 [0.60, 0.64] on held-out probes" (CI omitted when absent). */
+/**
+ * "fidelity <text>" when the host sent its own line (Python always does: it names the split and the
+ * cases), else "fidelity R² = 0.62 [0.60, 0.64] (held-out)" from the numbers (CI and split omitted when absent).
+ */
 export function fidelityText(f: Fidelity | null | undefined): string {
   if (!f || typeof f !== "object") return "";
+  if (typeof f.text === "string" && f.text.trim() !== "") return `fidelity ${f.text.trim()}`;
+  // without the host's own line, say only what is known: no split is claimed that was not sent
   const metric = metricLabel(String(f.metric ?? "score"));
-  return `fidelity ${metric} = ${formatScoreCI(f.value, f.ci)} on held-out probes`;
+  const split = typeof f.split === "string" && f.split.trim() !== "" ? ` (${f.split.trim()})` : "";
+  return `fidelity ${metric} = ${formatScoreCI(f.value, f.ci)}${split}`;
 }
 
 /** A share in [0, 1] as a percentage: 0.973 -> "97%", 0.004 -> "0.4%", 0 -> "0%"; "n/a" if not finite. */

@@ -1,8 +1,18 @@
 /**
- * Minimal typing of the anywidget front-end model API, plus small helpers
- * shared by every GlassBox widget. We do not depend on @anywidget/types so
- * that the bundle and the dev toolchain stay tiny.
+ * The kernel host: a minimal typing of the anywidget front-end model (we do not depend on
+ * @anywidget/types, so that the bundle and the dev toolchain stay tiny) and the transport that
+ * speaks the GlassBox trait protocol over it.
+ *
+ * Protocol (the same for every widget):
+ *   _data       Python → browser  the view data; a change redraws the widget
+ *   _selection  Python → browser  {value, details}: the selection in wire form and what it makes visible
+ *   _request    browser → Python  {id, value}: the selection wanted (a new object, a new id, per click)
+ *   _reply      Python → browser  {id, error}: set after the new `_selection`; `error` non-null = refused
+ * Other synced traits (a chart's `height`, a pinned head) are view-local state.
  */
+import { int, obj } from "./data";
+import { mountWidget, refusalText } from "./widget";
+import type { Transport, ViewData, WidgetSpec } from "./widget";
 
 export type Callback = (...args: unknown[]) => void;
 
@@ -26,26 +36,64 @@ export function onChange(model: AnyModel, name: string, cb: Callback): () => voi
   return () => model.off(event, cb);
 }
 
-/** Read an integer trait, falling back when it is missing or not finite. */
-export function getInt(model: AnyModel, name: string, fallback: number): number {
-  const v = Number(model.get(name));
-  return Number.isFinite(v) ? Math.trunc(v) : fallback;
-}
-
-let uid = 0;
-/** A document-unique id (for SVG gradients/clip paths when several widgets share a page). */
-export function uniqueId(prefix: string): string {
-  uid += 1;
-  return `${prefix}-${uid}-${Math.random().toString(36).slice(2, 8)}`;
-}
-
 /**
- * Ask Python for something through a request trait (e.g. `_select`, `_toggle`): set `name` to `value`
- * (a number, a string or a small JSON array) and send it. An equal value, arrays compared by content as
- * the model does, would not count as a change (and so not be sent), so the trait is cleared first.
+ * The last request id used on each model. Views of one model (a widget displayed twice) share
+ * the model's `_reply`, so they share the counter too; it starts after the id the model holds,
+ * so a re-opened page keeps counting up.
  */
-export function sendRequest(model: AnyModel, name: string, value: unknown): void {
-  if (JSON.stringify(model.get(name)) === JSON.stringify(value)) model.set(name, null);
-  model.set(name, value);
-  model.save_changes();
+const lastRequestId = new WeakMap<AnyModel, number>();
+
+function nextRequestId(model: AnyModel): number {
+  const last = lastRequestId.get(model) ?? Math.max(0, int(obj(model.get("_request")).id, 0));
+  lastRequestId.set(model, last + 1);
+  return last + 1;
+}
+
+/** The `Transport` of a widget living in a Jupyter kernel: the anywidget model's traits. */
+export function kernelTransport(model: AnyModel): Transport {
+  const waiting = new Map<number, (error: string | null) => void>();
+  let stopListening: (() => void) | null = null;
+
+  function forget(id: number): void {
+    waiting.delete(id);
+    if (waiting.size === 0 && stopListening) {
+      stopListening();
+      stopListening = null;
+    }
+  }
+
+  function onReply(): void {
+    const reply = obj(model.get("_reply"));
+    const id = int(reply.id, NaN);
+    const done = waiting.get(id);
+    if (!done) return; // another view's request, or one this view forgot
+    forget(id);
+    done(refusalText(reply.error));
+  }
+
+  return {
+    data: () => model.get("_data"),
+    selection: () => model.get("_selection"),
+    request(value, reply) {
+      const id = nextRequestId(model);
+      waiting.set(id, reply);
+      stopListening ??= onChange(model, "_reply", onReply);
+      model.set("_request", { id, value });
+      model.save_changes();
+      return () => forget(id);
+    },
+    onData: (listener) => onChange(model, "_data", listener),
+    onSelection: (listener) => onChange(model, "_selection", listener),
+    state: (name) => model.get(name),
+    setState(name, value) {
+      model.set(name, value);
+      model.save_changes();
+    },
+    onState: (name, listener) => onChange(model, name, listener),
+  };
+}
+
+/** The anywidget ESM default export of a widget: its shell mounted over the kernel transport. */
+export function anywidget<D extends ViewData, V>(spec: WidgetSpec<D, V>): { render(ctx: RenderContext): () => void } {
+  return { render: ({ model, el }) => mountWidget(spec, el, kernelTransport(model)) };
 }

@@ -1,19 +1,19 @@
 /**
- * GlassBox rules view (anywidget ESM module): IF/ELSE rules distilled from a
- * model, as a table: # | IF | THEN | coverage | fidelity. Clicking a row selects
- * the rule and syncs `_selected_rule` back to Python.
+ * GlassBox rules view: IF/ELSE rules distilled from a model, as a table:
+ * # | IF | THEN | coverage | fidelity. Clicking a row (or Enter / Space on it) asks the host
+ * to select that rule.
  *
- * Synced traits:
- *   _data           (read)        see RulesData below
- *   _selected_rule  (read/write)  rule id, -1 = none
+ * View data: see RulesData below. Selection: the rule's id, or null; no details.
  */
-import { arr, int, num, obj, str } from "../shared/data";
-import { captionBlock, delegateActivate, disposer, h, liveRegion, messageEl, renderFailure } from "../shared/dom";
+import { arr, int, intOrNull, num, obj, str } from "../shared/data";
+import { delegateActivate, h, liveRegion, shareBar, tableHead } from "../shared/dom";
 import { formatPercent, formatScore, formatThreshold } from "../shared/format";
 import type { Fidelity } from "../shared/format";
-import { getInt, onChange } from "../shared/model";
-import type { AnyModel, RenderContext } from "../shared/model";
+import { anywidget } from "../shared/model";
 import { classColor } from "../shared/palette";
+import type { WidgetSpec } from "../shared/widget";
+
+export { NO_DATA_TEXT } from "../shared/widget";
 
 export interface Condition {
   feature: string;
@@ -45,7 +45,6 @@ export interface RulesData {
 }
 
 export const EMPTY_SELECTION_TEXT = "click a rule to select it";
-export const NO_DATA_TEXT = "no data to show yet";
 export const NO_RULES_TEXT = "no rules to show";
 
 export interface Norm {
@@ -125,150 +124,97 @@ function conditionChip(c: Condition): HTMLElement {
   return chip;
 }
 
-function render({ model, el }: RenderContext): () => void {
-  const root = h("div", "gb-widget gb-rules-view");
-  el.appendChild(root);
-
-  let data: Norm | null = null;
-  let readout: HTMLDivElement | null = null;
-
-  const selectedId = () => getInt(model, "_selected_rule", -1);
-
-  function selectRule(id: number): void {
-    model.set("_selected_rule", id);
-    model.save_changes();
-    updateSelection();
-  }
-
-  function updateSelection(): void {
-    const id = selectedId();
-    const rule = data?.rules.find((r) => r.id === id) ?? null;
-    root.querySelectorAll<HTMLTableRowElement>("tr.gb-rule-row").forEach((tr) => {
-      const on = rule !== null && Number(tr.dataset.id) === id;
-      tr.classList.toggle("gb-selected", on);
-      tr.setAttribute("aria-selected", String(on));
-    });
-    if (readout) readout.textContent = rule ? ruleText(rule) : EMPTY_SELECTION_TEXT;
-  }
-
-  function draw(): void {
-    const active = document.activeElement;
-    const focusId = active && root.contains(active) && active.classList.contains("gb-rule-row") ? active.getAttribute("data-id") : null;
-    root.replaceChildren();
-    readout = null;
-    data = normalize(model.get("_data"));
-    const d = data;
-    if (!d) {
-      root.appendChild(messageEl(NO_DATA_TEXT));
-      return;
-    }
-    try {
-      drawTable(d);
-    } catch (err) {
-      root.replaceChildren(messageEl(renderFailure("rules_view", err), "gb-message gb-error"));
-      readout = null;
-      return;
-    }
-    updateSelection();
-    if (focusId !== null) root.querySelector<HTMLElement>(`tr.gb-rule-row[data-id="${focusId}"]`)?.focus({ preventScroll: true });
-  }
-
-  function drawTable(d: Norm): void {
-    if (d.title) root.appendChild(h("div", "gb-title", d.title));
-    if (d.rules.length === 0) {
-      root.appendChild(messageEl(NO_RULES_TEXT, "gb-message gb-empty"));
-    } else {
-      const wrap = h("div", "gb-rules-table-wrap");
-      const table = h("table", "gb-table gb-rules-table");
-      const head = h("tr");
-      for (const [label, cls] of [
-        ["#", "gb-num"],
-        ["IF", "gb-if-head"],
-        [`THEN ${d.outputName}`, "gb-then-head"],
-        ["coverage", "gb-cov-head"],
-        [d.task === "regression" ? "fidelity (R²)" : "fidelity", "gb-num"],
-      ]) {
-        const th = h("th", cls, label);
-        th.scope = "col";
-        head.appendChild(th);
-      }
-      const thead = h("thead");
-      thead.appendChild(head);
-      const tb = h("tbody");
-      d.rules.forEach((r, i) => tb.appendChild(ruleRow(d, r, i)));
-      table.append(thead, tb);
-      wrap.appendChild(table);
-      root.appendChild(wrap);
-    }
-
-    const cap = captionBlock(d.fidelity, d.caption);
-    if (cap) root.appendChild(cap);
-    if (d.rules.length > 0) {
-      readout = liveRegion("gb-selection");
-      root.appendChild(readout);
-    }
-  }
-
-  function ruleRow(d: Norm, r: Rule, i: number): HTMLTableRowElement {
-    const tr = h("tr", "gb-row gb-rule-row");
-    tr.dataset.id = String(r.id);
-    tr.tabIndex = 0;
-    tr.title = ruleText(r);
-    const isDefault = r.conditions.length === 0;
-    if (isDefault) tr.classList.add("gb-default-rule");
-
-    const ifCell = h("td", "gb-if");
-    if (isDefault) {
-      ifCell.appendChild(h("span", "gb-else", i === 0 ? "always" : "ELSE (none of the above)"));
-    } else {
-      r.conditions.forEach((c, k) => {
-        if (k > 0) ifCell.appendChild(h("span", "gb-and", "AND"));
-        ifCell.appendChild(conditionChip(c));
-      });
-    }
-
-    const thenCell = h("td", "gb-then");
-    const pred = h("span", "gb-prediction", r.prediction || "—");
-    const color = classColor(d.task === "classification" ? r.class_index : null);
-    pred.style.setProperty("--gb-class-color", color);
-    if (d.task === "classification" && r.class_index !== null) {
-      pred.classList.add("gb-class");
-      pred.dataset.class = d.classes[r.class_index] ?? String(r.class_index);
-    }
-    thenCell.appendChild(pred);
-
-    const covCell = h("td", "gb-cov");
-    const cov = Number.isFinite(r.coverage) ? Math.min(1, Math.max(0, r.coverage)) : 0;
-    const bar = h("span", "gb-cov-bar");
-    bar.setAttribute("aria-hidden", "true");
-    const fill = h("span", "gb-cov-fill");
-    fill.style.width = `${(cov * 100).toFixed(1)}%`;
-    bar.appendChild(fill);
-    const covText = h("span", "gb-cov-text", formatPercent(r.coverage));
-    covCell.title = `${formatPercent(r.coverage)} of held-out probes (n = ${r.n})`;
-    covCell.append(bar, covText);
-
-    tr.append(
-      h("td", "gb-num gb-rule-num", String(i + 1)),
-      ifCell,
-      thenCell,
-      covCell,
-      h("td", "gb-num gb-rule-fid", ruleFidelityText(d.task, r.fidelity)),
-    );
-    return tr;
-  }
-
-  draw();
-
-  const pick = "tr.gb-rule-row";
-  const offs = [
-    onChange(model, "_data", draw),
-    onChange(model, "_selected_rule", updateSelection),
-    delegateActivate(root, pick, (t) => selectRule(Number(t.getAttribute("data-id")))),
-  ];
-
-  return disposer(root, offs);
+/** The table of rules: # | IF | THEN | coverage | fidelity, one focusable row per rule. */
+function rulesTable(d: Norm): HTMLTableElement {
+  const table = h("table", "gb-table gb-rules-table");
+  const thead = tableHead([
+    ["#", "gb-num"],
+    ["IF", "gb-if-head"],
+    [`THEN ${d.outputName}`, "gb-then-head"],
+    ["coverage", "gb-cov-head"],
+    [d.task === "regression" ? "fidelity (R²)" : "fidelity", "gb-num"],
+  ]);
+  const tbody = h("tbody");
+  d.rules.forEach((r, i) => tbody.appendChild(ruleRow(d, r, i)));
+  table.append(thead, tbody);
+  return table;
 }
 
-export type { AnyModel };
-export default { render };
+function ruleRow(d: Norm, r: Rule, i: number): HTMLTableRowElement {
+  const tr = h("tr", "gb-row gb-rule-row");
+  tr.dataset.id = String(r.id);
+  tr.tabIndex = 0;
+  tr.title = ruleText(r);
+  const isDefault = r.conditions.length === 0;
+  if (isDefault) tr.classList.add("gb-default-rule");
+
+  const ifCell = h("td", "gb-if");
+  if (isDefault) {
+    ifCell.appendChild(h("span", "gb-else", i === 0 ? "always" : "ELSE (none of the above)"));
+  } else {
+    r.conditions.forEach((c, k) => {
+      if (k > 0) ifCell.appendChild(h("span", "gb-and", "AND"));
+      ifCell.appendChild(conditionChip(c));
+    });
+  }
+
+  const thenCell = h("td", "gb-then");
+  const pred = h("span", "gb-prediction", r.prediction || "—");
+  const color = classColor(d.task === "classification" ? r.class_index : null);
+  pred.style.setProperty("--gb-class-color", color);
+  if (d.task === "classification" && r.class_index !== null) {
+    pred.classList.add("gb-class");
+    pred.dataset.class = d.classes[r.class_index] ?? String(r.class_index);
+  }
+  thenCell.appendChild(pred);
+
+  const covCell = h("td", "gb-cov");
+  const bar = shareBar(r.coverage, "gb-cov-bar", "gb-cov-fill");
+  const covText = h("span", "gb-cov-text", formatPercent(r.coverage));
+  covCell.title = `${formatPercent(r.coverage)} of held-out probes (n = ${r.n})`;
+  covCell.append(bar, covText);
+
+  tr.append(
+    h("td", "gb-num gb-rule-num", String(i + 1)),
+    ifCell,
+    thenCell,
+    covCell,
+    h("td", "gb-num gb-rule-fid", ruleFidelityText(d.task, r.fidelity)),
+  );
+  return tr;
+}
+
+/** The rules view for any host: selection value = the rule's id (null = none), no details. */
+export const spec: WidgetSpec<Norm, number | null> = {
+  name: "rules_view",
+  className: "gb-rules-view",
+  normalize,
+  value: intOrNull,
+  emptyText: (d) => (d.rules.length === 0 ? NO_RULES_TEXT : null),
+  create(shell) {
+    const tableWrap = h("div", "gb-rules-table-wrap");
+    const readout = liveRegion("gb-selection");
+    shell.body.appendChild(tableWrap);
+    shell.footer.appendChild(readout);
+    shell.listen(delegateActivate(shell.root, "tr.gb-rule-row", (t) => shell.select(Number(t.getAttribute("data-id")))));
+    return {
+      render(d) {
+        tableWrap.replaceChildren(rulesTable(d));
+      },
+      update(d, s) {
+        const rule = d.rules.find((r) => r.id === s.wanted) ?? null;
+        tableWrap.querySelectorAll<HTMLTableRowElement>("tr.gb-rule-row").forEach((tr) => {
+          const on = rule !== null && Number(tr.dataset.id) === rule.id;
+          tr.classList.toggle("gb-selected", on);
+          tr.setAttribute("aria-selected", String(on));
+        });
+        readout.textContent = rule ? ruleText(rule) : EMPTY_SELECTION_TEXT;
+      },
+      clear() {
+        tableWrap.replaceChildren();
+      },
+    };
+  },
+};
+
+export default anywidget(spec);

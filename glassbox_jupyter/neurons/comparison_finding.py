@@ -9,7 +9,7 @@ Example:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -27,6 +27,9 @@ from glassbox_jupyter.neurons.finding import (
     pooled_r2_fidelity,
 )
 
+if TYPE_CHECKING:
+    from glassbox_jupyter.widgets.neuron_graph_view import NeuronGraphView
+
 __all__ = ["ComparisonParts", "NeuronGraphComparison"]
 
 Edge = tuple[int, int]
@@ -34,7 +37,7 @@ Edge = tuple[int, int]
 
 @dataclass
 class ComparisonParts:
-    """What :func:`~glassbox_jupyter.neurons.compare.compare_neuron_graphs` computed."""
+    """What :func:`~glassbox_jupyter.neurons.topics.compare_neuron_graphs` computed."""
 
     graphs: dict[str, NeuronGraphFinding]
     resamples: dict[str, list[dict[Edge, float] | None]]
@@ -78,7 +81,6 @@ class NeuronGraphComparison(NeuronSelection, Finding):
         self.stability_threshold = float(parts.settings["stability_threshold"])
         self.n_bootstrap = int(parts.settings["n_bootstrap"])
         self.selected_neuron: int | None = None
-        self._widget: Any = None
         self._sample_topics = list(parts.sample_topics)
         self.actions = [f"{t}: {a}" for t, g in self.graphs.items() for a in g.actions]
         self.valid_resamples = self._edge_stability()
@@ -205,7 +207,6 @@ class NeuronGraphComparison(NeuronSelection, Finding):
     def view_data(self) -> dict[str, Any]:
         sets = {t: edge_dicts(g.graph) for t, g in self.graphs.items()}
         sets["difference"] = self._difference_edges()
-        selected = self.selected_neuron
         if len(self.topics) == 2:
             sign = f"blue: stronger in {self.topics[0]}, red: stronger in {self.topics[1]}"
         else:
@@ -221,10 +222,7 @@ class NeuronGraphComparison(NeuronSelection, Finding):
             "edge_sets": sets,
             "edge_set": "difference",
             "threshold": VIEW_THRESHOLD,
-            "selected_neuron": selected,
-            "top_inputs": self._top_input_dicts(selected) if selected is not None else [],
             "actions": list(self.actions),
-            "error": None,
         }
 
     def artifact_dict(self) -> dict[str, Any]:
@@ -305,12 +303,10 @@ class NeuronGraphComparison(NeuronSelection, Finding):
             ),
         ]
 
-    def widget(self) -> Any:
-        if self._widget is None:
-            from glassbox_jupyter.widgets.neuron_graph_view import NeuronGraphView
+    def widget(self) -> NeuronGraphView:
+        from glassbox_jupyter.widgets.neuron_graph_view import NeuronGraphView
 
-            self._widget = NeuronGraphView(self)
-        return self._widget
+        return NeuronGraphView(self)
 
     def to_svg(self) -> str:
         from glassbox_jupyter.neurons.view import network_svg
@@ -319,4 +315,4 @@ class NeuronGraphComparison(NeuronSelection, Finding):
             signs = (f"stronger in {self.topics[0]}", f"stronger in {self.topics[1]}")
         else:
             signs = ("difference between topics", "–")
-        return network_svg(self.view_data(), signs=signs)
+        return network_svg(self.view_data(), signs=signs, selected=self.selected_neuron, top_inputs=self._top_inputs())

@@ -1,18 +1,21 @@
-"""Layer activations of any PyTorch ``nn.Module``, collected with forward hooks.
+"""Layers of any PyTorch ``nn.Module`` by name: resolving ``named_modules()`` names and reading them with forward hooks.
+
+Every capability that looks inside a model (the readable twin, neuron graphs) names layers the same way
+and gets the same errors (:class:`LayerError` lists the available names and suggests close ones).
 
 Dense outputs come back as ``[n, features]``. Outputs with more than two dimensions are read in PyTorch's
 convolution layout ``[n, channels, *spatial]``: ``conv="pooled"`` averages over the spatial positions
 (``[n, channels]``) and ``conv="per_filter"`` keeps every filter's map (``[n, channels, positions]``) so the
 caller can cluster each filter on its own, as the HuReTEx paper does.
 
-The information system lists layers in the order the user chose them. When that is not how data flows
+Activations are returned in the order the user chose the layers. When that is not how data flows
 through the model (layers given out of execution order, or a skip connection that carries a chosen layer's
 output around the next chosen layer), a ``UserWarning`` says so.
 
 Example
 -------
 >>> import torch
->>> from glassbox_jupyter.twin.activations import collect_activations
+>>> from glassbox_jupyter.teacher.layers import collect_activations
 >>> torch.manual_seed(0)  # doctest: +ELLIPSIS
 <...>
 >>> model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 3))
@@ -43,6 +46,7 @@ __all__ = [
     "available_layers",
     "collect_activations",
     "forward_with_activations",
+    "hook_layer",
     "resolve_layers",
 ]
 
@@ -55,7 +59,13 @@ class LayerError(GlassboxError, ValueError):
 
 
 def available_layers(model: nn.Module) -> list[str]:
-    """Names of every submodule of ``model`` (what ``layers=`` accepts), in ``named_modules()`` order."""
+    """Names of every submodule of ``model`` (what ``layers=`` accepts), in ``named_modules()`` order.
+
+    Example:
+        >>> import torch
+        >>> available_layers(torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.ReLU()))
+        ['0', '1']
+    """
     return [name for name, _ in model.named_modules() if name]
 
 
@@ -63,6 +73,12 @@ def resolve_layers(model: nn.Module, names: Sequence[str] | str) -> list[tuple[s
     """Look up layers by their ``named_modules()`` names (a list, or one comma-separated string).
 
     Raises :class:`LayerError` listing the available names when one does not exist.
+
+    Example:
+        >>> import torch
+        >>> model = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.ReLU())
+        >>> [name for name, _ in resolve_layers(model, "0, 1")]
+        ['0', '1']
     """
     if isinstance(names, str):
         names = [part.strip() for part in names.split(",") if part.strip()]
@@ -87,6 +103,34 @@ def resolve_layers(model: nn.Module, names: Sequence[str] | str) -> list[tuple[s
             + f"Available layers: {_listing(available)}"
         )
     return [(name, modules[name]) for name in names]
+
+
+def hook_layer(module: nn.Module, sink: list[torch.Tensor], read: Literal["output", "input"] = "output") -> Any:
+    """Register a forward hook that appends the layer's output (or its first input) to ``sink``.
+
+    Tuples (an RNN's ``(output, hidden)``) give their first tensor; values are detached, float32, on the CPU.
+    Returns the hook handle: call ``handle.remove()`` when done.
+
+    Example:
+        >>> import torch
+        >>> layer, sink = torch.nn.Linear(2, 3), []
+        >>> handle = hook_layer(layer, sink)
+        >>> _ = layer(torch.zeros(4, 2)); handle.remove()
+        >>> sink[0].shape
+        torch.Size([4, 3])
+    """
+    import torch
+
+    def take(value: Any) -> None:
+        if isinstance(value, (tuple, list)) and value and isinstance(value[0], torch.Tensor):
+            value = value[0]
+        sink.append(value.detach().float().cpu())
+
+    if read == "input":
+        return module.register_forward_pre_hook(lambda m, args: take(args[0]))
+    if read != "output":
+        raise ValueError(f"read must be 'output' or 'input', not {read!r}")
+    return module.register_forward_hook(lambda m, args, output: take(output))
 
 
 def collect_activations(
@@ -197,9 +241,7 @@ def _listing(names: list[str]) -> str:
         return "(the model has no submodules)"
     shown = ", ".join(map(repr, names[:_MAX_LISTED]))
     extra = len(names) - _MAX_LISTED
-    return shown + (
-        f", … and {extra} more (see glassbox_jupyter.twin.activations.available_layers)" if extra > 0 else ""
-    )
+    return shown + (f", … and {extra} more (see glassbox_jupyter.teacher.layers.available_layers)" if extra > 0 else "")
 
 
 def _model_device(model: nn.Module) -> torch.device:
@@ -273,7 +315,7 @@ def _first_forward(model: nn.Module, batch: torch.Tensor, x_shape: tuple[int, ..
             handle.remove()
 
 
-def _shape_problem(module: nn.Module, shape: tuple[int, ...]) -> str | None:
+def _shape_problem(module: Any, shape: tuple[int, ...]) -> str | None:
     """What the layer expects, when ``shape`` (batched) does not fit it; ``None`` when it fits."""
     if hasattr(module, "in_channels") and hasattr(module, "kernel_size"):
         spatial = len(module.kernel_size) if isinstance(module.kernel_size, tuple) else 1
@@ -290,7 +332,7 @@ def _shape_problem(module: nn.Module, shape: tuple[int, ...]) -> str | None:
     return None
 
 
-def _shape_message(name: str, module: nn.Module, expected: str, x_shape: tuple[int, ...]) -> str:
+def _shape_message(name: str, module: Any, expected: str, x_shape: tuple[int, ...]) -> str:
     message = (
         f"wrong input shape: the model's first layer {name!r} ({type(module).__name__}) expects input of shape "
         f"{expected}, but X has shape {_shape_str(x_shape)}."

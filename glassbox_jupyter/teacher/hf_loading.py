@@ -1,9 +1,17 @@
-"""Load a local Hugging Face checkpoint folder as a TransformerLens ``HookedTransformer``, offline.
+"""Loading local Hugging Face model folders, offline: as a transformers model, or as a TransformerLens model.
+
+Every capability that reads a saved folder (neuron graphs, the black-box audit's local language model,
+circuits) loads it here, so the rules are the same everywhere: the folder must hold ``config.json``,
+nothing is downloaded (Hugging Face offline mode, ``local_files_only``), no remote code runs, and
+transformers' per-tensor progress bars stay quiet.
+
+- :func:`load_hf_folder`: a ``transformers`` model (``AutoModel`` or ``AutoModelForCausalLM``) and its tokenizer.
+- :func:`load_hooked_transformer`: a causal LM folder converted to a TransformerLens ``HookedTransformer``.
 
 TransformerLens 3.9's ``HookedTransformer.from_pretrained`` wants an official model name: with a folder
 path it stops at ``get_official_model_name``, and with an official name (``"gpt2"``) it reads that
-model's config from the Hub, not the folder's own sizes. This loader takes TransformerLens's own
-lower-level path instead, which does read a local folder:
+model's config from the Hub, not the folder's own sizes. :func:`load_hooked_transformer` takes
+TransformerLens's own lower-level path instead, which does read a local folder:
 
 1. ``AutoModelForCausalLM.from_pretrained(folder, local_files_only=True)`` and
    ``AutoTokenizer.from_pretrained(folder, local_files_only=True)``;
@@ -18,13 +26,14 @@ Step 2 reads a staged copy of ``config.json`` in a neutrally named temporary fol
 TransformerLens guesses the architecture from the *name* when it contains "llama" or "gemma" (a
 folder called ``my-llama-finetune`` would otherwise skip its config), and because transformers 5
 saves GPT-2 configs without the ``n_ctx`` key TransformerLens reads (the staged copy gets
-``n_ctx = n_positions``). The folder itself is never modified. Everything runs with
-``HF_HUB_OFFLINE``/``TRANSFORMERS_OFFLINE`` set, so nothing is fetched; no remote code is run.
+``n_ctx = n_positions``). The folder itself is never modified.
 
 Example:
-    >>> from glassbox_jupyter.circuits.loading import load_hooked_transformer  # doctest: +SKIP
+    >>> from glassbox_jupyter.teacher.hf_loading import quiet_loading
+    >>> with quiet_loading():
+    ...     pass
     >>> model = load_hooked_transformer("~/models/my-gpt2")  # doctest: +SKIP
-    >>> model = load_hooked_transformer("ioi")  # a glassbox demo name  # doctest: +SKIP
+    >>> model, tokenizer = load_hf_folder("~/models/minilm")  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -36,9 +45,120 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from glassbox_jupyter.errors import GlassboxError
+
+if TYPE_CHECKING:
+    from transformer_lens import HookedTransformer
+    from transformers import PreTrainedModel
+
+__all__ = [
+    "SUPPORTED_ARCHITECTURES",
+    "CheckpointError",
+    "CheckpointNotFoundError",
+    "check_checkpoint",
+    "load_hf_folder",
+    "load_hooked_transformer",
+    "offline",
+    "quiet_loading",
+]
+
+
+@contextmanager
+def quiet_loading() -> Iterator[None]:
+    """Turn transformers' progress bars off for the block (restoring the user's setting after it).
+
+    Example:
+        >>> with quiet_loading():
+        ...     pass
+    """
+    try:
+        from transformers.utils import logging as hf_logging
+    except ImportError:  # transformers missing: the caller's import raises the useful error
+        yield
+        return
+    enabled = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+    try:
+        yield
+    finally:
+        if enabled:
+            hf_logging.enable_progress_bar()  # type: ignore[no-untyped-call]
+
+
+@contextmanager
+def offline() -> Iterator[None]:
+    """Hugging Face offline mode for the duration of the block: the environment variables, and the
+    ``huggingface_hub`` constant they were read into at import (setting the variables later alone
+    would not take effect). Restores both afterwards.
+
+    Example:
+        >>> import os
+        >>> with offline():
+        ...     os.environ["HF_HUB_OFFLINE"]
+        '1'
+    """
+    import huggingface_hub.constants as hub_constants
+
+    keys = ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
+    saved_env = {k: os.environ.get(k) for k in keys}
+    saved_flag = hub_constants.HF_HUB_OFFLINE
+    os.environ.update({k: "1" for k in keys})
+    hub_constants.HF_HUB_OFFLINE = True
+    try:
+        yield
+    finally:
+        hub_constants.HF_HUB_OFFLINE = saved_flag
+        for k, v in saved_env.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def load_hf_folder(
+    path: str | os.PathLike[str],
+    *,
+    causal_lm: bool = False,
+    tokenizer: Any = None,
+    safetensors_only: bool = False,
+) -> tuple[PreTrainedModel, Any]:
+    """A ``transformers`` model and its tokenizer from a local folder, offline (nothing is downloaded).
+
+    Args:
+        path: a folder written by ``model.save_pretrained(folder)`` and ``tokenizer.save_pretrained(folder)``.
+        causal_lm: load with ``AutoModelForCausalLM`` (a language-model head) instead of ``AutoModel``.
+        tokenizer: a tokenizer to use instead of the folder's.
+        safetensors_only: refuse pickled ``pytorch_model.bin`` weights (load ``*.safetensors`` only).
+
+    Raises:
+        FileNotFoundError: the folder has no ``config.json``.
+
+    Example:
+        >>> model, tokenizer = load_hf_folder("~/models/minilm")  # doctest: +SKIP
+        >>> model.training  # doctest: +SKIP
+        False
+    """
+    folder = Path(path).expanduser()
+    if not (folder / "config.json").is_file():
+        raise FileNotFoundError(
+            f"{str(path)!r} is not a Hugging Face model folder (no config.json there); pass the folder that "
+            "model.save_pretrained(folder) and tokenizer.save_pretrained(folder) wrote (config.json, weights, "
+            "tokenizer files)"
+        )
+    from transformers import AutoModel, AutoModelForCausalLM, AutoTokenizer
+
+    auto = AutoModelForCausalLM if causal_lm else AutoModel
+    options: dict[str, Any] = {"local_files_only": True}
+    if safetensors_only:
+        options["use_safetensors"] = True
+    with offline(), quiet_loading():  # a "Loading weights" bar per tiny model is noise in a notebook
+        model = auto.from_pretrained(folder, **options)
+        if tokenizer is None:
+            tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
+    return model.eval(), tokenizer
+
 
 #: Causal-LM architectures (``config.json``'s ``architectures[0]``) whose config *and* weights
 #: TransformerLens 3.9's HookedTransformer converts from a Hugging Face model without remote code.
@@ -72,36 +192,7 @@ class CheckpointError(GlassboxError, ValueError):
 
 
 class CheckpointNotFoundError(CheckpointError, FileNotFoundError):
-    """The checkpoint folder (or demo name) does not exist."""
-
-
-@contextmanager
-def offline() -> Iterator[None]:
-    """Hugging Face offline mode for the duration of the block: the environment variables, and the
-    ``huggingface_hub`` constant they were read into at import (setting the variables later alone
-    would not take effect). Restores both afterwards."""
-    import huggingface_hub.constants as hub_constants
-
-    keys = ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
-    saved_env = {k: os.environ.get(k) for k in keys}
-    saved_flag = hub_constants.HF_HUB_OFFLINE
-    os.environ.update({k: "1" for k in keys})
-    hub_constants.HF_HUB_OFFLINE = True
-    try:
-        yield
-    finally:
-        hub_constants.HF_HUB_OFFLINE = saved_flag
-        for k, v in saved_env.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-
-
-def _demo_names() -> list[str]:
-    from glassbox_jupyter import demos
-
-    return sorted(d["name"] for d in demos.list() if d["kind"] == "hooked_transformer")
+    """The checkpoint folder does not exist."""
 
 
 def _torch_dtype(dtype: Any) -> Any:
@@ -118,11 +209,16 @@ def _torch_dtype(dtype: Any) -> Any:
 
 
 def check_checkpoint(folder: Path) -> dict[str, Any]:
-    """Validate a checkpoint folder before loading anything; return its ``config.json``."""
+    """Validate a checkpoint folder before loading anything; return its ``config.json``.
+
+    Example:
+        >>> check_checkpoint(Path("~/models/my-gpt2").expanduser())["architectures"]  # doctest: +SKIP
+        ['GPT2LMHeadModel']
+    """
     if not folder.exists():
         raise CheckpointNotFoundError(
-            f"no checkpoint folder at {str(folder)!r} and no glassbox demo of that name (demos: {_demo_names()}); "
-            "give the folder you saved with model.save_pretrained(folder) and tokenizer.save_pretrained(folder)"
+            f"no checkpoint folder at {str(folder)!r}; give the folder you saved with model.save_pretrained(folder) "
+            "and tokenizer.save_pretrained(folder) (a shipped demo loads with glassbox.demos.load(name))"
         )
     if not folder.is_dir():
         raise CheckpointError(
@@ -136,7 +232,7 @@ def check_checkpoint(folder: Path) -> dict[str, Any]:
             "with model.save_pretrained(folder) (transformers) or point at the folder that holds config.json"
         )
     try:
-        config = json.loads(config_path.read_text(encoding="utf-8"))
+        config: dict[str, Any] = json.loads(config_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise CheckpointError(
             f"{str(config_path)!r} is not valid JSON ({exc}); save it again with save_pretrained"
@@ -186,12 +282,12 @@ def load_hooked_transformer(
     refactor_factored_attn_matrices: bool = False,
     tokenizer: Any = None,
     default_prepend_bos: bool | None = None,
-) -> Any:
-    """Load a local Hugging Face checkpoint folder (or a glassbox demo name) as an eval-mode HookedTransformer.
+) -> HookedTransformer:
+    """Load a local Hugging Face checkpoint folder as an eval-mode HookedTransformer.
 
     Args:
         path: a folder written by ``model.save_pretrained(folder)`` and ``tokenizer.save_pretrained(folder)``
-            (config.json, weights, tokenizer files), or the name of a glassbox transformer demo (``"ioi"``).
+            (config.json, weights, tokenizer files). Shipped demos load with ``glassbox.demos.load(name)``.
         device, dtype: where and in what precision (default float32) to build the model.
         fold_ln, center_writing_weights, center_unembed, fold_value_biases, refactor_factored_attn_matrices:
             TransformerLens's weight processing, as in ``HookedTransformer.from_pretrained``. They leave the
@@ -200,15 +296,13 @@ def load_hooked_transformer(
         default_prepend_bos: override whether strings get a BOS token prepended (TransformerLens default: yes).
 
     Nothing is downloaded: Hugging Face offline mode is on for the whole call.
+
+    Example:
+        >>> model = load_hooked_transformer("~/models/my-gpt2")  # doctest: +SKIP
+        >>> model.cfg.n_layers, model.training  # doctest: +SKIP
+        (2, False)
     """
     folder = Path(path).expanduser()
-    if not folder.exists() and isinstance(path, str) and path in _demo_names():
-        from glassbox_jupyter import demos
-
-        model = demos.load(path)
-        if dtype is not None:
-            model = model.to(_torch_dtype(dtype))
-        return model.to(device).eval()
     config = check_checkpoint(folder)
     if tokenizer is None and not _has_tokenizer(folder):
         raise CheckpointError(
@@ -218,11 +312,16 @@ def load_hooked_transformer(
     torch_dtype = _torch_dtype(dtype)
     from transformer_lens import HookedTransformer
     from transformer_lens import loading_from_pretrained as loading
-    from transformer_lens.utilities import softcap_enabled
+    from transformer_lens.utilities.activation_functions import softcap_enabled
     from transformer_lens.utilities.architectures import POST_NORM_ARCHITECTURES
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    with offline(), warnings.catch_warnings(), tempfile.TemporaryDirectory(prefix="glassbox-") as staging:
+    with (
+        offline(),
+        quiet_loading(),
+        warnings.catch_warnings(),
+        tempfile.TemporaryDirectory(prefix="glassbox-") as staging,
+    ):
         warnings.simplefilter("ignore", DeprecationWarning)  # "HookedTransformer is deprecated" (TL 3.x)
         try:
             hf_model = AutoModelForCausalLM.from_pretrained(folder, local_files_only=True, dtype=torch_dtype)
@@ -232,7 +331,7 @@ def load_hooked_transformer(
                 "save the model again with "
                 "model.save_pretrained(folder)"
             ) from exc
-        hf_model.eval()
+        hf_model.eval()  # type: ignore[no-untyped-call]
         for param in hf_model.parameters():
             param.requires_grad = False
         if tokenizer is None:
@@ -273,5 +372,5 @@ def load_hooked_transformer(
             fold_value_biases=fold_value_biases,
             refactor_factored_attn_matrices=refactor_factored_attn_matrices,
         )
-    model.move_model_modules_to_device()
+    model.move_model_modules_to_device()  # type: ignore[no-untyped-call]
     return model.eval()

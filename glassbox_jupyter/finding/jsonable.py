@@ -1,7 +1,8 @@
-"""Turn a Finding's ``view_data()`` into plain JSON for a widget's synced ``_data`` trait.
+"""The one JSON converter: numpy / pandas values inside Findings become plain JSON.
 
-numpy / pandas values become Python numbers, booleans and lists; NaN and infinities become ``None``
-(synced state must be strict JSON).
+Used for a Finding's ``to_dict()``, its view data and selection (synced widget state must be strict
+JSON), and the report. numpy / pandas values become Python numbers, booleans and lists; NaN and
+infinities become ``None``.
 
 Example:
     >>> import numpy as np

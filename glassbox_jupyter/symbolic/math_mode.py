@@ -14,7 +14,7 @@ import sympy
 from glassbox_jupyter.finding.fidelity import Fidelity, r2_fidelity
 from glassbox_jupyter.finding.provenance import Provenance
 from glassbox_jupyter.probe import Probe, ProbeSet
-from glassbox_jupyter.symbolic.equation import Equation
+from glassbox_jupyter.symbolic.equation import Equation, undefined_fidelity
 from glassbox_jupyter.symbolic.expression import evaluate
 from glassbox_jupyter.symbolic.finding import SymbolicFinding, SymbolicFindings
 from glassbox_jupyter.symbolic.screening import ScreeningReport, screen_features
@@ -25,6 +25,7 @@ from glassbox_jupyter.symbolic.search import (
     SymbolicSearch,
     choose_best,
 )
+from glassbox_jupyter.teacher.adapters import CallableAdapter
 from glassbox_jupyter.teacher.teacher import Teacher
 
 
@@ -42,9 +43,8 @@ def probability_teacher(teacher: Teacher) -> Teacher:
         return shifted / shifted.sum(axis=1, keepdims=True)
 
     names = [f"P({n})" for n in teacher.output_names]
-    wrapped = Teacher(probabilities, teacher.spec, output_names=names, name=teacher.name, task="regression")
-    wrapped._hash = teacher.hash  # provenance names the classifier itself
-    return wrapped
+    adapter = CallableAdapter(probabilities, sha256=teacher.hash)  # provenance names the classifier itself
+    return Teacher(adapter, teacher.spec, output_names=names, name=teacher.name, task="regression")
 
 
 def _feature_columns(teacher: Teacher, features: Sequence[str | int] | str | None) -> list[int] | None:
@@ -65,8 +65,8 @@ def _constant_finding(
     finding = SymbolicFinding(teacher, output, name, prov, ScreeningReport(kept=columns, dropped=[]))
     number = sympy.Float(value, 15)
     snapped = sympy.nsimplify(number, rational=False, tolerance=1e-12 * max(1.0, abs(value)))
-    fid = Fidelity("r2", 1.0, 1.0, 1.0, n=len(test), n_boot=1)
-    finding.pareto_front = [Equation(snapped, teacher.spec, name, fidelity=fid, loss=0.0, id=0)]
+    fid = Fidelity.exact("r2", n=len(test), measures=f"the constant against the teacher's constant {name}")
+    finding.set_front([Equation(snapped, teacher.spec, name, fidelity=fid, loss=0.0, id=0)], 0)
     finding.notes.append(
         f"the teacher's output {name} is constant (= {value:.6g}) on all {len(test)} held-out probes; "
         "the equation is that constant (R² is reported as 1 because it reproduces the teacher exactly)"
@@ -86,7 +86,7 @@ def _equations(
         if np.all(np.isfinite(guess)):
             fid = r2_fidelity(truth, guess, seed=seed, n_boot=500)
         else:  # the equation is undefined somewhere in the input box: say so through its fidelity
-            fid = Fidelity("r2", float("-inf"), float("-inf"), float("-inf"), n=len(truth))
+            fid = undefined_fidelity(len(truth))
         out.append(
             Equation(c.expr, spec, name, fidelity=fid, loss=c.loss, id=i, output_unit=unit[output] if unit else None)
         )
@@ -246,12 +246,8 @@ def _search_one(
         handle = display(finding.widget(), display_id=True)
 
     def publish(front: list[Candidate], info: dict[str, Any]) -> None:
-        best = choose_best(front, variance)
-        finding.pareto_front = _equations(front, teacher, k, finding.output_name, test, seed)
-        finding.best_index = finding._selected_index = min(best, len(finding.pareto_front) - 1)
-        finding.invalidate_static_view()
-        if finding._widget is not None:
-            finding._widget.refresh()
+        equations = _equations(front, teacher, k, finding.output_name, test, seed)
+        finding.set_front(equations, choose_best(front, variance))
 
     def add_probes(expr: sympy.Expr) -> None:
         # active interrogation, up to doubling the training probes (more rows slow every round)

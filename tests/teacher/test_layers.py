@@ -1,4 +1,4 @@
-"""Activations by forward hooks on real small torch models, checked against a manual forward pass."""
+"""teacher/layers.py: activations by forward hooks on real small torch models, checked against a manual pass."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from glassbox_jupyter.errors import EmptyProbeError, GlassboxError, ShapeMismatchError
-from glassbox_jupyter.twin.activations import (
+from glassbox_jupyter.teacher.layers import (
     LayerError,
     available_layers,
     collect_activations,

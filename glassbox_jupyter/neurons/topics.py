@@ -28,7 +28,7 @@ import numpy as np
 
 from glassbox_jupyter.neurons.activations import Pooling, collect_neuron_activations
 from glassbox_jupyter.neurons.build import MIN_GROUPS_FOR_TEXT_SPLIT, graph_from_activations
-from glassbox_jupyter.neurons.comparison import ComparisonParts, NeuronGraphComparison
+from glassbox_jupyter.neurons.comparison_finding import ComparisonParts, NeuronGraphComparison
 from glassbox_jupyter.neurons.errors import DegenerateActivationsError, EmptyTextError, TopicsError
 from glassbox_jupyter.neurons.selection import describe_selection, select_neurons
 
