@@ -190,7 +190,7 @@ def r2_fidelity(
 
     def statistic(t: NDArray[np.float64], g: NDArray[np.float64]) -> NDArray[np.float64]:
         # t, g: (resamples, n, outputs) -> mean R² over outputs, one per resample
-        return np.nanmean(_r2_rows(np.moveaxis(t, 2, 1), np.moveaxis(g, 2, 1)), axis=1)
+        return np.asarray(np.nanmean(_r2_rows(np.moveaxis(t, 2, 1), np.moveaxis(g, 2, 1)), axis=1), dtype=float)
 
     ci = bootstrap_ci(statistic, truth_rows, guess_rows, n_boot=n_boot, confidence=confidence, seed=seed)
     return _measured("r2", value, ci, len(truth_rows), confidence, n_boot, split, unit, measures)
@@ -220,19 +220,11 @@ def agreement_fidelity(
         from scipy.stats import binomtest
 
         exact = binomtest(agreeing, len(same)).proportion_ci(confidence_level=confidence, method="exact")
-        return Fidelity(
-            "agreement",
-            float(same.mean()),
-            float(exact.low),
-            float(exact.high),
-            n=len(same),
-            confidence=confidence,
-            n_boot=None,
-            split=split,
-            unit=unit,
-            measures=measures,
-            interval="exact binomial",
-        )
+        interval = (float(exact.low), float(exact.high))
+        return _measured(
+            "agreement", float(same.mean()), interval, len(same), confidence, n_boot, split, unit, measures,
+            how="exact binomial",
+        )  # fmt: skip
     ci = bootstrap_ci(lambda s: s.mean(axis=1), same, n_boot=n_boot, confidence=confidence, seed=seed)
     return _measured("agreement", float(same.mean()), ci, len(same), confidence, n_boot, split, unit, measures)
 
@@ -247,8 +239,19 @@ def _measured(
     split: str,
     unit: str,
     measures: str,
+    how: str = "bootstrap",
 ) -> Fidelity:
     low, high = ci if ci is not None else (None, None)
     return Fidelity(
-        metric, value, low, high, n=n, confidence=confidence, n_boot=n_boot, split=split, unit=unit, measures=measures
+        metric,
+        value,
+        low,
+        high,
+        n=n,
+        confidence=confidence,
+        n_boot=n_boot,
+        split=split,
+        unit=unit,
+        measures=measures,
+        interval=how,
     )

@@ -81,7 +81,8 @@ def _is_torchscript_archive(path: Path) -> bool:
 def _unwrap_state_dict(obj: Any) -> dict[str, Any]:
     for key in ("state_dict", "model_state_dict", "model"):
         if isinstance(obj, dict) and key in obj and isinstance(obj[key], dict):
-            return obj[key]
+            state: dict[str, Any] = obj[key]
+            return state
     if not isinstance(obj, dict):
         raise TypeError(f"expected a state_dict (a dict of tensors), found {type(obj).__name__}")
     return obj
@@ -128,7 +129,7 @@ def load_model(
         import torch
 
         if _is_torchscript_archive(path):
-            return torch.jit.load(str(path), map_location="cpu"), None
+            return torch.jit.load(str(path), map_location="cpu"), None  # type: ignore[no-untyped-call]
         try:
             obj = torch.load(str(path), map_location="cpu", weights_only=True)
         except pickle.UnpicklingError as exc:

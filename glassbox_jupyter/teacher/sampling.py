@@ -50,7 +50,8 @@ def sample_inputs(spec: InputSpec, n: int, method: str = "sobol", seed: int = 0,
         else:
             unit = rng.random((n, d))
         low, high = np.asarray(spec.low), np.asarray(spec.high)
-        return low + unit * (high - low)
+        scaled: np.ndarray = low + unit * (high - low)
+        return scaled
     if method == "gaussian":
         X = rng.normal(np.asarray(spec.mean), np.asarray(spec.std), size=(n, d))
         if spec.low is not None:

@@ -144,7 +144,7 @@ class Teacher:
         return array[:, None] if array.ndim == 1 else array.reshape(len(array), -1)
 
     def _call_batch(self, flat: np.ndarray) -> np.ndarray:
-        shape = self.spec.shape if self.spec is not None else flat.shape[1:]
+        shape = _shape(self.spec) if self.spec is not None else flat.shape[1:]
         raw = self.adapter(flat.reshape(len(flat), *shape))
         try:
             out = np.asarray(raw, dtype=np.float64)
@@ -166,7 +166,7 @@ class Teacher:
     def _check_spec(self, spec: InputSpec) -> None:
         """Fail early, naming both shapes, when the spec does not fit the model."""
         expected = self.adapter.input_shape
-        if expected is not None and tuple(expected) != tuple(spec.shape[-len(expected) :]):
+        if expected is not None and tuple(expected) != _shape(spec)[-len(expected) :]:
             raise ShapeMismatchError(
                 f"the spec describes inputs of shape {spec.shape} ({spec.width} features) but the "
                 f"{self.adapter.kind} teacher expects {expected}; fix the spec's names/shape or "
@@ -180,7 +180,7 @@ class Teacher:
             raise
         except Exception as exc:  # the model's own error, e.g. a matmul shape mismatch
             raise ShapeMismatchError(
-                f"the teacher failed on inputs of shape {(2, *spec.shape)} built from the spec "
+                f"the teacher failed on inputs of shape {(2, *_shape(spec))} built from the spec "
                 f"({type(exc).__name__}: {exc}); check that the spec's width/shape matches what "
                 f"the model expects"
             ) from exc
@@ -260,6 +260,11 @@ class Teacher:
     def __repr__(self) -> str:
         spec = "no spec" if self.spec is None else f"{self.spec.width} inputs"
         return f"Teacher({self.name!r}, {self.adapter.kind}, {spec}, task={self.task!r})"
+
+
+def _shape(spec: InputSpec) -> tuple[int, ...]:
+    """The spec's input shape (always set once the spec is built; ``(width,)`` for a flat spec)."""
+    return tuple(spec.shape) if spec.shape is not None else (spec.width,)
 
 
 def _default_name(model: Any) -> str:

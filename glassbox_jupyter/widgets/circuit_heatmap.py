@@ -27,7 +27,7 @@ class CircuitHeatmap(GlassboxWidget):
     _css = static_asset("circuit_heatmap.css", optional=True)
 
     # view-only: the head whose attention pattern is pinned in the side panel
-    _focus = traitlets.List(allow_none=True, default_value=None).tag(sync=True)
+    _focus: traitlets.List[Any] = traitlets.List(allow_none=True, default_value=None).tag(sync=True)
 
     @traitlets.validate("_focus")
     def _valid_focus(self, proposal: dict[str, Any]) -> Any:
