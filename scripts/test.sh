@@ -8,8 +8,14 @@ bash scripts/setup.sh
 echo; echo "== ruff"
 .venv/bin/ruff check .
 
-echo; echo "== JS tests (vitest)"
-(cd js && npm test --silent)
+echo; echo "== layers (import-linter: no import cycles, finding/ at the bottom, capabilities independent)"
+.venv/bin/lint-imports
+
+echo; echo "== types (mypy; strict on finding/, teacher/, widgets/)"
+.venv/bin/mypy
+
+echo; echo "== JS tests (vitest) and types (tsc)"
+(cd js && npm test --silent && npm run typecheck --silent)
 
 echo; echo "== Python tests (pytest)"
 # pytest exits 5 when it collects nothing, which fails this script too.

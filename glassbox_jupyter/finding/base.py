@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from glassbox_jupyter._version import __version__
 from glassbox_jupyter.errors import SelectionError
-from glassbox_jupyter.finding.display import display_bundle, in_kernel
+from glassbox_jupyter.finding import display
 from glassbox_jupyter.finding.evidence import EvidenceItem
 from glassbox_jupyter.finding.fidelity import Fidelity
 from glassbox_jupyter.finding.jsonable import jsonable
@@ -188,8 +188,9 @@ class Finding(abc.ABC):
         )
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        return display_bundle(
-            repr(self), self.static_html(), self.widget if in_kernel() else None, payload=finding_payload(self)
+        # in_kernel() is looked up on its module each time, so one patch there reaches every display
+        return display.display_bundle(
+            repr(self), self.static_html(), self.widget if display.in_kernel() else None, payload=finding_payload(self)
         )
 
     def __repr__(self) -> str:

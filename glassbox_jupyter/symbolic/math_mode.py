@@ -155,7 +155,7 @@ def distill_math(
         outputs = [names.index(output) if isinstance(output, str) else int(output)]
     columns = _feature_columns(teacher, features)
     if live is None:
-        from glassbox_jupyter.finding.base import in_kernel
+        from glassbox_jupyter.finding.display import in_kernel
 
         live = in_kernel()
     findings = SymbolicFindings()

@@ -32,7 +32,7 @@ import traitlets
 
 from glassbox_jupyter.errors import SelectionError
 from glassbox_jupyter.finding.base import Change, Finding, finding_payload
-from glassbox_jupyter.finding.display import display_bundle, in_kernel
+from glassbox_jupyter.finding import display
 from glassbox_jupyter.finding.jsonable import jsonable
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -126,10 +126,10 @@ class GlassboxWidget(anywidget.AnyWidget):
         return self._finding.to_svg()
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return display_bundle(
+        return display.display_bundle(
             repr(self),
             self._finding.static_html(),
-            (lambda: self) if in_kernel() else None,
+            (lambda: self) if display.in_kernel() else None,
             payload=finding_payload(self._finding),
         )
 

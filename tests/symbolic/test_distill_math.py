@@ -183,7 +183,7 @@ def test_live_view_is_shown_before_the_first_equation_and_updated(monkeypatch):
     """In a kernel the picker is displayed at once (empty), refreshed each round, then replaced."""
     import IPython.display
 
-    import glassbox_jupyter.finding.base as base
+    import glassbox_jupyter.finding.display as display
 
     shown, updates = [], []
 
@@ -195,7 +195,7 @@ def test_live_view_is_shown_before_the_first_equation_and_updated(monkeypatch):
         shown.append(obj._repr_mimebundle_())
         return Handle()
 
-    monkeypatch.setattr(base, "in_kernel", lambda: True)
+    monkeypatch.setattr(display, "in_kernel", lambda: True)
     monkeypatch.setattr(IPython.display, "display", fake_display)
     finding = glassbox.distill(kinetic_teacher(), time_limit=4, rounds=2, patience=None)
     assert "searching" in shown[0]["text/html"]
