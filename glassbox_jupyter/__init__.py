@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import lazy_loader
 
-from glassbox_jupyter._version import __version__
+from glassbox_jupyter._version import __version__ as __version__  # re-exported
 
 # A function named like its module (``response``, ``distill``) stays the function after the module is
 # imported: lazy_loader guards those names.

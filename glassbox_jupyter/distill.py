@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from glassbox_jupyter.teacher.spec import InputSpec
 from glassbox_jupyter.teacher.teacher import as_teacher
+
+if TYPE_CHECKING:
+    from glassbox_jupyter.rules.finding import RuleFinding
+    from glassbox_jupyter.symbolic.finding import SymbolicFinding, SymbolicFindings
 
 MODES = ("math", "logic")
 
@@ -17,7 +21,7 @@ def distill(
     time_limit: float = 60,
     seed: int = 0,
     **options: Any,
-) -> Any:
+) -> SymbolicFinding | SymbolicFindings | RuleFinding:
     """Distil ``teacher`` into a readable model, with its fidelity measured on held-out probes.
 
     ``mode="math"`` returns a :class:`SymbolicFinding` (a Pareto front of equations; ``.best``,

@@ -14,16 +14,39 @@ Example (in a notebook):
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol, TypeAlias
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
-from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from IPython.core.magic_arguments import MagicArgumentParser, argument, magic_arguments, parse_argstring
 from traitlets import Integer, Unicode
 from traitlets.config import Configurable
 
+if TYPE_CHECKING:
+    from glassbox_jupyter.circuits.finding import CircuitFinding
+    from glassbox_jupyter.finding.base import Finding
+    from glassbox_jupyter.latent.finding import LatentLawsFinding
+    from glassbox_jupyter.neurons.finding import NeuronGraphFinding
+    from glassbox_jupyter.probe import ProbeSet
+    from glassbox_jupyter.report.annex import AnnexIVReport
+    from glassbox_jupyter.response import ResponseFinding
+    from glassbox_jupyter.rules.finding import RuleFinding
+    from glassbox_jupyter.symbolic.finding import SymbolicFinding, SymbolicFindings
+    from glassbox_jupyter.teacher.teacher import Teacher
+    from glassbox_jupyter.twin.finding import TwinFinding
+
 PROBE_METHODS = ("sobol", "lhs", "uniform", "gaussian", "data")
+
+# What ``%glassbox <subcommand>`` returns (None for --help and for the annex cell magic)
+MagicResult: TypeAlias = "ProbeSet | Finding | SymbolicFindings | AnnexIVReport | list[dict[str, Any]] | None"
+
+
+class _Subcommand(Protocol):
+    """A ``cmd_*`` method; ``@magic_arguments`` gives it the ``parser`` of its arguments."""
+
+    parser: MagicArgumentParser
+
+    def __call__(self, line: str) -> MagicResult: ...
 
 
 @magics_class
@@ -39,8 +62,8 @@ class GlassboxMagics(Magics, Configurable):
         Magics.__init__(self, shell=shell, **kwargs)
 
     # ------------------------------------------------------------------ dispatch
-    def _subcommands(self) -> dict[str, Callable[[str], Any]]:
-        commands = {}
+    def _subcommands(self) -> dict[str, _Subcommand]:
+        commands: dict[str, _Subcommand] = {}
         for attribute in sorted(dir(type(self))):
             if attribute.startswith("cmd_"):
                 command = getattr(self, attribute)
@@ -57,7 +80,7 @@ class GlassboxMagics(Magics, Configurable):
         return "\n".join(lines)
 
     @line_cell_magic
-    def glassbox(self, line: str, cell: str | None = None) -> Any:
+    def glassbox(self, line: str, cell: str | None = None) -> MagicResult:
         """GlassBox: distil, probe and explain models. ``%glassbox --help`` lists subcommands.
 
         As a cell magic, ``%%glassbox annex 2b`` runs the cell and files it under Annex IV section 2(b).
@@ -66,7 +89,8 @@ class GlassboxMagics(Magics, Configurable):
         if cell is not None:
             if name != "annex":
                 raise UsageError(f"%%glassbox (cell magic) only takes `annex <section>`, got {name!r}")
-            return self.annex_cell(rest, cell)
+            self.annex_cell(rest, cell)
+            return None
         if name in ("", "-h", "--help", "help"):
             print(self.usage())
             return None
@@ -92,7 +116,7 @@ class GlassboxMagics(Magics, Configurable):
             raise UsageError(f"no variable named {name!r} in the notebook; define the {what} first")
         return namespace[name]
 
-    def _teacher(self, name: str, spec_name: str | None) -> Any:
+    def _teacher(self, name: str, spec_name: str | None) -> Teacher:
         from glassbox_jupyter.teacher.teacher import Teacher, as_teacher
 
         model = self._lookup(name, "teacher")
@@ -112,7 +136,7 @@ class GlassboxMagics(Magics, Configurable):
     @argument("--seed", type=int, default=None, help="Random seed.")
     @argument("--spec", default=None, help="Variable holding an InputSpec (when the teacher has none).")
     @argument("--progress", action="store_true", help="Show a progress bar.")
-    def cmd_probe(self, line: str) -> Any:
+    def cmd_probe(self, line: str) -> ProbeSet:
         """Draw inputs from the teacher's spec and query it; returns a ProbeSet."""
         from glassbox_jupyter.probe import Probe
 
@@ -137,7 +161,7 @@ class GlassboxMagics(Magics, Configurable):
     @argument("--n", type=int, default=None, help="Number of probes when --probes is not given.")
     @argument("--seed", type=int, default=None, help="Random seed.")
     @argument("--spec", default=None, help="Variable holding an InputSpec (when the teacher has none).")
-    def cmd_response(self, line: str) -> Any:
+    def cmd_response(self, line: str) -> ResponseFinding:
         """Show the teacher's response over one or two features (live ResponseView); returns the Finding."""
         from glassbox_jupyter.response import response
 
@@ -163,7 +187,7 @@ class GlassboxMagics(Magics, Configurable):
     @argument("--n", type=int, default=None, help="Number of probe inputs (default: 2000 math, 4000 logic).")
     @argument("--seed", type=int, default=None, help="Random seed.")
     @argument("--spec", default=None, help="Variable holding an InputSpec (when the teacher has none).")
-    def cmd_distill(self, line: str) -> Any:
+    def cmd_distill(self, line: str) -> SymbolicFinding | SymbolicFindings | RuleFinding:
         """Distil the teacher into equations or IF/ELSE rules and show the live view; returns the Finding."""
         from glassbox_jupyter.distill import distill
 
@@ -206,7 +230,7 @@ class GlassboxMagics(Magics, Configurable):
         default="integrated_gradients",
         help="Head attribution.",
     )
-    def cmd_circuit(self, line: str) -> Any:
+    def cmd_circuit(self, line: str) -> CircuitFinding:
         """Find the attention heads behind a prediction (CircuitHeatmap); returns the CircuitFinding."""
         from glassbox_jupyter.circuits import CircuitAnalyzer
 
@@ -236,7 +260,7 @@ class GlassboxMagics(Magics, Configurable):
     @argument("--conv", choices=("pooled", "per_filter"), default="pooled", help="How conv layers are clustered.")
     @argument("--tnorm", default="einstein", help="Path fitness t-norm.")
     @argument("--seed", type=int, default=None, help="Random seed.")
-    def cmd_twin(self, line: str) -> Any:
+    def cmd_twin(self, line: str) -> TwinFinding:
         """Build the readable twin (flow graph of activation clusters; FlowGraphExplorer); returns the Finding."""
         from glassbox_jupyter.twin.build import readable_twin
 
@@ -274,7 +298,7 @@ class GlassboxMagics(Magics, Configurable):
     @argument("--alpha", default=None, help="Graphical-lasso penalty, or 1se (CV, one-SE rule); default: CV.")
     @argument("--pooling", choices=("token", "sequence", "max"), default="token", help="One sample per token or text.")
     @argument("--seed", type=int, default=None, help="Random seed.")
-    def cmd_neurons(self, line: str) -> Any:
+    def cmd_neurons(self, line: str) -> NeuronGraphFinding:
         """Neuron dependency graph of an MLP layer (graphical lasso; NeuronGraphView); returns the Finding."""
         from glassbox_jupyter.neurons.build import neuron_graph
 
@@ -319,7 +343,7 @@ class GlassboxMagics(Magics, Configurable):
     @argument("--jobs", type=int, default=None, help="Parallel searches on this machine (joblib), e.g. 2.")
     @argument("--client", default=None, help="Variable holding a dask.distributed.Client to fan out to.")
     @argument("--seed", type=int, default=None, help="Random seed.")
-    def cmd_latent(self, line: str) -> Any:
+    def cmd_latent(self, line: str) -> LatentLawsFinding:
         """One equation per latent of an encoder, and which inputs each uses (LatentUsageHeatmap)."""
         from glassbox_jupyter.latent.laws import latent_laws
 
@@ -348,7 +372,7 @@ class GlassboxMagics(Magics, Configurable):
         except (ValueError, TypeError) as exc:
             raise UsageError(str(exc)) from exc
 
-    def annex_cell(self, line: str, cell: str) -> Any:
+    def annex_cell(self, line: str, cell: str) -> None:
         """Run ``cell`` and mark it for Annex IV section(s) ``line`` (the annotation stays in the .ipynb)."""
         from glassbox_jupyter.report.fields import UnknownSectionError, section_key
 
@@ -359,6 +383,8 @@ class GlassboxMagics(Magics, Configurable):
             keys = [section_key(part) for part in parts]
         except UnknownSectionError as exc:
             raise UsageError(str(exc)) from exc
+        if self.shell is None:
+            raise UsageError("%%glassbox annex runs the cell in an IPython shell, and there is none")
         result = self.shell.run_cell(cell, store_history=False, silent=False)
         self.annex_sections = getattr(self, "annex_sections", []) + keys
         if result.error_in_exec is not None:
@@ -367,7 +393,7 @@ class GlassboxMagics(Magics, Configurable):
 
     @magic_arguments()
     @argument("sections", nargs="*", help="Section, e.g. 2b (use as a cell magic: %%%%glassbox annex 2b).")
-    def cmd_annex(self, line: str) -> Any:
+    def cmd_annex(self, line: str) -> NoReturn:
         """Mark a cell for an Annex IV section: `%%glassbox annex 2b` on the first line of the cell."""
         raise UsageError(
             "annex is a cell magic: put `%%glassbox annex 2b` on the first line of the cell whose outputs "
@@ -379,7 +405,7 @@ class GlassboxMagics(Magics, Configurable):
     @argument("--notebook", default=None, help="Path of this notebook (default: from the Jupyter session).")
     @argument("--out", default=None, help="Folder for the files (default: beside the notebook).")
     @argument("--include-code", action="store_true", help="Append the code of annotated cells.")
-    def cmd_export(self, line: str) -> Any:
+    def cmd_export(self, line: str) -> AnnexIVReport:
         """Write this notebook's Annex IV report (save the notebook first); findings use their live state."""
         import os
 
@@ -406,7 +432,7 @@ class GlassboxMagics(Magics, Configurable):
         return result.report
 
     @magic_arguments()
-    def cmd_demos(self, line: str) -> Any:
+    def cmd_demos(self, line: str) -> list[dict[str, Any]]:
         """List the shipped demo models (load one with glassbox.demos.load(name))."""
         from glassbox_jupyter import demos
 

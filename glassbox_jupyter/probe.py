@@ -18,7 +18,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -27,15 +27,18 @@ from glassbox_jupyter.teacher.sampling import METHODS, sample_inputs
 from glassbox_jupyter.teacher.spec import InputSpec
 from glassbox_jupyter.teacher.teacher import Teacher, as_teacher
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 __all__ = ["METHODS", "Probe", "ProbeSet", "sample_inputs"]
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, init=False)
 class ProbeSet:
     """Inputs ``X`` (``(n, width)``), teacher outputs ``y`` (``(n, n_outputs)``) and how they were made.
 
-    ``origin`` tags each row (``"sobol"``, ``"refine"``...). ``n_dropped`` counts rows removed
-    because the teacher returned NaN or inf there.
+    ``origin`` tags each row (``"sobol"``, ``"refine"``...; default: ``method`` for every row).
+    ``n_dropped`` counts rows removed because the teacher returned NaN or inf there.
     """
 
     X: np.ndarray
@@ -44,17 +47,34 @@ class ProbeSet:
     teacher: Teacher = field(repr=False)
     method: str
     seed: int
-    origin: np.ndarray = field(repr=False, default=None)  # type: ignore[assignment]
-    n_dropped: int = 0
+    origin: np.ndarray = field(repr=False)
+    n_dropped: int
 
-    def __post_init__(self) -> None:
-        if len(self.X) == 0:
+    def __init__(
+        self,
+        X: np.ndarray,
+        y: np.ndarray,
+        spec: InputSpec,
+        teacher: Teacher,
+        method: str,
+        seed: int,
+        origin: np.ndarray | None = None,
+        n_dropped: int = 0,
+    ) -> None:
+        if len(X) == 0:
             raise EmptyProbeError(
                 "the probe set is empty: no input produced a finite teacher output; check the "
                 "spec bounds and that the teacher works on them"
             )
-        if self.origin is None:
-            object.__setattr__(self, "origin", np.full(len(self.X), self.method, dtype=object))
+        set_ = object.__setattr__  # the dataclass is frozen
+        set_(self, "X", X)
+        set_(self, "y", y)
+        set_(self, "spec", spec)
+        set_(self, "teacher", teacher)
+        set_(self, "method", method)
+        set_(self, "seed", seed)
+        set_(self, "origin", np.full(len(X), method, dtype=object) if origin is None else origin)
+        set_(self, "n_dropped", n_dropped)
 
     def __len__(self) -> int:
         return len(self.X)
@@ -108,7 +128,7 @@ class ProbeSet:
             n_dropped=self.n_dropped,
         )
 
-    def to_frame(self) -> Any:
+    def to_frame(self) -> pd.DataFrame:
         """The probe set as a pandas DataFrame (features, then outputs)."""
         import pandas as pd
 

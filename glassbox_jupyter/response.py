@@ -30,6 +30,7 @@ from glassbox_jupyter.probe import Probe, ProbeSet
 from glassbox_jupyter.teacher.teacher import Teacher, as_teacher
 
 if TYPE_CHECKING:
+    from glassbox_jupyter.teacher.spec import InputSpec
     from glassbox_jupyter.widgets.response_view import ResponseView
 
 _MAX_POINTS_SHOWN = 1500  # in the live widget
@@ -60,12 +61,12 @@ def _partial_dependence(
 
 def _rank_features(teacher: Teacher, background: np.ndarray, output: int, steps: int = 9) -> list[int]:
     """Feature indices ordered by how much their 1-D partial dependence varies."""
-    spec = teacher.spec
+    spec = teacher.require_spec()
     spread = []
     for column in range(spec.width):
         grid = (
             np.linspace(spec.low[column], spec.high[column], steps)
-            if spec.low
+            if spec.low is not None and spec.high is not None
             else np.quantile(background[:, column], np.linspace(0.02, 0.98, steps))
         )
         spread.append(np.ptp(_partial_dependence(teacher, background, [column], [grid], output)))
@@ -111,7 +112,7 @@ class ResponseFinding(Finding):
     # ------------------------------------------------------------------ the artifact
     @property
     def features(self) -> tuple[str, ...]:
-        return tuple(self.teacher.spec.names[c] for c in self.columns)
+        return tuple(self.teacher.require_spec().names[c] for c in self.columns)
 
     @property
     def output_name(self) -> str:
@@ -119,7 +120,7 @@ class ResponseFinding(Finding):
 
     def predict(self, X: Any) -> np.ndarray:
         """The view read as a student: ``PD_S(x_S)`` interpolated on the grid."""
-        X = self.teacher.spec.check(X)
+        X = self.teacher.require_spec().check(X)
         if len(self.columns) == 1:
             return np.interp(X[:, self.columns[0]], self.grid[0], self.surface)
         from scipy.interpolate import RegularGridInterpolator
@@ -128,7 +129,7 @@ class ResponseFinding(Finding):
         return interpolate(X[:, self.columns])
 
     def artifact_dict(self) -> dict[str, Any]:
-        spec = self.teacher.spec
+        spec = self.teacher.require_spec()
         return {
             "features": list(self.features),
             "units": [spec.unit(c) for c in self.columns],
@@ -139,7 +140,7 @@ class ResponseFinding(Finding):
         }
 
     def summary(self) -> str:
-        shown = " and ".join(self.teacher.spec.label(c) for c in self.columns)
+        shown = " and ".join(self.teacher.require_spec().label(c) for c in self.columns)
         low, high = float(np.min(self.surface)), float(np.max(self.surface))
         return (
             f"{self.output_name} of {self.teacher.name} varies from {low:.4g} to {high:.4g} "
@@ -182,7 +183,7 @@ class ResponseFinding(Finding):
         if self._selected_row is None:
             return None
         row = self.probes.X[self._selected_row]
-        return MappingProxyType({n: float(v) for n, v in zip(self.teacher.spec.names, row)})
+        return MappingProxyType({n: float(v) for n, v in zip(self.teacher.require_spec().names, row)})
 
     @property
     def selected_output(self) -> float | None:
@@ -192,7 +193,7 @@ class ResponseFinding(Finding):
 
     # ------------------------------------------------------------------ evidence
     def evidence(self) -> list[EvidenceItem]:
-        spec = self.teacher.spec
+        spec = self.teacher.require_spec()
         fid = self.fidelity.describe()
         return [
             EvidenceItem(
@@ -220,7 +221,7 @@ class ResponseFinding(Finding):
     # ------------------------------------------------------------------ views
     def view_data(self, max_points: int = _MAX_POINTS_SHOWN) -> dict[str, Any]:
         """The payload the ResponseView widget draws (see js/README.md for its schema)."""
-        spec = self.teacher.spec
+        spec = self.teacher.require_spec()
         shown = self.shown_rows(max_points)
         values = self.probes.y[shown, self.output]
         points: dict[str, Any] = {"x": self.probes.X[shown, self.columns[0]].tolist(), "value": values.tolist()}
@@ -266,7 +267,7 @@ class ResponseFinding(Finding):
 
         from glassbox_jupyter.widgets.svg import chart_to_svg
 
-        spec = self.teacher.spec
+        spec = self.teacher.require_spec()
         labels = [spec.label(c) for c in self.columns]
         data = self.view_data(max_points=_MAX_POINTS_STATIC)
         points = pd.DataFrame({"a": data["points"]["x"], "value": data["points"]["value"]})
@@ -352,8 +353,8 @@ def response(
         raise TypeError(f"probes must be a ProbeSet (from Probe(...).run()), got {type(probes).__name__}")
     if len(probes) < 4:
         raise EmptyProbeError(f"a response view needs at least 4 probes, got {len(probes)}; draw more")
-    spec = teacher.spec
-    names = teacher.output_names
+    spec: InputSpec = teacher.require_spec()  # teacher is typed Any (any model is accepted)
+    names: tuple[str, ...] = teacher.output_names
     if isinstance(output, str):
         if output not in names:
             raise KeyError(f"no output named {output!r}; the teacher's outputs are {list(names)}")

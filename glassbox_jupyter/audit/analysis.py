@@ -19,7 +19,7 @@ Example:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import numpy as np
 
@@ -28,26 +28,36 @@ from glassbox_jupyter.audit.plan import AuditPlan
 from glassbox_jupyter.audit.runner import RunResult
 from glassbox_jupyter.finding.fidelity import Fidelity, agreement_fidelity
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 DECIDED = ("positive", "negative")
 _CODES = {"negative": 0, "positive": 1, "unparsed": 2}
+
+
+class _Bootstrap(TypedDict):
+    """The bootstrap settings every measure of one audit shares."""
+
+    n_boot: int
+    confidence: float
 
 
 @dataclass
 class AuditResults:
     """Every table and measure of one audit."""
 
-    probes: Any
-    pairs: Any
+    probes: pd.DataFrame
+    pairs: pd.DataFrame
     flip_rate: Estimate
-    sensitivity: Any
+    sensitivity: pd.DataFrame
     consistency: Estimate | None
-    parity: Any
-    parity_gaps: Any
+    parity: pd.DataFrame
+    parity_gaps: pd.DataFrame
     fidelity: Fidelity
     counts: dict[str, int]
 
 
-def plain(value: Any) -> Any:
+def plain(value: Any) -> str | bool | int | float | None:
     """A context value as JSON: numbers, strings, booleans and None as they are, anything else as str."""
     if value is None or isinstance(value, (str, bool, int)):
         return value
@@ -58,7 +68,7 @@ def plain(value: Any) -> Any:
     return str(value)
 
 
-def _probe_table(plan: AuditPlan, run: RunResult, expected: tuple[str, str]) -> Any:
+def _probe_table(plan: AuditPlan, run: RunResult, expected: tuple[str, str]) -> pd.DataFrame:
     import pandas as pd
 
     first = {i: d for (kind, i), d in run.answers.items() if kind == "first"}
@@ -136,7 +146,7 @@ def analyse(
     """All measures of one audit (see :mod:`glassbox_jupyter.audit.auditor` for what each means)."""
     import pandas as pd
 
-    boot = {"n_boot": n_boot, "confidence": confidence}
+    boot: _Bootstrap = {"n_boot": n_boot, "confidence": confidence}
     words = {"positive": expected[0], "negative": expected[1], "unparsed": "unparsed"}
     probes = _probe_table(plan, run, expected)
     pairs = _pairs(probes, plan, words)

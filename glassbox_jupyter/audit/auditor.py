@@ -27,12 +27,15 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from glassbox_jupyter.audit.errors import AuditError
 from glassbox_jupyter.audit.plan import AuditPlan, check_answers, make_plan
 from glassbox_jupyter.audit.providers import as_provider
 from glassbox_jupyter.audit.runner import RunResult, run_queries
+
+if TYPE_CHECKING:
+    from glassbox_jupyter.audit.finding import AuditFinding
 
 
 class BlackBoxAuditor:
@@ -77,7 +80,7 @@ class BlackBoxAuditor:
         retest_fraction: float = 0.2,
         max_retest: int = 50,
         progress: bool | None = None,
-    ) -> Any:
+    ) -> AuditFinding:
         """Run the audit and return an :class:`~glassbox_jupyter.audit.AuditFinding`.
 
         Args:

@@ -27,6 +27,8 @@ from glassbox_jupyter.finding.provenance import Provenance
 from glassbox_jupyter.teacher.blackbox import Provider
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from glassbox_jupyter.widgets.audit_view import AuditView
 
 #: Flipped pairs sent to the widget at most (the finding keeps them all).
@@ -180,7 +182,7 @@ class AuditFinding(Finding):
         """Variables whose flip-rate CI lies above 0 (changing them alone changes decisions)."""
         return [r.variable for r in self.sensitivity.itertuples(index=False) if r.sensitive]
 
-    def flipped_pairs(self, variable: str) -> Any:
+    def flipped_pairs(self, variable: str) -> pd.DataFrame:
         """The counterfactual pairs of ``variable`` whose decision flipped (a DataFrame)."""
         self._check_variable(variable)
         pairs = self.pairs
@@ -214,7 +216,7 @@ class AuditFinding(Finding):
         """The selected variable's flipped counterfactual pairs (up to ``MAX_VIEW_PAIRS``), or None."""
         return {"flips": None if self._selected is None else self._flips_view(self._selected)}
 
-    def _apply_selection(self, name: Any) -> Any:
+    def _apply_selection(self, name: Any) -> pd.DataFrame:
         """Pick variable ``name`` and return its flipped pairs; ``None`` (or ``""``) clears."""
         if name is None or name == "":
             self._selected = None
@@ -225,7 +227,7 @@ class AuditFinding(Finding):
         self._selected = name
         return self.flipped_pairs(name)
 
-    def select_variable(self, name: str | None) -> Any:
+    def select_variable(self, name: str | None) -> pd.DataFrame:
         """Same as :meth:`select` (as a click in the AuditView does): returns the flipped pairs; ``None`` clears."""
         return self.select(name)
 

@@ -11,7 +11,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -21,6 +21,16 @@ from glassbox_jupyter.circuits.finding import CircuitFinding
 from glassbox_jupyter.circuits.prompts import PromptError, PromptSet, require_hooked_transformer
 from glassbox_jupyter.finding.provenance import Provenance
 from glassbox_jupyter.teacher.transformer import TransformerAdapter
+
+if TYPE_CHECKING:
+    import altair as alt
+
+    from glassbox_jupyter.circuits.attention import AttentionPatterns
+    from glassbox_jupyter.circuits.composition import HeadCompositionAnalyzer
+    from glassbox_jupyter.circuits.edges import EdgeAttribution
+    from glassbox_jupyter.circuits.sae import FeatureAttribution
+    from glassbox_jupyter.circuits.stability import StabilityResult
+    from glassbox_jupyter.circuits.tokens import TokenAttribution
 
 
 class CircuitAnalyzer:
@@ -142,7 +152,7 @@ class CircuitAnalyzer:
 
             raise PromptError(NO_MLPS)
 
-    def mlp_chart(self, prompts: Sequence[Sequence[Any]], exact: bool = True) -> Any:
+    def mlp_chart(self, prompts: Sequence[Sequence[Any]], exact: bool = True) -> alt.LayerChart:
         """Altair bars of each MLP's attribution, with exact activation patching beside it."""
         from glassbox_jupyter.circuits.charts import mlp_attribution_chart
 
@@ -150,12 +160,14 @@ class CircuitAnalyzer:
         truth = self.activation_patching(prompts)["mlps"] if exact else None
         return mlp_attribution_chart(scores, truth, model=self.model)
 
-    def logit_lens_chart(self, prompts: Sequence[Sequence[Any]]) -> Any:
+    def logit_lens_chart(self, prompts: Sequence[Sequence[Any]]) -> alt.HConcatChart:
         """Altair charts: logit difference after each layer | each head's direct effect."""
+        import altair as alt
+
         from glassbox_jupyter.circuits.charts import direct_effects_chart, logit_lens_chart
 
         result = self.logit_lens(prompts)
-        return logit_lens_chart(result) | direct_effects_chart(result)
+        return alt.hconcat(logit_lens_chart(result), direct_effects_chart(result))  # what `a | b` builds
 
     def logit_lens(self, prompts: Sequence[Sequence[Any]]) -> dict:
         return lens.logit_lens(self.model, self.prompts(prompts))
@@ -170,7 +182,7 @@ class CircuitAnalyzer:
 
     def edge_attribution_patching(
         self, prompts: Sequence[Sequence[Any]], method: str = "eap_ig", n_steps: int = 8, top_k: int | None = None
-    ) -> Any:
+    ) -> EdgeAttribution:
         """EAP / EAP-IG scores of sender → receiver edges (:mod:`~glassbox_jupyter.circuits.edges`)."""
         from glassbox_jupyter.circuits.edges import edge_attribution_patching
 
@@ -184,7 +196,7 @@ class CircuitAnalyzer:
 
     def attention_patterns(
         self, prompts: Sequence[Sequence[Any]], heads: Sequence[tuple[int, int]] | None = None, top_k: int = 3
-    ) -> Any:
+    ) -> AttentionPatterns:
         """Attention from the last position, entropy, top tokens and head type per head."""
         from glassbox_jupyter.circuits.attention import attention_patterns
 
@@ -198,13 +210,13 @@ class CircuitAnalyzer:
         method: str = "integrated_gradients",
         n_steps: int = 32,
         baseline: str = "corrupted",
-    ) -> Any:
+    ) -> TokenAttribution:
         """Each input token's share of the logit difference (gradient × input or integrated gradients)."""
         from glassbox_jupyter.circuits.tokens import token_attribution
 
         return token_attribution(self.model, self.prompts(prompts), method, n_steps, baseline)
 
-    def composition(self) -> Any:
+    def composition(self) -> HeadCompositionAnalyzer:
         """A :class:`~glassbox_jupyter.circuits.composition.HeadCompositionAnalyzer` for this model."""
         from glassbox_jupyter.circuits.composition import HeadCompositionAnalyzer
 
@@ -217,7 +229,7 @@ class CircuitAnalyzer:
         hook_name: str | None = None,
         heads: Sequence[tuple[int, int]] | None = None,
         top_k: int = 10,
-    ) -> Any:
+    ) -> FeatureAttribution:
         """SAE feature attribution of the logit difference (only through ``heads`` when given)."""
         from glassbox_jupyter.circuits.sae import SAEFeatureAttributor
 
@@ -227,7 +239,9 @@ class CircuitAnalyzer:
             return attributor.attribute(prompt_set, top_k)
         return attributor.circuit_scoped(prompt_set, list(heads), top_k)
 
-    def attribution_stability(self, prompts: Sequence[Sequence[Any]], n_corruptions: int = 10, **kwargs: Any) -> Any:
+    def attribution_stability(
+        self, prompts: Sequence[Sequence[Any]], n_corruptions: int = 10, **kwargs: Any
+    ) -> StabilityResult:
         """How stable each head's attribution is across random re-corruptions (Kendall τ-b between runs)."""
         from glassbox_jupyter.circuits.stability import attribution_stability
 

@@ -20,11 +20,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from glassbox_jupyter.circuits.prompts import PromptError, PromptSet, require_hooked_transformer
+
+if TYPE_CHECKING:
+    import altair as alt
+    import pandas as pd
 
 HEAD_TYPES = ("previous-token", "induction", "duplicate-token", "BOS/sink", "local", "uniform")
 
@@ -175,7 +179,7 @@ class AttentionPatterns:
     def _names(self) -> list[str]:
         return [r.name for r in self.records]
 
-    def to_frame(self) -> Any:
+    def to_frame(self) -> pd.DataFrame:
         """One row per head: type, mean entropy (nats and normalised) and the first prompt's top tokens."""
         import pandas as pd
 
@@ -196,7 +200,7 @@ class AttentionPatterns:
         columns = ["layer", "head", "head_type", "entropy", "normalized_entropy", "top_tokens", "max_weight"]
         return pd.DataFrame(rows, columns=columns)
 
-    def pattern_frame(self) -> Any:
+    def pattern_frame(self) -> pd.DataFrame:
         """Long table of the patterns over the first prompt's tokens: ``layer``, ``head``, ``position``,
         ``token``, ``weight`` (first prompt) and ``mean_weight`` (mean over prompts of that length)."""
         import pandas as pd
@@ -215,7 +219,7 @@ class AttentionPatterns:
         ]
         return pd.DataFrame(rows, columns=["layer", "head", "position", "token", "weight", "mean_weight"])
 
-    def chart(self, head: Head) -> Any:
+    def chart(self, head: Head) -> alt.LayerChart:
         """Altair bar chart of ``head``'s attention from the last position over the first prompt's tokens
         (bars: the first prompt; ticks: the mean over prompts of the same length)."""
         import altair as alt

@@ -86,7 +86,8 @@ def logit_lens_chart(lens_result: dict[str, Any]) -> alt.LayerChart:
         .mark_rule(color="#8c959f", strokeDash=[4, 4])
         .encode(y=alt.datum(0))
     )
-    return alt.layer(zero, line, points, values, data=frame).properties(
+    # LayerChart, not alt.layer: the latter is typed to return a FacetChart too (these layers have no facets)
+    return alt.LayerChart(layer=[zero, line, points, values], data=frame).properties(
         width=max(220, 70 * len(labels)), height=220, title="logit lens: logit difference after each layer"
     )
 
@@ -137,7 +138,7 @@ def direct_effects_chart(lens_result: dict[str, Any]) -> alt.LayerChart:
         )
     )
     cell = 44 if n_heads <= 16 else 24
-    return alt.layer(heat, text, data=frame).properties(
+    return alt.LayerChart(layer=[heat, text], data=frame).properties(
         width=cell * n_heads, height=cell * n_layers, title="direct effect of each head on the logit difference"
     )
 
@@ -203,6 +204,6 @@ def mlp_attribution_chart(
         )
     )
     zero = alt.Chart().transform_aggregate(n="count()").mark_rule(color="#57606a").encode(y=alt.datum(0))
-    return alt.layer(bars, zero, data=frame).properties(
+    return alt.LayerChart(layer=[bars, zero], data=frame).properties(
         width=max(200, 36 * len(layers) * len(methods)), height=220, title="MLP attribution per layer"
     )

@@ -37,11 +37,16 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from glassbox_jupyter.circuits.prompts import PromptError, require_hooked_transformer
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import torch
+    from transformer_lens import FactoredMatrix
 
 KINDS = ("q", "k", "v")
 Head = tuple[int, int]
@@ -116,7 +121,7 @@ class HeadCompositionAnalyzer:
             m = self.model
             with torch.no_grad():
                 raw = {n: getattr(m, n).detach().to("cpu", torch.float64) for n in ("W_Q", "W_K", "W_V", "W_O")}
-            out = {n: [] for n in raw}
+            out: dict[str, list[torch.Tensor]] = {n: [] for n in raw}
             for layer in range(m.cfg.n_layers):
                 for n in ("W_Q", "W_K", "W_V"):
                     out[n].append(self._read(raw[n][layer], layer))
@@ -181,7 +186,7 @@ class HeadCompositionAnalyzer:
             )
         return s, r
 
-    def matrices(self, sender: Head, receiver: Head, kind: str, dense: bool = False) -> Any:
+    def matrices(self, sender: Head, receiver: Head, kind: str, dense: bool = False) -> FactoredMatrix | torch.Tensor:
         """The composed matrix ``W_OV^sender · W^receiver`` (``W = W_QK``, ``W_QKᵀ`` or ``W_OV`` for q, k, v).
 
         Returns a TransformerLens ``FactoredMatrix`` (``[d_model d_model]``, float64, with the layer norms
@@ -234,7 +239,7 @@ class HeadCompositionAnalyzer:
             self._baselines[key] = (float(s.mean()), float(s.std(ddof=1)))
         return self._baselines[key]
 
-    def for_circuit(self, circuit: Sequence[Head]) -> Any:
+    def for_circuit(self, circuit: Sequence[Head]) -> pd.DataFrame:
         """Tidy ``pandas.DataFrame`` of every earlier → later pair of heads in ``circuit`` and each kind.
 
         Columns: ``sender``, ``receiver`` (labels like ``"L0H0"``), ``sender_layer``, ``sender_head``,

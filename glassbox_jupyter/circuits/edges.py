@@ -40,11 +40,15 @@ import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from glassbox_jupyter.circuits.prompts import Bucket, PromptError, PromptSet, logit_diff, require_hooked_transformer
+
+if TYPE_CHECKING:
+    import networkx as nx
+    import pandas as pd
 
 METHODS = ("eap", "eap_ig")
 Edge = tuple[str, str]
@@ -74,7 +78,7 @@ class EdgeAttribution:
         """``{(sender, receiver): score}``."""
         return {(u, v): s for u, v, s in self.edges}
 
-    def to_frame(self) -> Any:
+    def to_frame(self) -> pd.DataFrame:
         """A pandas DataFrame with columns ``sender``, ``receiver``, ``score``."""
         import pandas as pd
 
@@ -92,7 +96,7 @@ class EdgeAttribution:
                 out[node.layer, node.head] += score
         return out
 
-    def graph(self) -> Any:
+    def graph(self) -> nx.DiGraph:
         """A networkx ``DiGraph`` over the kept edges, each with a ``score`` attribute.
 
         Sender and receiver names share a namespace only for ``"MLP{l}"`` (its output and its input),
@@ -367,10 +371,10 @@ def edge_attribution_patching(
                     grads = grads + _receiver_grads(model, b, receivers, embed=mix) / n_steps
             acc = torch.float32 if delta.device.type == "mps" else torch.float64  # mps has no float64
             scores += torch.einsum("bpsd,bprd->sr", delta.to(acc), grads.to(acc)).cpu().double()
-    scores = scores.numpy() / len(prompts)
+    mean_scores = scores.numpy() / len(prompts)
     mask = _edge_mask(cfg, senders, receivers)
     edges = [
-        (s.name, r.name, float(scores[i, j]))
+        (s.name, r.name, float(mean_scores[i, j]))
         for i, s in enumerate(senders)
         for j, r in enumerate(receivers)
         if mask[i, j]

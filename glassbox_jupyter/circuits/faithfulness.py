@@ -91,7 +91,8 @@ def minimum_faithful_circuit(
 ) -> list[Head]:
     """Greedy: add heads by descending ``scores`` until exact sufficiency reaches ``target``,
     then drop any head whose removal keeps it there (exact ablation runs throughout)."""
-    order = [tuple(int(i) for i in np.unravel_index(k, scores.shape)) for k in np.argsort(-scores, axis=None)]
+    layer_ids, head_ids = np.unravel_index(np.argsort(-scores, axis=None), scores.shape)
+    order: list[Head] = [(int(layer), int(head)) for layer, head in zip(layer_ids, head_ids)]
     circuit: list[Head] = []
     everything = set(order)
 

@@ -9,12 +9,15 @@ gradients: a few more, interpolating the input embeddings from corrupted to clea
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from glassbox_jupyter.circuits.prompts import Bucket, PromptSet, logit_diff
+
+if TYPE_CHECKING:
+    import torch
 
 ABLATIONS = ("corrupted", "zero", "mean", "resample")
 Head = tuple[int, int]
@@ -64,24 +67,25 @@ def run_ablated(
     mlps: Iterable[int] = (),
     values: dict[str, Any] | None = None,
     tokens: Any = None,
-) -> Any:
+) -> torch.Tensor:
     """Per-prompt logit difference of the clean run (or of ``tokens``) with ``heads`` and ``mlps``
     replaced by ``values``."""
     import torch
 
+    replacement = {} if values is None else values  # without values nothing can be ablated
     by_layer: dict[int, list[int]] = {}
     for layer, head in heads:
         by_layer.setdefault(layer, []).append(head)
-    hooks = []
+    hooks: list[tuple[str, Callable[..., Any]]] = []
     for layer, hs in by_layer.items():
 
         def patch_z(z: Any, hook: Any, hs: list[int] = hs) -> Any:
-            z[:, :, hs, :] = values[hook.name][:, :, hs, :]
+            z[:, :, hs, :] = replacement[hook.name][:, :, hs, :]
             return z
 
         hooks.append((z_name(layer), patch_z))
     for layer in mlps:
-        hooks.append((mlp_name(layer), lambda out, hook: values[hook.name]))
+        hooks.append((mlp_name(layer), lambda out, hook: replacement[hook.name]))
     with torch.no_grad():
         logits = model.run_with_hooks(bucket.clean if tokens is None else tokens, fwd_hooks=hooks)
     return logit_diff(logits, bucket.correct, bucket.incorrect)
@@ -196,7 +200,6 @@ def attribution_patching(
                 _cache(model, b.corrupted, ["hook_embed"])["hook_embed"],
             )
             grads = {n: 0.0 for n in names}
-            clean = None
             for alpha in (np.arange(n_steps) + 0.5) / n_steps:
                 mix = embeds[1] + float(alpha) * (embeds[0] - embeds[1])
                 _, g = _gradients(model, b.clean, b, names, embed=mix)

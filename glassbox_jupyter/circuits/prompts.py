@@ -14,16 +14,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from glassbox_jupyter.errors import GlassboxError
+
+if TYPE_CHECKING:
+    import torch
+    from transformer_lens import HookedTransformer
 
 
 class PromptError(GlassboxError, ValueError):
     """A prompt, answer or corruption that circuit analysis cannot use (the message says why)."""
 
 
-def require_hooked_transformer(model: Any) -> Any:
+def require_hooked_transformer(model: Any) -> HookedTransformer:
     """Return ``model`` if it is a TransformerLens ``HookedTransformer``, else explain how to get one."""
     try:
         from transformer_lens import HookedTransformer
@@ -131,7 +135,7 @@ class PromptSet:
         return cls(texts, buckets)
 
 
-def logit_diff(logits: Any, correct: Any, incorrect: Any) -> Any:
+def logit_diff(logits: torch.Tensor, correct: torch.Tensor, incorrect: torch.Tensor) -> torch.Tensor:
     """Per-prompt logit difference (correct − incorrect) at the last position: ``[batch]``."""
     last = logits[:, -1, :]
     return last.gather(1, correct[:, None])[:, 0] - last.gather(1, incorrect[:, None])[:, 0]

@@ -35,11 +35,15 @@ import difflib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from glassbox_jupyter.circuits.prompts import PromptError, PromptSet, logit_diff, require_hooked_transformer
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import torch
 
 Head = tuple[int, int]
 _RESID = re.compile(r"^blocks\.(\d+)\.hook_resid_(pre|mid|post)$")
@@ -73,7 +77,7 @@ class FeatureAttribution:
     heads: list[Head] | None = None
     notes: list[str] = field(default_factory=list)
 
-    def to_frame(self) -> Any:
+    def to_frame(self) -> pd.DataFrame:
         """The top features as a ``pandas.DataFrame`` (one row each, best first)."""
         import pandas as pd
 
@@ -168,12 +172,12 @@ class SAEFeatureAttributor:
             state["live"] = self._spliced(x.detach(), new_f, recon)
             return state["live"]
 
-        hooks: list[tuple[str, Callable[..., Any]]] = [(self.hook_name, splice)]
+        hooks: list[tuple[str | Callable[..., Any], Callable[..., Any]]] = [(self.hook_name, splice)]
         for hook_name, fn in (route or {}).items():
             hooks.append((hook_name, lambda t, hook, fn=fn: fn(t, state)))
         return self.model.run_with_hooks(tokens, fwd_hooks=hooks), state
 
-    def spliced_logits(self, tokens: Any, edit: Callable[[Any], Any] | None = None) -> Any:
+    def spliced_logits(self, tokens: Any, edit: Callable[[Any], Any] | None = None) -> torch.Tensor:
         """Logits of the model with the SAE spliced in at the hook (reconstruction error kept).
 
         Without ``edit`` they equal the model's own logits (the activation is detached from what comes before

@@ -33,13 +33,16 @@ import inspect
 import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from glassbox_jupyter.circuits import patching
 from glassbox_jupyter.circuits.prompts import Bucket, PromptError, PromptSet, require_hooked_transformer
-from glassbox_jupyter.finding.stats import bootstrap_ci
+from glassbox_jupyter.finding.stats import Method, bootstrap_ci
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 METHODS = ("taylor", "integrated_gradients", "exact")
 RANK_BY = ("value", "abs")
@@ -98,7 +101,8 @@ def top_heads(values: np.ndarray, k: int, rank_by: str = "value") -> list[tuple[
     """The ``k`` heads with the largest effect (ties broken by head order)."""
     v = _ranking_values(np.asarray(values, dtype=float), rank_by)
     order = np.argsort(-v, axis=None, kind="stable")[:k]
-    return [tuple(int(i) for i in np.unravel_index(j, v.shape)) for j in order]
+    layer_ids, head_ids = np.unravel_index(order, v.shape)
+    return [(int(layer), int(head)) for layer, head in zip(layer_ids, head_ids)]
 
 
 # ------------------------------------------------------------------ re-drawn corruptions
@@ -254,7 +258,7 @@ class StabilityResult:
             "top_k": self.top_k,
         }
 
-    def to_frame(self) -> Any:
+    def to_frame(self) -> pd.DataFrame:
         """One row per head (layer, head, mean, std, sign_consistency, ranks, top_k_frequency), by mean rank."""
         import pandas as pd
 
@@ -336,7 +340,7 @@ def bootstrap_metrics(
     ci: float = 0.95,
     seed: int = 0,
     statistic: Callable[..., Any] = np.mean,
-    method: str = "percentile",
+    method: Method = "percentile",
 ) -> dict[str, dict[str, Any]]:
     """Bootstrap confidence intervals of ``statistic`` for each named array of per-prompt values.
 
@@ -438,7 +442,7 @@ class AlignmentResult:
             "matched": self.matching is not None,
         }
 
-    def to_frame(self) -> Any:
+    def to_frame(self) -> pd.DataFrame:
         """One row per head of model A: its effect, the compared effect of B, and B's matched head."""
         import pandas as pd
 

@@ -28,11 +28,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from glassbox_jupyter.circuits.prompts import Bucket, PromptError, PromptSet, logit_diff, require_hooked_transformer
+
+if TYPE_CHECKING:
+    import altair as alt
+    import pandas as pd
 
 METHODS = ("grad_x_input", "integrated_gradients")
 BASELINES = ("corrupted", "zero")
@@ -70,7 +74,7 @@ class TokenAttribution:
         order = np.argsort(-np.abs(self.scores[i]), kind="stable")[:k]
         return [(int(p), self.tokens[i][p], float(self.scores[i][p])) for p in order]
 
-    def to_frame(self) -> Any:
+    def to_frame(self) -> pd.DataFrame:
         """Long table: one row per prompt and token (``prompt``, ``position``, ``token``, ``score``)."""
         import pandas as pd
 
@@ -81,7 +85,7 @@ class TokenAttribution:
         ]
         return pd.DataFrame(rows, columns=["prompt", "position", "token", "score"])
 
-    def chart(self, i: int = 0) -> Any:
+    def chart(self, i: int = 0) -> alt.Chart:
         """Altair bar chart of prompt ``i``'s attributions over its tokens (blue helps, red hurts)."""
         import altair as alt
 

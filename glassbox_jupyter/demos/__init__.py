@@ -21,7 +21,7 @@ from __future__ import annotations
 import builtins
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from glassbox_jupyter.demos.digits import load_digits_split  # noqa: F401 - re-exported
 from glassbox_jupyter.demos.ioi import IOIPrompt, ioi_prompts  # noqa: F401 - re-exported
@@ -29,7 +29,17 @@ from glassbox_jupyter.demos.latent import load_latent_demo  # noqa: F401 - re-ex
 from glassbox_jupyter.demos.loan_lm import load_loan_lm  # noqa: F401 - re-exported
 from glassbox_jupyter.demos.topics import load_topics  # noqa: F401 - re-exported
 
+if TYPE_CHECKING:
+    from sae_lens import StandardSAE
+    from transformer_lens import HookedTransformer
+
+    from glassbox_jupyter.teacher.teacher import Teacher
+
 MODELS = Path(__file__).resolve().parent / "models"
+# The demos that load as a Teacher and the one that loads as a HookedTransformer, for type checkers
+# (tests/demos/test_demos.py checks them against the shipped cards).
+TeacherDemo = Literal["digits_cnn", "friedman_mlp", "ideal_gas", "loan_approval", "quadratic_cosine", "square_law"]
+HookedTransformerDemo = Literal["ioi"]
 
 
 def _cards() -> dict[str, dict[str, Any]]:
@@ -67,7 +77,13 @@ def model_path(name: str) -> Path:
     return MODELS / f"{name}.safetensors"
 
 
-def load(name: str, **teacher_kwargs: Any) -> Any:
+@overload
+def load(name: HookedTransformerDemo) -> HookedTransformer: ...
+@overload
+def load(name: TeacherDemo, **teacher_kwargs: Any) -> Teacher: ...
+@overload
+def load(name: str, **teacher_kwargs: Any) -> Teacher | HookedTransformer: ...
+def load(name: str, **teacher_kwargs: Any) -> Teacher | HookedTransformer:
     """Load demo ``name`` as a :class:`~glassbox_jupyter.Teacher` with its InputSpec.
 
     Weights load through the same safe path users get (safetensors + an architecture import path).
@@ -102,7 +118,7 @@ def load(name: str, **teacher_kwargs: Any) -> Any:
     )
 
 
-def load_sae(name: str = "ioi") -> Any:
+def load_sae(name: str = "ioi") -> StandardSAE:
     """The sparse autoencoder shipped for demo ``name`` (a sae-lens ``StandardSAE``, loaded offline).
 
     Example:

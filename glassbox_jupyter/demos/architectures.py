@@ -51,6 +51,12 @@ class ScaledMLP(MLP):
         (torch.Size([3, 1]), ['input_scale', 'input_shift', 'output_scale', 'output_shift'])
     """
 
+    # buffers, registered in __init__ (declared here so type checkers see tensors, not Module | Tensor)
+    input_shift: torch.Tensor
+    input_scale: torch.Tensor
+    output_shift: torch.Tensor
+    output_scale: torch.Tensor
+
     def __init__(
         self,
         n_inputs: int,

@@ -25,7 +25,11 @@ import json
 import random
 import warnings
 from pathlib import Path
-from typing import Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+
+if TYPE_CHECKING:
+    from transformer_lens import HookedTransformer
+    from transformers import PreTrainedTokenizerFast
 
 MODELS = Path(__file__).resolve().parent / "models"
 NAME = "ioi"
@@ -203,7 +207,7 @@ def tokenizer_path() -> Path:
     return MODELS / TOKENIZER_FILE
 
 
-def load_tokenizer(path: Path | str | None = None) -> Any:
+def load_tokenizer(path: Path | str | None = None) -> PreTrainedTokenizerFast:
     """The demo's tokenizer, a :class:`transformers.PreTrainedTokenizerFast` built offline.
 
     Byte-level BPE whose merges make every word of the task one token with its leading space
@@ -224,7 +228,7 @@ def load_tokenizer(path: Path | str | None = None) -> Any:
     )
 
 
-def build_model(config: dict[str, Any], tokenizer: Any) -> Any:
+def build_model(config: dict[str, Any], tokenizer: Any) -> HookedTransformer:
     """An untrained HookedTransformer with ``config`` (HookedTransformerConfig kwargs) and ``tokenizer``."""
     from transformer_lens import HookedTransformer, HookedTransformerConfig
 
@@ -233,7 +237,7 @@ def build_model(config: dict[str, Any], tokenizer: Any) -> Any:
         return HookedTransformer(HookedTransformerConfig(**config), tokenizer=tokenizer, move_to_device=False)
 
 
-def load_hooked_transformer(name: str = NAME, models_dir: Path | str | None = None) -> Any:
+def load_hooked_transformer(name: str = NAME, models_dir: Path | str | None = None) -> HookedTransformer:
     """Load demo ``name`` (a card with ``"kind": "hooked_transformer"``) as an eval-mode HookedTransformer.
 
     Safe path only: the architecture comes from the card's ``config`` (HookedTransformerConfig kwargs),

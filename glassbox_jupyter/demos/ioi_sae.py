@@ -17,7 +17,10 @@ Example:
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sae_lens import StandardSAE
 
 MODELS = Path(__file__).resolve().parent / "models"
 NAME = "ioi_sae"
@@ -28,7 +31,7 @@ def sae_path() -> Path:
     return MODELS / NAME
 
 
-def load_ioi_sae(path: Path | str | None = None, device: str = "cpu") -> Any:
+def load_ioi_sae(path: Path | str | None = None, device: str = "cpu") -> StandardSAE:
     """Load the ``ioi`` demo's SAE as a sae-lens ``StandardSAE`` (safetensors + JSON config; nothing fetched).
 
     Args:

@@ -21,7 +21,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from glassbox_jupyter.audit.logprob import LogprobProvider
 
 NAME = "loan_lm"
 MODEL_DIR = Path(__file__).resolve().parent / "models" / NAME
@@ -50,7 +53,7 @@ def card() -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def load_loan_lm(path: str | Path | None = None) -> Any:
+def load_loan_lm(path: str | Path | None = None) -> LogprobProvider:
     """The demo model as a :class:`~glassbox_jupyter.audit.LogprobProvider` (safetensors, offline)."""
     from glassbox_jupyter.audit.logprob import LogprobProvider
 

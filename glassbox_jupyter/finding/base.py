@@ -98,7 +98,7 @@ class Finding(abc.ABC):
 
     # ------------------------------------------------------------------ selection and observers
     @property
-    def selection(self) -> Any:
+    def selection(self) -> Any:  # each Finding narrows it (an int, a name, a list of ids...)
         """The current selection in the JSON form a view sends (an id, a name, a list); None when nothing is."""
         return None
 
@@ -106,7 +106,7 @@ class Finding(abc.ABC):
         """JSON-ready data the current selection makes visible (e.g. a path's coefficients); ``{}`` by default."""
         return {}
 
-    def select(self, value: Any) -> Any:
+    def select(self, value: Any) -> Any:  # each Finding returns its own selected object (a Rule, an Equation...)
         """Select ``value`` (the form :attr:`selection` has) and tell every view; returns the typed selection.
 
         Raises :class:`~glassbox_jupyter.errors.SelectionError`, naming what can be selected, when

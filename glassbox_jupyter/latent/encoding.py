@@ -54,10 +54,10 @@ class LatentEncoder:
     def _raw(self, X: np.ndarray) -> Any:
         if self.kind == "teacher":
             return self.model(X)
-        if self.kind == "torch":
+        module = self.module
+        if self.kind == "torch" and module is not None:  # "torch" means a module was found
             import torch
 
-            module = self.module
             params = [p for p in module.parameters() if p.is_floating_point()]
             dtype = params[0].dtype if params else torch.float32
             device = params[0].device if params else torch.device("cpu")

@@ -22,9 +22,12 @@ import math
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import sympy
 
 
 @dataclass(frozen=True)
@@ -107,7 +110,7 @@ class ErrorLawFit:
     loo_mse: float
     n_params: int
 
-    def expression(self, k: Any) -> Any:
+    def expression(self, k: sympy.Symbol) -> sympy.Expr:
         """The fitted law as a sympy expression of the symbol ``k`` (constants to 4 significant digits)."""
         import sympy
 

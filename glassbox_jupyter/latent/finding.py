@@ -23,6 +23,8 @@ from glassbox_jupyter.symbolic.equation import Equation, undefined_fidelity
 from glassbox_jupyter.symbolic.finding import SymbolicFinding
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from glassbox_jupyter.widgets.latent_usage_heatmap import LatentUsageHeatmap
 
 LAW_MEASURES = "R² of the formula's latent against the encoder's on held-out data rows of X"
@@ -135,7 +137,7 @@ class LatentLawsFinding(Finding):
         self.feature_names = list(setup.feature_names)
         self.notes = list(setup.notes)
         self.selected_latent: int | None = None
-        self._fidelity_cache: tuple[tuple[int, ...], Fidelity] | None = None
+        self._fidelity_cache: tuple[tuple[int | None, ...], Fidelity] | None = None
         method = {"name": "latent_laws", "engine": "pyoperon", "latents": self.latents, **setup.settings}
         self.provenance = law_provenance(encoder, self._spec, setup.rows, setup.seed, method)
         for law in laws.values():
@@ -166,7 +168,7 @@ class LatentLawsFinding(Finding):
         return spec
 
     # ------------------------------------------------------------------ results
-    def _selected_key(self) -> tuple[int, ...]:
+    def _selected_key(self) -> tuple[int | None, ...]:
         return tuple(law.selection for law in self.laws.values())
 
     def predict(self, X: Any) -> np.ndarray:
@@ -174,7 +176,7 @@ class LatentLawsFinding(Finding):
         return np.column_stack([law.selected.predict(X) for law in self.laws.values()])
 
     @property
-    def usage(self) -> Any:
+    def usage(self) -> pd.DataFrame:
         import pandas as pd
 
         rows = []
@@ -189,7 +191,7 @@ class LatentLawsFinding(Finding):
         return frame
 
     @property
-    def selected_usage(self) -> Any:
+    def selected_usage(self) -> pd.DataFrame:
         import pandas as pd
 
         used = [[name in law.selected.variables for name in self.feature_names] for law in self.laws.values()]
@@ -198,7 +200,7 @@ class LatentLawsFinding(Finding):
         return frame
 
     @property
-    def feature_importance(self) -> Any:
+    def feature_importance(self) -> pd.Series:
         """Mean share of Pareto-front formulas using each feature, over latents (a pandas Series)."""
         return self.usage.mean(axis=0).rename("importance")
 
@@ -215,7 +217,7 @@ class LatentLawsFinding(Finding):
         return "used by no latent's selected formula: " + ", ".join(parts)
 
     @property
-    def fidelity(self) -> Fidelity:  # type: ignore[override]
+    def fidelity(self) -> Fidelity:  # type: ignore[override]  # read-only, computed from the selected laws
         from glassbox_jupyter.latent.measures import held_out_fidelity
 
         key = self._selected_key()
@@ -229,7 +231,7 @@ class LatentLawsFinding(Finding):
             else:
                 X_test = setup.X[setup.rows["test"]]
                 guess = np.column_stack([self.laws[setup.latent_names[i]].selected.predict(X_test) for i in live])
-                value = held_out_fidelity(setup.Z[np.ix_(setup.rows["test"], live)], guess, seed=setup.seed)
+                value = held_out_fidelity(setup.Z[np.ix_(setup.rows["test"], np.asarray(live))], guess, seed=setup.seed)
             self._fidelity_cache = (key, value)
         return self._fidelity_cache[1]
 
@@ -287,7 +289,7 @@ class LatentLawsFinding(Finding):
 
     def _law_lines(self) -> list[str]:
         return [
-            f"{law.selected} (held-out R² {law.selected.fidelity.value:.3f}, complexity {law.selected.complexity})"
+            f"{law.selected} (held-out R² {law.fidelity.value:.3f}, complexity {law.selected.complexity})"
             for law in self.laws.values()
         ]
 
@@ -354,7 +356,7 @@ class LatentLawsFinding(Finding):
                 {
                     "latent": name,
                     "equation": str(law.selected),
-                    "r2": _finite(law.selected.fidelity.value),
+                    "r2": _finite(law.fidelity.value),
                     "complexity": law.selected.complexity,
                 }
                 for name, law in self.laws.items()

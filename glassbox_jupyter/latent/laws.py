@@ -33,7 +33,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -47,6 +47,9 @@ from glassbox_jupyter.symbolic.search import (
     SearchSettings,
     SymbolicSearch,
 )
+
+if TYPE_CHECKING:
+    from glassbox_jupyter.latent.finding import LatentLawsFinding
 
 DEFAULT_GENERATIONS = 100  # about 10-20 s per latent at population 1000 on ~1,000 rows, one thread
 MAX_SEARCH_ROWS = 4000  # train + validation rows given to the search (more rows slow every generation)
@@ -125,7 +128,7 @@ def latent_laws(
     client: Any = None,
     n_jobs: int | None = None,
     fallback: str | None = None,
-) -> Any:
+) -> LatentLawsFinding:
     """One equation per latent z_i = f(x) of ``encoder`` on the data ``X``; returns a LatentLawsFinding.
 
     Args:

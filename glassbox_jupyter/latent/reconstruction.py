@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -33,12 +33,17 @@ from glassbox_jupyter.latent.encoding import as_data, split_rows
 from glassbox_jupyter.latent.reconstruction_finding import ReconstructionLawFinding
 from glassbox_jupyter.parallel import run_tasks
 
+if TYPE_CHECKING:
+    from glassbox_jupyter.latent.autoencoder import MLPAutoencoder
+
 MIN_SIZES = 3
 
 __all__ = ["ReconstructionLawFinding", "mlp_autoencoder", "reconstruction_law"]
 
 
-def mlp_autoencoder(n_features: int, latent_size: int, hidden: Sequence[int] = (32,), activation: str = "tanh") -> Any:
+def mlp_autoencoder(
+    n_features: int, latent_size: int, hidden: Sequence[int] = (32,), activation: str = "tanh"
+) -> MLPAutoencoder:
     """The default builder: an MLP autoencoder ``n_features → hidden → latent_size → hidden → n_features``.
 
     Example:
@@ -147,7 +152,7 @@ def reconstruction_law(
     client: Any = None,
     n_jobs: int | None = None,
     fallback: str | None = None,
-) -> Any:
+) -> ReconstructionLawFinding:
     """Held-out reconstruction error per latent size and the law error(k); returns a ReconstructionLawFinding.
 
     Args:

@@ -27,6 +27,8 @@ from glassbox_jupyter.symbolic.finding import SymbolicFinding
 from glassbox_jupyter.teacher.adapters import ArrayAdapter
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from glassbox_jupyter.widgets.pareto_picker import ParetoPicker
 
 ERROR_NAME = "error"
@@ -54,6 +56,11 @@ class _Measured(ArrayAdapter):
 
     def weights_hash(self) -> str:
         return self._data_sha256
+
+
+def _fidelity_value(equation: Equation) -> float:
+    """The equation's measured fidelity (every fitted form has one; NaN would mean none was measured)."""
+    return float("nan") if equation.fidelity is None else equation.fidelity.value
 
 
 def _loo_fidelity(errors: np.ndarray, predictions: np.ndarray, seed: int) -> Fidelity:
@@ -186,7 +193,7 @@ class ReconstructionLawFinding(Finding):
         return equation
 
     @property
-    def fidelity(self) -> Fidelity:  # type: ignore[override]
+    def fidelity(self) -> Fidelity:  # type: ignore[override]  # read-only: the selected law's fidelity
         return self.law.fidelity
 
     def predict(self, latent_sizes: Any) -> np.ndarray:
@@ -194,7 +201,7 @@ class ReconstructionLawFinding(Finding):
         return self.equation.predict(np.asarray(latent_sizes, dtype=float).reshape(-1, 1))
 
     @property
-    def errors(self) -> Any:
+    def errors(self) -> pd.DataFrame:
         import pandas as pd
 
         frame = pd.DataFrame(
@@ -207,7 +214,7 @@ class ReconstructionLawFinding(Finding):
         return frame
 
     @property
-    def forms(self) -> Any:
+    def forms(self) -> pd.DataFrame:
         import pandas as pd
 
         by_form = {self._form_by_id[eq.id]: eq for eq in self.law.pareto_front}
@@ -219,7 +226,7 @@ class ReconstructionLawFinding(Finding):
                     "equation": by_form[fit.form].text,
                     "parameters": fit.n_params,
                     "loo_mse": fit.loo_mse,
-                    "loo_r2": by_form[fit.form].fidelity.value,
+                    "loo_r2": _fidelity_value(by_form[fit.form]),
                     "selected": fit.form == chosen,
                 }
                 for fit in self.fits

@@ -33,7 +33,7 @@ from typing import Any, Literal
 import numpy as np
 
 from glassbox_jupyter.neurons.errors import EmptyTextError, NoMLPError
-from glassbox_jupyter.teacher.layers import LayerError, hook_layer, resolve_layers
+from glassbox_jupyter.teacher.layers import LayerError, LayerRead, hook_layer, resolve_layers
 from glassbox_jupyter.teacher.transformer import TransformerAdapter, is_hooked_transformer
 
 __all__ = ["NeuronActivations", "Pooling", "collect_neuron_activations", "mlp_layers"]
@@ -42,7 +42,7 @@ Pooling = Literal["token", "sequence", "max"]
 POOLINGS = ("token", "sequence", "max")
 
 # Hugging Face MLP neurons of block L: (module-name pattern, read the module's "output" or its "input")
-HF_MLP_PATTERNS: tuple[tuple[str, str], ...] = (
+HF_MLP_PATTERNS: tuple[tuple[str, LayerRead], ...] = (
     (r"(^|\.)layer\.{L}\.intermediate$", "output"),  # BERT, RoBERTa, MiniLM, ELECTRA
     (r"(^|\.)h\.{L}\.mlp\.act$", "output"),  # GPT-2
     (r"(^|\.)layers\.{L}\.mlp\.down_proj$", "input"),  # LLaMA, Mistral, Qwen, Gemma
@@ -105,7 +105,7 @@ class NeuronActivations:
             model=self.model,
         )
 
-    def neurons(self, ids: Sequence[int]) -> NeuronActivations:
+    def neurons(self, ids: Sequence[int] | np.ndarray) -> NeuronActivations:
         """The columns of the neurons ``ids`` (in that order), all samples."""
         position = {int(n): i for i, n in enumerate(self.neuron_ids)}
         columns = [position[int(n)] for n in ids]
@@ -339,16 +339,16 @@ def _is_hf_model(model: Any) -> bool:
     return transformers is not None and isinstance(model, transformers.PreTrainedModel)
 
 
-def _hf_mlp_modules(model: Any, block: int | None = None) -> list[tuple[str, str]]:
+def _hf_mlp_modules(model: Any, block: int | None = None) -> list[tuple[str, LayerRead]]:
     """(module name, "output"/"input") of the MLP neurons of every block (or of ``block``)."""
     names = [name for name, _ in model.named_modules() if name]
-    found: list[tuple[int, str, str]] = []
+    found: list[tuple[int, str, LayerRead]] = []
     for pattern, kind in HF_MLP_PATTERNS:
-        regex = re.compile(pattern.replace("{L}", r"(\d+)" if block is None else str(int(block))))
+        regex = re.compile(pattern.replace("{L}", r"(?P<block>\d+)" if block is None else str(int(block))))
         for name in names:
             match = regex.search(name)
             if match:
-                number = int(match.group(match.lastindex)) if block is None else int(block)
+                number = int(match.group("block")) if block is None else int(block)
                 found.append((number, name, kind))
         if found:
             break
@@ -364,7 +364,7 @@ def _contains_attention(module: Any) -> bool:
     return any("Attention" in type(m).__name__ or "Attn" in type(m).__name__ for m in module.modules())
 
 
-def _module_layer(model: Any, layer: int | str, hf: bool) -> tuple[str, Any, str]:
+def _module_layer(model: Any, layer: int | str, hf: bool) -> tuple[str, Any, LayerRead]:
     """Resolve ``layer`` to (name, module, "output"/"input"), refusing modules that hold no MLP neurons."""
     available = mlp_layers(model)
     if isinstance(layer, (int, np.integer)) and not isinstance(layer, bool) and not hf:

@@ -152,7 +152,12 @@ class NeuronGraphComparison(NeuronSelection, Finding):
                 continue
             hi = self._parts.resamples[higher]
             lo = self._parts.resamples[lower]
-            holds = [hi[b].get((u, v), 0.0) - lo[b].get((u, v), 0.0) > 0 for b in paired]  # type: ignore[union-attr]
+            holds = []
+            for b in paired:
+                high_b, low_b = hi[b], lo[b]
+                if high_b is None or low_b is None:  # never: paired resamples exist for every topic
+                    continue
+                holds.append(high_b.get((u, v), 0.0) - low_b.get((u, v), 0.0) > 0)
             stability = float(np.mean(holds))
             if stability < self.stability_threshold:
                 continue

@@ -51,7 +51,7 @@ def choose_alpha(
     seed: int,
     shrinkage: Callable[[], float],
     log: list[str],
-    groups: Sequence[Any] | None = None,
+    groups: Sequence[Any] | np.ndarray | None = None,
     rule: str = "best",
 ) -> tuple[float, np.ndarray, np.ndarray]:
     """The α of the best mean held-out log-likelihood (``rule="best"``), or the largest α within one standard
@@ -101,18 +101,18 @@ def choose_alpha(
         step = grid[1] / grid[0]
         walk_path(grid, score)
         # extend downwards while the best point is the last one tried
-        while max(scores, key=scores.get) == min(scores) and min(scores) * step >= alpha_max * LOWEST_RATIO:
+        while max(scores, key=scores.__getitem__) == min(scores) and min(scores) * step >= alpha_max * LOWEST_RATIO:
             extension = [min(scores) * step**k for k in range(1, 4)]
             walk_path(extension, score, max(scores.values()))
         for _ in range(int(n_refinements)):
             tried = sorted(scores)
-            best = max(scores, key=scores.get)
+            best = max(scores, key=scores.__getitem__)
             position = tried.index(best)
             low = tried[position - 1] if position > 0 else best * step
             high = tried[position + 1] if position + 1 < len(tried) else best / step
             for a in np.geomspace(low, high, 5)[1:-1]:
                 score(float(a))
-    best = max(scores, key=scores.get)
+    best = max(scores, key=scores.__getitem__)
     below = [a for a, _ in failed if a < best]
     if below:
         log.append(
@@ -126,8 +126,8 @@ def choose_alpha(
         )
     if rule == "1se":
         best = one_standard_error(best, scores, per_fold, log)
-    tried = np.array(sorted(scores))
-    return float(best), tried, np.array([scores[a] for a in tried])
+    tried_alphas = np.array(sorted(scores))
+    return float(best), tried_alphas, np.array([scores[a] for a in tried_alphas])
 
 
 def one_standard_error(
@@ -146,7 +146,7 @@ def one_standard_error(
     return chosen
 
 
-def fold_rows(n: int, cv: int, seed: int, groups: Sequence[Any] | None) -> list[np.ndarray]:
+def fold_rows(n: int, cv: int, seed: int, groups: Sequence[Any] | np.ndarray | None) -> list[np.ndarray]:
     """The held-out rows of each fold: whole groups when there are at least ``cv`` of them, else single rows."""
     rng = np.random.default_rng(seed)
     if groups is not None:

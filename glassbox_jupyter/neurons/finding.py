@@ -24,6 +24,9 @@ from glassbox_jupyter.neurons.errors import NeuronSelectionError
 from glassbox_jupyter.neurons.precision import PrecisionResult
 
 if TYPE_CHECKING:
+    import altair as alt
+    import pandas as pd
+
     from glassbox_jupyter.widgets.neuron_graph_view import NeuronGraphView
 
 __all__ = [
@@ -105,7 +108,7 @@ class NeuronSelection:
     selected_neuron: int | None
     _sample_topics: list[str] | None
 
-    def top_inputs(self, neuron: int, k: int = 10) -> Any:
+    def top_inputs(self, neuron: int, k: int = 10) -> pd.DataFrame:
         """The ``k`` samples that activate ``neuron`` most (DataFrame: label, activation, text_index, topic)."""
         import pandas as pd
 
@@ -248,7 +251,7 @@ class NeuronGraphFinding(NeuronSelection, Finding):
         self.provenance = parts.provenance or _provenance(acts, parts)
 
     # ------------------------------------------------------------------ reading the graph
-    def neighbours(self, neuron: int) -> Any:
+    def neighbours(self, neuron: int) -> pd.DataFrame:
         """The neurons linked to ``neuron``, strongest partial correlation first (DataFrame)."""
         import pandas as pd
 
@@ -287,7 +290,7 @@ class NeuronGraphFinding(NeuronSelection, Finding):
 
         nx.write_graphml(graphml_ready(self.graph), str(path))
 
-    def heatmap(self) -> Any:
+    def heatmap(self) -> alt.Chart:
         """Altair heatmap of the partial correlations, neurons grouped by community."""
         from glassbox_jupyter.neurons.view import heatmap_chart
 
@@ -347,7 +350,7 @@ class NeuronGraphFinding(NeuronSelection, Finding):
             "alpha": self.alpha,
             "alpha_method": r.method,
             "cv": None
-            if r.cv_alphas is None
+            if r.cv_alphas is None or r.cv_scores is None  # both set by cross-validation, or neither
             else {
                 "alphas": r.cv_alphas.tolist(),
                 "mean_held_out_log_likelihood": [float(v) if np.isfinite(v) else None for v in r.cv_scores],

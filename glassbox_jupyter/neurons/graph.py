@@ -15,9 +15,13 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import networkx as nx
+    import pandas as pd
 
 __all__ = ["NEGATIVE", "POSITIVE", "build_graph", "community_colors", "hub_table", "to_dot"]
 
@@ -40,7 +44,7 @@ def build_graph(
     variance: Sequence[float],
     groups: Sequence[Sequence[int]],
     seed: int = 0,
-) -> Any:
+) -> nx.Graph:
     """Graph of the non-zero partial correlations; nodes carry community, degree, strength, hub, label, variance,
     members (the merged duplicates), betweenness; edges carry ``weight`` (ρ) and ``abs_weight``."""
     import networkx as nx
@@ -90,7 +94,7 @@ def _betweenness(G: Any, seed: int) -> dict[int, float]:
     return nx.betweenness_centrality(G, k=k, weight="distance", seed=seed)
 
 
-def hub_table(G: Any) -> Any:
+def hub_table(G: nx.Graph) -> pd.DataFrame:
     """The hub neurons (largest weighted degree), as a DataFrame sorted by strength."""
     import pandas as pd
 
@@ -147,7 +151,7 @@ def _dot(text: str) -> str:
     return str(text).replace("\\", "\\\\").replace('"', '\\"')
 
 
-def graphml_ready(G: Any) -> Any:
+def graphml_ready(G: nx.Graph) -> nx.Graph:
     """A copy whose attributes GraphML can store (lists become comma-separated strings)."""
     H = G.copy()
     H.graph.clear()

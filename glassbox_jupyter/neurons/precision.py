@@ -143,7 +143,7 @@ def estimate_precision(
     enet_tol: float = 1e-7,
     mode: str = "cd",
     seed: int = 0,
-    names: Sequence[Any] | None = None,
+    names: Sequence[Any] | np.ndarray | None = None,
     groups: Sequence[Any] | None = None,
 ) -> PrecisionResult:
     """Sparse precision of the columns of ``Z`` ``[n_samples, n_neurons]`` by the graphical lasso.
@@ -200,7 +200,7 @@ def _estimate(
     enet_tol: float,
     mode: str,
     seed: int,
-    names: Sequence[Any] | None,
+    names: Sequence[Any] | np.ndarray | None,
     groups: Sequence[Any] | None,
 ) -> PrecisionResult:
     rule = "best"

@@ -22,7 +22,10 @@ __all__ = ["describe_selection", "select_neurons", "standardise"]
 
 
 def select_neurons(
-    values: np.ndarray, neuron_ids: Sequence[int], neurons: int | Sequence[int] | None = None, max_neurons: int = 256
+    values: np.ndarray,
+    neuron_ids: Sequence[int] | np.ndarray,
+    neurons: int | Sequence[int] | None = None,
+    max_neurons: int = 256,
 ) -> np.ndarray:
     """The ids of the chosen neurons, in increasing order.
 
@@ -48,7 +51,7 @@ def select_neurons(
                 f"pass neurons ≤ {available}, or None for all of them"
             )
         return _top_variance(values, ids, k)
-    if isinstance(neurons, (str, bytes)) or not hasattr(neurons, "__iter__"):
+    if isinstance(neurons, (str, bytes, bool)) or not hasattr(neurons, "__iter__"):
         raise NeuronSelectionError(
             f"neurons must be None, an int (the k most variable) or a list of neuron ids, not {neurons!r}"
         )

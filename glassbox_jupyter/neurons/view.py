@@ -11,9 +11,13 @@ Example:
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from glassbox_jupyter.neurons.graph import CATEGORY, NEGATIVE, NEUTRAL, POSITIVE, xml_text
+
+if TYPE_CHECKING:
+    import altair as alt
+    import pandas as pd
 
 __all__ = ["heatmap_chart", "network_svg"]
 
@@ -151,7 +155,7 @@ def _caption(data: dict[str, Any], shown: int, hidden: int, threshold: float) ->
     return text
 
 
-def heatmap_chart(rho: Any, order: list[int], title: str) -> Any:
+def heatmap_chart(rho: pd.DataFrame, order: list[int], title: str) -> alt.Chart:
     """Altair heatmap of the partial correlations (a DataFrame indexed by neuron id), rows and columns in
     ``order`` (neurons grouped by community); zero entries are left blank."""
     import altair as alt

@@ -12,12 +12,15 @@ Example:
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from glassbox_jupyter.report.redact import redact_notebook
 
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
-def execute_notebook(nb: Any, folder: str | Path, timeout: int = 600) -> Any:
+
+def execute_notebook(nb: NotebookNode, folder: str | Path, timeout: int = 600) -> NotebookNode:
     """Run notebook node ``nb`` top to bottom in a fresh kernel with ``folder`` as working directory."""
     from nbclient import NotebookClient
 
@@ -26,7 +29,7 @@ def execute_notebook(nb: Any, folder: str | Path, timeout: int = 600) -> Any:
     return nb
 
 
-def execute_and_save(notebook: str | Path, executed: str | Path, timeout: int = 600) -> Any:
+def execute_and_save(notebook: str | Path, executed: str | Path, timeout: int = 600) -> NotebookNode:
     """Run the notebook file ``notebook`` and write the run (secrets redacted) to ``executed``.
 
     A failing cell raises its error after the partial run has been written. Returns the executed node.

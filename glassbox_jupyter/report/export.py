@@ -15,10 +15,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from glassbox_jupyter.errors import GlassboxError
 from glassbox_jupyter.report.execute import execute_and_save
+
+if TYPE_CHECKING:
+    from glassbox_jupyter.report.annex import AnnexIVReport
 
 FORMATS = ("html", "pdf", "json")
 
@@ -28,10 +31,10 @@ class ExportResult:
     """What an export wrote (``{format: path}``, plus ``ipynb`` when executed) and the report itself."""
 
     paths: dict[str, Path]
-    report: Any
+    report: AnnexIVReport
 
 
-def apply_live(report: Any, live: dict[str, Any]) -> None:
+def apply_live(report: AnnexIVReport, live: dict[str, Any]) -> None:
     """Replace stored Findings by their live objects' current state (same key), in place."""
     from glassbox_jupyter.finding.live import finding_key
 

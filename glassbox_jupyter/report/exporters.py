@@ -13,12 +13,17 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nbconvert.exporters import Exporter
 from traitlets import Bool, Unicode
 
 from glassbox_jupyter.report.notebook import report_from_notebook
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
+
+    from glassbox_jupyter.report.annex import AnnexIVReport
 
 
 class AnnexIVExporter(Exporter):
@@ -32,10 +37,12 @@ class AnnexIVExporter(Exporter):
     def _file_extension_default(self) -> str:
         return ".annex-iv.html"
 
-    def build_report(self, nb: Any) -> Any:
+    def build_report(self, nb: NotebookNode) -> AnnexIVReport:
         return report_from_notebook(nb, model_name=self.model_name)
 
-    def from_notebook_node(self, nb: Any, resources: Any = None, **kw: Any) -> tuple[str, dict[str, Any]]:
+    def from_notebook_node(  # type: ignore[override]  # each exporter returns its own output (here HTML), as nbconvert's do
+        self, nb: NotebookNode, resources: Any = None, **kw: Any
+    ) -> tuple[str, dict[str, Any]]:
         nb_copy, resources = super().from_notebook_node(nb, resources, **kw)
         return self.build_report(nb_copy).to_html(include_code=self.include_code), resources
 
@@ -49,7 +56,9 @@ class AnnexIVPDFExporter(AnnexIVExporter):
     def _file_extension_default(self) -> str:
         return ".annex-iv.pdf"
 
-    def from_notebook_node(self, nb: Any, resources: Any = None, **kw: Any) -> tuple[bytes, dict[str, Any]]:
+    def from_notebook_node(  # type: ignore[override]  # each exporter returns its own output (here PDF bytes)
+        self, nb: NotebookNode, resources: Any = None, **kw: Any
+    ) -> tuple[bytes, dict[str, Any]]:
         html, resources = super().from_notebook_node(nb, resources, **kw)
         from glassbox_jupyter.report.pdf import html_to_pdf
 

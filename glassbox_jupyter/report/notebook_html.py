@@ -14,13 +14,16 @@ Example:
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
-def strip_live_widgets(nb: Any) -> Any:
+def strip_live_widgets(nb: NotebookNode) -> NotebookNode:
     """Remove widget-view data where a static fallback exists, and the saved widget state."""
     for cell in nb.cells:
         for output in cell.get("outputs", []):
@@ -31,7 +34,7 @@ def strip_live_widgets(nb: Any) -> Any:
     return nb
 
 
-def notebook_to_html(nb: Any) -> str:
+def notebook_to_html(nb: NotebookNode) -> str:
     """Export an (executed) notebook node to standalone offline HTML."""
     from nbconvert import HTMLExporter
 

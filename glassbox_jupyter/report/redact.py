@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
 REDACTED = "[REDACTED]"
 _PATTERNS = (
@@ -51,7 +54,7 @@ def count_redactions(before: str, after: str) -> int:
     return after.count(REDACTED) - before.count(REDACTED)
 
 
-def redact_notebook(nb: Any) -> Any:
+def redact_notebook(nb: NotebookNode) -> NotebookNode:
     """Redact secrets from every text output of notebook node ``nb`` (in place; returns it)."""
     for cell in nb.cells:
         for output in cell.get("outputs", []):

@@ -71,7 +71,7 @@ def _round_thresholds(
 def _rules(
     root: trees.Node, teacher: Teacher, task: str, classes: list[str] | None, X: np.ndarray, y: np.ndarray
 ) -> list[Rule]:
-    spec = teacher.spec
+    spec = teacher.require_spec()
     idx = trees.leaf_index(root, X)
     variance = float(np.var(y)) or 1.0
     out = []
@@ -133,7 +133,7 @@ def distill_logic(
         target = lambda p: p.y[:, column]  # noqa: E731
         output_name = names[column]
     y_train, y_val, y_test = target(train), target(validation), target(test)
-    if task == "classification" and len(np.unique(y_train)) == 1:
+    if classes is not None and len(np.unique(y_train)) == 1:  # a classification teacher
         import warnings
 
         warnings.warn(
@@ -145,9 +145,10 @@ def distill_logic(
     root = trees.from_sklearn(estimator)
     if task == "classification":
         root = trees.merge_same_leaves(root, lambda a, b: int(np.argmax(a)) == int(np.argmax(b)))
+    spec = teacher.require_spec()
     spans = (
-        np.asarray(teacher.spec.high, dtype=float) - np.asarray(teacher.spec.low, dtype=float)
-        if teacher.spec.low is not None
+        np.asarray(spec.high, dtype=float) - np.asarray(spec.low, dtype=float)
+        if spec.low is not None and spec.high is not None
         else np.ptp(probes.X, axis=0)
     )
     rounded = (
@@ -160,7 +161,7 @@ def distill_logic(
         counts: dict[str, float] = {}
         for r in rules:
             counts[r.prediction] = counts.get(r.prediction, 0.0) + r.coverage
-        default = max(counts, key=counts.get)
+        default = max(counts, key=counts.__getitem__)
         rules = sorted(rules, key=lambda r: (r.prediction == default, -r.coverage))
         rules = [replace(r, id=i) for i, r in enumerate(rules)]  # ids follow the listed order
     else:

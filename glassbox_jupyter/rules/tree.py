@@ -7,6 +7,7 @@ and sibling leaves with the same prediction merged, without touching scikit-lear
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +27,13 @@ class Node:
     @property
     def is_leaf(self) -> bool:
         return self.left is None
+
+    @property
+    def children(self) -> tuple[Node, Node]:
+        """``(left, right)`` of a split (a split always has both; a leaf has neither)."""
+        if self.left is None or self.right is None:
+            raise ValueError("a leaf has no children")
+        return self.left, self.right
 
 
 def from_sklearn(estimator: Any) -> Node:
@@ -58,8 +66,9 @@ def leaf_index(root: Node, X: np.ndarray) -> np.ndarray:
             out[rows] = order[id(node)]
             continue
         goes_left = X[rows, node.feature] <= node.threshold
-        stack.append((node.left, rows[goes_left]))
-        stack.append((node.right, rows[~goes_left]))
+        left, right = node.children
+        stack.append((left, rows[goes_left]))
+        stack.append((right, rows[~goes_left]))
     return out
 
 
@@ -67,30 +76,34 @@ def leaves(root: Node) -> list[Node]:
     """Leaves, left to right."""
     if root.is_leaf:
         return [root]
-    return leaves(root.left) + leaves(root.right)  # type: ignore[arg-type]
+    left, right = root.children
+    return leaves(left) + leaves(right)
 
 
 def splits(root: Node) -> list[Node]:
     if root.is_leaf:
         return []
-    return [root, *splits(root.left), *splits(root.right)]  # type: ignore[arg-type]
+    left, right = root.children
+    return [root, *splits(left), *splits(right)]
 
 
 def paths(root: Node) -> list[list[tuple[int, str, float]]]:
     """For each leaf (left to right), the conditions on the way: ``(feature, "<=" or ">", threshold)``."""
     if root.is_leaf:
         return [[]]
-    left = [[(root.feature, "<=", root.threshold), *p] for p in paths(root.left)]  # type: ignore[arg-type]
-    right = [[(root.feature, ">", root.threshold), *p] for p in paths(root.right)]  # type: ignore[arg-type]
-    return left + right
+    left, right = root.children
+    return [[(root.feature, "<=", root.threshold), *p] for p in paths(left)] + [
+        [(root.feature, ">", root.threshold), *p] for p in paths(right)
+    ]
 
 
-def merge_same_leaves(root: Node, same: Any) -> Node:
+def merge_same_leaves(root: Node, same: Callable[[np.ndarray, np.ndarray], bool]) -> Node:
     """Collapse splits whose two leaves predict the same thing (predictions are unchanged)."""
     if root.is_leaf:
         return root
-    root.left = merge_same_leaves(root.left, same)  # type: ignore[arg-type]
-    root.right = merge_same_leaves(root.right, same)  # type: ignore[arg-type]
+    left, right = root.children
+    root.left = merge_same_leaves(left, same)
+    root.right = merge_same_leaves(right, same)
     if root.left.is_leaf and root.right.is_leaf and same(root.left.value, root.right.value):
         return Node(value=root.value)  # the parent already holds the pooled prediction
     return root

@@ -19,7 +19,7 @@ from __future__ import annotations
 import keyword
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import sympy
@@ -27,6 +27,9 @@ import sympy
 from glassbox_jupyter.finding.fidelity import Fidelity
 from glassbox_jupyter.symbolic.expression import complexity, evaluate, input_symbols, torch_evaluate
 from glassbox_jupyter.teacher.spec import InputSpec, python_names
+
+if TYPE_CHECKING:
+    import torch
 
 
 def undefined_fidelity(n: int) -> Fidelity:
@@ -138,7 +141,7 @@ class Equation:
         """Evaluate on inputs ``X`` of shape ``(n, width)``."""
         return evaluate(self.expr, self.spec.check(X))
 
-    def to_torch(self) -> Any:
+    def to_torch(self) -> torch.nn.Module:
         """A differentiable ``torch.nn.Module`` mapping ``(n, width)`` inputs to ``(n,)`` outputs.
 
         Example:

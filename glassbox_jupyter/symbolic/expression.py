@@ -14,10 +14,13 @@ Example:
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import sympy
+
+if TYPE_CHECKING:
+    import torch
 
 
 def input_symbols(width: int) -> list[sympy.Symbol]:
@@ -104,7 +107,7 @@ _FUNCTION_NAMES = {
     sympy.acos: "arccos",
     sympy.atan: "arctan",
 }
-_TORCH_NAMES = {"arcsin": "asin", "arccos": "acos", "arctan": "atan"}
+_TORCH_NAMES: dict[str, str] = {"arcsin": "asin", "arccos": "acos", "arctan": "atan"}
 
 
 def _walk(expr: sympy.Expr, column: Any, constant: Any, function: Any, power: Any) -> Any:
@@ -154,7 +157,7 @@ def evaluate(expr: sympy.Expr, X: np.ndarray) -> np.ndarray:
     return np.broadcast_to(np.asarray(out, dtype=float), (len(X),)).copy()
 
 
-def torch_evaluate(expr: sympy.Expr, columns: Any) -> Any:
+def torch_evaluate(expr: sympy.Expr, columns: torch.Tensor) -> torch.Tensor:
     """Evaluate ``expr`` on a torch tensor of shape ``(n, width)`` (differentiable)."""
     import torch
 
@@ -164,9 +167,10 @@ def torch_evaluate(expr: sympy.Expr, columns: Any) -> Any:
     def power(base: Any, exponent: sympy.Expr, evaluate_exponent: Any) -> Any:
         return torch.pow(base, float(exponent) if exponent.is_Number else evaluate_exponent())
 
-    out = _walk(
-        expr, lambda j: columns[:, j], constant, lambda name: getattr(torch, _TORCH_NAMES.get(name, name)), power
-    )
+    def function(name: str) -> Any:
+        return getattr(torch, _TORCH_NAMES.get(name, name))
+
+    out = _walk(expr, lambda j: columns[:, j], constant, function, power)
     return out.expand(columns.shape[0]) if out.dim() == 0 else out
 
 

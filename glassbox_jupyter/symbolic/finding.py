@@ -88,7 +88,7 @@ class SymbolicFinding(Finding):
         self.changed("data")
 
     @property
-    def fidelity(self) -> Fidelity:  # type: ignore[override]
+    def fidelity(self) -> Fidelity:  # type: ignore[override]  # read-only: the selected equation's fidelity
         fid = self.selected.fidelity
         assert fid is not None
         return fid
@@ -339,7 +339,7 @@ def _escape(text: str) -> str:
     return escape(text)
 
 
-class SymbolicFindings(dict):
+class SymbolicFindings(dict[str, SymbolicFinding]):
     """One SymbolicFinding per teacher output (for multi-output teachers), keyed by output name."""
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
@@ -347,7 +347,7 @@ class SymbolicFindings(dict):
         from glassbox_jupyter.finding.mime import FINDING_MIME
 
         html = "".join(f.static_html() for f in self.values())
-        bundle = {"text/plain": "\n".join(repr(f) for f in self.values()), "text/html": html}
+        bundle: dict[str, Any] = {"text/plain": "\n".join(repr(f) for f in self.values()), "text/html": html}
         payloads = [
             {**p, "static_html": f.static_html()} for f in self.values() if (p := finding_payload(f)) is not None
         ]

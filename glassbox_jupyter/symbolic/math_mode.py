@@ -52,21 +52,23 @@ def _feature_columns(teacher: Teacher, features: Sequence[str | int] | str | Non
         return None
     if isinstance(features, str):
         features = [f.strip() for f in features.split(",") if f.strip()]
-    columns = [teacher.spec.index(f) if isinstance(f, str) else int(f) for f in features]
-    if not columns or any(not 0 <= c < teacher.spec.width for c in columns):
-        raise ValueError(f"features must name inputs of the spec {list(teacher.spec.names)}")
+    spec = teacher.require_spec()
+    columns = [spec.index(f) if isinstance(f, str) else int(f) for f in features]
+    if not columns or any(not 0 <= c < spec.width for c in columns):
+        raise ValueError(f"features must name inputs of the spec {list(spec.names)}")
     return sorted(set(columns))
 
 
 def _constant_finding(
     teacher: Teacher, output: int, name: str, value: float, test: ProbeSet, prov: Provenance
 ) -> SymbolicFinding:
-    columns = list(range(teacher.spec.width))
+    spec = teacher.require_spec()
+    columns = list(range(spec.width))
     finding = SymbolicFinding(teacher, output, name, prov, ScreeningReport(kept=columns, dropped=[]))
     number = sympy.Float(value, 15)
     snapped = sympy.nsimplify(number, rational=False, tolerance=1e-12 * max(1.0, abs(value)))
     fid = Fidelity.exact("r2", n=len(test), measures=f"the constant against the teacher's constant {name}")
-    finding.set_front([Equation(snapped, teacher.spec, name, fidelity=fid, loss=0.0, id=0)], 0)
+    finding.set_front([Equation(snapped, spec, name, fidelity=fid, loss=0.0, id=0)], 0)
     finding.notes.append(
         f"the teacher's output {name} is constant (= {value:.6g}) on all {len(test)} held-out probes; "
         "the equation is that constant (R² is reported as 1 because it reproduces the teacher exactly)"
@@ -78,7 +80,7 @@ def _constant_finding(
 def _equations(
     candidates: list[Candidate], teacher: Teacher, output: int, name: str, test: ProbeSet, seed: int
 ) -> list[Equation]:
-    out, spec = [], teacher.spec
+    out, spec = [], teacher.require_spec()
     truth = test.y[:, output]
     unit = getattr(teacher, "output_units", None)
     for i, c in enumerate(candidates):
@@ -90,7 +92,7 @@ def _equations(
         out.append(
             Equation(c.expr, spec, name, fidelity=fid, loss=c.loss, id=i, output_unit=unit[output] if unit else None)
         )
-    return [e for e in out if np.isfinite(e.fidelity.value)] or out
+    return [e for e in out if e.fidelity is not None and np.isfinite(e.fidelity.value)] or out
 
 
 def distill_math(
@@ -154,6 +156,7 @@ def distill_math(
     else:
         outputs = [names.index(output) if isinstance(output, str) else int(output)]
     columns = _feature_columns(teacher, features)
+    width = teacher.require_spec().width
     if live is None:
         from glassbox_jupyter.finding.display import in_kernel
 
@@ -183,13 +186,13 @@ def distill_math(
         if columns is not None:
             screening = ScreeningReport(
                 kept=columns,
-                dropped=[c for c in range(teacher.spec.width) if c not in columns],
+                dropped=[c for c in range(width) if c not in columns],
                 reason="not in the requested features",
             )
-        elif teacher.spec.width > max_features:
+        elif width > max_features:
             screening = screen_features(teacher, train.X, k, max_features=max_features, seed=seed)
         else:
-            screening = ScreeningReport(kept=list(range(teacher.spec.width)), dropped=[])
+            screening = ScreeningReport(kept=list(range(width)), dropped=[])
         finding = SymbolicFinding(teacher, k, names[k], provenance, screening)
         findings[names[k]] = finding
         _search_one(
@@ -235,7 +238,7 @@ def _search_one(
 ) -> None:
     teacher = finding.teacher
     state = {"train": train}
-    search = SymbolicSearch(teacher.spec.width, finding.screening.kept, settings)
+    search = SymbolicSearch(teacher.require_spec().width, finding.screening.kept, settings)
     finding.log = search.log
     variance = float(np.var(validation.y[:, k])) or 1.0
     handle = None
@@ -265,7 +268,7 @@ def _search_one(
             train.X,
             train.y[:, k],
             finding.screening.kept,
-            teacher.spec.width,
+            teacher.require_spec().width,
             validation.X,
             validation.y[:, k],
             settings.time_limit,

@@ -7,6 +7,7 @@ neither. Its front goes through the same simplification, selection and fidelity 
 
 from __future__ import annotations
 
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -22,7 +23,7 @@ MISSING = (
 )
 
 
-def load_pysr() -> Any:
+def load_pysr() -> ModuleType:
     """Import PySR or raise an ImportError that names the fix."""
     try:
         import pysr

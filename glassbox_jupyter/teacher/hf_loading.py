@@ -79,12 +79,12 @@ def quiet_loading() -> Iterator[None]:
         yield
         return
     enabled = hf_logging.is_progress_bar_enabled()
-    hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+    hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # unannotated upstream
     try:
         yield
     finally:
         if enabled:
-            hf_logging.enable_progress_bar()  # type: ignore[no-untyped-call]
+            hf_logging.enable_progress_bar()  # type: ignore[no-untyped-call]  # unannotated upstream
 
 
 @contextmanager
@@ -331,7 +331,7 @@ def load_hooked_transformer(
                 "save the model again with "
                 "model.save_pretrained(folder)"
             ) from exc
-        hf_model.eval()  # type: ignore[no-untyped-call]
+        hf_model.eval()  # type: ignore[no-untyped-call]  # unannotated upstream
         for param in hf_model.parameters():
             param.requires_grad = False
         if tokenizer is None:
@@ -372,5 +372,5 @@ def load_hooked_transformer(
             fold_value_biases=fold_value_biases,
             refactor_factored_attn_matrices=refactor_factored_attn_matrices,
         )
-    model.move_model_modules_to_device()  # type: ignore[no-untyped-call]
+    model.move_model_modules_to_device()  # type: ignore[no-untyped-call]  # unannotated upstream
     return model.eval()

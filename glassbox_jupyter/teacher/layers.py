@@ -39,10 +39,12 @@ from glassbox_jupyter.errors import EmptyProbeError, GlassboxError, ShapeMismatc
 if TYPE_CHECKING:
     import torch
     from torch import nn
+    from torch.utils.hooks import RemovableHandle
 
 __all__ = [
     "ConvMode",
     "LayerError",
+    "LayerRead",
     "available_layers",
     "collect_activations",
     "forward_with_activations",
@@ -51,6 +53,7 @@ __all__ = [
 ]
 
 ConvMode = Literal["pooled", "per_filter"]
+LayerRead = Literal["output", "input"]  # what a hook takes: the layer's output or its first input
 _MAX_LISTED = 80  # names listed in an error message before "… and N more"
 
 
@@ -105,7 +108,7 @@ def resolve_layers(model: nn.Module, names: Sequence[str] | str) -> list[tuple[s
     return [(name, modules[name]) for name in names]
 
 
-def hook_layer(module: nn.Module, sink: list[torch.Tensor], read: Literal["output", "input"] = "output") -> Any:
+def hook_layer(module: nn.Module, sink: list[torch.Tensor], read: LayerRead = "output") -> RemovableHandle:
     """Register a forward hook that appends the layer's output (or its first input) to ``sink``.
 
     Tuples (an RNN's ``(output, hidden)``) give their first tensor; values are detached, float32, on the CPU.

@@ -20,7 +20,7 @@ PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib")
 SUPPORTED = (".safetensors", ".onnx", *TORCH_SUFFIXES, *PICKLE_SUFFIXES)
 
 
-def resolve_import_path(path: str) -> Any:
+def resolve_import_path(path: str) -> Any:  # whatever the path names (a class, a factory...)
     """Resolve ``"package.module:Attribute"`` (or ``"package.module.Attribute"``) to the object.
 
     Example:
@@ -55,7 +55,7 @@ def resolve_import_path(path: str) -> Any:
     return target
 
 
-def build_architecture(architecture: Any, kwargs: dict[str, Any] | None = None) -> Any:
+def build_architecture(architecture: Any, kwargs: dict[str, Any] | None = None) -> Any:  # what the factory builds
     """Instantiate an architecture given as an import path, a class, a factory or a module."""
     from glassbox_jupyter.teacher.adapters import is_torch_module
 
@@ -129,7 +129,7 @@ def load_model(
         import torch
 
         if _is_torchscript_archive(path):
-            return torch.jit.load(str(path), map_location="cpu"), None  # type: ignore[no-untyped-call]
+            return torch.jit.load(str(path), map_location="cpu"), None  # type: ignore[no-untyped-call]  # unannotated upstream
         try:
             obj = torch.load(str(path), map_location="cpu", weights_only=True)
         except pickle.UnpicklingError as exc:

@@ -57,7 +57,7 @@ def _as_float_list(values: Any, what: str, width: int) -> tuple[float, ...]:
     return tuple(float(v) for v in array)
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, init=False)
 class InputSpec:
     """Names, units, bounds and distribution of a teacher's inputs.
 
@@ -74,84 +74,102 @@ class InputSpec:
             teacher's own. A float spec on a teacher with other float weights warns (inputs
             are cast); a non-float spec on a float teacher is an error.
 
+    The constructor accepts flexible inputs (lists, arrays, scalars to broadcast); the attributes
+    hold them normalised: tuples of floats, one per feature, and ``shape`` always set.
+
     Example:
         >>> spec = InputSpec(names=["a", "b"], low=0, high=1)
         >>> spec.to_dict()["high"]
         [1.0, 1.0]
     """
 
-    names: Sequence[str]
-    low: Sequence[float] | float | None = None
-    high: Sequence[float] | float | None = None
-    units: Sequence[str | None] | None = None
-    distribution: str = "uniform"
-    mean: Sequence[float] | float | None = None
-    std: Sequence[float] | float | None = None
-    shape: tuple[int, ...] | None = None
-    dtype: str | None = None
-    data: np.ndarray | None = field(default=None, repr=False)
+    names: tuple[str, ...]
+    low: tuple[float, ...] | None
+    high: tuple[float, ...] | None
+    units: tuple[str | None, ...] | None
+    distribution: str
+    mean: tuple[float, ...] | None
+    std: tuple[float, ...] | None
+    shape: tuple[int, ...]
+    dtype: str | None
+    data: np.ndarray | None = field(repr=False)
 
-    def __post_init__(self) -> None:
-        names = tuple(self.names) if not isinstance(self.names, str) else (self.names,)
-        if not names:
+    def __init__(
+        self,
+        names: Sequence[str],
+        low: Sequence[float] | float | None = None,
+        high: Sequence[float] | float | None = None,
+        units: Sequence[str | None] | None = None,
+        distribution: str = "uniform",
+        mean: Sequence[float] | float | None = None,
+        std: Sequence[float] | float | None = None,
+        shape: Sequence[int] | None = None,
+        dtype: str | None = None,
+        data: np.ndarray | None = None,
+    ) -> None:
+        checked_names = tuple(names) if not isinstance(names, str) else (names,)
+        if not checked_names:
             raise ValueError("InputSpec needs at least one feature name")
-        bad = [n for n in names if not isinstance(n, str) or not n.strip()]
+        bad = [n for n in checked_names if not isinstance(n, str) or not n.strip()]
         if bad:
             raise ValueError(f"InputSpec: feature names must be non-empty strings, got {bad!r}")
-        duplicates = sorted({n for n in names if names.count(n) > 1})
+        duplicates = sorted({n for n in checked_names if checked_names.count(n) > 1})
         if duplicates:
             raise ValueError(f"InputSpec: feature names must be unique; repeated: {duplicates}")
-        width = len(names)
-        set_ = object.__setattr__
-        set_(self, "names", names)
-        if self.distribution not in DISTRIBUTIONS:
-            raise ValueError(f"InputSpec: distribution must be one of {DISTRIBUTIONS}, got {self.distribution!r}")
-        low = None if self.low is None else _as_float_list(self.low, "low", width)
-        high = None if self.high is None else _as_float_list(self.high, "high", width)
-        if (low is None) != (high is None):
+        width = len(checked_names)
+        set_ = object.__setattr__  # the dataclass is frozen
+        set_(self, "names", checked_names)
+        if distribution not in DISTRIBUTIONS:
+            raise ValueError(f"InputSpec: distribution must be one of {DISTRIBUTIONS}, got {distribution!r}")
+        set_(self, "distribution", distribution)
+        low_ = None if low is None else _as_float_list(low, "low", width)
+        high_ = None if high is None else _as_float_list(high, "high", width)
+        if (low_ is None) != (high_ is None):
             raise ValueError("InputSpec: give both low and high, or neither")
-        if low is not None and high is not None:
-            wrong = [n for n, lo, hi in zip(names, low, high) if not lo < hi]
+        if low_ is not None and high_ is not None:
+            wrong = [n for n, lo, hi in zip(checked_names, low_, high_) if not lo < hi]
             if wrong:
                 raise ValueError(f"InputSpec: low must be below high for every feature; not for {wrong}")
-        set_(self, "low", low)
-        set_(self, "high", high)
-        mean = None if self.mean is None else _as_float_list(self.mean, "mean", width)
-        std = None if self.std is None else _as_float_list(self.std, "std", width)
-        if std is not None and min(std) <= 0:
+        set_(self, "low", low_)
+        set_(self, "high", high_)
+        mean_ = None if mean is None else _as_float_list(mean, "mean", width)
+        std_ = None if std is None else _as_float_list(std, "std", width)
+        if std_ is not None and min(std_) <= 0:
             raise ValueError("InputSpec: std must be positive")
-        if self.distribution == "uniform" and low is None:
+        if distribution == "uniform" and low_ is None:
             raise ValueError(
                 "InputSpec: a uniform distribution needs bounds; pass low=[...] and high=[...], "
                 "or build the spec from data with InputSpec.from_data(X)"
             )
-        if self.distribution == "gaussian" and mean is None and low is None:
+        if distribution == "gaussian" and mean_ is None and low_ is None:
             raise ValueError("InputSpec: a gaussian distribution needs mean/std or low/high")
-        if mean is None and low is not None:
-            mean = tuple((lo + hi) / 2 for lo, hi in zip(low, high))
-        if std is None and low is not None:
-            std = tuple((hi - lo) / 4 for lo, hi in zip(low, high))
-        set_(self, "mean", mean)
-        set_(self, "std", std)
-        if self.units is not None:
-            units = tuple(None if u in (None, "") else str(u) for u in self.units)
-            if len(units) != width:
-                raise ValueError(f"InputSpec: units has {len(units)} entries but there are {width} names")
-            set_(self, "units", units)
-        shape = (width,) if self.shape is None else tuple(int(s) for s in self.shape)
-        if math.prod(shape) != width:
+        if mean_ is None and low_ is not None and high_ is not None:
+            mean_ = tuple((lo + hi) / 2 for lo, hi in zip(low_, high_))
+        if std_ is None and low_ is not None and high_ is not None:
+            std_ = tuple((hi - lo) / 4 for lo, hi in zip(low_, high_))
+        set_(self, "mean", mean_)
+        set_(self, "std", std_)
+        units_ = None
+        if units is not None:
+            units_ = tuple(None if u in (None, "") else str(u) for u in units)
+            if len(units_) != width:
+                raise ValueError(f"InputSpec: units has {len(units_)} entries but there are {width} names")
+        set_(self, "units", units_)
+        shape_ = (width,) if shape is None else tuple(int(s) for s in shape)
+        if math.prod(shape_) != width:
             raise ValueError(
-                f"InputSpec: shape {shape} holds {math.prod(shape)} values but there are {width} "
+                f"InputSpec: shape {shape_} holds {math.prod(shape_)} values but there are {width} "
                 "names; give one name per element of the flattened input"
             )
-        set_(self, "shape", shape)
-        if self.dtype is not None:
-            set_(self, "dtype", np.dtype(self.dtype).name)  # raises TypeError on an unknown name
-        if self.data is not None:
-            data = np.array(self.data, dtype=float).reshape(len(self.data), -1)
-            if data.shape[1] != width:
-                raise ValueError(f"InputSpec: data has {data.shape[1]} columns but {width} names")
-            set_(self, "data", data)
+        set_(self, "shape", shape_)
+        # np.dtype raises TypeError on an unknown name
+        set_(self, "dtype", None if dtype is None else np.dtype(dtype).name)
+        data_ = None
+        if data is not None:
+            data_ = np.array(data, dtype=float).reshape(len(data), -1)
+            if data_.shape[1] != width:
+                raise ValueError(f"InputSpec: data has {data_.shape[1]} columns but {width} names")
+        set_(self, "data", data_)
 
     @property
     def width(self) -> int:
@@ -272,7 +290,7 @@ class InputSpec:
             return NotImplemented
         return self.to_dict() == other.to_dict()
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None  # type: ignore[assignment]  # unhashable on purpose: equality compares contents
 
     def _repr_html_(self) -> str:
         rows = "".join(

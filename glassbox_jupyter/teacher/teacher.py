@@ -206,6 +206,21 @@ class Teacher:
             stacklevel=4,
         )
 
+    def require_spec(self) -> InputSpec:
+        """The teacher's spec, or a clear error when it has none (probing needs one).
+
+        Example:
+            >>> from glassbox_jupyter.demos import load
+            >>> load("friedman_mlp").require_spec().width
+            5
+        """
+        if self.spec is None:
+            raise ValueError(
+                "the teacher has no InputSpec, so GlassBox does not know its inputs; "
+                "pass spec=InputSpec(names=..., low=..., high=...) or InputSpec.from_data(X)"
+            )
+        return self.spec
+
     # ------------------------------------------------------------------ description
     @property
     def n_outputs(self) -> int:
@@ -214,7 +229,7 @@ class Teacher:
             if self.spec is None:
                 raise ValueError("n_outputs is unknown until the teacher is called or given a spec")
             self._check_spec(self.spec)
-        return int(self._n_outputs)  # type: ignore[arg-type]
+        return int(self._n_outputs)  # type: ignore[arg-type]  # _check_spec called the teacher, which set it
 
     @property
     def output_names(self) -> tuple[str, ...]:
@@ -264,7 +279,7 @@ class Teacher:
 
 def _shape(spec: InputSpec) -> tuple[int, ...]:
     """The spec's input shape (always set once the spec is built; ``(width,)`` for a flat spec)."""
-    return tuple(spec.shape) if spec.shape is not None else (spec.width,)
+    return spec.shape
 
 
 def _default_name(model: Any) -> str:

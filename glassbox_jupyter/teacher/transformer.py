@@ -27,6 +27,7 @@ from glassbox_jupyter.teacher.adapters import TorchAdapter
 
 if TYPE_CHECKING:
     import torch
+    from transformer_lens import HookedTransformer
 
 __all__ = ["TransformerAdapter", "is_hooked_transformer", "module_adapter"]
 
@@ -72,9 +73,10 @@ class TransformerAdapter(TorchAdapter):
         self.cfg = model.cfg
 
     @property
-    def model(self) -> Any:
+    def model(self) -> HookedTransformer:
         """The ``HookedTransformer`` itself."""
-        return self.module
+        model: HookedTransformer = self.module  # checked by is_hooked_transformer in __init__
+        return model
 
     @property
     def n_layers(self) -> int:

@@ -11,12 +11,17 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from glassbox_jupyter.errors import GlassboxError
 from glassbox_jupyter.twin.finding import TwinFinding, TwinParts
+
+if TYPE_CHECKING:
+    from glassbox_jupyter.teacher.layers import ConvMode
+    from glassbox_jupyter.twin.clustering import Method
+    from glassbox_jupyter.twin.paths import SearchMethod
 
 
 class TwinInputError(GlassboxError, ValueError):
@@ -84,12 +89,12 @@ def readable_twin(
     *,
     y: Any = None,
     class_names: Sequence[str] | None = None,
-    method: str = "ward",
+    method: Method = "ward",
     k_range: Sequence[int] | None = None,
-    conv: str = "pooled",
+    conv: ConvMode = "pooled",
     tnorm: str = "einstein",
     top_k: int = 3,
-    path_search: str = "auto",
+    path_search: SearchMethod = "auto",
     held_out: float = 0.25,
     max_fit_samples: int = 5000,
     batch_size: int = 1024,
@@ -172,7 +177,7 @@ def readable_twin(
         clusterer = kind(per_layer[layer], method, k_range, max_fit_samples, seed, name=layer)
         labels[layer] = clusterer.fit(A[fit])
         clusterers[layer] = clusterer
-        if kind is FilterClusterer:
+        if isinstance(clusterer, FilterClusterer):
             node_labels[layer] = {i: tuple(int(v) for v in combo) for i, combo in enumerate(clusterer.combos_)}
     sis = information_system(labels, predicted[fit], None if truth is None else truth[fit], class_names=names)
     graph = flow_graph(sis, node_labels=node_labels or None)

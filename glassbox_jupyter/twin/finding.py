@@ -21,6 +21,7 @@ from glassbox_jupyter.finding.provenance import Provenance
 from glassbox_jupyter.teacher.adapters import TorchAdapter
 
 if TYPE_CHECKING:
+    from glassbox_jupyter.teacher.layers import ConvMode
     from glassbox_jupyter.widgets.flow_graph_explorer import FlowGraphExplorer
 
 COEFFICIENTS = ("certainty", "strength", "covering", "confidence")
@@ -34,7 +35,7 @@ class TwinParts:
     module: Any
     name: str
     layers: list[str]
-    conv: str
+    conv: ConvMode
     class_names: list[str]
     clusterers: dict[str, Any]
     sis: Any

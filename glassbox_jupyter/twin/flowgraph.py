@@ -224,8 +224,7 @@ def _check_path(G: nx.DiGraph, path: Sequence[str]) -> list[str]:
         if node not in G:
             example = next(iter(G.nodes), "layer:0")
             raise PathError(
-                f"node {node!r} is not in the flow graph; node ids look like {example!r} "
-                f"(layers: {', '.join(columns)})"
+                f"node {node!r} is not in the flow graph; node ids look like {example!r} (layers: {', '.join(columns)})"
             )
     for u, v in itertools.pairwise(nodes):
         iu, iv = G.nodes[u]["layer_index"], G.nodes[v]["layer_index"]

@@ -41,6 +41,7 @@ __all__ = [
     "Path",
     "PathSearch",
     "PathSearchError",
+    "SearchMethod",
     "best_paths",
     "candidate_count",
     "evolve_paths",
@@ -52,6 +53,7 @@ __all__ = [
 ]
 
 
+SearchMethod = Literal["auto", "exhaustive", "evolve"]
 _BLOCK_CELLS = 2**22  # candidate cells the exact search holds at once
 
 
@@ -263,7 +265,7 @@ def evolve_paths(
         for layer in range(n_genes - 1):
             conf[:, layer] = layers.confidence[layer][genes[:, layer], genes[:, layer + 1]]
         conf[:, -1] = layers.confidence[-1][genes[:, -1], target]
-        valid = (conf > 0).all(axis=1)
+        valid = np.all(conf > 0, axis=1)
         fitness = conf[:, 0]
         for layer in range(1, n_genes):
             fitness = combine(fitness, conf[:, layer])
@@ -322,7 +324,7 @@ def best_paths(
     G: nx.DiGraph,
     tnorm: str = "einstein",
     top_k: int = 3,
-    method: Literal["auto", "exhaustive", "evolve"] = "auto",
+    method: SearchMethod = "auto",
     *,
     max_work: int = 200_000_000,
     max_candidates: int = 1_000_000,
@@ -434,7 +436,7 @@ class _Layers:
             [self.confidence[c - 1][first[:, c - 1], second[:, c]] > 0 for c in range(1, n_genes)], axis=1
         )  # [n, n_genes - 1]: cut before gene c keeps first[:c] and takes second[c:]
         cut = (linked * rng.random(linked.shape)).argmax(axis=1) + 1
-        take_second = (np.arange(n_genes)[None, :] >= cut[:, None]) & linked.any(axis=1)[:, None]
+        take_second = (np.arange(n_genes)[None, :] >= cut[:, None]) & np.any(linked, axis=1)[:, None]
         return np.where(take_second, second, first)
 
     def mutate(

@@ -31,8 +31,8 @@ import anywidget
 import traitlets
 
 from glassbox_jupyter.errors import SelectionError
-from glassbox_jupyter.finding.base import Change, Finding, finding_payload
 from glassbox_jupyter.finding import display
+from glassbox_jupyter.finding.base import Change, Finding, finding_payload
 from glassbox_jupyter.finding.jsonable import jsonable
 
 STATIC = Path(__file__).resolve().parent.parent / "static"

@@ -15,11 +15,14 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import traitlets
 
 from glassbox_jupyter.widgets.base import GlassboxWidget, static_asset
+
+if TYPE_CHECKING:
+    from glassbox_jupyter.symbolic.equation import Equation
 
 
 class ParetoPicker(GlassboxWidget):
@@ -39,7 +42,8 @@ class ParetoPicker(GlassboxWidget):
         return index
 
     @property
-    def selected(self) -> Any:
+    def selected(self) -> Equation | None:
         """The picked :class:`~glassbox_jupyter.symbolic.equation.Equation` (read-only), None before the first."""
-        finding: Any = self.finding
-        return finding.selected if finding.ready else None
+        finding: Any = self.finding  # a SymbolicFinding (this view is only made for one)
+        equation: Equation | None = finding.selected if finding.ready else None
+        return equation

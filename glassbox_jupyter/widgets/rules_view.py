@@ -11,9 +11,12 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from glassbox_jupyter.widgets.base import GlassboxWidget, static_asset
+
+if TYPE_CHECKING:
+    from glassbox_jupyter.rules.finding import Rule
 
 
 class RulesView(GlassboxWidget):
@@ -23,7 +26,8 @@ class RulesView(GlassboxWidget):
     _css = static_asset("rules_view.css", optional=True)
 
     @property
-    def selected_rule(self) -> Any:
+    def selected_rule(self) -> Rule | None:
         """The clicked :class:`~glassbox_jupyter.rules.Rule`, or ``None`` (read-only)."""
-        finding: Any = self.finding
-        return finding.selected_rule
+        finding: Any = self.finding  # a RuleFinding (this view is only made for one)
+        rule: Rule | None = finding.selected_rule
+        return rule

@@ -200,3 +200,15 @@ def test_training_script_reproduces_each_shipped_demo(name, demo_teachers, sobol
     for key, value in glassbox.demos.card(name)["metrics"].items():
         if "r2" in key or "agreement" in key:
             assert math.isclose(metrics[key], value, abs_tol=2e-3), key
+
+
+def test_typed_demo_names_match_the_shipped_cards():
+    from typing import get_args
+
+    from glassbox_jupyter.demos import HookedTransformerDemo, TeacherDemo
+
+    def named(kind: str) -> set[str]:
+        return {d["name"] for d in glassbox.demos.list() if d["kind"] == kind}
+
+    assert set(get_args(TeacherDemo)) == named("teacher")
+    assert set(get_args(HookedTransformerDemo)) == named("hooked_transformer")
