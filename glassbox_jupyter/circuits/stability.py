@@ -22,7 +22,7 @@ Example:
     >>> import glassbox  # doctest: +SKIP
     >>> from glassbox_jupyter.circuits.stability import attribution_stability, functional_circuit_alignment
     >>> model = glassbox.demos.load("ioi")  # doctest: +SKIP
-    >>> prompts = glassbox.demos.ioi_prompts(16, seed=0)
+    >>> prompts = glassbox.demos.ioi_prompts(16, seed=0)  # doctest: +SKIP
     >>> result = attribution_stability(model, prompts, n_corruptions=10)  # doctest: +SKIP
     >>> result.to_frame().head(), result.kendall_mean  # doctest: +SKIP
 """

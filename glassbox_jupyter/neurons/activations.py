@@ -33,7 +33,14 @@ from typing import Any, Literal
 import numpy as np
 
 from glassbox_jupyter.neurons.errors import EmptyTextError, NoMLPError
-from glassbox_jupyter.teacher.layers import LayerError, LayerRead, hook_layer, resolve_layers
+from glassbox_jupyter.teacher.layers import (
+    LayerError,
+    LayerRead,
+    hook_layer,
+    input_tensor,
+    name_listing,
+    resolve_layers,
+)
 from glassbox_jupyter.teacher.transformer import TransformerAdapter, is_hooked_transformer
 
 __all__ = ["NeuronActivations", "Pooling", "collect_neuron_activations", "mlp_layers"]
@@ -234,7 +241,7 @@ def token_in_context(tokens: list[str], t: int, left: int = 5, right: int = 3) -
 
     Example:
         >>> token_in_context(["the", "sun", "rise", "##s", "early"], 2, left=1, right=1)
-        '…sun [rise]##s…'
+        '…sun [rise]s…'
     """
     before = " ".join(tokens[max(0, t - left) : t])
     after = " ".join(tokens[t + 1 : t + 1 + right])
@@ -460,21 +467,11 @@ def _collect_hf(
 def _collect_module(model: Any, inputs: Any, layer: int | str, pooling: str, batch_size: int) -> NeuronActivations:
     import torch
 
-    from glassbox_jupyter.errors import EmptyProbeError, ShapeMismatchError
+    from glassbox_jupyter.errors import ShapeMismatchError
 
     name, module, kind = _module_layer(model, layer, hf=False)
-    if isinstance(inputs, torch.Tensor):
-        X = inputs.detach()
-    else:
-        array = np.asarray(inputs)
-        if array.dtype == object:
-            raise ShapeMismatchError("inputs must be a numeric array or tensor (got an object array); stack them")
-        X = torch.from_numpy(np.ascontiguousarray(array))
-    if X.ndim == 0 or len(X) == 0:
-        raise EmptyProbeError("inputs have no rows; pass a batch of inputs, one row per sample")
+    X = input_tensor(model, inputs)
     parameter = next((p for p in model.parameters() if p.is_floating_point()), None)
-    if X.is_floating_point() and parameter is not None:
-        X = X.to(parameter.dtype)
     device = parameter.device if parameter is not None else torch.device("cpu")
     sink: list[torch.Tensor] = []
     handle = hook_layer(module, sink, kind)
@@ -515,7 +512,4 @@ def _collect_module(model: Any, inputs: Any, layer: int | str, pooling: str, bat
 
 
 def _listing(names: Sequence[str]) -> str:
-    if not names:
-        return "(none)"
-    shown = ", ".join(map(str, names[:_MAX_LISTED]))
-    return shown + (f", … and {len(names) - _MAX_LISTED} more" if len(names) > _MAX_LISTED else "")
+    return name_listing(names, limit=_MAX_LISTED)

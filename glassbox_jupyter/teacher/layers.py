@@ -200,7 +200,7 @@ def _run(
     if int(batch_size) < 1:
         raise ValueError(f"batch_size must be at least 1, not {batch_size}")
     chosen = resolve_layers(model, layers)
-    inputs = _as_tensor(model, X)
+    inputs = input_tensor(model, X)
     n = len(inputs)
     target = torch.device(device) if device is not None else _model_device(model)
 
@@ -239,12 +239,23 @@ def _run(
     return {name: np.concatenate(store[name]) for name in given}, np.concatenate(outputs)
 
 
-def _listing(names: list[str]) -> str:
+def name_listing(names: Sequence[str], limit: int = _MAX_LISTED, empty: str = "(none)") -> str:
+    """Names for an error message: the first ``limit`` of them, then "… and N more".
+
+    Example:
+        >>> name_listing(["fc1", "fc2", "fc3"], limit=2)
+        'fc1, fc2, … and 1 more'
+    """
     if not names:
-        return "(the model has no submodules)"
-    shown = ", ".join(map(repr, names[:_MAX_LISTED]))
-    extra = len(names) - _MAX_LISTED
-    return shown + (f", … and {extra} more (see glassbox_jupyter.teacher.layers.available_layers)" if extra > 0 else "")
+        return empty
+    shown = ", ".join(map(str, names[:limit]))
+    return shown + (f", … and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def _listing(names: list[str]) -> str:
+    return name_listing([repr(n) for n in names], empty="(the model has no submodules)") + (
+        " (see glassbox_jupyter.teacher.layers.available_layers)" if len(names) > _MAX_LISTED else ""
+    )
 
 
 def _model_device(model: nn.Module) -> torch.device:
@@ -264,7 +275,17 @@ def _model_dtype(model: nn.Module) -> torch.dtype:
     return torch.float32
 
 
-def _as_tensor(model: nn.Module, X: Any) -> torch.Tensor:
+def input_tensor(model: nn.Module, X: Any) -> torch.Tensor:
+    """``X`` (numpy array or tensor, one row per sample) as a tensor in the model's floating dtype; a clear
+    error for an object array, a single number or no rows.
+
+    Example:
+        >>> import torch
+        >>> input_tensor(torch.nn.Linear(2, 1).double(), [[1, 2]]).dtype
+        torch.int64
+        >>> input_tensor(torch.nn.Linear(2, 1).double(), [[1.0, 2.0]]).dtype
+        torch.float64
+    """
     import torch
 
     if isinstance(X, torch.Tensor):
