@@ -1,6 +1,10 @@
 """The sections and sub-items of Annex IV of Regulation (EU) 2024/1689 (the AI Act).
 
 Keys are the identifiers evidence items use (``"2(g)"``); values are short titles.
+
+Example:
+    >>> ANNEX_IV_SECTIONS["2(g)"]
+    'Validation and testing procedures, metrics and dated test logs'
 """
 
 from __future__ import annotations
