@@ -54,7 +54,8 @@ class _TinyImageNet(torch.nn.Module):
         return self.out(torch.relu(self.fc2(torch.relu(self.fc1(x.flatten(1))))))
 
 
-def twin_example() -> Example:
+def tiny_image_twin() -> Finding:
+    """A real TwinFinding (3 clusters in fc1 and fc2, both classes predicted) in about a second."""
     torch.manual_seed(0)
     net = _TinyImageNet()
     X = np.random.default_rng(0).normal(size=(80, 1, 4, 4)).astype(np.float32)
@@ -64,12 +65,16 @@ def twin_example() -> Example:
         optimiser.zero_grad()
         torch.nn.functional.cross_entropy(net(torch.from_numpy(X)), y).backward()
         optimiser.step()
-    twin = glassbox.readable_twin(net.eval(), X, layers="fc1,fc2", n_clusters=3)
+    return glassbox.readable_twin(net.eval(), X, layers="fc1,fc2", n_clusters=3)
+
+
+def twin_example() -> Example:
+    twin: Any = tiny_image_twin()
     best = next(paths[0] for paths in twin.paths.values() if paths)
     return twin, list(best.nodes[:2])
 
 
-def _identity_layer() -> torch.nn.Module:
+def identity_layer() -> torch.nn.Module:
     """Layer "0" passes its 4 inputs through, so its 4 neurons are the inputs."""
     model = torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1))
     with torch.no_grad():
@@ -78,8 +83,8 @@ def _identity_layer() -> torch.nn.Module:
     return model
 
 
-def _chained_inputs(sign: float, n: int, seed: int) -> np.ndarray:
-    """x0, x1, x3 independent; x2 = sign · x0 + noise."""
+def chained_inputs(sign: float, n: int, seed: int) -> np.ndarray:
+    """x0, x1, x3 independent; x2 = sign · x0 + noise: the 0–2 edge flips sign with ``sign``."""
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((n, 4))
     X[:, 2] = sign * X[:, 0] + 0.6 * rng.standard_normal(n)
@@ -87,13 +92,13 @@ def _chained_inputs(sign: float, n: int, seed: int) -> np.ndarray:
 
 
 def neuron_graph_example() -> Example:
-    inputs = torch.from_numpy(_chained_inputs(1.0, 400, 0))
-    return glassbox.neuron_graph(_identity_layer(), inputs, layer="0", seed=0), 2
+    inputs = torch.from_numpy(chained_inputs(1.0, 400, 0))
+    return glassbox.neuron_graph(identity_layer(), inputs, layer="0", seed=0), 2
 
 
 def comparison_example() -> Example:
-    topics = {"up": _chained_inputs(1.0, 300, 2), "down": _chained_inputs(-1.0, 300, 3)}
-    return glassbox.compare_neuron_graphs(topics, _identity_layer(), layer="0", n_bootstrap=5, seed=0), 2
+    topics = {"up": chained_inputs(1.0, 300, 2), "down": chained_inputs(-1.0, 300, 3)}
+    return glassbox.compare_neuron_graphs(topics, identity_layer(), layer="0", n_bootstrap=5, seed=0), 2
 
 
 def latent_laws_example() -> Example:

@@ -16,7 +16,6 @@ Example:
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections.abc import Sequence
 from pathlib import Path
@@ -78,13 +77,11 @@ class LogprobProvider(Provider):
 
     @property
     def weights_sha256(self) -> str:
-        """SHA-256 over the model's named parameters and buffers (computed once)."""
+        """SHA-256 of the model's state dict, computed once, the way every torch model is hashed (TorchAdapter)."""
         if self._weights_sha256 is None:
-            digest = hashlib.sha256()
-            for key, tensor in sorted(self.model.state_dict().items()):
-                digest.update(key.encode("utf-8"))
-                digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
-            self._weights_sha256 = digest.hexdigest()
+            from glassbox_jupyter.teacher.adapters import TorchAdapter
+
+            self._weights_sha256 = TorchAdapter(self.model).weights_hash()
         return self._weights_sha256
 
     # ------------------------------------------------------------------ scoring

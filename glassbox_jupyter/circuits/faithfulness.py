@@ -21,7 +21,8 @@ from glassbox_jupyter.circuits.prompts import PromptError, PromptSet
 from glassbox_jupyter.finding.stats import bootstrap_ci
 
 
-def _per_prompt(model: Any, prompts: PromptSet, heads: list[Head], ablation: str, seed: int) -> np.ndarray:
+def ablated_logit_diffs(model: Any, prompts: PromptSet, heads: list[Head], ablation: str, seed: int) -> np.ndarray:
+    """The logit difference of each prompt with ``heads`` ablated (``ablation``: what an ablated head outputs)."""
     out = np.zeros(len(prompts))
     names = [z_name(layer) for layer in range(model.cfg.n_layers)]
     for b in prompts.buckets:
@@ -68,8 +69,8 @@ def faithfulness(
             )
     everything = [(layer, head) for layer in range(cfg.n_layers) for head in range(cfg.n_heads)]
     outside = [h for h in everything if h not in circuit]
-    keep_only = _per_prompt(model, prompts, outside, ablation, seed)
-    without = _per_prompt(model, prompts, circuit, ablation, seed)
+    keep_only = ablated_logit_diffs(model, prompts, outside, ablation, seed)
+    without = ablated_logit_diffs(model, prompts, circuit, ablation, seed)
     runs = (clean, corrupted, keep_only, without)
     point = _scores(*runs)
     out: dict[str, dict[str, Any]] = {}
@@ -97,7 +98,7 @@ def minimum_faithful_circuit(
     everything = set(order)
 
     def sufficiency(heads: list[Head]) -> float:
-        keep_only = _per_prompt(model, prompts, sorted(everything - set(heads)), ablation, seed)
+        keep_only = ablated_logit_diffs(model, prompts, sorted(everything - set(heads)), ablation, seed)
         return float(_scores(clean, corrupted, keep_only, keep_only)[0])
 
     for head in order:

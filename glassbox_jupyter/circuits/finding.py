@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from glassbox_jupyter.circuits.faithfulness import faithfulness
+from glassbox_jupyter.circuits.faithfulness import ablated_logit_diffs, faithfulness
 from glassbox_jupyter.circuits.patching import Head
 from glassbox_jupyter.errors import SelectionError
 from glassbox_jupyter.finding.base import Finding
@@ -154,15 +154,23 @@ class CircuitFinding(Finding):
         self._circuit = list(heads)
         self.fidelity = self._agreement(heads)
 
-    def _agreement(self, heads: list[Head]) -> Fidelity:
-        from glassbox_jupyter.circuits.faithfulness import _per_prompt
-        from glassbox_jupyter.circuits.patching import clean_and_corrupted
+    def _full_model_diffs(self) -> np.ndarray:
+        """The unablated model's logit differences on the prompts agreement is measured on (run once)."""
+        if self.held_out is None:
+            return self.clean
+        if "_held_out_clean" not in self.__dict__:
+            from glassbox_jupyter.circuits.patching import clean_and_corrupted
 
+            self.__dict__["_held_out_clean"] = clean_and_corrupted(self.model, self.held_out)[0]
+        held_out_clean: np.ndarray = self.__dict__["_held_out_clean"]
+        return held_out_clean
+
+    def _agreement(self, heads: list[Head]) -> Fidelity:
         prompts = self.held_out or self.prompts
         cfg = self.model.cfg
         outside = [(l, h) for l in range(cfg.n_layers) for h in range(cfg.n_heads) if (l, h) not in set(heads)]
-        full, _ = clean_and_corrupted(self.model, prompts)
-        circuit_only = _per_prompt(self.model, prompts, outside, self.analyzer.ablation, self.analyzer.seed)
+        full = self._full_model_diffs()
+        circuit_only = ablated_logit_diffs(self.model, prompts, outside, self.analyzer.ablation, self.analyzer.seed)
         if len(prompts) < 2:
             same = float(np.mean((full > 0) == (circuit_only > 0)))
             return Fidelity.single("agreement", same, unit="prompts", measures=AGREEMENT_MEASURES)

@@ -152,11 +152,14 @@ class NeuronSelection:
         return inputs
 
     def _top_input_dicts(self, neuron: int, k: int = 10) -> list[dict[str, Any]]:
-        table = self.top_inputs(neuron, k)
-        return [
-            {"label": str(r.label), "activation": float(r.activation), "topic": r.topic}
-            for r in table.itertuples(index=False)
-        ]
+        # the activations never change, so each neuron's list is sorted once, however many views ask for it
+        cache: dict[tuple[int, int], list[dict[str, Any]]] = self.__dict__.setdefault("_top_input_cache", {})
+        if (neuron, k) not in cache:
+            cache[(neuron, k)] = [
+                {"label": str(r.label), "activation": float(r.activation), "topic": r.topic}
+                for r in self.top_inputs(neuron, k).itertuples(index=False)
+            ]
+        return [dict(row) for row in cache[(neuron, k)]]
 
     def _column(self, neuron: Any) -> int:
         if isinstance(neuron, bool) or not isinstance(neuron, (int, np.integer)):

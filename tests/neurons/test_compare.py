@@ -1,34 +1,16 @@
-import numpy as np
 import pytest
-import torch
 
 from glassbox_jupyter.demos.topics import load_topics
 from glassbox_jupyter.neurons.errors import EmptyTextError, TopicsError
 from glassbox_jupyter.neurons.topics import compare_neuron_graphs
 from glassbox_jupyter.testing import check_finding
-
-
-def identity_model() -> torch.nn.Module:
-    """Layer "0" passes the 4 inputs through unchanged, so its 4 neurons are the inputs."""
-    model = torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1))
-    with torch.no_grad():
-        model[0].weight.copy_(torch.eye(4))
-        model[0].bias.zero_()
-    return model
-
-
-def topic_inputs(sign: float, n: int, seed: int) -> np.ndarray:
-    """x0, x1, x3 independent; x2 = sign · x0 + noise: the 0–2 edge flips sign between topics."""
-    rng = np.random.default_rng(seed)
-    X = rng.standard_normal((n, 4))
-    X[:, 2] = sign * X[:, 0] + 0.6 * rng.standard_normal(n)
-    return X.astype(np.float32)
+from tests.examples import chained_inputs, identity_layer
 
 
 @pytest.fixture(scope="module")
 def flipped():
-    topics = {"up": topic_inputs(1.0, 400, 2), "down": topic_inputs(-1.0, 400, 3)}
-    return compare_neuron_graphs(topics, identity_model(), layer="0", n_bootstrap=20, seed=0)
+    topics = {"up": chained_inputs(1.0, 400, 2), "down": chained_inputs(-1.0, 400, 3)}
+    return compare_neuron_graphs(topics, identity_layer(), layer="0", n_bootstrap=20, seed=0)
 
 
 def test_the_flipped_edge_is_the_only_stable_difference(flipped):
@@ -49,9 +31,9 @@ def test_the_flipped_edge_is_the_only_stable_difference(flipped):
 
 
 def test_fan_out_gives_identical_results_serially_and_in_processes():
-    topics = {"up": topic_inputs(1.0, 200, 7), "down": topic_inputs(-1.0, 200, 8)}
-    serial = compare_neuron_graphs(topics, identity_model(), layer="0", n_bootstrap=6, seed=4)
-    local = compare_neuron_graphs(topics, identity_model(), layer="0", n_bootstrap=6, seed=4, n_jobs=2)
+    topics = {"up": chained_inputs(1.0, 200, 7), "down": chained_inputs(-1.0, 200, 8)}
+    serial = compare_neuron_graphs(topics, identity_layer(), layer="0", n_bootstrap=6, seed=4)
+    local = compare_neuron_graphs(topics, identity_layer(), layer="0", n_bootstrap=6, seed=4, n_jobs=2)
     assert serial.differences.equals(local.differences)
     for topic in topics:
         a = sorted(serial.graphs[topic].graph.edges(data="stability"))
@@ -94,13 +76,13 @@ def test_demo_topic_corpus():
 @pytest.mark.slow
 def test_dask_cluster_gives_the_same_comparison():
     distributed = pytest.importorskip("distributed")
-    topics = {"up": topic_inputs(1.0, 200, 7), "down": topic_inputs(-1.0, 200, 8)}
-    local = compare_neuron_graphs(topics, identity_model(), layer="0", n_bootstrap=4, seed=4)
+    topics = {"up": chained_inputs(1.0, 200, 7), "down": chained_inputs(-1.0, 200, 8)}
+    local = compare_neuron_graphs(topics, identity_layer(), layer="0", n_bootstrap=4, seed=4)
     with (
         distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
         distributed.Client(cluster) as client,
     ):
-        remote = compare_neuron_graphs(topics, identity_model(), layer="0", n_bootstrap=4, seed=4, client=client)
+        remote = compare_neuron_graphs(topics, identity_layer(), layer="0", n_bootstrap=4, seed=4, client=client)
     assert remote.differences.equals(local.differences)
     assert remote.artifact_dict()["graphs"] == local.artifact_dict()["graphs"]
 

@@ -30,6 +30,7 @@ from glassbox_jupyter.teacher.adapters import (
 from glassbox_jupyter.teacher.blackbox import Decision, Provider
 from glassbox_jupyter.teacher.layers import LayerError, hook_layer, resolve_layers
 from glassbox_jupyter.teacher.transformer import TransformerAdapter, is_hooked_transformer, module_adapter
+from tests.teacher.onnx_models import linear_onnx_bytes
 
 SHA256 = re.compile(r"[0-9a-f]{64}")
 X3 = np.random.default_rng(0).random((5, 3))
@@ -42,19 +43,8 @@ def _mlp() -> nn.Module:
 
 def _onnx_session():
     import onnxruntime as ort
-    from onnx import TensorProto, helper, numpy_helper
 
-    weight = np.array([[1.0], [2.0], [-1.0]], dtype=np.float32)
-    graph = helper.make_graph(
-        [helper.make_node("MatMul", ["x", "w"], ["y"])],
-        "linear",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [None, 3])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [None, 1])],
-        initializer=[numpy_helper.from_array(weight, "w")],
-    )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-    model.ir_version = 8
-    raw = model.SerializeToString()
+    raw = linear_onnx_bytes()
     return ort.InferenceSession(raw, providers=["CPUExecutionProvider"]), raw
 
 

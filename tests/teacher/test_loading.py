@@ -13,6 +13,7 @@ from sklearn.linear_model import LinearRegression
 
 from glassbox import ArchitectureImportError, InputSpec, Teacher, UnsafeFileError
 from glassbox_jupyter.demos.architectures import MLP
+from tests.teacher.onnx_models import WEIGHT, linear_onnx_bytes
 
 ARCH = "glassbox_jupyter.demos.architectures:MLP"
 KWARGS = {"n_inputs": 3, "hidden": [4], "n_outputs": 1}
@@ -75,23 +76,11 @@ def test_torchscript_loads_without_an_architecture(tmp_path, mlp, spec):
 
 
 def test_onnx_runs_with_onnxruntime(tmp_path, spec):
-    from onnx import TensorProto, helper, numpy_helper
-
-    weight = np.array([[1.0], [2.0], [-1.0]], dtype=np.float32)
-    graph = helper.make_graph(
-        [helper.make_node("MatMul", ["x", "w"], ["y"])],
-        "linear",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [None, 3])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [None, 1])],
-        initializer=[numpy_helper.from_array(weight, "w")],
-    )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-    model.ir_version = 8
     path = tmp_path / "linear.onnx"
-    path.write_bytes(model.SerializeToString())
+    path.write_bytes(linear_onnx_bytes())
     teacher = Teacher.load(path, spec=spec)
     X = np.random.default_rng(0).random((4, 3))
-    np.testing.assert_allclose(teacher.predict(X), X @ weight[:, 0], rtol=1e-5)
+    np.testing.assert_allclose(teacher.predict(X), X @ WEIGHT[:, 0], rtol=1e-5)
     assert teacher.adapter.kind == "onnx" and teacher.adapter.input_shape == (3,)
     assert len(teacher.hash) == 64
 

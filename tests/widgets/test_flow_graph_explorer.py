@@ -6,43 +6,18 @@ import json
 
 import numpy as np
 import pytest
-import torch
 
 from glassbox_jupyter.errors import SelectionError
 from glassbox_jupyter.testing import check_widget
-from glassbox_jupyter.twin.build import readable_twin
 from glassbox_jupyter.twin.finding import TwinFinding
 from glassbox_jupyter.twin.flowgraph import PathError, path_coefficients
 from glassbox_jupyter.widgets.flow_graph_explorer import FlowGraphExplorer
-
-
-class _TinyNet(torch.nn.Module):
-    """4×4 one-channel images → fc1 (6) → fc2 (4) → 2 classes."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.fc1 = torch.nn.Linear(16, 6)
-        self.fc2 = torch.nn.Linear(6, 4)
-        self.out = torch.nn.Linear(4, 2)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        hidden = torch.relu(self.fc2(torch.relu(self.fc1(x.flatten(1)))))
-        return self.out(hidden)
+from tests.examples import tiny_image_twin
 
 
 @pytest.fixture(scope="module")
 def twin() -> TwinFinding:
-    """A real TwinFinding (3 clusters in fc1 and fc2, both classes predicted) in about a second."""
-    torch.manual_seed(0)
-    net = _TinyNet()
-    X = np.random.default_rng(0).normal(size=(80, 1, 4, 4)).astype(np.float32)
-    y = torch.from_numpy((X.reshape(80, -1)[:, :8].sum(1) > 0).astype(np.int64))
-    optimiser = torch.optim.Adam(net.parameters(), lr=0.05)
-    for _ in range(150):  # learn "the first two rows sum above zero", so that both classes appear
-        optimiser.zero_grad()
-        torch.nn.functional.cross_entropy(net(torch.from_numpy(X)), y).backward()
-        optimiser.step()
-    return readable_twin(net.eval(), X, layers="fc1,fc2", n_clusters=3)
+    return tiny_image_twin()
 
 
 @pytest.fixture()
