@@ -1,8 +1,11 @@
 // Bundle every widget entry src/widgets/<name>.ts (and its optional
 // src/widgets/<name>.css) into ../glassbox_jupyter/static/<name>.{js,css}.
 // Third-party code (d3) is bundled in; the output never imports from a URL.
+// The shared stylesheet src/shared/shared.css is bundled ONCE into a string that every widget's
+// JS carries (__GB_SHARED_CSS__, installed once per page by shared/style.ts) and into
+// static/shared.css for other hosts; widget .css files hold only their own rules.
 import { build } from "esbuild";
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -25,6 +28,19 @@ async function main() {
 
   mkdirSync(outDir, { recursive: true });
 
+  const shared = await build({
+    entryPoints: [join(here, "src", "shared", "shared.css")],
+    outfile: join(outDir, "shared.css"),
+    bundle: true,
+    minify: true,
+    legalComments: "none",
+    write: false,
+    logLevel: "warning",
+  });
+  const sharedCss = shared.outputFiles[0].text;
+  writeFileSync(join(outDir, "shared.css"), sharedCss);
+  console.log(`wrote ${relative(process.cwd(), join(outDir, "shared.css"))} (${(sharedCss.length / 1024).toFixed(1)} KiB)`);
+
   const result = await build({
     entryPoints,
     outdir: outDir,
@@ -38,6 +54,7 @@ async function main() {
     legalComments: "none",
     metafile: true,
     logLevel: "warning",
+    define: { __GB_SHARED_CSS__: JSON.stringify(sharedCss) },
   });
   if (result.errors.length > 0) throw new Error(`${result.errors.length} esbuild error(s)`);
 

@@ -9,6 +9,15 @@ import pytest
 from glassbox_jupyter.cli import main, run_notebook
 from glassbox_jupyter.report.notebook_html import WIDGET_VIEW, notebook_to_html, strip_live_widgets
 
+def folder_state(folder: Path) -> dict[str, tuple[int, int]]:
+    """Size and modification time of every file under ``folder`` (checkpoints aside)."""
+    return {
+        str(p.relative_to(folder)): (p.stat().st_size, p.stat().st_mtime_ns)
+        for p in folder.rglob("*")
+        if p.is_file() and ".ipynb_checkpoints" not in p.parts
+    }
+
+
 NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
 
 
@@ -17,7 +26,10 @@ NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("
 def test_notebook_runs_and_exports(notebook, tmp_path, monkeypatch):
     monkeypatch.setenv("GLASSBOX_TIME_LIMIT", "6")  # the kernel inherits it: short searches in tests
     monkeypatch.setenv("GLASSBOX_GENERATIONS", "30")
+    before = folder_state(notebook.parent)
     executed, html_path = run_notebook(notebook, tmp_path)
+    # cells run in the notebooks' folder: a notebook writes its files to a scratch folder, not there
+    assert folder_state(notebook.parent) == before, "running the notebook changed files next to it"
     nb = nbformat.read(executed, as_version=4)
     errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert not errors, errors

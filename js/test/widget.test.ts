@@ -3,7 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 
 import { delegateActivate, h } from "../src/shared/dom";
-import { kernelTransport } from "../src/shared/model";
+import { NO_ANSWER_TEXT, kernelTransport } from "../src/shared/model";
 import { NO_DATA_TEXT, mountWidget } from "../src/shared/widget";
 import type { SelectionState, Shell, Transport, ViewData, WidgetSpec } from "../src/shared/widget";
 import { FakeModel, widgetModel } from "./fake_model";
@@ -318,6 +318,36 @@ describe("kernel transport", () => {
     a.request("pear", () => {});
     b.request("plum", () => {});
     expect(m.requests.map((r) => r.id)).toEqual([42, 43]);
+  });
+
+  it("says so when Python never answers (a busy or gone kernel, a view restored from a saved notebook)", () => {
+    vi.useFakeTimers();
+    try {
+      const m = widgetModel(DATA, "apple");
+      mount(kernelTransport(m, 1000));
+      click(item("pear"));
+      expect(root().classList.contains("gb-is-busy")).toBe(true);
+      vi.advanceTimersByTime(999);
+      expect(errorEl().hidden).toBe(true);
+      vi.advanceTimersByTime(1);
+      expect(root().classList.contains("gb-is-busy")).toBe(false);
+      expect(errorEl().textContent).toBe(NO_ANSWER_TEXT);
+      expect(selected()).toEqual(["apple"]);
+      expect(m.listenerCount("change:_reply")).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("answers at once when the model cannot send (no comm)", () => {
+    const m = widgetModel(DATA, "apple");
+    m.save_changes = () => {
+      throw new Error("Cannot send: no comm");
+    };
+    mount(kernelTransport(m));
+    click(item("pear"));
+    expect(errorEl().textContent).toBe(NO_ANSWER_TEXT);
+    expect(root().classList.contains("gb-is-busy")).toBe(false);
   });
 
   it("reads and writes view-local state", () => {

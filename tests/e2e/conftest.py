@@ -6,6 +6,8 @@ context through ``notebook_page`` and its kernels are shut down after it.
 
 from __future__ import annotations
 
+import fcntl
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -27,9 +29,20 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
 
 @pytest.fixture(scope="session")
 def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
-    """JupyterLab on 127.0.0.1 with isolated dirs, started once for all e2e tests."""
-    with jupyterlab(Path(tmp_path_factory.mktemp("jupyterlab"))) as server:
-        yield server
+    """JupyterLab on 127.0.0.1 with isolated dirs, started once for all e2e tests.
+
+    Browser suites started at once on one machine (several checkouts) take turns: each holds an
+    exclusive lock on ``$TMPDIR/glassbox-e2e.lock`` while its JupyterLab runs, so none times out
+    starving the others of CPU.
+    """
+    lock_path = Path(tempfile.gettempdir()) / "glassbox-e2e.lock"
+    with lock_path.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            with jupyterlab(Path(tmp_path_factory.mktemp("jupyterlab"))) as server:
+                yield server
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 @pytest.fixture()

@@ -50,6 +50,17 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 
+# Text that must never show in a notebook's outputs: a chart that wants vega from a CDN, a widget
+# without its model, a front-end script error.
+BAD_OUTPUT_TEXT = (
+    "Error loading script",
+    "Error displaying widget",
+    "model not found",
+    "Javascript Error",
+    "Loading widget...",
+)
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+
 SERVER_START_TIMEOUT = 60.0  # s, JupyterLab on a 2-core machine
 KERNEL_START_TIMEOUT = 60.0  # s, notebook open + kernel idle
 CELL_TIMEOUT = 30.0  # s, a quick cell
@@ -338,6 +349,28 @@ JS_CELL_STATE = """
 """
 
 
+# Run every cell of the open notebook (not awaited: completion is polled for).
+JS_RUN_ALL = """
+() => {
+  const app = window.jupyterapp;
+  app.shell.activateById(app.shell.currentWidget.id);
+  app.commands.execute('notebook:run-all-cells').catch(
+    (e) => console.error('[e2e] notebook:run-all-cells failed: ' + e));
+}
+"""
+
+# Index, execution count and outputs of every code cell of the open notebook.
+JS_CODE_CELLS = """
+() => {
+  const w = window.jupyterapp.shell.currentWidget;
+  return w.content.widgets
+    .map((cell, index) => ({cell, index}))
+    .filter(({cell}) => cell.model.type === 'code')
+    .map(({cell, index}) => ({index, count: cell.model.executionCount, outputs: cell.model.outputs.toJSON()}));
+}
+"""
+
+
 class NotebookPage:
     """A Playwright page showing one notebook in JupyterLab, with a step log and the console."""
 
@@ -352,6 +385,18 @@ class NotebookPage:
         page.set_default_timeout(30_000)
         page.on("console", lambda m: self.console.append(f"console.{m.type}: {m.text}"))
         page.on("pageerror", lambda e: self.console.append(f"pageerror: {e}"))
+        self.foreign_requests: list[str] = []  # requests to any host but this machine (should be none)
+        page.on("request", self._note_request)
+
+    def _note_request(self, request: Any) -> None:
+        from urllib.parse import urlsplit
+
+        url = urlsplit(request.url)
+        if url.scheme in ("data", "blob", "about", "chrome", "chrome-extension"):
+            return
+        if url.hostname is None or f"[{url.hostname}]" in LOCAL_HOSTS or url.hostname in LOCAL_HOSTS:
+            return
+        self.foreign_requests.append(request.url)
 
     def log(self, step: str) -> None:
         print(f"[e2e {self.name} {time.monotonic() - self.started:6.1f}s] {step}", flush=True)
@@ -361,12 +406,18 @@ class NotebookPage:
     def open_notebook(self, path: str, cells: Sequence[str]) -> None:
         """Write ``path`` (under the server root) with ``cells``, open it, wait for an idle kernel."""
         write_notebook(self.server.root / path, cells)
-        # A workspace of its own: tabs a previous test left open in the shared server are not restored.
-        workspace = re.sub(r"[^A-Za-z0-9_-]", "-", f"e2e-{self.name}")
+        self.open_file(path, len(cells))
+
+    def open_file(self, path: str, min_cells: int, workspace: str | None = None) -> None:
+        """Open the notebook ``path`` (under the server root) and wait for an idle kernel.
+
+        Each page name gets a workspace of its own (or ``workspace``): tabs a previous test left
+        open in the shared server are not restored."""
+        workspace = re.sub(r"[^A-Za-z0-9_-]", "-", workspace or f"e2e-{self.name}")
         url = self.server.url(f"/lab/workspaces/{workspace}/tree/{path}")
         self.page.goto(url, wait_until="domcontentloaded", timeout=60_000)
         poll(
-            lambda: (lambda s: (s == "ready", s))(self.page.evaluate(JS_NOTEBOOK_STATE, [path, len(cells)])),
+            lambda: (lambda s: (s == "ready", s))(self.page.evaluate(JS_NOTEBOOK_STATE, [path, min_cells])),
             KERNEL_START_TIMEOUT,
             f"{path} to open with an idle kernel",
             interval=0.5,
@@ -398,6 +449,35 @@ class NotebookPage:
 
     def run_cell(self, i: int, timeout: float = CELL_TIMEOUT) -> dict[str, Any]:
         return self.wait_cell(i, self.start_cell(i), timeout)
+
+    def run_all(self, timeout: float) -> list[dict[str, Any]]:
+        """Run every cell (Run > Run All Cells) and wait until each code cell has run and the kernel
+        is idle; returns the state of every code cell. Raises on the first cell showing a traceback."""
+        self.page.evaluate(JS_RUN_ALL)
+
+        def finished() -> tuple[bool, Any]:
+            cells = self.page.evaluate(JS_CODE_CELLS)
+            for cell in cells:
+                error = output_error(cell["outputs"])
+                if error:
+                    raise AssertionError(f"cell {cell['index']} raised:\n{error}")
+            pending = [c["index"] for c in cells if c["count"] is None]
+            kernel = self.page.evaluate(JS_CELL_STATE, cells[0]["index"])["kernel"] if cells else "idle"
+            return not pending and kernel == "idle", {"cells not run yet": pending, "kernel": kernel}
+
+        poll(finished, timeout, "every cell to run", interval=1.0)
+        return self.page.evaluate(JS_CODE_CELLS)
+
+    def save(self) -> None:
+        """Save the notebook (File > Save), as a user would before closing it."""
+        self.page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+        poll(
+            lambda: (lambda d: (not d, {"dirty": d}))(
+                self.page.evaluate("() => window.jupyterapp.shell.currentWidget.context.model.dirty")
+            ),
+            CELL_TIMEOUT,
+            "the notebook to be saved",
+        )
 
     def run_source(self, i: int, source: str, timeout: float = CELL_TIMEOUT) -> dict[str, Any]:
         """Write ``source`` into cell ``i`` (code that depends on what the test read) and run it."""
@@ -487,14 +567,28 @@ class NotebookPage:
 
     # ---- reports
 
+    def output_texts(self) -> list[str]:
+        """The text of every output of the open notebook, as the page shows it."""
+        return self.panel.locator(".jp-OutputArea-output").all_inner_texts()
+
+    def assert_outputs_clean(self) -> None:
+        """No output shows an error text of the front end (a chart loading vega from a CDN, a widget
+        without its model), and the page asked no host but this machine for anything."""
+        bad = [(t[:200], b) for t in self.output_texts() for b in BAD_OUTPUT_TEXT if b in t]
+        assert not bad, f"outputs show front-end errors: {bad}"
+        assert not self.foreign_requests, f"the page requested other hosts: {self.foreign_requests[:10]}"
+
     def assert_no_page_errors(self) -> None:
-        """Log console noise and server warnings; fail on page errors and [glassbox] messages."""
+        """Log console noise and server warnings; fail on page errors, [glassbox] messages, error
+        texts in the outputs and requests to other hosts."""
         noisy = [line for line in self.console if line.startswith(("console.error", "console.warning", "pageerror"))]
         self.log(f"{len(noisy)} browser console errors/warnings" + "".join(f"\n  {line}" for line in noisy))
         warnings = self.server.log_warnings(since=self.log_start)
         self.log(f"{len(warnings)} JupyterLab log warnings" + "".join(f"\n  {w}" for w in warnings))
         bad = [line for line in self.console if "[glassbox]" in line or "pageerror" in line]
         assert not bad, "the page logged errors:\n" + "\n".join(bad)
+        if self.panel is not None:
+            self.assert_outputs_clean()
 
     def dump_failure(self) -> None:
         """Print the console and the server log, and save a failure screenshot."""

@@ -49,12 +49,23 @@ function nextRequestId(model: AnyModel): number {
   return last + 1;
 }
 
+/** How long a click waits for Python before the view says it got no answer. */
+export const REPLY_TIMEOUT_MS = 20_000;
+
+/** Shown when Python does not answer a click: a busy or restarted kernel, or a view restored from a saved notebook. */
+export const NO_ANSWER_TEXT =
+  "Python did not answer: the kernel is busy, restarted or gone. A view reopened from a saved notebook " +
+  "is a copy of what the kernel showed; run its cell again to explore it.";
+
 /** The `Transport` of a widget living in a Jupyter kernel: the anywidget model's traits. */
-export function kernelTransport(model: AnyModel): Transport {
+export function kernelTransport(model: AnyModel, timeoutMs: number = REPLY_TIMEOUT_MS): Transport {
   const waiting = new Map<number, (error: string | null) => void>();
+  const timers = new Map<number, ReturnType<typeof setTimeout>>();
   let stopListening: (() => void) | null = null;
 
   function forget(id: number): void {
+    clearTimeout(timers.get(id));
+    timers.delete(id);
     waiting.delete(id);
     if (waiting.size === 0 && stopListening) {
       stopListening();
@@ -78,8 +89,24 @@ export function kernelTransport(model: AnyModel): Transport {
       const id = nextRequestId(model);
       waiting.set(id, reply);
       stopListening ??= onChange(model, "_reply", onReply);
-      model.set("_request", { id, value });
-      model.save_changes();
+      timers.set(
+        id,
+        setTimeout(() => {
+          if (!waiting.has(id)) return;
+          forget(id);
+          reply(NO_ANSWER_TEXT);
+        }, timeoutMs),
+      );
+      try {
+        model.set("_request", { id, value });
+        model.save_changes();
+      } catch {
+        // no comm to send it on (a model restored from saved widget state): no answer will come
+        if (waiting.has(id)) {
+          forget(id);
+          reply(NO_ANSWER_TEXT);
+        }
+      }
       return () => forget(id);
     },
     onData: (listener) => onChange(model, "_data", listener),

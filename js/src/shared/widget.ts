@@ -17,6 +17,7 @@ import { obj, str } from "./data";
 import { delegate, h, headerBar, observeWidth, renderFailure, setCaption, showMessage } from "./dom";
 import type { HeaderBar } from "./dom";
 import type { Fidelity } from "./format";
+import { installSharedCss } from "./style";
 
 export const NO_DATA_TEXT = "no data to show yet";
 
@@ -180,6 +181,7 @@ function identify(el: Element): string | null {
 
 /** Mount the widget of `spec` into `el`, talking to its host through `transport`; returns the disposer. */
 export function mountWidget<D extends ViewData, V>(spec: WidgetSpec<D, V>, el: HTMLElement, transport: Transport): () => void {
+  installSharedCss(el.ownerDocument);
   const root = h("div", `gb-widget ${spec.className}`);
   const header = headerBar();
   const message = h("div", "gb-message gb-empty");
