@@ -1,8 +1,9 @@
 """Display bundles: the static view always, the live widget when a kernel can render it.
 
-Front ends that can render the widget (JupyterLab with a kernel) show it; everything else (exports,
-GitHub, a notebook reopened without its kernel) falls back to the static SVG. The Finding's JSON
-travels in the same bundle under :data:`~glassbox_jupyter.finding.mime.FINDING_MIME`.
+Front ends that can render the widget (JupyterLab with a kernel) show it; exports and GitHub fall back
+to the static SVG. JupyterLab itself never falls back: a notebook reopened there shows the widget from
+the state saved in the notebook (GlassBox turns widget-state saving on by default, see DEVELOPERS.md).
+The Finding's JSON travels in the same bundle under :data:`~glassbox_jupyter.finding.mime.FINDING_MIME`.
 
 Example:
     >>> bundle = display_bundle("<Finding>", "<svg></svg>", payload={"kind": "rules"})
