@@ -84,6 +84,8 @@ class ResponseFinding(Finding):
         probes: the probe set the view was computed from (its points are overlaid).
         fidelity: R² of ``PD(x_S)`` against the teacher on held-out probes.
         selected_input: the probe input last clicked in the widget (read-only dict) or ``None``.
+        selected_output: the teacher's output at that probe, or ``None``.
+        selected_point: both together (``{"inputs": …, "output": …}``, read-only), as the view shows them.
     """
 
     kind: ClassVar[str] = "response"
@@ -191,6 +193,34 @@ class ResponseFinding(Finding):
         row = self._selected_row
         return None if row is None else float(self.probes.y[row, self.output])
 
+    @property
+    def selected_point(self) -> MappingProxyType[str, Any] | None:
+        """The clicked probe point, or ``None``: its full input and the model's output there (read-only).
+
+        ``{"inputs": {feature: value}, "output": the teacher's output, "output_name": …,
+        "partial_dependence": the view's value at the point's shown features}``: the output next to the
+        surface's value says how far this probe is from what the view predicts.
+        """
+        row = self._selected_row
+        if row is None:
+            return None
+        inputs = self.selected_input
+        return MappingProxyType(
+            {
+                "inputs": inputs,
+                "output": float(self.probes.y[row, self.output]),
+                "output_name": self.output_name,
+                "partial_dependence": float(self.predict(self.probes.X[row : row + 1])[0]),
+            }
+        )
+
+    def selection_details(self) -> dict[str, Any]:
+        """The clicked point's full input and the model's output there (``{}`` when none is selected)."""
+        point = self.selected_point
+        if point is None:
+            return {}
+        return {**point, "inputs": dict(point["inputs"])}
+
     # ------------------------------------------------------------------ evidence
     def evidence(self) -> list[EvidenceItem]:
         spec = self.teacher.require_spec()
@@ -233,7 +263,9 @@ class ResponseFinding(Finding):
             grid["z"] = self.surface.T.tolist()  # z[iy][ix]
         else:
             grid["z"] = self.surface.tolist()
-        z_all = np.concatenate([self.surface.ravel(), values])
+        # the colour scale of the heat map is the surface's alone (the probes are drawn as uncoloured rings);
+        # the line chart's y axis also spans the probes' outputs
+        z_all = self.surface.ravel() if len(self.columns) == 2 else np.concatenate([self.surface.ravel(), values])
         unit_of = spec.unit
         return {
             "kind": "line" if len(self.columns) == 1 else "heatmap",
@@ -250,6 +282,7 @@ class ResponseFinding(Finding):
             ],
             "grid": grid,
             "points": points,
+            "points_total": len(self.probes),
             "z_range": [float(z_all.min()), float(z_all.max())],
             "fidelity": self.fidelity.view(),
             "caption": f"partial dependence (averaged over {self.provenance.method.get('background', 0)} probes)",
@@ -271,6 +304,7 @@ class ResponseFinding(Finding):
         labels = [spec.label(c) for c in self.columns]
         data = self.view_data(max_points=_MAX_POINTS_STATIC)
         points = pd.DataFrame({"a": data["points"]["x"], "value": data["points"]["value"]})
+        shown = f"{len(points)} of {len(self.probes)}" if len(points) < len(self.probes) else f"all {len(points)}"
         scale = alt.Scale(scheme="viridis", domain=data["z_range"])
         if len(self.columns) == 1:
             curve = pd.DataFrame({"a": self.grid[0], "pd": self.surface})
@@ -281,6 +315,7 @@ class ResponseFinding(Finding):
             )
             line = alt.Chart(curve).mark_line(color="#e45756", strokeWidth=2.5).encode(x="a:Q", y="pd:Q")
             chart = base + line
+            subtitle = ["red line: partial dependence", f"blue dots: the model's output at {shown} probes"]
         else:
             gx, gy = self.grid
             dx, dy = np.diff(gx).mean() / 2, np.diff(gy).mean() / 2
@@ -303,16 +338,22 @@ class ResponseFinding(Finding):
                     x2="a2",
                     y=alt.Y("b:Q", title=labels[1], scale=alt.Scale(zero=False, nice=False)),
                     y2="b2",
-                    color=alt.Color("pd:Q", scale=scale, title=self.output_name),
+                    color=alt.Color("pd:Q", scale=scale, title=["partial", "dependence", f"of {self.output_name}"]),
                 )
             )
+            # the probes are small hollow rings, not coloured by the surface's scale: they mark where the
+            # model was asked without hiding the surface or sharing its legend
             dots = (
                 alt.Chart(points)
-                .mark_circle(size=16, stroke="white", strokeWidth=0.5)
-                .encode(x="a:Q", y="b:Q", color=alt.Color("value:Q", scale=scale, title=self.output_name))
+                .mark_point(shape="circle", filled=False, size=12, color="#1f2328", opacity=0.45, strokeWidth=0.7)
+                .encode(x="a:Q", y="b:Q")
             )
             chart = heat + dots
-        return chart_to_svg(chart.properties(width=420, height=300, title=data["title"]).configure(aria=False))
+            subtitle = [f"colour: partial dependence of {self.output_name}", f"rings: {shown} probe inputs"]
+        title = alt.TitleParams(data["title"], subtitle=subtitle)
+        # right padding: the legend's title measured by vl-convert can render a little wider in a browser
+        padding = {"left": 5, "top": 5, "bottom": 5, "right": 20}
+        return chart_to_svg(chart.properties(width=420, height=300, title=title, padding=padding).configure(aria=False))
 
 
 def response(

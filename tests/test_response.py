@@ -60,8 +60,40 @@ def test_view_data_matches_the_widget_schema(friedman, friedman_probes):
     data = glassbox.response(friedman, friedman_probes, features=["x1", "x2"], grid=12).view_data()
     assert data["kind"] == "heatmap" and len(data["grid"]["z"]) == 12 and len(data["grid"]["z"][0]) == 12
     assert len(data["points"]["x"]) == len(data["points"]["y"]) == len(data["points"]["value"]) == 600
-    assert data["z_range"][0] <= min(data["points"]["value"])
+    assert data["points_total"] == 600
+    # the heat map's colour scale is the surface's alone: the probes are drawn as uncoloured rings
+    surface = np.array(data["grid"]["z"])
+    assert data["z_range"] == [surface.min(), surface.max()]
     json.dumps(data, allow_nan=False)
+
+
+def test_the_line_chart_spans_the_probes_and_counts_a_sample(friedman):
+    probes = Probe(friedman, n=2000, seed=0).run()
+    data = glassbox.response(friedman, probes, features="x4").view_data()
+    assert data["points_total"] == 2000 and len(data["points"]["x"]) == 1500
+    assert data["z_range"][0] <= min(data["points"]["value"]) and data["z_range"][1] >= max(data["points"]["value"])
+
+
+def test_the_selected_point_carries_the_model_output_there(friedman, friedman_probes):
+    finding = glassbox.response(friedman, friedman_probes, features=["x1", "x2"])
+    assert finding.selected_point is None and finding.selection_details() == {}
+    finding.select(42)
+    details = finding.selection_details()
+    assert set(details) == {"inputs", "output", "output_name", "partial_dependence"}
+    np.testing.assert_allclose(list(details["inputs"].values()), friedman_probes.X[42])
+    assert details["output"] == pytest.approx(friedman_probes.y[42, 0]) == finding.selected_output
+    assert details["output_name"] == "y"
+    assert details["partial_dependence"] == pytest.approx(finding.predict(friedman_probes.X[42:43])[0])
+    point = finding.selected_point
+    assert dict(point["inputs"]) == details["inputs"] and point["output"] == details["output"]
+    with pytest.raises(TypeError):
+        point["output"] = 0.0  # read-only
+    json.dumps(details, allow_nan=False)
+
+
+def test_the_static_view_keeps_the_probes_out_of_the_colour_legend(friedman, friedman_probes):
+    svg = glassbox.response(friedman, friedman_probes, features=["x1", "x2"]).to_svg()
+    assert "partial" in svg and "rings: 300 of 600 probe inputs" in svg
 
 
 def test_heatmap_orientation_is_z_by_row_of_y(additive_teacher):

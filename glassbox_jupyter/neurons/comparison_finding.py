@@ -207,15 +207,105 @@ class NeuronGraphComparison(NeuronSelection, Finding):
         )
 
     def _difference_edges(self) -> list[dict[str, Any]]:
-        return edge_dicts(self.difference)
+        """The difference edges in the view's format, each with the topics it compares and their ρ."""
+        edges = edge_dicts(self.difference)
+        for edge, (_, _, d) in zip(edges, self.difference.edges(data=True), strict=True):
+            edge.update(higher=d["higher"], lower=d["lower"], weights={t: float(w) for t, w in d["weights"].items()})
+        return edges
+
+    def pair_name(self, a: str, b: str) -> str:
+        """The view's name of the signed difference between topics ``a`` and ``b``: ``"a − b"``."""
+        return f"{a} − {b}"
+
+    def pair_difference_edges(self, a: str, b: str) -> list[dict[str, Any]]:
+        """The edges whose partial correlation differs stably between topics ``a`` and ``b``, signed.
+
+        Weight ρ_a − ρ_b (blue: higher for ``a``), kept as the difference graph keeps its edges: |ρ_a − ρ_b| ≥
+        ``min_difference`` and the sign holds in at least ``stability_threshold`` of the paired resamples. With
+        two topics this is the difference graph itself; with more, one such set per pair of topics tells which
+        topic is higher where the difference graph only gives the largest gap.
+        """
+        paired = [
+            r for r in range(self.n_bootstrap) if all(self._parts.resamples[t][r] is not None for t in self.topics)
+        ]
+        minimum = float(self.settings["min_difference"])
+        pairs = sorted({(min(u, v), max(u, v)) for t in (a, b) for u, v in self.graphs[t].graph.edges})
+        edges = []
+        for u, v in pairs:
+            rho_a, rho_b = self._rho(a, u, v), self._rho(b, u, v)
+            delta = rho_a - rho_b
+            if abs(delta) < minimum or not paired:
+                continue
+            holds = []
+            for r in paired:
+                sample_a, sample_b = self._parts.resamples[a][r], self._parts.resamples[b][r]
+                if sample_a is None or sample_b is None:  # never: paired resamples exist for every topic
+                    continue
+                holds.append((sample_a.get((u, v), 0.0) - sample_b.get((u, v), 0.0)) * delta > 0)
+            stability = float(np.mean(holds))
+            if stability < self.stability_threshold:
+                continue
+            higher, lower = (a, b) if delta > 0 else (b, a)
+            edges.append(
+                {
+                    "source": f"n{u}",
+                    "target": f"n{v}",
+                    "weight": float(delta),
+                    "stability": stability,
+                    "higher": higher,
+                    "lower": lower,
+                    "weights": {a: rho_a, b: rho_b},
+                }
+            )
+        return edges
+
+    @staticmethod
+    def _signed_meaning(a: str, b: str) -> dict[str, str | None]:
+        return {
+            "weight": f"ρ({a}) − ρ({b})",
+            "positive": f"partial correlation higher for {a} than for {b}",
+            "negative": f"partial correlation higher for {b} than for {a}",
+        }
+
+    def difference_meaning(self) -> dict[str, str | None]:
+        """What a difference edge's weight is and what its sign says: ``{"weight", "positive", "negative"}``.
+
+        With two topics A and B the weight is ρ_A − ρ_B: positive where the two neurons' partial correlation
+        is higher for A than for B (not "stronger": −0.1 is higher than −0.4). With more topics it is the gap
+        between the topic where ρ is highest and the one where it is lowest, never negative.
+        """
+        if len(self.topics) == 2:
+            return self._signed_meaning(*self.topics)
+        return {
+            "weight": "gap in partial correlation (highest topic − lowest topic)",
+            "positive": "the partial correlation differs between topics (hover an edge: which topic is higher)",
+            "negative": None,
+        }
 
     def view_data(self) -> dict[str, Any]:
         sets = {t: edge_dicts(g.graph) for t, g in self.graphs.items()}
         sets["difference"] = self._difference_edges()
+        info: dict[str, dict[str, str | None]] = {
+            t: {
+                "weight": f"partial correlation for {t}",
+                "positive": f"positive partial correlation for {t}",
+                "negative": f"negative partial correlation for {t}",
+            }
+            for t in self.topics
+        }
+        info["difference"] = self.difference_meaning()
         if len(self.topics) == 2:
-            sign = f"blue: stronger in {self.topics[0]}, red: stronger in {self.topics[1]}"
+            a, b = self.topics
+            sign = f"blue where the partial correlation is higher for {a} than for {b}, red where it is higher for {b}"
         else:
-            sign = "width: largest difference between topics"
+            sign = (
+                "width: the gap between the topics with the highest and the lowest partial correlation; "
+                "the sets “A − B” are signed, blue where it is higher for A"
+            )
+            for i, a in enumerate(self.topics):
+                for b in self.topics[i + 1 :]:
+                    sets[self.pair_name(a, b)] = self.pair_difference_edges(a, b)
+                    info[self.pair_name(a, b)] = self._signed_meaning(a, b)
         return {
             "title": f"neuron graphs by topic: {self.layer}",
             "caption": (
@@ -226,6 +316,7 @@ class NeuronGraphComparison(NeuronSelection, Finding):
             "edges": sets["difference"],
             "edge_sets": sets,
             "edge_set": "difference",
+            "edge_set_info": info,
             "threshold": VIEW_THRESHOLD,
             "actions": list(self.actions),
         }
@@ -278,7 +369,7 @@ class NeuronGraphComparison(NeuronSelection, Finding):
     def evidence(self) -> list[EvidenceItem]:
         top = self.differences.head(10)
         lines = "; ".join(
-            f"#{r.source}–#{r.target} stronger in {r.higher} than {r.lower} by {r.delta:.2f} "
+            f"#{r.source}–#{r.target} partial correlation higher for {r.higher} than for {r.lower} by {r.delta:.2f} "
             f"(stability {r.stability:.2f})"
             for r in top.itertuples(index=False)
         )
@@ -316,8 +407,6 @@ class NeuronGraphComparison(NeuronSelection, Finding):
     def to_svg(self) -> str:
         from glassbox_jupyter.neurons.view import network_svg
 
-        if len(self.topics) == 2:
-            signs = (f"stronger in {self.topics[0]}", f"stronger in {self.topics[1]}")
-        else:
-            signs = ("difference between topics", "–")
+        meaning = self.difference_meaning()
+        signs = (str(meaning["positive"]), meaning["negative"])
         return network_svg(self.view_data(), signs=signs, selected=self.selected_neuron, top_inputs=self._top_inputs())

@@ -294,11 +294,12 @@ class NeuronGraphFinding(NeuronSelection, Finding):
         nx.write_graphml(graphml_ready(self.graph), str(path))
 
     def heatmap(self) -> alt.Chart:
-        """Altair heatmap of the partial correlations, neurons grouped by community."""
+        """Altair heatmap of the partial correlations, neurons grouped by community (shown as offline SVG)."""
         from glassbox_jupyter.neurons.view import heatmap_chart
+        from glassbox_jupyter.widgets.svg import offline_chart
 
         order = [n for community in self.graph.graph["communities"] for n in community]
-        return heatmap_chart(self.partial_correlations, order, f"partial correlations: {self.layer}")
+        return offline_chart(heatmap_chart(self.partial_correlations, order, f"partial correlations: {self.layer}"))
 
     # ------------------------------------------------------------------ Finding protocol
     def _title(self) -> str:

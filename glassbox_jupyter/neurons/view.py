@@ -1,8 +1,9 @@
 """Static views of a neuron graph: the network drawing (SVG, hand-written) and the heatmap (altair).
 
 The network is drawn on a circle with the neurons of a community next to each other (biggest community
-first), node area ∝ strength, hubs ringed, edges blue (positive) / red (negative) with width ∝ |weight|;
-edges below the threshold are left out, as in the live view.
+first), node area ∝ strength, hubs ringed, edges blue (positive) / red (negative) with width ∝ |weight|.
+As in the live view, only the strongest edges are drawn (:func:`default_threshold`: the data's threshold,
+raised to keep :func:`edge_budget` edges), and the caption says how many are left out.
 
 Example:
     >>> svg = network_svg(finding.view_data())  # doctest: +SKIP
@@ -19,11 +20,35 @@ if TYPE_CHECKING:
     import altair as alt
     import pandas as pd
 
-__all__ = ["heatmap_chart", "network_svg"]
+__all__ = ["default_threshold", "edge_budget", "heatmap_chart", "network_svg"]
 
 WIDTH, HEIGHT = 640, 560
 PANEL_WIDTH = 380  # the selected neuron's top inputs, right of the drawing
-MAX_DRAWN_EDGES = 1500
+
+
+def edge_budget(n_nodes: int) -> int:
+    """How many edges a drawing of ``n_nodes`` neurons shows at first: 2.5 per neuron, 40–300.
+
+    The live view (``js/src/widgets/neuron/layout.ts``, ``edgeBudget``) uses the same rule: hundreds of
+    weak edges would hide the communities the strongest ones show.
+    """
+    return max(40, min(300, round(2.5 * n_nodes)))
+
+
+def default_threshold(weights: list[float], n_nodes: int, floor: float = 0.0) -> float:
+    """The |weight| below which edges are hidden at first: ``floor``, raised so that only the
+    :func:`edge_budget` strongest edges (ties included) are shown.
+
+    Example:
+        >>> default_threshold([0.9, -0.5, 0.2, 0.1], n_nodes=2, floor=0.05)
+        0.05
+        >>> default_threshold([0.01 * k for k in range(100)], n_nodes=4)
+        0.6
+    """
+    budget = edge_budget(n_nodes)
+    strengths = sorted((abs(w) for w in weights), reverse=True)
+    strongest = strengths[budget - 1] if len(strengths) > budget else 0.0
+    return max(float(floor), float(strongest))
 
 
 def _colors(nodes: list[dict[str, Any]]) -> dict[Any, str]:
@@ -51,22 +76,23 @@ def circle_layout(nodes: list[dict[str, Any]], cx: float, cy: float, radius: flo
 def network_svg(
     data: dict[str, Any],
     edges: list[dict[str, Any]] | None = None,
-    signs: tuple[str, str] = ("positive", "negative"),
+    signs: tuple[str, str | None] = ("positive partial correlation", "negative partial correlation"),
     selected: int | None = None,
     top_inputs: list[dict[str, Any]] | None = None,
 ) -> str:
-    """The graph of ``view_data()`` as a standalone SVG (edges: ``data["edges"]`` unless given; ``signs`` names
-    what blue and red edges mean in the legend); the ``selected`` neuron and its ``top_inputs`` in a side panel."""
+    """The graph of ``view_data()`` as a standalone SVG (edges: ``data["edges"]`` unless given; ``signs`` says
+    what blue and red edges mean in the legend, red left out when ``None``); the ``selected`` neuron and its
+    ``top_inputs`` in a side panel."""
     nodes = data["nodes"]
     edges = data["edges"] if edges is None else edges
-    threshold = float(data.get("threshold") or 0.0)
-    cx, cy = WIDTH / 2, (HEIGHT + 40) / 2
-    radius = min(WIDTH, HEIGHT - 80) / 2 - 30
+    threshold = default_threshold([e["weight"] for e in edges], len(nodes), float(data.get("threshold") or 0.0))
+    # the circle between the caption (y ≈ 40) and the legend (the last 60 px)
+    cx, cy = WIDTH / 2, (HEIGHT - 12) / 2
+    radius = (HEIGHT - 110) / 2 - 24
     pos = circle_layout(nodes, cx, cy, radius)
     colors = _colors(nodes)
     shown = sorted((e for e in edges if abs(e["weight"]) >= threshold), key=lambda e: -abs(e["weight"]))
     hidden = len(edges) - len(shown)
-    shown = shown[:MAX_DRAWN_EDGES]
     top = max((abs(e["weight"]) for e in shown), default=1.0) or 1.0
     strongest = max((n["strength"] for n in nodes), default=1.0) or 1.0
     node_r = max(2.0, min(9.0, 900 / max(1, len(nodes))))
@@ -106,17 +132,19 @@ def network_svg(
                 f'<text x="{lx:.1f}" y="{ly + 4:.1f}" text-anchor="{anchor}" font-weight="bold">'
                 f"{xml_text(node['label'])}</text>"
             )
-    legend_y = HEIGHT - 14
-    second = 40 + 6.5 * len(signs[0]) + 20  # legend entries placed by an estimate of their text width
-    hub_x = second + 28 + 6.5 * len(signs[1]) + 24
+    # the legend: one line per edge colour (their meaning can be long: "higher for A than for B"), then the nodes
+    entries = [(POSITIVE, f"blue: {signs[0]}")] + ([(NEGATIVE, f"red: {signs[1]}")] if signs[1] else [])
+    legend_y = HEIGHT - 14 - 16 * len(entries)
+    for k, (color, text) in enumerate(entries):
+        y = legend_y + 16 * k
+        parts += [
+            f'<line x1="12" y1="{y - 4}" x2="36" y2="{y - 4}" stroke="{color}" stroke-width="3"/>',
+            f'<text x="40" y="{y}">{xml_text(text)} (width ∝ |weight|)</text>',
+        ]
+    y = HEIGHT - 14
     parts += [
-        f'<line x1="12" y1="{legend_y - 4}" x2="36" y2="{legend_y - 4}" stroke="{POSITIVE}" stroke-width="3"/>',
-        f'<text x="40" y="{legend_y}">{xml_text(signs[0])}</text>',
-        f'<line x1="{second}" y1="{legend_y - 4}" x2="{second + 24}" y2="{legend_y - 4}" stroke="{NEGATIVE}" '
-        'stroke-width="3"/>',
-        f'<text x="{second + 28}" y="{legend_y}">{xml_text(signs[1])}</text>',
-        f'<circle cx="{hub_x}" cy="{legend_y - 4}" r="5" fill="{NEUTRAL}" stroke="#222222" stroke-width="2"/>',
-        f'<text x="{hub_x + 10}" y="{legend_y}">hub · colour = community · area ∝ strength</text>',
+        f'<circle cx="18" cy="{y - 4}" r="5" fill="{NEUTRAL}" stroke="#222222" stroke-width="2"/>',
+        f'<text x="28" y="{y}">hub · colour = community · area ∝ strength</text>',
     ]
     if selected is not None:
         parts += selection_panel(selected, top_inputs or [], WIDTH)
@@ -151,16 +179,18 @@ def selection_panel(neuron: int, inputs: list[dict[str, Any]], x0: float) -> lis
 def _caption(data: dict[str, Any], shown: int, hidden: int, threshold: float) -> str:
     text = f"{len(data['nodes'])} neurons, {shown} edges shown"
     if hidden:
-        text += f" ({hidden} with |weight| < {threshold:g} hidden)"
+        text += f" (the strongest; {hidden} with |weight| < {threshold:.3g} hidden)"
     return text
 
 
 def heatmap_chart(rho: pd.DataFrame, order: list[int], title: str) -> alt.Chart:
     """Altair heatmap of the partial correlations (a DataFrame indexed by neuron id), rows and columns in
-    ``order`` (neurons grouped by community); zero entries are left blank."""
+    ``order`` (neurons grouped by community); zero entries are left blank. Displays as offline SVG."""
     import altair as alt
     import numpy as np
     import pandas as pd
+
+    from glassbox_jupyter.widgets.svg import offline_chart
 
     matrix = rho.loc[order, order].to_numpy()
     rows, cols = np.nonzero((matrix != 0) & ~np.eye(len(order), dtype=bool))
@@ -174,7 +204,7 @@ def heatmap_chart(rho: pd.DataFrame, order: list[int], title: str) -> alt.Chart:
     labels = [f"#{n}" for n in order]
     limit = float(np.abs(frame["partial correlation"]).max()) if len(frame) else 1.0
     axis = alt.Axis(labels=len(order) <= 60, ticks=False)
-    return (
+    return offline_chart(
         alt.Chart(frame, title=title)
         .mark_rect()
         .encode(

@@ -1,9 +1,11 @@
 """NeuronGraphView: a layer's neuron graph; click a neuron to see the inputs that activate it most.
 
 Nodes are neurons (coloured by community, hubs ringed), edges their partial correlations (blue
-positive, red negative; a slider hides weak ones). The selection is the neuron id; its details are the
-inputs that activate it most, listed in the side panel. Shows a NeuronGraphFinding or a topic
-comparison (one edge set per topic and their difference).
+positive, red negative). Only the strongest edges are laid out and shown at first (a slider, with a
+count, shows more); neurons those edges leave alone sit in a grid under the graph. The selection is the
+neuron id; its details are the inputs that activate it most, listed in the side panel. Shows a
+NeuronGraphFinding or a topic comparison (one edge set per topic and their differences; the legend says
+what each set's blue and red mean, e.g. "partial correlation higher for cooking than for finance").
 
 Example:
     >>> view = finding.widget()          # doctest: +SKIP

@@ -1,7 +1,8 @@
 """ResponseView: partial-dependence line (one feature) or heatmap (two features), with probe points.
 
 Clicking a point in the browser asks the finding to select it (the selection is the point's index in
-the view data); ``selected_input`` is then the probe's full input as a read-only mapping.
+the view data); ``selected_input`` is then the probe's full input as a read-only mapping, ``selected_output``
+the model's output there and ``selected_point`` both (the view lists them under the chart).
 
 Example:
     >>> import glassbox  # doctest: +SKIP
@@ -9,6 +10,7 @@ Example:
     >>> view = finding.widget()  # doctest: +SKIP
     >>> view.request_selection(3)  # what a click on the fourth point does  # doctest: +SKIP
     >>> dict(view.selected_input)  # doctest: +SKIP
+    >>> view.selected_point["output"]  # the model's output at that input  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -42,6 +44,13 @@ class ResponseView(GlassboxWidget):
         finding: Any = self.finding
         output: float | None = finding.selected_output
         return output
+
+    @property
+    def selected_point(self) -> MappingProxyType[str, Any] | None:
+        """The clicked probe point, ``{"inputs": {feature: value}, "output": …, "partial_dependence": …}``, or None."""
+        finding: Any = self.finding
+        point: MappingProxyType[str, Any] | None = finding.selected_point
+        return point
 
     def select(self, index: int | None) -> None:
         """Select the ``index``-th shown point from Python (``None`` clears); every view follows."""

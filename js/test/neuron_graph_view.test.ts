@@ -9,11 +9,14 @@ import widget, {
   POSITIVE,
   SELECT_HINT_TEXT,
   communityColors,
+  defaultThreshold,
+  edgeBudget,
   edgeStyle,
   edgesOf,
   graphHeight,
   layoutGraph,
   normalize,
+  strongestThreshold,
   unionEdges,
   weightName,
 } from "../src/widgets/neuron_graph_view";
@@ -205,12 +208,15 @@ describe("layout", () => {
     const d = normalize(graph([10, 10, 10], 4, 9, 3))!;
     const L = layoutGraph(d, 520, 420);
     const ps = d.nodes.map((n) => ({ n, p: L.pos.get(n.id)! }));
-    for (const { p } of ps) {
+    const band = new Set(L.band!.ids);
+    for (const { n, p } of ps) {
       expect(p.x - p.r).toBeGreaterThanOrEqual(0);
       expect(p.y - p.r).toBeGreaterThanOrEqual(0);
       expect(p.x + p.r).toBeLessThanOrEqual(520);
-      expect(p.y + p.r).toBeLessThanOrEqual(420);
+      // the linked neurons in the graph's box, the others in the grid under it
+      expect(p.y + p.r).toBeLessThanOrEqual(band.has(n.id) ? L.height : 420);
     }
+    expect(L.height).toBeGreaterThan(420);
     let minGap = Infinity;
     let within = 0;
     let nWithin = 0;
@@ -231,15 +237,87 @@ describe("layout", () => {
     expect(within / nWithin).toBeLessThan(0.6 * (between / nBetween));
   });
 
-  it("puts neurons without edges on the rim", () => {
+  it("puts neurons without edges in a tidy grid under the graph, not on its rim", () => {
     const d = normalize(graph([10, 10], 6, 2, 2))!;
-    const L = layoutGraph(d, 500, 500);
-    const dc = (n: { id: string }) => Math.hypot(L.pos.get(n.id)!.x - 250, L.pos.get(n.id)!.y - 250);
-    const rim = d.nodes.filter((n) => n.community! >= 2);
-    const inner = d.nodes.filter((n) => n.community! < 2);
-    expect(Math.min(...rim.map(dc))).toBeGreaterThan(Math.max(...inner.map(dc)));
+    const L = layoutGraph(d, 500, 400);
+    const alone = d.nodes.filter((n) => n.community! >= 2);
+    const linked = d.nodes.filter((n) => n.community! < 2);
+    expect(L.band!.ids).toEqual(alone.map((n) => n.id));
+    expect(L.band!.y).toBe(400);
+    expect(L.band!.minWeight).toBe(0); // every edge is laid out: they have none at all
+    const ys = alone.map((n) => L.pos.get(n.id)!.y);
+    expect(new Set(ys).size).toBe(1); // one row
+    const xs = alone.map((n) => L.pos.get(n.id)!.x);
+    const gaps = xs.slice(1).map((x, i) => x - xs[i]);
+    expect(Math.max(...gaps) - Math.min(...gaps)).toBeLessThan(1e-9); // evenly spaced
+    expect((xs[0] + xs[xs.length - 1]) / 2).toBeCloseTo(250); // centred
+    expect(Math.min(...ys)).toBeGreaterThan(Math.max(...linked.map((n) => L.pos.get(n.id)!.y)));
+    // the linked neurons use the box: spread over most of its width and height, not a ball in the middle
+    const lx = linked.map((n) => L.pos.get(n.id)!.x);
+    const ly = linked.map((n) => L.pos.get(n.id)!.y);
+    expect(Math.max(...lx) - Math.min(...lx)).toBeGreaterThan(0.5 * 500);
+    expect(Math.max(...ly) - Math.min(...ly)).toBeGreaterThan(0.25 * 400);
     expect(graphHeight(20)).toBe(320);
     expect(graphHeight(256)).toBe(620);
+  });
+
+  it("draws the grid with a line that says why its neurons are there", () => {
+    mount(model(graph([8, 6, 4], 3)));
+    const band = el.querySelector(".gb-isolated-band")!;
+    expect(band.querySelector(".gb-band-label")!.textContent).toBe("3 neurons without edges");
+    const svg = el.querySelector("svg.gb-neuron-svg")!;
+    expect(Number(svg.getAttribute("height"))).toBeGreaterThan(320);
+  });
+
+  it("lays out and shows only the strongest edges of a dense graph, with a count and a way to see more", () => {
+    // 30 neurons, every pair linked: 435 edges, far more than the budget of 75
+    const n = 30;
+    const nodes = Array.from({ length: n }, (_, i) => ({ id: `n${i}`, neuron: i, community: i % 3, degree: n - 1, strength: 1, hub: false }));
+    const edges: Edge[] = [];
+    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) edges.push({ source: `n${i}`, target: `n${j}`, weight: (i % 3 === j % 3 ? 0.5 : 0.02) + 0.0001 * (i * n + j), stability: null });
+    const d = { nodes, edges, threshold: 0.05 };
+    const m = model(d);
+    mount(m);
+    expect(edgeBudget(n)).toBe(75);
+    const budgetT = strongestThreshold(normalize(d)!.edges, 75);
+    expect(Number(slider().value)).toBeCloseTo(budgetT);
+    expect(shownEdges()).toHaveLength(75);
+    expect(el.querySelector(".gb-edge-count")!.textContent).toBe("75 of 435 edges shown");
+    expect((el.querySelector(".gb-edge-note") as HTMLElement).hidden).toBe(false);
+    expect((el.querySelector(".gb-relayout") as HTMLElement).hidden).toBe(true); // the layout's edges are the ones shown
+    // the slider shows more; the layout can then be run over those edges
+    slider().value = "0";
+    slider().dispatchEvent(new Event("input", { bubbles: true }));
+    expect(shownEdges()).toHaveLength(435);
+    expect((el.querySelector(".gb-edge-note") as HTMLElement).hidden).toBe(true);
+    const relayout = el.querySelector<HTMLButtonElement>(".gb-relayout")!;
+    expect(relayout.hidden).toBe(false);
+    const before = nodes.map((v) => nodeOf(v.neuron).getAttribute("transform"));
+    click(relayout);
+    expect(nodes.map((v) => nodeOf(v.neuron).getAttribute("transform"))).not.toEqual(before);
+    expect((el.querySelector(".gb-relayout") as HTMLElement).hidden).toBe(true);
+    expect(shownEdges()).toHaveLength(435);
+    expect(m.saveCount).toBe(0); // all in the browser
+  });
+
+  it("each edge set starts from its own strongest edges; a moved slider keeps its place instead", () => {
+    const n = 30;
+    const nodes = Array.from({ length: n }, (_, i) => ({ id: `n${i}`, neuron: i, community: i % 3, strength: 1 }));
+    const dense: Edge[] = [];
+    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) dense.push({ source: `n${i}`, target: `n${j}`, weight: 0.01 + 0.0002 * (i * n + j), stability: null });
+    const d = { nodes, edges: [], edge_sets: { dense, few: dense.slice(-10) }, edge_set: "few", threshold: 0.05 };
+    mount(model(d));
+    expect(shownEdges()).toHaveLength(10);
+    setSelect().value = "dense";
+    change(setSelect());
+    expect(Number(slider().value)).toBeCloseTo(defaultThreshold(normalize(d)!, "dense"));
+    expect(shownEdges()).toHaveLength(75);
+    slider().value = String(Number(slider().max) / 2);
+    slider().dispatchEvent(new Event("input", { bubbles: true }));
+    setSelect().value = "few";
+    change(setSelect());
+    const fewMax = Math.max(...dense.slice(-10).map((e) => e.weight));
+    expect(Number(slider().value)).toBeCloseTo(fewMax / 2, 3);
   });
 });
 
@@ -417,6 +495,45 @@ describe("edge sets (topic comparison)", () => {
     setSelect().value = "cooking";
     change(setSelect());
     expect(edges()).toHaveLength(10);
+  });
+
+  it("the legend and the edges say what a difference compares", () => {
+    const d = comparison();
+    const base = graph().edges;
+    const difference = [
+      { ...base[0], weight: 0.42, stability: 0.95, higher: "cooking", lower: "finance", weights: { cooking: 0.3, finance: -0.12 } },
+      { ...base[1], weight: -0.2, stability: 0.9, higher: "finance", lower: "cooking", weights: { cooking: -0.25, finance: -0.05 } },
+    ];
+    const info = {
+      difference: { weight: "ρ(cooking) − ρ(finance)", positive: "partial correlation higher for cooking than for finance", negative: "partial correlation higher for finance than for cooking" },
+      cooking: { weight: "partial correlation for cooking", positive: "positive partial correlation for cooking", negative: "negative partial correlation for cooking" },
+    };
+    mount(model({ ...d, edge_sets: { ...d.edge_sets, difference }, edge_set_info: info }));
+    const legend = () => Array.from(el.querySelectorAll(".gb-neuron-legend .gb-legend-item"), (i) => i.textContent);
+    expect(legend().slice(0, 3)).toEqual([
+      "blue: partial correlation higher for cooking than for finance",
+      "red: partial correlation higher for finance than for cooking",
+      "width ∝ |ρ(cooking) − ρ(finance)| (largest 0.42)",
+    ]);
+    const titles = edges().map((e) => e.querySelector("title")!.textContent);
+    expect(titles).toContain("#10 — #17: ρ(cooking) − ρ(finance) +0.42 · partial correlation higher for cooking (+0.30) than for finance (−0.12) · stability 95%");
+    expect(edges().find((e) => e.classList.contains("gb-negative"))!.querySelector("title")!.textContent).toContain("higher for finance (−0.05) than for cooking (−0.25)");
+    setSelect().value = "cooking";
+    change(setSelect());
+    expect(legend()[0]).toBe("blue: positive partial correlation for cooking");
+    setSelect().value = "finance"; // no words sent for it: the partial correlation's
+    change(setSelect());
+    expect(legend().slice(0, 2)).toEqual(["blue: positive partial correlation", "red: negative partial correlation"]);
+  });
+
+  it("a difference set without negative edges has no red entry in its legend", () => {
+    const d = comparison();
+    const info = { difference: { weight: "gap in partial correlation", positive: "the partial correlation differs between topics", negative: null } };
+    mount(model({ ...d, edge_set_info: info }));
+    const legend = Array.from(el.querySelectorAll(".gb-neuron-legend .gb-legend-item"), (i) => i.textContent);
+    expect(legend[0]).toBe("blue: the partial correlation differs between topics");
+    expect(legend[1]).toBe("width ∝ |gap in partial correlation| (largest 0.42)");
+    expect(el.querySelector(".gb-legend-negative")).toBeNull();
   });
 
   it("has no dropdown for a single graph", () => {

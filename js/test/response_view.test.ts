@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 
-import widget, { EMPTY_SELECTION_TEXT, NO_POINTS_TEXT } from "../src/widgets/response_view";
+import widget, { EMPTY_SELECTION_TEXT, HIDDEN_POINTS_TEXT, NO_POINTS_TEXT, POINT_R } from "../src/widgets/response_view";
 import { widgetModel } from "./fake_model";
-import { click, el, key, useWidget } from "./mount";
+import { change, click, el, key, useWidget } from "./mount";
 
 function lineData(overrides: Record<string, unknown> = {}) {
   const gx = Array.from({ length: 11 }, (_, i) => i);
@@ -79,6 +79,30 @@ describe("line kind", () => {
     expect(el.querySelector(".gb-fidelity")?.textContent).toBe("fidelity R² = 0.62 [0.60, 0.64]");
     expect(el.querySelector(".gb-caption")?.textContent).toContain("surrogate: depth-3 tree");
     expect(readout()).toBe(EMPTY_SELECTION_TEXT);
+    // the line is drawn over the probe cloud, which cannot hide it
+    const line = paths[0];
+    const layer = el.querySelector(".gb-probe-points")!;
+    expect(layer.compareDocumentPosition(line) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+    const keyTexts = Array.from(el.querySelectorAll(".gb-response-key .gb-key-text"), (t) => t.textContent);
+    expect(keyTexts).toEqual(["line: partial dependence of y", "dot: the model's output at a probe"]);
+    expect(el.querySelector(".gb-point-count")?.textContent).toBe("all 5 probes drawn");
+  });
+
+  it("a checkbox hides and shows the probe points", () => {
+    const model = lineModel();
+    mount(model);
+    const box = el.querySelector<HTMLInputElement>(".gb-probe-toggle-input")!;
+    expect(box.checked).toBe(true);
+    box.checked = false;
+    change(box);
+    expect(el.querySelector(".gb-probe-points")!.getAttribute("display")).toBe("none");
+    expect(readout()).toBe(HIDDEN_POINTS_TEXT);
+    model.pythonSet("_data", lineData({ title: "refitted" })); // a redraw keeps them hidden
+    expect(el.querySelector(".gb-probe-points")!.getAttribute("display")).toBe("none");
+    box.checked = true;
+    change(box);
+    expect(el.querySelector(".gb-probe-points")!.hasAttribute("display")).toBe(false);
+    expect(readout()).toBe(EMPTY_SELECTION_TEXT);
   });
 
   it("uses the height trait (default 360) and falls back to 560px width", () => {
@@ -109,16 +133,22 @@ describe("heatmap kind", () => {
 
     const cs = circles();
     expect(cs).toHaveLength(3);
-    // probe fills come from the same viridis scale: low value is dark purple, high is yellow-green
-    const low = cs[0].getAttribute("fill")!;
-    const high = cs[2].getAttribute("fill")!;
-    expect(low).not.toBe(high);
-    expect(cs[0].getAttribute("stroke")).toBeTruthy();
+    // probes are small hollow rings without the surface's colours, so the surface stays readable
+    for (const c of cs) {
+      expect(c.getAttribute("fill")).toBe("none");
+      expect(Number(c.getAttribute("r"))).toBe(POINT_R);
+      expect(Number(c.getAttribute("stroke-opacity"))).toBeLessThan(1);
+    }
+    expect(new Set(cs.map((c) => c.getAttribute("stroke"))).size).toBe(1);
     expect(cs[0].querySelector("title")?.textContent).toContain("b = 12 kg");
+    expect(cells[0].querySelector("title")?.textContent).toMatch(/^a = 0, b = 10 kg → partial dependence 0$/);
 
     const legend = el.querySelector(".gb-legend")!;
     expect(legend).not.toBeNull();
-    expect(legend.querySelector(".gb-legend-title")?.textContent).toBe("y (m/s)");
+    // the colour bar is the partial dependence's alone, and says so
+    const titleLines = Array.from(legend.querySelectorAll(".gb-legend-title tspan"), (t) => t.textContent);
+    expect(titleLines).toEqual(["partial", "dependence", "y (m/s)"]);
+    expect(legend.querySelector(".gb-legend-name")?.textContent).toBe("y (m/s)");
     expect(legend.querySelector(".gb-legend-min")?.textContent).toBe("0");
     expect(legend.querySelector(".gb-legend-max")?.textContent).toBe("1");
     const grad = legend.querySelector("linearGradient")!;
@@ -128,6 +158,23 @@ describe("heatmap kind", () => {
     expect(el.querySelector(".gb-axis-label-x")?.textContent).toBe("a");
     expect(el.querySelector(".gb-axis-label-y")?.textContent).toBe("b [kg]");
     expect(el.querySelector(".gb-fidelity")).toBeNull();
+
+    // the key tells the two encodings apart and counts the probes drawn
+    const keyTexts = Array.from(el.querySelectorAll(".gb-response-key .gb-key-text"), (t) => t.textContent);
+    expect(keyTexts).toEqual(["colour: partial dependence of y (m/s)", "ring: a probe input (hover it for the model's output there)"]);
+    expect(el.querySelector(".gb-point-count")?.textContent).toBe("all 3 probes drawn");
+  });
+
+  it("colours the surface by its own range, not stretched by the probes' outputs", () => {
+    const model = widgetModel(heatmapData({ z_range: null, points: { x: [0.1, 0.6], y: [12, 25], value: [-50, 80] } }));
+    mount(model);
+    expect(el.querySelector(".gb-legend-min")?.textContent).toBe("0");
+    expect(el.querySelector(".gb-legend-max")?.textContent).toBe("1");
+  });
+
+  it("says how many of the probes are drawn when they are a sample", () => {
+    mount(widgetModel(heatmapData({ points_total: 2000 })));
+    expect(el.querySelector(".gb-point-count")?.textContent).toBe("3 of 2,000 probes drawn (a seeded sample)");
   });
 
   it("gives each widget instance its own gradient id", () => {
@@ -157,6 +204,23 @@ describe("selection", () => {
     // raised to the front: last circle in its group
     expect(circleAt(2).parentNode!.lastElementChild).toBe(circleAt(2));
     expect(readout()).toBe("probe #2: speed = 4 m/s → y = 1.7");
+  });
+
+  it("shows the model's output and the full input the host sends with the selection", () => {
+    const details = { inputs: { a: 0.6, b: 25, c: -1.5 }, output: 0.41, output_name: "y (m/s)", partial_dependence: 0.375 };
+    const model = heatModel().autoReply(() => ({ details }));
+    mount(model);
+    expect((el.querySelector(".gb-selection-details") as HTMLElement).hidden).toBe(true);
+    click(circleAt(1));
+    expect(readout()).toBe("probe #1: a = 0.6, b = 25 kg → y (m/s) = 0.4");
+    const box = el.querySelector(".gb-selection-details") as HTMLElement;
+    expect(box.hidden).toBe(false);
+    expect(box.querySelector(".gb-selected-output")!.textContent).toBe("model output y (m/s) = 0.41 · partial dependence here 0.375");
+    const inputs = Array.from(box.querySelectorAll(".gb-selected-input"), (li) => li.textContent);
+    expect(inputs).toEqual(["a = 0.6", "b = 25", "c = −1.5"]);
+    expect(box.querySelectorAll(".gb-shown-feature")).toHaveLength(2);
+    model.pythonSelect(null);
+    expect(box.hidden).toBe(true);
   });
 
   it("clicking works on heatmap points too", () => {

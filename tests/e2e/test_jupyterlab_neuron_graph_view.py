@@ -44,7 +44,9 @@ view"""
 PICK_CELL = """\
 import json
 from glassbox_jupyter.neurons.finding import VIEW_THRESHOLD
+from glassbox_jupyter.neurons.view import default_threshold
 G = graph.graph
+shown_from = default_threshold([d["weight"] for _, _, d in G.edges(data=True)], G.number_of_nodes(), VIEW_THRESHOLD)
 nodes = {int(n): {"hub": bool(d["hub"]), "community": int(d["community"]), "label": d["label"],
                   "degree": int(d["degree"]), "strength": float(d["strength"])} for n, d in G.nodes(data=True)}
 sizes = {c: sum(1 for d in nodes.values() if d["community"] == c) for c in {d["community"] for d in nodes.values()}}
@@ -52,7 +54,7 @@ plain = sorted((n for n, d in nodes.items() if not d["hub"]), key=lambda n: (-no
 print("PICK=" + json.dumps({
     "n_nodes": G.number_of_nodes(),
     "n_edges": G.number_of_edges(),
-    "n_shown": sum(1 for _, _, d in G.edges(data=True) if abs(d["weight"]) >= VIEW_THRESHOLD),
+    "n_shown": sum(1 for _, _, d in G.edges(data=True) if abs(d["weight"]) >= shown_from),
     "positive": sum(1 for _, _, d in G.edges(data=True) if d["weight"] >= 0),
     "hubs": sorted(int(n) for n in graph.hubs["neuron"]),
     "top_hub": int(graph.hubs["neuron"].iloc[0]),
@@ -225,6 +227,7 @@ def test_neuron_graph_view_renders_and_click_shows_top_inputs(notebook_page: Cal
     assert sorted(n["neuron"] for n in s["nodes"]) == sorted(int(k) for k in pick["nodes"]), "other neurons drawn"
     assert s["edges"] == pick["n_edges"], f"{s['edges']} edges drawn, the graph has {pick['n_edges']}"
     assert s["positive"] == pick["positive"], f"{s['positive']} blue edges drawn, the graph has {pick['positive']}"
+    # only the strongest edges are shown at first (the live view and neurons.view.default_threshold agree)
     assert s["edgesShown"] == pick["n_shown"], f"{s['edgesShown']} edges shown, {pick['n_shown']} pass the threshold"
     assert s["edgeCount"] == f"{pick['n_shown']} of {pick['n_edges']} edges shown", s["edgeCount"]
     assert s["graphHead"].startswith(f"{pick['n_nodes']} neurons"), s["graphHead"]

@@ -39,6 +39,7 @@ view"""
 SELECTION_CELL = """\
 import json
 print("SELECTED=" + json.dumps(None if view.selected_input is None else dict(view.selected_input)))
+print("OUTPUT=" + json.dumps(view.selected_output))
 print("SELECTION=" + json.dumps({"selection": finding.selection, "view_value": view._selection["value"]}))"""
 
 # Cell 2 is written by the test: a selection made in Python.
@@ -177,6 +178,20 @@ def test_response_view_renders_and_click_selects_input(notebook_page: Callable[[
         )
 
     _assert_kernel_selection(nb, index)
+
+    # 5b. Under the read-out: the model's output at the probe (the selection's details) and its full input.
+    output = json.loads(re.search(r"OUTPUT=(.*)", nb.output_text(1, "OUTPUT=")).group(1))
+    details = page.locator(".gb-response-view .gb-selection-details")
+    details.wait_for(state="visible", timeout=10_000)
+    shown_output = details.locator(".gb-selected-output").inner_text()
+    m = re.search(r"model output y = (-?[0-9.]+(?:e[-+]?\d+)?)", shown_output)
+    assert m and math.isclose(float(m.group(1)), output, rel_tol=2e-3), (
+        f"the view shows {shown_output!r}, the kernel's selected_output is {output}"
+    )
+    assert "partial dependence here" in shown_output, shown_output
+    inputs = details.locator(".gb-selected-input").all_inner_texts()
+    assert [t.split(" = ")[0] for t in inputs] == ["x1", "x2", "x3", "x4", "x5"], inputs
+    nb.log(f"details: {shown_output!r}; {inputs}")
 
     # 6. Final screenshots; the widget must not be blank.
     view_root.scroll_into_view_if_needed()

@@ -30,6 +30,48 @@ def test_the_flipped_edge_is_the_only_stable_difference(flipped):
     check_finding(c, selection=2)
 
 
+def test_the_view_says_what_a_difference_compares(flipped):
+    """ρ(up) − ρ(down) > 0 on the 0–2 edge: blue, "higher for up than for down", and the edge says so too."""
+    view = flipped.view_data()
+    info = view["edge_set_info"]
+    assert info["difference"] == {
+        "weight": "ρ(up) − ρ(down)",
+        "positive": "partial correlation higher for up than for down",
+        "negative": "partial correlation higher for down than for up",
+    }
+    assert info["up"]["positive"] == "positive partial correlation for up"
+    assert "blue where the partial correlation is higher for up than for down" in view["caption"]
+    (edge,) = view["edge_sets"]["difference"]
+    assert edge["weight"] > 0 and edge["higher"] == "up" and edge["lower"] == "down"
+    assert edge["weight"] == pytest.approx(edge["weights"]["up"] - edge["weights"]["down"])
+    assert "stronger" not in view["caption"] and "higher for up than for down" in flipped.to_svg()
+
+
+def test_three_topics_get_one_signed_set_per_pair():
+    topics = {
+        "up": chained_inputs(1.0, 300, 2),
+        "down": chained_inputs(-1.0, 300, 3),
+        "flat": chained_inputs(0.0, 300, 4),
+    }
+    c = compare_neuron_graphs(topics, identity_layer(), layer="0", n_bootstrap=10, seed=0)
+    view = c.view_data()
+    assert list(view["edge_sets"]) == ["up", "down", "flat", "difference", "up − down", "up − flat", "down − flat"]
+    # the difference graph gives the largest gap, never negative: no red in its legend, which says how to read it
+    assert view["edge_set_info"]["difference"]["negative"] is None
+    assert all(e["weight"] >= 0 for e in view["edge_sets"]["difference"])
+    assert view["edge_set_info"]["up − flat"]["positive"] == "partial correlation higher for up than for flat"
+    for name in ("up − down", "up − flat", "down − flat"):
+        a, b = name.split(" − ")
+        for e in view["edge_sets"][name]:
+            assert e["weight"] == pytest.approx(e["weights"][a] - e["weights"][b])
+            assert (e["higher"], e["lower"]) == ((a, b) if e["weight"] > 0 else (b, a))
+            assert abs(e["weight"]) >= 0.1 and e["stability"] >= 0.8
+    edge = next(e for e in view["edge_sets"]["up − down"] if {e["source"], e["target"]} == {"n0", "n2"})
+    assert edge["weight"] > 1.0 and edge["higher"] == "up"
+    assert any({e["source"], e["target"]} == {"n0", "n2"} and e["weight"] < 0 for e in view["edge_sets"]["down − flat"])
+    assert view["edge_sets"]["up − down"] == c.pair_difference_edges("up", "down")
+
+
 def test_fan_out_gives_identical_results_serially_and_in_processes():
     topics = {"up": chained_inputs(1.0, 200, 7), "down": chained_inputs(-1.0, 200, 8)}
     serial = compare_neuron_graphs(topics, identity_layer(), layer="0", n_bootstrap=6, seed=4)

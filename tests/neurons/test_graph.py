@@ -115,3 +115,26 @@ def test_sequential_graph_fidelity_and_dead_neurons():
         model[0].bias[:] = -100.0
     with pytest.raises(DegenerateActivationsError, match="all 10 neurons are constant"):
         neuron_graph(model, X, layer="1")
+
+
+def test_the_static_drawing_shows_the_strongest_edges_as_the_live_view_does():
+    """A dense graph (every pair of 30 neurons linked) is drawn with its 75 strongest edges, and says so."""
+    from glassbox_jupyter.neurons.view import default_threshold, edge_budget, network_svg
+
+    nodes = [
+        {"id": f"n{i}", "neuron": i, "label": f"#{i}", "community": i % 3, "degree": 29, "strength": 1.0, "hub": False}
+        for i in range(30)
+    ]
+    edges = [
+        {"source": f"n{i}", "target": f"n{j}", "weight": 0.01 + 0.001 * (30 * i + j)}
+        for i in range(30)
+        for j in range(i + 1, 30)
+    ]
+    assert edge_budget(30) == 75 and edge_budget(4) == 40 and edge_budget(1000) == 300
+    threshold = default_threshold([e["weight"] for e in edges], 30, floor=0.05)
+    assert sum(abs(e["weight"]) >= threshold for e in edges) == 75
+    assert default_threshold([0.5, 0.2], 30, floor=0.05) == 0.05  # few edges: the floor
+    svg = network_svg({"title": "dense", "nodes": nodes, "edges": edges, "threshold": 0.05})
+    assert svg.count("<line ") == 75 + 2  # the edges and the legend's two swatches
+    assert "75 edges shown (the strongest; 360 with |weight|" in svg
+    assert "blue: positive partial correlation" in svg and "red: negative partial correlation" in svg

@@ -21,7 +21,8 @@ def test_two_views_of_one_finding_stay_in_step(finding):
     assert isinstance(first, ResponseView) and isinstance(second, GlassboxWidget)
     assert first is not second and first.finding is second.finding is finding
     assert first.request_selection(3)["error"] is None  # a click in one view ...
-    assert second._selection == first._selection == {"value": 3, "details": {}}  # ... shows in the other
+    assert second._selection == first._selection == {"value": 3, "details": finding.selection_details()}  # ... in both
+    assert first._selection["details"]["output"] == finding.selected_output  # the point's output comes along
     assert second.selected_input == first.selected_input == finding.selected_input
     assert second.request_selection(9)["error"] is None
     assert first._selection["value"] == 9 and first.selected_input == finding.selected_input
@@ -39,11 +40,12 @@ def test_a_closed_view_stops_following(finding):
     open_view, closed = finding.widget(), finding.widget()
     observers = len(finding._observers)
     finding.select(4)
+    at_4 = finding.selection_details()
     closed.close()
     assert len(finding._observers) == observers - 1  # it unsubscribed
     finding.select(11)
-    assert closed._selection == {"value": 4, "details": {}}  # unchanged since it closed
-    assert open_view._selection == {"value": 11, "details": {}}
+    assert closed._selection == {"value": 4, "details": at_4}  # unchanged since it closed
+    assert open_view._selection == {"value": 11, "details": finding.selection_details()}
     finding.changed("data")  # nor does it receive new view data
     open_view.close()
     assert len(finding._observers) == observers - 2

@@ -25,6 +25,10 @@ def test_a_click_selects_the_full_probe_input(view, friedman_probes):
     np.testing.assert_allclose(list(view.selected_input.values()), expected)
     assert view.selected_output == pytest.approx(friedman_probes.y[42, 0])
     assert view.finding.selected_input == view.selected_input and view._selection["value"] == 42
+    # the details the browser gets: the full input and the model's output there
+    details = view._selection["details"]
+    assert details["inputs"] == dict(view.selected_input) and details["output"] == pytest.approx(view.selected_output)
+    assert view.selected_point["output"] == details["output"] and details["output_name"] == "y"
     assert view._data["points"]["x"][42] == pytest.approx(expected[0])
     assert view._data["points"]["y"][42] == pytest.approx(expected[1])
     assert "row" not in view._data["points"]  # the selection is the point's index: no row map is sent

@@ -3,13 +3,35 @@ import { arr, int, num, obj, str } from "../../shared/data";
 import { formatSigned, withMinus } from "../../shared/format";
 import { NEUTRAL, categoryColor } from "../../shared/palette";
 
+/** An edge as the host sends it; a difference edge may say which topic's partial correlation is higher. */
+export interface EdgeData {
+  source: string;
+  target: string;
+  weight: number;
+  stability?: number | null;
+  higher?: string | null;
+  lower?: string | null;
+  /** The partial correlation in each topic. */
+  weights?: Record<string, number> | null;
+}
+
+/** What an edge set's weight is and what its blue (positive) and red (negative) edges mean. */
+export interface EdgeSetInfoData {
+  weight?: string;
+  positive?: string;
+  negative?: string | null;
+}
+
 export interface NeuronGraphData {
   title?: string;
   caption?: string;
   nodes?: { id: string; neuron: number; label?: string; community?: number | null; degree?: number; strength?: number; hub?: boolean; variance?: number; members?: number[] }[];
-  edges?: { source: string; target: string; weight: number; stability?: number | null }[];
-  edge_sets?: Record<string, { source: string; target: string; weight: number; stability?: number | null }[]> | null;
+  edges?: EdgeData[];
+  edge_sets?: Record<string, EdgeData[]> | null;
   edge_set?: string | null;
+  /** Per edge set (or "" for `edges`): the legend's words for it. */
+  edge_set_info?: Record<string, EdgeSetInfoData> | null;
+  /** The least |weight| shown at first (the view raises it to show the strongest edges only). */
   threshold?: number;
   actions?: string[];
 }
@@ -34,6 +56,18 @@ export interface GraphEdge {
   weight: number;
   /** Share of bootstrap resamples in which the edge holds; NaN when not measured. */
   stability: number;
+  /** A difference edge: the topic whose partial correlation is higher, and the one where it is lower. */
+  higher: string | null;
+  lower: string | null;
+  /** A difference edge: the partial correlation in each topic (empty otherwise). */
+  weights: [string, number][];
+}
+
+/** The legend's words for an edge set: what its weight is, what blue and red mean (null: no red edges). */
+export interface EdgeSetInfo {
+  weight: string;
+  positive: string;
+  negative: string | null;
 }
 
 export interface TopInput {
@@ -54,6 +88,8 @@ export interface Norm {
   /** Named edge sets (topics, "difference") or null for a single graph. */
   edgeSets: Map<string, GraphEdge[]> | null;
   edgeSet: string | null;
+  /** The legend's words per edge set ("" for the plain `edges`), as the host sent them. */
+  edgeSetInfo: Map<string, EdgeSetInfo>;
   threshold: number; // NaN when absent
   actions: string[];
 }
@@ -92,7 +128,10 @@ function edgeList(v: unknown, byId: Map<string, GraphNode>): GraphEdge[] {
     const key = edgeKey(source, target);
     if (seen.has(key)) continue;
     seen.add(key);
-    out.push({ key, source, target, weight, stability: num(o.stability) });
+    const weights = Object.entries(obj(o.weights))
+      .map(([t, w]): [string, number] => [t, num(w)])
+      .filter(([, w]) => Number.isFinite(w));
+    out.push({ key, source, target, weight, stability: num(o.stability), higher: str(o.higher) || null, lower: str(o.lower) || null, weights });
     if (out.length >= MAX_EDGES) break;
   }
   return out;
@@ -139,6 +178,14 @@ export function normalize(raw: unknown): Norm | null {
   const wanted = str(d.edge_set);
   const edgeSet = edgeSets ? (edgeSets.has(wanted) ? wanted : [...edgeSets.keys()][0]) : null;
 
+  const edgeSetInfo = new Map<string, EdgeSetInfo>();
+  for (const [name, raw] of Object.entries(obj(d.edge_set_info))) {
+    const o = obj(raw);
+    const positive = str(o.positive).trim();
+    if (!positive) continue;
+    edgeSetInfo.set(name, { weight: str(o.weight).trim() || weightName(name), positive, negative: str(o.negative).trim() || null });
+  }
+
   return {
     title: str(d.title),
     caption: str(d.caption),
@@ -148,6 +195,7 @@ export function normalize(raw: unknown): Norm | null {
     edges: edgeList(d.edges, byId),
     edgeSets,
     edgeSet,
+    edgeSetInfo,
     threshold: num(d.threshold),
     actions: arr(d.actions)
       .map((a) => str(a).trim())
@@ -190,6 +238,33 @@ export function communityColors(nodes: readonly GraphNode[]): Map<number, string
 /** "partial correlation" or, for a difference set, "difference". */
 export function weightName(edgeSet: string | null): string {
   return edgeSet && /diff/i.test(edgeSet) ? "difference" : "partial correlation";
+}
+
+/**
+ * The legend's words for the edge set `name` (null: the plain edges): the host's, or for a host that
+ * sends none, what a partial correlation's sign means (a difference's sign is then only "positive").
+ */
+export function edgeSetInfo(d: Norm, name: string | null): EdgeSetInfo {
+  const given = d.edgeSetInfo.get(name ?? "");
+  if (given) return given;
+  const wname = weightName(name);
+  if (wname === "difference") return { weight: "difference", positive: "positive difference", negative: "negative difference" };
+  return { weight: wname, positive: "positive partial correlation", negative: "negative partial correlation" };
+}
+
+/**
+ * What an edge is, for its tooltip: "#10 — #17: partial correlation +0.31", and for a difference
+ * edge the topics compared ("higher for cooking (+0.35) than for finance (+0.04)").
+ */
+export function edgeText(d: Norm, e: GraphEdge, info: EdgeSetInfo): string {
+  const ends = `${d.byId.get(e.source)?.label ?? e.source} — ${d.byId.get(e.target)?.label ?? e.target}`;
+  const parts = [`${ends}: ${info.weight} ${signedText(e.weight)}`];
+  if (e.higher && e.lower) {
+    const rho = new Map(e.weights);
+    const at = (t: string) => (rho.has(t) ? ` (${signedText(rho.get(t)!)})` : "");
+    parts.push(`partial correlation higher for ${e.higher}${at(e.higher)} than for ${e.lower}${at(e.lower)}`);
+  }
+  return parts.join(" · ");
 }
 
 /** "+0.31" / "−0.31". */

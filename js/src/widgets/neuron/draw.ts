@@ -3,8 +3,8 @@ import { appendSvg } from "../../shared/axes";
 import { h, messageEl, shareBar, svgEl } from "../../shared/dom";
 import { formatNumber, formatPercent, withMinus } from "../../shared/format";
 import { fitText, textWidth } from "../../shared/text";
-import { NEGATIVE, NO_INPUTS_TEXT, POSITIVE, SELECT_HINT_TEXT, signedText, weightName } from "./data";
-import type { GraphEdge, GraphNode, Norm, TopInput } from "./data";
+import { NEGATIVE, NO_INPUTS_TEXT, POSITIVE, SELECT_HINT_TEXT, edgeText } from "./data";
+import type { EdgeSetInfo, GraphEdge, GraphNode, Norm, TopInput } from "./data";
 import type { GraphLayout } from "./layout";
 
 const LABEL_FONT = 11;
@@ -26,6 +26,13 @@ export function drawGraph(chartWrap: HTMLElement, d: Norm, L: GraphLayout, color
     "group",
     `graph of ${d.nodes.length} neurons and their partial correlations; Enter shows the inputs that activate a neuron most, arrow keys move`,
   );
+  if (L.band) {
+    const b = svg.append("g").attr("class", "gb-isolated-band").attr("aria-hidden", "true");
+    if (L.band.y > 0) {
+      b.append("line").attr("class", "gb-band-rule").attr("x1", 6).attr("x2", L.width - 6).attr("y1", L.band.y + 0.5).attr("y2", L.band.y + 0.5);
+      b.append("text").attr("class", "gb-band-label").attr("x", 8).attr("y", L.band.y + 14).text(bandText(L.band.ids.length, L.band.minWeight));
+    }
+  }
   const edgeLayer = svg.append("g").attr("class", "gb-edges").attr("aria-hidden", "true").node()!;
   const ng = svg.append("g").attr("class", "gb-nodes");
   // hubs last, so that they are on top
@@ -61,18 +68,23 @@ export function drawGraph(chartWrap: HTMLElement, d: Norm, L: GraphLayout, color
   return { edgeLayer, nodeEls };
 }
 
+/** "7 neurons without an edge of |weight| ≥ 0.12, the edges laid out above": the line over the grid of neurons left alone. */
+export function bandText(count: number, minWeight: number): string {
+  const who = `${count} neuron${count === 1 ? "" : "s"}`;
+  return minWeight > 0 ? `${who} without an edge of |weight| ≥ ${formatNumber(minWeight)}, the edges laid out above` : `${who} without edges`;
+}
+
 /** The lines drawn for an edge set: each line by edge key, and the edge keys at each node. */
 export interface DrawnEdges {
   lines: Map<string, SVGLineElement>;
   incident: Map<string, string[]>;
 }
 
-/** (Re)draw the lines of `edges` (of the set `setName`) into `edgeLayer`, weakest first so that strong ones are on top. */
-export function drawEdges(edgeLayer: SVGGElement, d: Norm, L: GraphLayout, edges: readonly GraphEdge[], setName: string | null): DrawnEdges {
+/** (Re)draw the lines of `edges` (of a set described by `info`) into `edgeLayer`, weakest first so that strong ones are on top. */
+export function drawEdges(edgeLayer: SVGGElement, d: Norm, L: GraphLayout, edges: readonly GraphEdge[], info: EdgeSetInfo): DrawnEdges {
   edgeLayer.replaceChildren();
   const edgeEls = new Map<string, SVGLineElement>();
   const incident = new Map<string, string[]>();
-  const wname = weightName(setName);
   const sorted = [...edges].sort((a, b) => Math.abs(a.weight) - Math.abs(b.weight));
   for (const e of sorted) {
     const a = L.pos.get(e.source)!;
@@ -88,7 +100,7 @@ export function drawEdges(edgeLayer: SVGGElement, d: Norm, L: GraphLayout, edges
     line.setAttribute("stroke", e.weight >= 0 ? POSITIVE : NEGATIVE);
     const title = svgEl("title", {});
     const stab = Number.isFinite(e.stability) ? ` · stability ${formatPercent(e.stability)}` : "";
-    title.textContent = `${d.byId.get(e.source)!.label} — ${d.byId.get(e.target)!.label}: ${wname} ${signedText(e.weight)}${stab}`;
+    title.textContent = `${edgeText(d, e, info)}${stab}`;
     line.appendChild(title);
     edgeLayer.appendChild(line);
     edgeEls.set(e.key, line);
@@ -97,25 +109,29 @@ export function drawEdges(edgeLayer: SVGGElement, d: Norm, L: GraphLayout, edges
   return { lines: edgeEls, incident };
 }
 
-/** The key: edge colours and widths (for the set `setName`, largest |weight| `amax`), hubs, colours and sizes of nodes. */
-export function drawLegend(legend: HTMLElement, setName: string | null, amax: number): void {
-  const wname = weightName(setName);
+/**
+ * The key: what blue and red edges mean in the set shown (`info`: for a topic difference, which topic
+ * is compared with which), widths (largest |weight| `amax`), hubs, colours and sizes of nodes.
+ */
+export function drawLegend(legend: HTMLElement, info: EdgeSetInfo, amax: number): void {
   const sw = (cls: string) => {
     const s = h("span", `gb-swatch ${cls}`);
     s.setAttribute("aria-hidden", "true");
     return s;
   };
-  const item = (...parts: (Node | string)[]) => {
-    const it = h("span", "gb-legend-item");
+  const item = (cls: string, ...parts: (Node | string)[]) => {
+    const it = h("span", `gb-legend-item ${cls}`);
     it.append(...parts);
     return it;
   };
-  legend.replaceChildren(
-    item(sw("gb-swatch-pos"), `positive ${wname}`),
-    item(sw("gb-swatch-neg"), `negative (width ∝ |weight|, largest ${formatNumber(amax)})`),
-    item(sw("gb-swatch-hub"), "hub"),
-    item("colour: community (grey: alone) · size ∝ strength"),
+  const items = [item("gb-legend-positive", sw("gb-swatch-pos"), `blue: ${info.positive}`)];
+  if (info.negative) items.push(item("gb-legend-negative", sw("gb-swatch-neg"), `red: ${info.negative}`));
+  items.push(
+    item("gb-legend-width", `width ∝ |${info.weight}| (largest ${formatNumber(amax)})`),
+    item("gb-legend-hub", sw("gb-swatch-hub"), "hub"),
+    item("gb-legend-nodes", "colour: community (grey: alone) · size ∝ strength"),
   );
+  legend.replaceChildren(...items);
 }
 
 /** "#12 · community 0 · degree 4 · …": what a node is, for its label, hover line and the side panel. */
