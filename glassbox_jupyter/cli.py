@@ -177,7 +177,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     analyze.add_argument("--top", type=int, default=12, help="rows of the head table")
     analyze.add_argument("--json", type=Path, default=None, help="also write the CircuitFinding as JSON")
+    from glassbox_jupyter.server.cli import add_commands as add_server_commands
+
+    add_server_commands(commands)
     args = parser.parse_args(argv)
+
+    if args.command in ("serve", "users"):
+        from glassbox_jupyter.server.cli import run as run_server_command
+
+        return run_server_command(args)
 
     if args.command == "analyze":
         try:

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Set up GlassBox on a fresh Debian machine with Python 3.11 and Node 20 (idempotent):
 #   .venv/ in the repo, torch first (the CPU build), the package with its dev extras (its build
-#   hook bundles the widget JS with esbuild), Debian's Chromium for browser tests and PDFs, and poppler-utils
-#   (pdftotext, pdftoppm) for the PDF tests.
+#   hook bundles the widget JS with esbuild), Debian's Chromium for browser tests and PDFs, poppler-utils
+#   (pdftotext, pdftoppm) for the PDF tests, and PostgreSQL (the server's tests run a throwaway cluster).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,13 +29,14 @@ quiet_pip install -q "torch==2.13.0"
 say "installing glassbox-jupyter[dev] (builds the widget JS in js/ with esbuild)"
 quiet_pip install -q -e ".[dev]"
 
-if ! command -v chromium >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1; then
-  say "installing Debian's chromium (browser tests, PDF export) and poppler-utils (the PDF tests read pages)"
+if ! command -v chromium >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1 \
+  || ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
+  say "installing Debian's chromium (browser tests, PDF export), poppler-utils (the PDF tests read pages) and postgresql (the server's tests start a throwaway cluster)"
   SUDO=""
   [ "$(id -u)" = 0 ] || SUDO="sudo"
   $SUDO apt-get update -q
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends \
-    chromium fonts-dejavu-core poppler-utils
+    chromium fonts-dejavu-core poppler-utils postgresql
 fi
 
 if [ ! -d js/node_modules ]; then

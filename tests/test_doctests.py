@@ -1,4 +1,4 @@
-"""The runnable examples in the docstrings of the shared layers (finding/, teacher/, widgets/, testing) run."""
+"""The runnable examples in the docstrings of the shared layers (finding/, teacher/, widgets/, server/, testing) run."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pkgutil
 
 import pytest
 
-SHARED = ("finding", "teacher", "widgets")
+SHARED = ("finding", "teacher", "widgets", "server")
 
 
 def _modules() -> list[str]:

@@ -1,0 +1,61 @@
+"""The FastAPI application of ``glassbox serve``: versioned routes under ``/api/v1``.
+
+The OpenAPI schema is at ``/api/v1/openapi.json``. FastAPI's interactive docs pages load their
+scripts from a CDN, so they are left out (the server works offline).
+
+Example:
+    >>> import tempfile
+    >>> from fastapi.testclient import TestClient
+    >>> app = create_app(ServerSettings(data_dir=tempfile.mkdtemp()))
+    >>> TestClient(app).get("/api/v1/health").json()
+    {'status': 'ok'}
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+from sqlalchemy.orm import Session
+
+from glassbox_jupyter._version import __version__
+from glassbox_jupyter.server.artifacts import ArtifactStore
+from glassbox_jupyter.server.db import open_database, session_factory
+from glassbox_jupyter.server.routes import audit_log, findings, me, projects
+from glassbox_jupyter.server.settings import ServerSettings
+from glassbox_jupyter.server.tables import Artifact
+
+API = "/api/v1"
+
+
+def create_app(settings: ServerSettings) -> FastAPI:
+    """The app over the database and artifact folder ``settings`` names (migrated on start)."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = open_database(settings.database_url)
+    app = FastAPI(
+        title="GlassBox server",
+        version=__version__,
+        openapi_url=f"{API}/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = session_factory(engine)
+    app.state.artifacts = ArtifactStore(settings.artifacts_dir)
+    app.state.register_artifact = register_artifact
+
+    api = APIRouter(prefix=API)
+
+    @api.get("/health", tags=["health"])
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    for module in (me, projects, findings, audit_log):
+        api.include_router(module.router)
+    app.include_router(api)
+    return app
+
+
+def register_artifact(session: Session, sha256: str, size: int, media_type: str) -> None:
+    """Record a stored file in the artifacts table (once per content)."""
+    if session.get(Artifact, sha256) is None:
+        session.add(Artifact(sha256=sha256, size=size, media_type=media_type))

@@ -1,0 +1,114 @@
+"""Request dependencies: the database session, the caller (by API token), roles, project access.
+
+Access rules, in one place:
+* no or unknown token → 401; a known user whose role may not do it → 403;
+* a project the caller is not a member of answers 404, exactly like one that does not exist, so
+  ids never leak; every refusal is written to the audit log.
+
+Example:
+    >>> ROLE_CAN["approve"]
+    ('officer',)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from glassbox_jupyter.server import audit
+from glassbox_jupyter.server.security import token_hash
+from glassbox_jupyter.server.tables import ApiToken, Membership, Project, User
+
+# what each role may do (admins manage users and projects and may do what analysts do)
+ROLE_CAN: dict[str, tuple[str, ...]] = {
+    "read": ("admin", "analyst", "officer", "viewer"),
+    "create_project": ("admin", "analyst"),
+    "manage_members": ("admin",),
+    "publish": ("admin", "analyst"),
+    "run": ("admin", "analyst"),
+    "edit_report": ("admin", "analyst", "officer"),
+    "approve": ("officer",),
+    "read_audit": ("admin", "officer"),
+}
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    with request.app.state.sessions() as session:
+        yield session
+
+
+DbSession = Annotated[Session, Depends(get_session)]
+
+
+def _refuse(
+    session: Session,
+    status: int,
+    detail: str,
+    user: User | None,
+    resource: str = "request",
+    resource_id: str | None = None,
+    **what: str,
+) -> HTTPException:
+    """The HTTP error to raise, after writing the refusal to the audit log (committed on its own)."""
+    session.rollback()
+    audit.record(session, user, "denied", resource, resource_id, status=status, reason=detail, **what)
+    session.commit()
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return HTTPException(status_code=status, detail=detail, headers=headers)
+
+
+def current_user(request: Request, session: DbSession) -> User:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise _refuse(
+            session,
+            401,
+            "missing API token: send 'Authorization: Bearer <token>' (make one with `glassbox users add`)",
+            None,
+            path=request.url.path,
+        )
+    row = session.scalar(
+        select(ApiToken).where(ApiToken.token_sha256 == token_hash(token.strip()), ApiToken.revoked_at.is_(None))
+    )
+    user = session.get(User, row.user_id) if row else None
+    if user is None:
+        raise _refuse(session, 401, "unknown or revoked API token", None, path=request.url.path)
+    return user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def require(session: Session, user: User, action: str) -> None:
+    """403 unless ``user``'s role may do ``action`` (see ROLE_CAN)."""
+    allowed = ROLE_CAN[action]
+    if user.role not in allowed:
+        raise _refuse(
+            session,
+            403,
+            f"a {user.role} may not {action.replace('_', ' ')}: that needs the role {' or '.join(allowed)}",
+            user,
+            wanted=action,
+        )
+
+
+def not_found(session: Session, user: User, resource: str, resource_id: str) -> HTTPException:
+    """The 404 for a ``resource`` that does not exist or lies in another project (the same answer)."""
+    return _refuse(session, 404, f"no {resource} {resource_id!r}", user, resource=resource, resource_id=resource_id)
+
+
+def member_project(session: Session, user: User, project_id: str) -> Project:
+    """The project if ``user`` is a member; 404 otherwise (also when it exists)."""
+    project = session.get(Project, project_id)
+    if project is None or session.get(Membership, (project_id, user.id)) is None:
+        raise not_found(session, user, "project", project_id)
+    return project
+
+
+def member_project_ids(session: Session, user: User) -> list[str]:
+    return list(session.scalars(select(Membership.project_id).where(Membership.user_id == user.id)))

@@ -1,0 +1,129 @@
+"""``/api/v1/…/findings``: Findings published from a notebook (or stored by a job), their SVG views.
+
+A published Finding must be valid against ``finding.schema.json`` (422 naming the field otherwise).
+Its JSON text is stored as sent and served back unchanged, so what a notebook published and what
+the server shows are the same JSON.
+
+Example:
+    >>> schema_errors({"schema": "glassbox-finding/1"})[0]["loc"]
+    ['body', 'finding']
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request, Response
+from sqlalchemy import select
+
+from glassbox_jupyter.server import audit
+from glassbox_jupyter.server.deps import (
+    CurrentUser,
+    DbSession,
+    member_project,
+    member_project_ids,
+    not_found,
+    require,
+)
+from glassbox_jupyter.server.schemas import FindingIn, FindingOut
+from glassbox_jupyter.server.tables import FindingRecord
+
+router = APIRouter(tags=["findings"])
+
+# an SVG view is drawn by GlassBox: it never needs a script, an event handler or an external reference
+_ACTIVE_SVG = re.compile(r"<script|\son[a-z]+\s*=|javascript:|<foreignObject|href\s*=\s*[\"']https?:", re.I)
+SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:"
+
+
+def schema_errors(finding: dict[str, Any]) -> list[dict[str, Any]]:
+    """422-style error items for every way ``finding`` breaks finding.schema.json (empty when valid)."""
+    import jsonschema
+
+    from glassbox_jupyter.finding.base import SCHEMA_PATH
+
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+    return [
+        {"loc": ["body", "finding", *error.absolute_path], "msg": error.message, "type": "finding_schema"}
+        for error in sorted(validator.iter_errors(finding), key=lambda e: list(map(str, e.absolute_path)))
+    ]
+
+
+def finding_out(row: FindingRecord, request: Request) -> FindingOut:
+    svg_url = str(request.url_for("finding_svg", finding_id=row.id).path) if row.svg_sha256 else None
+    return FindingOut(
+        id=row.id,
+        project_id=row.project_id,
+        kind=row.kind,
+        title=row.title,
+        source=row.source,
+        created_by=row.created_by,
+        created_at=row.created_at,
+        svg_url=svg_url,
+        finding=json.loads(row.body),
+    )
+
+
+@router.get("/projects/{project_id}/findings", response_model=list[FindingOut])
+def list_findings(project_id: str, request: Request, session: DbSession, user: CurrentUser) -> list[FindingOut]:
+    member_project(session, user, project_id)
+    rows = session.scalars(
+        select(FindingRecord).where(FindingRecord.project_id == project_id).order_by(FindingRecord.created_at)
+    )
+    return [finding_out(row, request) for row in rows]
+
+
+@router.post("/projects/{project_id}/findings", response_model=FindingOut, status_code=201)
+def publish_finding(
+    project_id: str, body: FindingIn, request: Request, session: DbSession, user: CurrentUser
+) -> FindingOut:
+    project = member_project(session, user, project_id)
+    require(session, user, "publish")
+    errors = schema_errors(body.finding)
+    if errors:
+        raise HTTPException(422, errors)
+    svg_sha = None
+    if body.svg is not None:
+        if not body.svg.lstrip().startswith("<svg") or _ACTIVE_SVG.search(body.svg):
+            loc = ["body", "svg"]
+            raise HTTPException(422, [{"loc": loc, "msg": "not a static SVG view (finding.to_svg())", "type": "svg"}])
+        svg_sha = request.app.state.artifacts.put(body.svg.encode("utf-8"))
+        request.app.state.register_artifact(session, svg_sha, len(body.svg.encode("utf-8")), "image/svg+xml")
+    row = FindingRecord(
+        project_id=project.id,
+        kind=body.finding["kind"],
+        title=body.finding["summary"][:300],
+        body=json.dumps(body.finding, ensure_ascii=False, allow_nan=False),
+        svg_sha256=svg_sha,
+        source="notebook",
+        created_by=user.id,
+    )
+    session.add(row)
+    session.flush()
+    audit.record(session, user, "create", "finding", row.id, project.id, kind=row.kind)
+    session.commit()
+    return finding_out(row, request)
+
+
+def _member_finding(session: DbSession, user: CurrentUser, finding_id: str) -> FindingRecord:
+    row = session.get(FindingRecord, finding_id)
+    if row is None or row.project_id not in member_project_ids(session, user):
+        raise not_found(session, user, "finding", finding_id)
+    return row
+
+
+@router.get("/findings/{finding_id}", response_model=FindingOut)
+def get_finding(finding_id: str, request: Request, session: DbSession, user: CurrentUser) -> FindingOut:
+    return finding_out(_member_finding(session, user, finding_id), request)
+
+
+@router.get("/findings/{finding_id}/svg", name="finding_svg", response_class=Response)
+def finding_svg(finding_id: str, request: Request, session: DbSession, user: CurrentUser) -> Response:
+    row = _member_finding(session, user, finding_id)
+    if row.svg_sha256 is None:
+        raise HTTPException(404, f"finding {finding_id!r} was published without an SVG view")
+    data = request.app.state.artifacts.read(row.svg_sha256)
+    headers = {"Content-Security-Policy": SVG_CSP, "X-Content-Type-Options": "nosniff"}
+    return Response(data, media_type="image/svg+xml", headers=headers)
