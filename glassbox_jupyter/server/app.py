@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from glassbox_jupyter._version import __version__
 from glassbox_jupyter.server.artifacts import ArtifactStore
 from glassbox_jupyter.server.db import open_database, session_factory
-from glassbox_jupyter.server.routes import audit_log, findings, me, models, projects
+from glassbox_jupyter.server.routes import audit_log, findings, me, models, projects, reports
 from glassbox_jupyter.server.settings import ServerSettings
 from glassbox_jupyter.server.tables import Artifact
 
@@ -49,7 +49,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    for module in (me, projects, models, findings, audit_log):
+    for module in (me, projects, models, findings, reports, audit_log):
         api.include_router(module.router)
     app.include_router(api)
     return app

@@ -51,11 +51,14 @@ def _refuse(
     user: User | None,
     resource: str = "request",
     resource_id: str | None = None,
+    project_id: str | None = None,
     **what: str,
 ) -> HTTPException:
-    """The HTTP error to raise, after writing the refusal to the audit log (committed on its own)."""
+    """The HTTP error to raise, after writing the refusal to the audit log (committed on its own).
+
+    ``project_id`` files the refusal under the project it concerns, where its officers see it."""
     session.rollback()
-    audit.record(session, user, "denied", resource, resource_id, status=status, reason=detail, **what)
+    audit.record(session, user, "denied", resource, resource_id, project_id, status=status, reason=detail, **what)
     session.commit()
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return HTTPException(status_code=status, detail=detail, headers=headers)
@@ -84,8 +87,8 @@ def current_user(request: Request, session: DbSession) -> User:
 CurrentUser = Annotated[User, Depends(current_user)]
 
 
-def require(session: Session, user: User, action: str) -> None:
-    """403 unless ``user``'s role may do ``action`` (see ROLE_CAN)."""
+def require(session: Session, user: User, action: str, project_id: str | None = None) -> None:
+    """403 unless ``user``'s role may do ``action`` (see ROLE_CAN) in the project ``project_id``."""
     allowed = ROLE_CAN[action]
     if user.role not in allowed:
         raise _refuse(
@@ -93,20 +96,32 @@ def require(session: Session, user: User, action: str) -> None:
             403,
             f"a {user.role} may not {action.replace('_', ' ')}: that needs the role {' or '.join(allowed)}",
             user,
+            project_id=project_id,
             wanted=action,
         )
 
 
-def not_found(session: Session, user: User, resource: str, resource_id: str) -> HTTPException:
-    """The 404 for a ``resource`` that does not exist or lies in another project (the same answer)."""
-    return _refuse(session, 404, f"no {resource} {resource_id!r}", user, resource=resource, resource_id=resource_id)
+def not_found(
+    session: Session, user: User, resource: str, resource_id: str, project_id: str | None = None
+) -> HTTPException:
+    """The 404 for a ``resource`` that does not exist or lies in another project (the same answer to
+    the caller; the log files the attempt under the project it reached, ``project_id``)."""
+    return _refuse(
+        session,
+        404,
+        f"no {resource} {resource_id!r}",
+        user,
+        resource=resource,
+        resource_id=resource_id,
+        project_id=project_id,
+    )
 
 
 def member_project(session: Session, user: User, project_id: str) -> Project:
     """The project if ``user`` is a member; 404 otherwise (also when it exists)."""
     project = session.get(Project, project_id)
     if project is None or session.get(Membership, (project_id, user.id)) is None:
-        raise not_found(session, user, "project", project_id)
+        raise not_found(session, user, "project", project_id, project.id if project else None)
     return project
 
 

@@ -80,7 +80,7 @@ def publish_finding(
     project_id: str, body: FindingIn, request: Request, session: DbSession, user: CurrentUser
 ) -> FindingOut:
     project = member_project(session, user, project_id)
-    require(session, user, "publish")
+    require(session, user, "publish", project.id)
     errors = schema_errors(body.finding)
     if errors:
         raise HTTPException(422, errors)
@@ -110,7 +110,7 @@ def publish_finding(
 def _member_finding(session: DbSession, user: CurrentUser, finding_id: str) -> FindingRecord:
     row = session.get(FindingRecord, finding_id)
     if row is None or row.project_id not in member_project_ids(session, user):
-        raise not_found(session, user, "finding", finding_id)
+        raise not_found(session, user, "finding", finding_id, row.project_id if row else None)
     return row
 
 

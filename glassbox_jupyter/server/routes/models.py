@@ -73,7 +73,7 @@ async def upload_model(
     name: Annotated[str | None, Form(max_length=120)] = None,
 ) -> ModelRecord:
     project = member_project(session, user, project_id)
-    require(session, user, "publish")
+    require(session, user, "publish", project.id)
     settings = request.app.state.settings
     limit = int(settings.max_upload_mb * (1 << 20))
     try:
@@ -121,7 +121,7 @@ def add_demo_model(project_id: str, body: DemoModelIn, session: DbSession, user:
     from glassbox_jupyter import demos
 
     project = member_project(session, user, project_id)
-    require(session, user, "publish")
+    require(session, user, "publish", project.id)
     names = [entry["name"] for entry in demos.list()]
     if body.demo not in names:
         loc = ["body", "demo"]
@@ -142,7 +142,7 @@ def member_model(session: DbSession, user: CurrentUser, model_id: str) -> ModelR
     """A live model of one of the caller's projects; 404 otherwise (deleted ones too)."""
     record = session.get(ModelRecord, model_id)
     if record is None or record.deleted_at is not None or record.project_id not in member_project_ids(session, user):
-        raise not_found(session, user, "model", model_id)
+        raise not_found(session, user, "model", model_id, record.project_id if record else None)
     return record
 
 
@@ -154,7 +154,7 @@ def get_model(model_id: str, session: DbSession, user: CurrentUser) -> ModelReco
 @router.delete("/models/{model_id}", status_code=204)
 def delete_model(model_id: str, session: DbSession, user: CurrentUser) -> None:
     record = member_model(session, user, model_id)
-    require(session, user, "publish")
+    require(session, user, "publish", record.project_id)
     record.deleted_at = utcnow()
     audit.record(session, user, "delete", "model", record.id, record.project_id, name=record.name)
     session.commit()

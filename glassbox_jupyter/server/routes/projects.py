@@ -53,7 +53,7 @@ def list_members(project_id: str, session: DbSession, user: CurrentUser) -> list
 @router.post("/{project_id}/members", response_model=UserOut, status_code=201)
 def add_member(project_id: str, body: MemberIn, session: DbSession, user: CurrentUser) -> User:
     project = member_project(session, user, project_id)
-    require(session, user, "manage_members")
+    require(session, user, "manage_members", project.id)
     new = session.scalar(select(User).where(User.name == body.user))
     if new is None:
         raise HTTPException(

@@ -1,0 +1,262 @@
+"""``/api/v1/…/reports``: Annex IV reports: create from Findings, edit human fields with optimistic
+concurrency (a stale write gets 409), keep every version, approve (officers), export.
+
+Example:
+    >>> "/reports/{report_id}/approve" in {route.path for route in router.routes}
+    True
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from fastapi import APIRouter, Header, HTTPException, Query, Request, Response
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from glassbox_jupyter.server import audit
+from glassbox_jupyter.server.deps import CurrentUser, DbSession, member_project, member_project_ids, not_found, require
+from glassbox_jupyter.server.reports import (
+    StaleEditError,
+    build,
+    editable_fields,
+    latest,
+    save_version,
+    set_texts,
+    version_body,
+)
+from glassbox_jupyter.server.tables import FindingRecord, Report, ReportVersion, utcnow
+
+router = APIRouter(tags=["reports"])
+
+SYSTEM_KEYS = ("model_name", "system_purpose", "provider_name", "provider_address", "deployment_context", "version")
+
+
+class SystemIn(BaseModel):
+    model_name: str | None = Field(default=None, max_length=300)
+    system_purpose: str | None = Field(default=None, max_length=20_000)
+    provider_name: str | None = Field(default=None, max_length=300)
+    provider_address: str | None = Field(default=None, max_length=2000)
+    deployment_context: str | None = Field(default=None, max_length=20_000)
+    version: str | None = Field(default=None, max_length=100)
+
+
+class ReportIn(BaseModel):
+    title: str = Field(min_length=1, max_length=300)
+    system: SystemIn = Field(default_factory=SystemIn)
+    finding_ids: list[str] = Field(default_factory=list, description="Findings of this project to file as evidence")
+
+
+class FieldsEdit(BaseModel):
+    version: int = Field(ge=1, description="the version this edit starts from (or send If-Match)")
+    fields: dict[str, str] = Field(description="field id → the person's text (empty clears it)")
+
+
+class ApproveIn(BaseModel):
+    version: int = Field(ge=1, description="the version being signed off")
+
+
+class VersionOut(BaseModel):
+    version: int
+    created_by: str
+    created_at: datetime
+    approved_by: str | None
+    approved_at: datetime | None
+
+
+class ReportOut(BaseModel):
+    id: str
+    project_id: str
+    title: str
+    version: int
+    approved_version: int | None
+    missing: list[str]
+    status: dict[str, int]
+    editable_fields: list[str]
+    finding_ids: list[str]
+    report: dict[str, Any]
+
+
+def _report_out(row: Report, version: ReportVersion) -> ReportOut:
+    body = json.loads(version.body)
+    return ReportOut(
+        id=row.id,
+        project_id=row.project_id,
+        title=row.title,
+        version=version.version,
+        approved_version=row.approved_version,
+        missing=body["report"]["missing"],
+        status=body["report"]["status"],
+        editable_fields=editable_fields(),
+        finding_ids=body["finding_ids"],
+        report=body["report"],
+    )
+
+
+def _etag(version: int) -> str:
+    return f'W/"{version}"'
+
+
+def member_report(session: DbSession, user: CurrentUser, report_id: str) -> Report:
+    row = session.get(Report, report_id)
+    if row is None or row.project_id not in member_project_ids(session, user):
+        raise not_found(session, user, "report", report_id, row.project_id if row else None)
+    return row
+
+
+@router.get("/projects/{project_id}/reports", response_model=list[ReportOut])
+def list_reports(project_id: str, session: DbSession, user: CurrentUser) -> list[ReportOut]:
+    member_project(session, user, project_id)
+    rows = session.scalars(select(Report).where(Report.project_id == project_id).order_by(Report.created_at))
+    return [_report_out(row, latest(session, row)) for row in rows]
+
+
+@router.post("/projects/{project_id}/reports", response_model=ReportOut, status_code=201)
+def create_report(
+    project_id: str, body: ReportIn, request: Request, session: DbSession, user: CurrentUser
+) -> ReportOut:
+    project = member_project(session, user, project_id)
+    require(session, user, "edit_report", project.id)
+    for i, finding_id in enumerate(body.finding_ids):
+        row = session.get(FindingRecord, finding_id)
+        if row is None or row.project_id != project.id:
+            loc = ["body", "finding_ids", i]
+            raise HTTPException(
+                422, [{"loc": loc, "msg": f"no finding {finding_id!r} in this project", "type": "finding"}]
+            )
+    from glassbox_jupyter.report.annex import AnnexIVReport
+
+    empty = AnnexIVReport(**body.system.model_dump())
+    base = {"report": empty.to_dict(), "finding_ids": body.finding_ids}
+    built = build(session, request.app.state.artifacts, base)
+    report = Report(project_id=project.id, title=body.title, version=1, created_by=user.id)
+    session.add(report)
+    session.flush()
+    session.add(
+        ReportVersion(report_id=report.id, version=1, body=version_body(built, body.finding_ids), created_by=user.id)
+    )
+    audit.record(session, user, "create", "report", report.id, project.id, title=body.title, findings=body.finding_ids)
+    session.commit()
+    return _report_out(report, latest(session, report))
+
+
+@router.get("/reports/{report_id}", response_model=ReportOut)
+def get_report(
+    report_id: str, response: Response, session: DbSession, user: CurrentUser, version: int | None = Query(None, ge=1)
+) -> ReportOut:
+    row = member_report(session, user, report_id)
+    try:
+        stored = latest(session, row, version)
+    except LookupError as exc:
+        raise HTTPException(404, str(exc)) from exc
+    response.headers["ETag"] = _etag(stored.version)
+    return _report_out(row, stored)
+
+
+@router.get("/reports/{report_id}/versions", response_model=list[VersionOut])
+def list_versions(report_id: str, session: DbSession, user: CurrentUser) -> list[ReportVersion]:
+    row = member_report(session, user, report_id)
+    query = select(ReportVersion).where(ReportVersion.report_id == row.id).order_by(ReportVersion.version)
+    return list(session.scalars(query))
+
+
+@router.put("/reports/{report_id}/fields", response_model=ReportOut)
+def edit_fields(
+    report_id: str,
+    body: FieldsEdit,
+    request: Request,
+    response: Response,
+    session: DbSession,
+    user: CurrentUser,
+    if_match: str | None = Header(default=None),
+) -> ReportOut:
+    row = member_report(session, user, report_id)
+    require(session, user, "edit_report", row.project_id)
+    if if_match is not None and if_match.strip() != _etag(body.version):
+        raise HTTPException(409, f"If-Match {if_match} does not name version {body.version} of the edit")
+    allowed = set(editable_fields())
+    for fid in body.fields:
+        if fid not in allowed:
+            msg = f"{fid!r} is not a field a person writes; editable fields: {', '.join(sorted(allowed))}"
+            raise HTTPException(422, [{"loc": ["body", "fields", fid], "msg": msg, "type": "field"}])
+    if body.version != row.version:
+        raise HTTPException(409, {"msg": StaleEditError(row.version).args[0], "current_version": row.version})
+    base = json.loads(latest(session, row).body)
+    built = build(session, request.app.state.artifacts, base)
+    set_texts(built, body.fields, author=user.name)
+    try:
+        saved = save_version(session, row, body.version, built, base["finding_ids"], user.id)
+    except StaleEditError as exc:
+        raise HTTPException(409, {"msg": str(exc), "current_version": exc.current}) from exc
+    audit.record(
+        session, user, "edit", "report", row.id, row.project_id, version=saved.version, fields=sorted(body.fields)
+    )
+    session.commit()
+    session.refresh(row)
+    response.headers["ETag"] = _etag(saved.version)
+    return _report_out(row, saved)
+
+
+@router.post("/reports/{report_id}/approve", response_model=ReportOut)
+def approve(report_id: str, body: ApproveIn, session: DbSession, user: CurrentUser) -> ReportOut:
+    row = member_report(session, user, report_id)
+    require(session, user, "approve", row.project_id)
+    try:
+        stored = latest(session, row, body.version)
+    except LookupError as exc:
+        raise HTTPException(404, str(exc)) from exc
+    missing = json.loads(stored.body)["report"]["missing"]
+    if missing:
+        raise HTTPException(
+            422,
+            {
+                "msg": f"version {stored.version} cannot be approved: {len(missing)} fields are missing",
+                "missing": missing,
+            },
+        )
+    if stored.approved_by is None:
+        stored.approved_by, stored.approved_at = user.id, utcnow()
+        row.approved_version = stored.version
+        audit.record(session, user, "approve", "report", row.id, row.project_id, version=stored.version)
+        session.commit()
+    return _report_out(row, stored)
+
+
+MEDIA = {"html": "text/html; charset=utf-8", "json": "application/json", "pdf": "application/pdf"}
+
+
+@router.get("/reports/{report_id}/export/{fmt}")
+def export_report(
+    report_id: str,
+    fmt: Literal["html", "pdf", "json"],
+    request: Request,
+    session: DbSession,
+    user: CurrentUser,
+    version: int | None = Query(None, ge=1),
+) -> Response:
+    row = member_report(session, user, report_id)
+    try:
+        stored = latest(session, row, version)
+    except LookupError as exc:
+        raise HTTPException(404, str(exc)) from exc
+    built = build(session, request.app.state.artifacts, json.loads(stored.body))
+    if fmt == "html":
+        content: bytes = built.to_html().encode("utf-8")
+    elif fmt == "json":
+        content = built.to_json().encode("utf-8")
+    else:
+        with tempfile.TemporaryDirectory() as folder:
+            content = built.to_pdf(Path(folder) / "report.pdf").read_bytes()
+    audit.record(session, user, "export", "report", row.id, row.project_id, version=stored.version, format=fmt)
+    session.commit()
+    name = f"annex-iv-{row.id}-v{stored.version}.{fmt}"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    if fmt == "html":
+        headers["Content-Security-Policy"] = (
+            "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:"
+        )
+    return Response(content, media_type=MEDIA[fmt], headers=headers)
