@@ -7,11 +7,15 @@ Example:
     >>> import tempfile
     >>> from fastapi.testclient import TestClient
     >>> app = create_app(ServerSettings(data_dir=tempfile.mkdtemp()))
-    >>> TestClient(app).get("/api/v1/health").json()
+    >>> with TestClient(app) as client:
+    ...     client.get("/api/v1/health").json()
     {'status': 'ok'}
 """
 
 from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 from sqlalchemy.orm import Session
@@ -19,7 +23,8 @@ from sqlalchemy.orm import Session
 from glassbox_jupyter._version import __version__
 from glassbox_jupyter.server.artifacts import ArtifactStore
 from glassbox_jupyter.server.db import open_database, session_factory
-from glassbox_jupyter.server.routes import audit_log, findings, me, models, projects, reports
+from glassbox_jupyter.server.jobs.runner import JobRunner
+from glassbox_jupyter.server.routes import analyses, audit_log, findings, me, models, projects, reports
 from glassbox_jupyter.server.settings import ServerSettings
 from glassbox_jupyter.server.tables import Artifact
 
@@ -30,7 +35,19 @@ def create_app(settings: ServerSettings) -> FastAPI:
     """The app over the database and artifact folder ``settings`` names (migrated on start)."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = open_database(settings.database_url)
+    sessions = session_factory(engine)
+    jobs = JobRunner(settings, sessions)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        jobs.start()  # first marks jobs a killed server left running as failed
+        try:
+            yield
+        finally:
+            jobs.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="GlassBox server",
         version=__version__,
         openapi_url=f"{API}/openapi.json",
@@ -39,7 +56,8 @@ def create_app(settings: ServerSettings) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
-    app.state.sessions = session_factory(engine)
+    app.state.sessions = sessions
+    app.state.jobs = jobs
     app.state.artifacts = ArtifactStore(settings.artifacts_dir)
     app.state.register_artifact = register_artifact
 
@@ -49,7 +67,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    for module in (me, projects, models, findings, reports, audit_log):
+    for module in (me, projects, models, analyses, findings, reports, audit_log):
         api.include_router(module.router)
     app.include_router(api)
     return app

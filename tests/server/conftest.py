@@ -49,12 +49,17 @@ class Api:
         self.settings = settings
         self.app = create_app(settings)
         self.client = TestClient(self.app)
+        self.client.__enter__()  # runs the app's lifespan: the job runner starts
 
     def user(self, name: str, role: str, projects: tuple[str, ...] = ()) -> dict[str, str]:
         """Make a user (as ``glassbox users add`` does); returns its Authorization header."""
         with self.app.state.sessions() as session:
             _, token = add_user(session, name, role, projects)
         return {"Authorization": f"Bearer {token}"}
+
+    def close(self) -> None:
+        self.client.__exit__(None, None, None)  # stops the job runner
+        self.app.state.engine.dispose()
 
     def call(self, method: str, path: str, who: dict[str, str] | None = None, **kw: Any) -> Any:
         headers = {**(who or {}), **kw.pop("headers", {})}
@@ -65,8 +70,7 @@ class Api:
 def api(settings: ServerSettings) -> Iterator[Api]:
     api = Api(settings)
     yield api
-    api.client.close()
-    api.app.state.engine.dispose()
+    api.close()
 
 
 @pytest.fixture()

@@ -102,7 +102,7 @@ def test_an_upload_over_the_limit_gets_413(tmp_path: Path, database_url: str) ->
     project = api.call("GET", "/projects", who).json()[0]["id"]
     answer = upload(api, who, project, "big.onnx", b"\0" * 20_000)
     assert answer.status_code == 413 and "0.01 MB" in answer.json()["detail"]
-    api.app.state.engine.dispose()
+    api.close()
 
 
 def test_viewers_may_not_upload(api: Api, analyst) -> None:

@@ -1,0 +1,96 @@
+"""What a job can run, and its parameters, checked when the job is submitted (422 naming the field).
+
+Each kind is a Pydantic model of its parameters and a function ``run(model, params, progress)``
+that returns a Finding. ``model`` is the loaded model (a Teacher, or a HookedTransformer for a
+circuit analysis); ``progress(dict)`` stores how far the job got, so a cancelled or failed job
+keeps what it found.
+
+Example:
+    >>> MathParams(spec={"names": ["x"], "low": [0], "high": [1]}, generations=20).generations
+    20
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import BaseModel, Field, field_validator
+
+Progress = Callable[[dict[str, Any]], None]
+
+
+class SpecIn(BaseModel):
+    """An InputSpec in JSON: one name, bound and unit per input."""
+
+    names: list[str] = Field(min_length=1, max_length=200)
+    low: list[float]
+    high: list[float]
+    units: list[str] | None = None
+
+    @field_validator("low", "high")
+    @classmethod
+    def _finite(cls, values: list[float]) -> list[float]:
+        for i, v in enumerate(values):
+            if not math.isfinite(v):
+                raise ValueError(f"bound {i} is {v}: every bound must be a finite number")
+        return values
+
+    def check(self) -> None:
+        n = len(self.names)
+        if len(self.low) != n or len(self.high) != n or (self.units is not None and len(self.units) != n):
+            raise ValueError(f"give one low, high (and unit) per name: {n} names")
+        for name, lo, hi in zip(self.names, self.low, self.high):
+            if not lo < hi:
+                raise ValueError(f"input {name!r}: low ({lo}) must be below high ({hi})")
+
+    def to_input_spec(self) -> Any:
+        from glassbox_jupyter.teacher.spec import InputSpec
+
+        return InputSpec(names=self.names, low=self.low, high=self.high, units=self.units)
+
+
+class TeacherParams(BaseModel):
+    spec: SpecIn | None = Field(default=None, description="the inputs; a demo or a card with a spec may omit it")
+    seed: int = Field(default=0, ge=0, le=2**31 - 1)
+    n: int = Field(default=2000, ge=50, le=200_000, description="probes")
+
+    @field_validator("spec")
+    @classmethod
+    def _spec_ok(cls, spec: SpecIn | None) -> SpecIn | None:
+        if spec is not None:
+            spec.check()
+        return spec
+
+
+class MathParams(TeacherParams):
+    generations: int = Field(default=100, ge=1, le=5000, description="search budget (reproducible)")
+
+
+class LogicParams(TeacherParams):
+    max_leaves: int = Field(default=16, ge=2, le=256)
+
+
+def run_math(teacher: Any, params: MathParams, progress: Progress) -> Any:
+    import glassbox_jupyter as glassbox
+
+    spec = params.spec.to_input_spec() if params.spec else None
+    progress({"step": "searching", "generations": params.generations})
+    return glassbox.distill(
+        teacher, spec, mode="math", generations=params.generations, seed=params.seed, n=params.n, live=False
+    )
+
+
+def run_logic(teacher: Any, params: LogicParams, progress: Progress) -> Any:
+    import glassbox_jupyter as glassbox
+
+    spec = params.spec.to_input_spec() if params.spec else None
+    progress({"step": "fitting rules", "max_leaves": params.max_leaves})
+    return glassbox.distill(teacher, spec, mode="logic", max_leaves=params.max_leaves, n=params.n, seed=params.seed)
+
+
+KINDS: dict[str, tuple[type[BaseModel], Callable[..., Any]]] = {
+    "math": (MathParams, run_math),
+    "logic": (LogicParams, run_logic),
+}

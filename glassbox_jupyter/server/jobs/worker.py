@@ -1,0 +1,149 @@
+"""Run one job: load its model, run its capability, store the Finding (JSON and SVG).
+
+``execute_job`` runs in a process of its own (or on a Dask worker) with nothing but the database
+URL, the artifact folder and the job id, so it survives being moved to another machine that
+shares them. It claims the job with one conditional UPDATE (queued → running), so a job never runs
+twice. Progress is written as the job goes; a cancel request is honoured at the next progress
+step; a failure stores its reason and keeps the progress already written.
+
+Example:
+    >>> JobCancelled("cancelled by ana").args[0]
+    'cancelled by ana'
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import tempfile
+import traceback
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import update
+
+from glassbox_jupyter.server.artifacts import ArtifactStore
+from glassbox_jupyter.server.db import make_engine, session_factory
+from glassbox_jupyter.server.tables import Analysis, Artifact, FindingRecord, ModelRecord, utcnow
+
+log = logging.getLogger("glassbox.server.jobs")
+
+
+class JobCancelled(Exception):
+    """Raised inside a job when someone asked to cancel it."""
+
+
+class JobInputError(ValueError):
+    """The job cannot run on what it was given (a deleted model, a missing InputSpec...)."""
+
+
+def load_model(record: ModelRecord, store: ArtifactStore, spec: Any, folder: Path) -> Any:
+    """The model a record names: a demo by name, or the stored file read by the safe loaders."""
+    from glassbox_jupyter import demos
+    from glassbox_jupyter.teacher.spec import InputSpec
+    from glassbox_jupyter.teacher.teacher import Teacher
+
+    if record.format == "demo":
+        return demos.load(record.name)
+    card = record.card
+    if spec is None and isinstance(card.get("spec"), dict):
+        spec = InputSpec.from_dict(card["spec"])
+    if spec is None:
+        raise JobInputError(
+            f"model {record.name!r} has no InputSpec: send params.spec (names, low, high per input) with the job"
+        )
+    assert record.artifact_sha256 is not None
+    path = folder / card["file_name"]  # the upload's own (checked) name: its suffix picks the loader
+    path.symlink_to(store.path(record.artifact_sha256))
+    return Teacher.load(
+        path,
+        card.get("architecture"),
+        spec=spec,
+        architecture_kwargs=card.get("architecture_kwargs"),
+        trust=record.format == "pickle",
+        name=record.name,
+    )
+
+
+def execute_job(database_url: str, artifacts_root: str, job_id: str) -> str:
+    """Run job ``job_id`` to its end; returns its final state."""
+    from glassbox_jupyter.server.jobs.kinds import KINDS
+
+    engine = make_engine(database_url)
+    sessions = session_factory(engine)
+    store = ArtifactStore(artifacts_root)
+    try:
+        with sessions() as session:
+            claimed = session.execute(
+                update(Analysis)
+                .where(Analysis.id == job_id, Analysis.state == "queued", Analysis.cancel_requested.is_(False))
+                .values(state="running", started_at=utcnow())
+            )
+            session.commit()
+            if claimed.rowcount != 1:  # type: ignore[attr-defined]
+                return "skipped"
+            job = session.get(Analysis, job_id)
+            assert job is not None
+            model_record = session.get(ModelRecord, job.model_id) if job.model_id else None
+            kind, params_data = job.kind, dict(job.params)
+
+        def progress(update_: dict[str, Any]) -> None:
+            with sessions() as s:
+                row = s.get(Analysis, job_id)
+                if row is None or row.cancel_requested:
+                    raise JobCancelled("cancelled on request")
+                row.progress = {**row.progress, **json.loads(json.dumps(update_, default=str))}
+                s.commit()
+
+        try:
+            params_model, run = KINDS[kind]
+            params = params_model.model_validate(params_data)
+            if model_record is None or model_record.deleted_at is not None:
+                raise JobInputError("its model was deleted before the job started")
+            spec_in = getattr(params, "spec", None)
+            spec = spec_in.to_input_spec() if spec_in is not None else None
+            with tempfile.TemporaryDirectory() as folder:
+                progress({"step": "loading the model"})
+                model = load_model(model_record, store, spec, Path(folder))
+                finding = run(model, params, progress)
+                data, svg = finding.to_dict(), finding.to_svg()
+        except JobCancelled:
+            return _finish(sessions, job_id, "cancelled", "cancelled on request")
+        except Exception as exc:  # the reason goes to the job; the server stays up
+            reason = f"{type(exc).__name__}: {exc}"
+            log.error("job %s failed: %s\n%s", job_id, reason, traceback.format_exc(limit=8))
+            return _finish(sessions, job_id, "failed", reason)
+        svg_bytes = svg.encode("utf-8")
+        sha = store.put(svg_bytes)
+        with sessions() as session:
+            if session.get(Artifact, sha) is None:
+                session.add(Artifact(sha256=sha, size=len(svg_bytes), media_type="image/svg+xml"))
+            job = session.get(Analysis, job_id)
+            assert job is not None
+            record = FindingRecord(
+                project_id=job.project_id,
+                kind=data["kind"],
+                title=data["summary"][:300],
+                body=json.dumps(data, ensure_ascii=False, allow_nan=False),
+                svg_sha256=sha,
+                source="job",
+                created_by=job.created_by,
+            )
+            session.add(record)
+            session.flush()
+            job.finding_id, job.state, job.finished_at = record.id, "done", utcnow()
+            job.progress = {**job.progress, "step": "done"}
+            session.commit()
+        return "done"
+    finally:
+        engine.dispose()
+
+
+def _finish(sessions: Any, job_id: str, state: str, reason: str) -> str:
+    """End the job as ``state`` with ``reason``; the progress it wrote stays (what it had found)."""
+    with sessions() as session:
+        job = session.get(Analysis, job_id)
+        if job is not None:
+            job.state, job.error, job.finished_at = state, reason, utcnow()
+            session.commit()
+    return state

@@ -1,0 +1,121 @@
+"""``/api/v1/…/analyses``: jobs that run a capability on a project's model, outside the request.
+
+Submitting checks the parameters (422 naming the field) and answers 202 with the queued job;
+``GET`` shows its state (queued, running, done, failed, cancelled), progress and, when done, its
+Finding; ``POST …/cancel`` stops it.
+
+Example:
+    >>> "/analyses/{analysis_id}/cancel" in {route.path for route in router.routes}
+    True
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy import select, update
+
+from glassbox_jupyter.server import audit
+from glassbox_jupyter.server.deps import CurrentUser, DbSession, member_project, member_project_ids, not_found, require
+from glassbox_jupyter.server.jobs.kinds import KINDS
+from glassbox_jupyter.server.tables import Analysis, ModelRecord, utcnow
+
+router = APIRouter(tags=["analyses"])
+
+
+class AnalysisIn(BaseModel):
+    kind: str = Field(description=f"one of: {', '.join(KINDS)}")
+    model_id: str
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class AnalysisOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    project_id: str
+    model_id: str | None
+    kind: str
+    params: dict[str, Any]
+    state: str
+    progress: dict[str, Any]
+    error: str | None
+    finding_id: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+def member_analysis(session: DbSession, user: CurrentUser, analysis_id: str) -> Analysis:
+    row = session.get(Analysis, analysis_id)
+    if row is None or row.project_id not in member_project_ids(session, user):
+        raise not_found(session, user, "analysis", analysis_id, row.project_id if row else None)
+    return row
+
+
+@router.post("/projects/{project_id}/analyses", response_model=AnalysisOut, status_code=202)
+def submit(project_id: str, body: AnalysisIn, request: Request, session: DbSession, user: CurrentUser) -> Analysis:
+    project = member_project(session, user, project_id)
+    require(session, user, "run", project.id)
+    if body.kind not in KINDS:
+        msg = f"unknown kind {body.kind!r}: one of {', '.join(KINDS)}"
+        raise HTTPException(422, [{"loc": ["body", "kind"], "msg": msg, "type": "kind"}])
+    model = session.get(ModelRecord, body.model_id)
+    if model is None or model.project_id != project.id or model.deleted_at is not None:
+        msg = f"no model {body.model_id!r} in this project (deleted models cannot run)"
+        raise HTTPException(422, [{"loc": ["body", "model_id"], "msg": msg, "type": "model"}])
+    params_model, _ = KINDS[body.kind]
+    try:
+        params = params_model.model_validate(body.params)
+    except ValidationError as exc:
+        errors = [
+            {"loc": ["body", "params", *e["loc"]], "msg": e["msg"], "type": e["type"]}
+            for e in exc.errors(include_url=False)
+        ]
+        raise HTTPException(422, errors) from exc
+    job = Analysis(
+        project_id=project.id,
+        model_id=model.id,
+        kind=body.kind,
+        params=params.model_dump(mode="json"),
+        created_by=user.id,
+    )
+    session.add(job)
+    session.flush()
+    audit.record(session, user, "create", "analysis", job.id, project.id, kind=body.kind, model=model.id)
+    session.commit()
+    request.app.state.jobs.wake()
+    return job
+
+
+@router.get("/projects/{project_id}/analyses", response_model=list[AnalysisOut])
+def list_analyses(project_id: str, session: DbSession, user: CurrentUser) -> list[Analysis]:
+    member_project(session, user, project_id)
+    query = select(Analysis).where(Analysis.project_id == project_id).order_by(Analysis.created_at)
+    return list(session.scalars(query))
+
+
+@router.get("/analyses/{analysis_id}", response_model=AnalysisOut)
+def get_analysis(analysis_id: str, session: DbSession, user: CurrentUser) -> Analysis:
+    return member_analysis(session, user, analysis_id)
+
+
+@router.post("/analyses/{analysis_id}/cancel", response_model=AnalysisOut)
+def cancel(analysis_id: str, request: Request, session: DbSession, user: CurrentUser) -> Analysis:
+    job = member_analysis(session, user, analysis_id)
+    require(session, user, "run", job.project_id)
+    if job.state in ("done", "failed", "cancelled"):
+        raise HTTPException(409, f"the job is {job.state} already; nothing to cancel")
+    session.execute(update(Analysis).where(Analysis.id == job.id).values(cancel_requested=True))
+    session.execute(
+        update(Analysis)
+        .where(Analysis.id == job.id, Analysis.state == "queued")
+        .values(state="cancelled", error=f"cancelled by {user.name} before it started", finished_at=utcnow())
+    )
+    audit.record(session, user, "cancel", "analysis", job.id, job.project_id)
+    session.commit()
+    session.refresh(job)
+    request.app.state.jobs.wake()
+    return job

@@ -1,0 +1,115 @@
+"""Jobs: a capability run on a project's model outside the request, with states, progress, cancel."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import jsonschema
+import pytest
+
+from glassbox_jupyter.finding.base import SCHEMA_PATH
+
+from .conftest import Api
+
+FINISHED = ("done", "failed", "cancelled")
+
+
+def wait_for(
+    api: Api, who: dict[str, str], job_id: str, states: tuple[str, ...], timeout: float = 180
+) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        job = api.call("GET", f"/analyses/{job_id}", who).json()
+        if job["state"] in states:
+            return job
+        assert time.monotonic() < deadline, f"job still {job['state']} after {timeout} s: {job}"
+        time.sleep(0.3)
+
+
+@pytest.fixture()
+def analyst(api: Api) -> tuple[dict[str, str], str]:
+    who = api.user("ana", "analyst", ("physics",))
+    return who, api.call("GET", "/projects", who).json()[0]["id"]
+
+
+def demo_model(api: Api, who: dict[str, str], project: str, name: str) -> str:
+    return api.call("POST", f"/projects/{project}/models/demo", who, json={"demo": name}).json()["id"]
+
+
+def test_a_math_job_stores_its_finding(api: Api, analyst) -> None:
+    who, project = analyst
+    model = demo_model(api, who, project, "quadratic_cosine")
+    submitted = api.call(
+        "POST",
+        f"/projects/{project}/analyses",
+        who,
+        json={"kind": "math", "model_id": model, "params": {"generations": 20, "n": 500}},
+    )
+    assert submitted.status_code == 202 and submitted.json()["state"] == "queued", submitted.text
+    job = wait_for(api, who, submitted.json()["id"], FINISHED)
+    assert job["state"] == "done", job
+    finding = api.call("GET", f"/findings/{job['finding_id']}", who).json()
+    assert finding["source"] == "job" and finding["kind"] == "symbolic"
+    jsonschema.validate(finding["finding"], json.loads(SCHEMA_PATH.read_text()))
+    assert api.call("GET", finding["svg_url"].removeprefix("/api/v1"), who).text.startswith("<svg")
+    assert job["progress"]["step"] == "done" and job["started_at"] and job["finished_at"]
+
+
+def test_bad_jobs_are_refused_when_submitted(api: Api, analyst) -> None:
+    who, project = analyst
+    model = demo_model(api, who, project, "quadratic_cosine")
+    path = f"/projects/{project}/analyses"
+    spec = {"names": ["x"], "low": [1.0], "high": [1.0]}
+    cases = [
+        ({"kind": "poetry", "model_id": model}, ["body", "kind"]),
+        ({"kind": "math", "model_id": "0" * 16}, ["body", "model_id"]),
+        ({"kind": "math", "model_id": model, "params": {"spec": spec}}, ["body", "params", "spec"]),
+        ({"kind": "math", "model_id": model, "params": {"generations": 0}}, ["body", "params", "generations"]),
+    ]
+    for body, loc in cases:
+        answer = api.call("POST", path, who, json=body)
+        assert answer.status_code == 422 and answer.json()["detail"][0]["loc"] == loc, (body, answer.text)
+    assert "below high" in api.call("POST", path, who, json=cases[2][0]).json()["detail"][0]["msg"]
+    nan = (
+        b'{"kind": "math", "model_id": "%s", "params": {"spec": {"names": ["x"], "low": [NaN], "high": [1]}}}'
+        % model.encode()
+    )
+    answer = api.call("POST", path, who, content=nan, headers={"content-type": "application/json"})
+    assert answer.status_code == 422 and "finite" in json.dumps(answer.json()), answer.text
+    api.call("DELETE", f"/models/{model}", who)
+    gone = api.call("POST", path, who, json={"kind": "math", "model_id": model})
+    assert gone.status_code == 422 and "deleted" in gone.json()["detail"][0]["msg"]
+    assert api.call("GET", path, who).json() == []
+    viewer = api.user("vic", "viewer", ("physics",))
+    assert api.call("POST", path, viewer, json={"kind": "math", "model_id": model}).status_code == 403
+
+
+def test_a_running_job_can_be_cancelled(api: Api, analyst) -> None:
+    who, project = analyst
+    model = demo_model(api, who, project, "friedman_mlp")
+    body = {"kind": "math", "model_id": model, "params": {"generations": 5000, "n": 3000}}
+    job = api.call("POST", f"/projects/{project}/analyses", who, json=body).json()
+    wait_for(api, who, job["id"], ("running", *FINISHED))
+    cancelled = api.call("POST", f"/analyses/{job['id']}/cancel", who)
+    assert cancelled.status_code == 200
+    final = wait_for(api, who, job["id"], FINISHED, timeout=30)
+    assert final["state"] == "cancelled" and final["finding_id"] is None
+    assert api.call("POST", f"/analyses/{job['id']}/cancel", who).status_code == 409
+
+
+def test_a_job_whose_model_has_no_inputs_fails_with_the_reason(api: Api, analyst, tmp_path) -> None:
+    import io
+
+    import torch
+
+    who, project = analyst
+    net = torch.nn.Sequential(torch.nn.Linear(2, 1))
+    path = tmp_path / "net.torchscript"
+    torch.jit.save(torch.jit.script(net), str(path))
+    files = {"file": ("net.torchscript", io.BytesIO(path.read_bytes()), "application/octet-stream")}
+    model = api.call("POST", f"/projects/{project}/models", who, files=files).json()["id"]
+    job = api.call("POST", f"/projects/{project}/analyses", who, json={"kind": "logic", "model_id": model}).json()
+    final = wait_for(api, who, job["id"], FINISHED)
+    assert final["state"] == "failed" and "params.spec" in final["error"], final
