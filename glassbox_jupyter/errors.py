@@ -46,3 +46,7 @@ class SelectionError(GlassboxError, ValueError):
 
 class SelectionIndexError(SelectionError, IndexError):
     """A selection by position that is out of range (``select(99)`` on a front of 12 equations)."""
+
+
+class PublishError(GlassboxError, RuntimeError):
+    """Publishing to a GlassBox server failed: no server or token given, refused, or unreachable."""

@@ -39,6 +39,8 @@ from glassbox_jupyter.finding.provenance import Provenance
 if TYPE_CHECKING:
     from anywidget import AnyWidget
 
+    from glassbox_jupyter.finding.publish import Published
+
 SCHEMA_PATH = Path(__file__).with_name("finding.schema.json")
 SCHEMA_ID = "glassbox-finding/1"
 
@@ -166,6 +168,15 @@ class Finding(abc.ABC):
         if path is not None:
             Path(path).write_text(text, encoding="utf-8")
         return text
+
+    def publish(self, server: str | None = None, *, project: str, token: str | None = None) -> Published:
+        """Send this Finding (its JSON and SVG view) to ``project`` on a GlassBox server.
+
+        ``server`` and ``token`` default to ``GLASSBOX_SERVER`` and ``GLASSBOX_TOKEN`` from the
+        environment: keep the token there, out of the notebook. Returns where it was stored."""
+        from glassbox_jupyter.finding.publish import publish_finding
+
+        return publish_finding(self, project, server, token)
 
     # ------------------------------------------------------------------ display
     def static_html(self) -> str:

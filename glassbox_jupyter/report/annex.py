@@ -29,6 +29,7 @@ from glassbox_jupyter._version import __version__
 from glassbox_jupyter.finding.evidence import EvidenceItem
 from glassbox_jupyter.finding.fidelity import Fidelity
 from glassbox_jupyter.finding.jsonable import jsonable
+from glassbox_jupyter.finding.publish import Published
 from glassbox_jupyter.finding.sections import ANNEX_IV_SECTIONS
 from glassbox_jupyter.report.fields import (
     EVIDENCE_FIELD,
@@ -375,6 +376,16 @@ class AnnexIVReport:
             "notes": list(self.notes),
             "environment": {"python": platform.python_version(), "platform": platform.platform()},
         }
+
+    def publish(
+        self, server: str | None = None, *, project: str, title: str | None = None, token: str | None = None
+    ) -> Published:
+        """Send the report (its texts, and its Findings with their SVG views) to ``project`` on a
+        GlassBox server, where an officer completes and signs it. ``server`` and ``token`` default to
+        ``GLASSBOX_SERVER`` and ``GLASSBOX_TOKEN``; keep the token out of the notebook."""
+        from glassbox_jupyter.finding.publish import publish_report
+
+        return publish_report(self, project, title, server, token)
 
     def to_json(self, path: str | Path | None = None, indent: int = 2) -> str:
         """Serialise to JSON (and write it to ``path`` when given)."""

@@ -73,21 +73,19 @@ class LogicParams(TeacherParams):
 
 
 def run_math(teacher: Any, params: MathParams, progress: Progress) -> Any:
-    import glassbox_jupyter as glassbox
+    from glassbox_jupyter.distill import distill
 
     spec = params.spec.to_input_spec() if params.spec else None
     progress({"step": "searching", "generations": params.generations})
-    return glassbox.distill(
-        teacher, spec, mode="math", generations=params.generations, seed=params.seed, n=params.n, live=False
-    )
+    return distill(teacher, spec, mode="math", generations=params.generations, seed=params.seed, n=params.n, live=False)
 
 
 def run_logic(teacher: Any, params: LogicParams, progress: Progress) -> Any:
-    import glassbox_jupyter as glassbox
+    from glassbox_jupyter.distill import distill
 
     spec = params.spec.to_input_spec() if params.spec else None
     progress({"step": "fitting rules", "max_leaves": params.max_leaves})
-    return glassbox.distill(teacher, spec, mode="logic", max_leaves=params.max_leaves, n=params.n, seed=params.seed)
+    return distill(teacher, spec, mode="logic", max_leaves=params.max_leaves, n=params.n, seed=params.seed)
 
 
 KINDS: dict[str, tuple[type[BaseModel], Callable[..., Any]]] = {

@@ -33,7 +33,7 @@ from glassbox_jupyter.server.tables import FindingRecord
 router = APIRouter(tags=["findings"])
 
 # an SVG view is drawn by GlassBox: it never needs a script, an event handler or an external reference
-_ACTIVE_SVG = re.compile(r"<script|\son[a-z]+\s*=|javascript:|<foreignObject|href\s*=\s*[\"']https?:", re.I)
+ACTIVE_SVG = re.compile(r"<script|\son[a-z]+\s*=|javascript:|<foreignObject|href\s*=\s*[\"']https?:", re.I)
 SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:"
 
 
@@ -86,7 +86,7 @@ def publish_finding(
         raise HTTPException(422, errors)
     svg_sha = None
     if body.svg is not None:
-        if not body.svg.lstrip().startswith("<svg") or _ACTIVE_SVG.search(body.svg):
+        if not body.svg.lstrip().startswith("<svg") or ACTIVE_SVG.search(body.svg):
             loc = ["body", "svg"]
             raise HTTPException(422, [{"loc": loc, "msg": "not a static SVG view (finding.to_svg())", "type": "svg"}])
         svg_sha = request.app.state.artifacts.put(body.svg.encode("utf-8"))

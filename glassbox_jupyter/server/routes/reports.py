@@ -51,6 +51,12 @@ class ReportIn(BaseModel):
     finding_ids: list[str] = Field(default_factory=list, description="Findings of this project to file as evidence")
 
 
+class ReportImport(BaseModel):
+    title: str = Field(min_length=1, max_length=300)
+    report: dict[str, Any] = Field(description="AnnexIVReport.to_dict() (schema glassbox-annex-iv/1)")
+    svgs: list[str | None] = Field(default_factory=list, description="the SVG view of each finding, in order")
+
+
 class FieldsEdit(BaseModel):
     version: int = Field(ge=1, description="the version this edit starts from (or send If-Match)")
     fields: dict[str, str] = Field(description="field id → the person's text (empty clears it)")
@@ -140,6 +146,60 @@ def create_report(
         ReportVersion(report_id=report.id, version=1, body=version_body(built, body.finding_ids), created_by=user.id)
     )
     audit.record(session, user, "create", "report", report.id, project.id, title=body.title, findings=body.finding_ids)
+    session.commit()
+    return _report_out(report, latest(session, report))
+
+
+@router.post("/projects/{project_id}/reports/import", response_model=ReportOut, status_code=201)
+def import_report(
+    project_id: str, body: ReportImport, request: Request, session: DbSession, user: CurrentUser
+) -> ReportOut:
+    """A report published from a notebook (``report.publish``): its Findings are stored as the
+    project's findings (with their SVG views), its texts become version 1."""
+    from glassbox_jupyter.report.annex import SCHEMA_ID, AnnexIVReport
+    from glassbox_jupyter.server.routes.findings import ACTIVE_SVG, schema_errors
+
+    project = member_project(session, user, project_id)
+    require(session, user, "publish", project.id)
+    if body.report.get("schema") != SCHEMA_ID:
+        msg = f"not an Annex IV report JSON (schema {SCHEMA_ID}): send report.to_dict()"
+        raise HTTPException(422, [{"loc": ["body", "report", "schema"], "msg": msg, "type": "report"}])
+    findings = [{k: v for k, v in f.items() if k != "origin"} for f in body.report.get("findings", [])]
+    svgs = body.svgs + [None] * (len(findings) - len(body.svgs))
+    for i, (finding, svg) in enumerate(zip(findings, svgs)):
+        for error in schema_errors(finding):
+            error["loc"] = ["body", "report", "findings", i, *error["loc"][2:]]
+            raise HTTPException(422, [error])
+        if svg is not None and (not svg.lstrip().startswith("<svg") or ACTIVE_SVG.search(svg)):
+            raise HTTPException(422, [{"loc": ["body", "svgs", i], "msg": "not a static SVG view", "type": "svg"}])
+    finding_ids = []
+    store = request.app.state.artifacts
+    for finding, svg in zip(findings, svgs):
+        sha = None
+        if svg is not None:
+            sha = store.put(svg.encode("utf-8"))
+            request.app.state.register_artifact(session, sha, len(svg.encode("utf-8")), "image/svg+xml")
+        row = FindingRecord(
+            project_id=project.id,
+            kind=finding["kind"],
+            title=finding["summary"][:300],
+            body=json.dumps(finding, ensure_ascii=False, allow_nan=False),
+            svg_sha256=sha,
+            source="report",
+            created_by=user.id,
+        )
+        session.add(row)
+        session.flush()
+        finding_ids.append(row.id)
+    base = {"report": AnnexIVReport.from_dict(body.report, with_findings=False).to_dict(), "finding_ids": finding_ids}
+    built = build(session, store, base)
+    report = Report(project_id=project.id, title=body.title, version=1, created_by=user.id)
+    session.add(report)
+    session.flush()
+    session.add(
+        ReportVersion(report_id=report.id, version=1, body=version_body(built, finding_ids), created_by=user.id)
+    )
+    audit.record(session, user, "create", "report", report.id, project.id, title=body.title, imported=True)
     session.commit()
     return _report_out(report, latest(session, report))
 

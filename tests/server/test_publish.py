@@ -1,0 +1,67 @@
+"""Publishing from a kernel: finding.publish and report.publish against a real ``glassbox serve``.
+
+The token comes from the environment and appears in nothing publishing returns or raises; what was
+published is what the server shows."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from glassbox_jupyter.errors import PublishError
+from glassbox_jupyter.report.annex import AnnexIVReport
+from tests.examples import rules_example
+
+from .test_restart import Server
+
+
+@pytest.fixture()
+def served(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch):
+    server = Server(tmp_path / "data", database_url)
+    token = server.cli("users", "add", "ana", "--role", "analyst", "--project", "loans").strip().splitlines()[-1]
+    server.start()
+    monkeypatch.setenv("GLASSBOX_SERVER", f"http://127.0.0.1:{server.port}")
+    monkeypatch.setenv("GLASSBOX_TOKEN", token)
+    yield server, token
+    server.stop()
+
+
+@pytest.mark.timeout(300)
+def test_finding_and_report_publish_the_same_json(served) -> None:
+    server, token = served
+    finding, _ = rules_example()
+    published = finding.publish(project="loans")
+    assert token not in repr(published) and published.what == "finding"
+    stored = server.call("GET", f"/findings/{published.id}", token).json()
+    assert json.dumps(stored["finding"]["artifact"]) == json.dumps(finding.to_dict()["artifact"])
+    assert server.call("GET", f"/findings/{published.id}/svg", token).text == finding.to_svg()
+
+    report = AnnexIVReport(model_name="loan_approval", system_purpose="credit decisions").add(finding)
+    report.write("2(e).oversight", "A loan officer reviews every refusal.", author="ana")
+    sent = report.publish(project="loans", title="loans 2027")
+    got = server.call("GET", f"/reports/{sent.id}", token).json()
+    assert got["title"] == "loans 2027" and got["version"] == 1
+    assert got["missing"] == [f.id for f in report.missing()]
+    texts = {f["id"]: f["texts"] for s in got["report"]["sections"] for p in s["parts"] for f in p["fields"]}
+    assert texts["2(e).oversight"][0]["text"] == "A loan officer reviews every refusal."
+    assert got["report"]["findings"][0]["artifact"] == finding.to_dict()["artifact"]
+    html = server.call("GET", f"/reports/{sent.id}/export/html", token).text
+    assert "<svg" in html
+
+
+def test_publishing_errors_name_the_fix_and_never_the_token(served, monkeypatch: pytest.MonkeyPatch) -> None:
+    _, token = served
+    finding, _ = rules_example()
+    with pytest.raises(PublishError, match="yours: 'loans'") as missing:
+        finding.publish(project="nope")
+    assert token not in str(missing.value)
+    monkeypatch.setenv("GLASSBOX_TOKEN", "gbx_not_a_real_token")
+    with pytest.raises(PublishError, match="401"):
+        finding.publish(project="loans")
+    monkeypatch.delenv("GLASSBOX_TOKEN")
+    with pytest.raises(PublishError, match="GLASSBOX_TOKEN"):
+        finding.publish(project="loans")
+    with pytest.raises(PublishError, match="cannot reach"):
+        finding.publish("http://127.0.0.1:9", project="loans", token="gbx_x")
