@@ -24,7 +24,8 @@ from glassbox_jupyter._version import __version__
 from glassbox_jupyter.server.artifacts import ArtifactStore
 from glassbox_jupyter.server.db import open_database, session_factory
 from glassbox_jupyter.server.jobs.runner import JobRunner
-from glassbox_jupyter.server.routes import analyses, audit_log, findings, me, models, projects, reports
+from glassbox_jupyter.server.limits import AttemptLimiter
+from glassbox_jupyter.server.routes import analyses, audit_log, findings, me, models, projects, reports, session
 from glassbox_jupyter.server.settings import ServerSettings
 from glassbox_jupyter.server.tables import Artifact
 
@@ -58,6 +59,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
     app.state.engine = engine
     app.state.sessions = sessions
     app.state.jobs = jobs
+    app.state.sign_in_limiter = AttemptLimiter(max_attempts=10, window_seconds=60)
     app.state.artifacts = ArtifactStore(settings.artifacts_dir)
     app.state.register_artifact = register_artifact
 
@@ -67,7 +69,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    for module in (me, projects, models, analyses, findings, reports, audit_log):
+    for module in (session, me, projects, models, analyses, findings, reports, audit_log):
         api.include_router(module.router)
     app.include_router(api)
     return app

@@ -1,6 +1,9 @@
 """Request dependencies: the database session, the caller (by API token), roles, project access.
 
 Access rules, in one place:
+* a request names its user by an API token (``Authorization: Bearer``) or, from the dashboard, by
+  a session cookie; with the cookie, every POST/PUT/PATCH/DELETE must also send the session's
+  CSRF token in ``X-CSRF-Token`` (another site can make the browser send the cookie, not read it);
 * no or unknown token → 401; a known user whose role may not do it → 403;
 * a project the caller is not a member of answers 404, exactly like one that does not exist, so
   ids never leak; every refusal is written to the audit log.
@@ -12,7 +15,9 @@ Example:
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator
+from datetime import UTC
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
@@ -21,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from glassbox_jupyter.server import audit
 from glassbox_jupyter.server.security import token_hash
-from glassbox_jupyter.server.tables import ApiToken, Membership, Project, User
+from glassbox_jupyter.server.tables import ApiToken, BrowserSession, Membership, Project, User, utcnow
 
 # what each role may do (admins manage users and projects and may do what analysts do)
 ROLE_CAN: dict[str, tuple[str, ...]] = {
@@ -64,9 +69,34 @@ def _refuse(
     return HTTPException(status_code=status, detail=detail, headers=headers)
 
 
+SESSION_COOKIE = "gb_session"
+CSRF_HEADER = "x-csrf-token"
+UNSAFE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
+
+def session_user(request: Request, session: Session, cookie: str) -> User:
+    """The user of a signed-in browser; unsafe methods must carry the session's CSRF token."""
+    row = session.get(BrowserSession, token_hash(cookie))
+    if row is None or row.expires_at.replace(tzinfo=row.expires_at.tzinfo or UTC) <= utcnow():
+        raise _refuse(
+            session, 401, "the browser session expired or is unknown: sign in again", None, path=request.url.path
+        )
+    user = session.get(User, row.user_id)
+    if user is None:
+        raise _refuse(session, 401, "the session's user no longer exists", None, path=request.url.path)
+    if request.method in UNSAFE_METHODS and not secrets.compare_digest(request.headers.get(CSRF_HEADER, ""), row.csrf):
+        raise _refuse(
+            session, 403, "missing or wrong X-CSRF-Token header for a signed-in browser", user, path=request.url.path
+        )
+    return user
+
+
 def current_user(request: Request, session: DbSession) -> User:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not header and cookie:
+        return session_user(request, session, cookie)
     if scheme.lower() != "bearer" or not token.strip():
         raise _refuse(
             session,
