@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from glassbox_jupyter.circuits.attention import AttentionPatterns
     from glassbox_jupyter.circuits.composition import HeadCompositionAnalyzer
     from glassbox_jupyter.circuits.edges import EdgeAttribution
+    from glassbox_jupyter.circuits.roles import HeadRoles
     from glassbox_jupyter.circuits.sae import FeatureAttribution
     from glassbox_jupyter.circuits.stability import StabilityResult
     from glassbox_jupyter.circuits.tokens import TokenAttribution
@@ -106,7 +107,13 @@ class CircuitAnalyzer:
         circuit = minimum_faithful_circuit(
             self.model, prompt_set, scores, clean, corrupted, self.target, self.ablation, self.seed
         )
-        extras: dict[str, Any] = {"head_types": lens.head_types(self.model, self.seed)}
+        from glassbox_jupyter.circuits.roles import combined_head_types, ioi_head_roles
+
+        roles = ioi_head_roles(self.model, prompt_set)
+        extras: dict[str, Any] = {
+            "head_types": combined_head_types(lens.head_types(self.model, self.seed), roles),
+            "head_roles": roles,
+        }
         cfg = self.model.cfg
         if self.method != "exact" and cfg.n_layers * cfg.n_heads <= 256:
             extras["exact_effects"] = patching.activation_patching(self.model, prompt_set, self.ablation, self.seed)[
@@ -167,7 +174,8 @@ class CircuitAnalyzer:
         from glassbox_jupyter.circuits.charts import direct_effects_chart, logit_lens_chart
 
         result = self.logit_lens(prompts)
-        return alt.hconcat(logit_lens_chart(result), direct_effects_chart(result))  # what `a | b` builds
+        # what `a | b` builds; each legend under its own chart (not under the first one)
+        return alt.hconcat(logit_lens_chart(result), direct_effects_chart(result)).resolve_legend(color="independent")
 
     def logit_lens(self, prompts: Sequence[Sequence[Any]]) -> dict:
         return lens.logit_lens(self.model, self.prompts(prompts))
@@ -177,8 +185,25 @@ class CircuitAnalyzer:
         clean, corrupted = patching.clean_and_corrupted(self.model, prompt_set)
         return faithfulness(self.model, prompt_set, circuit, clean, corrupted, self.ablation, self.n_boot, self.seed)
 
-    def head_types(self) -> list[list[str | None]]:
-        return lens.head_types(self.model, self.seed)
+    def head_types(self, prompts: Sequence[Sequence[Any]] | None = None) -> list[list[str | None]]:
+        """Each head's type ``[layer][head]`` (or None).
+
+        Without ``prompts``: measured on repeated random tokens (previous-token, induction, duplicate-token,
+        BOS/sink, local, uniform). With IOI-shaped ``prompts``: a head's IOI role at the last token comes
+        first (name mover, negative name mover, S-inhibition; see :mod:`~glassbox_jupyter.circuits.roles`).
+        """
+        generic = lens.head_types(self.model, self.seed)
+        if prompts is None:
+            return generic
+        from glassbox_jupyter.circuits.roles import combined_head_types
+
+        return combined_head_types(generic, self.head_roles(prompts))
+
+    def head_roles(self, prompts: Sequence[Sequence[Any]]) -> HeadRoles | None:
+        """Each head's IOI role and the measures behind it (Wang et al. 2022), or None for prompts not IOI-shaped."""
+        from glassbox_jupyter.circuits.roles import ioi_head_roles
+
+        return ioi_head_roles(self.model, self.prompts(prompts))
 
     def edge_attribution_patching(
         self, prompts: Sequence[Sequence[Any]], method: str = "eap_ig", n_steps: int = 8, top_k: int | None = None

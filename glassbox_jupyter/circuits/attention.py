@@ -3,7 +3,9 @@
 :func:`attention_patterns` reads each head's attention from the last position (where the answer is
 predicted) on real prompts. :func:`head_type_scores` and :func:`head_types` type every head from its
 attention on random token sequences repeated twice (previous-token, induction, duplicate-token,
-BOS/sink, local, uniform); ``glassbox_jupyter.circuits.lens`` re-exports them.
+BOS/sink, local, uniform); ``glassbox_jupyter.circuits.lens`` re-exports them. On IOI-shaped prompts
+:func:`attention_patterns` reports a head's IOI role first (name mover, S-inhibition, …, measured on the
+prompts by :mod:`glassbox_jupyter.circuits.roles`).
 
 Example:
     >>> import glassbox  # doctest: +SKIP
@@ -136,7 +138,9 @@ class HeadAttention:
     in prompt order; ``bucket_means`` maps each prompt length to the mean pattern of the prompts of that
     length. ``entropy``/``normalized_entropy``: per prompt, in nats and divided by ``log(number of attended
     positions)`` (1 = uniform; NaN for a one-token prompt). ``top_tokens``: the first prompt's ``top_k``
-    most attended ``(position, token, weight)``. ``head_type``/``type_scores``: from :func:`head_type_scores`.
+    most attended ``(position, token, weight)``. ``head_type``: the head's IOI role on these prompts when they are
+    IOI-shaped (:mod:`~glassbox_jupyter.circuits.roles`), else its type on repeated random tokens;
+    ``type_scores``: the random-token detectors' scores (:func:`head_type_scores`).
     """
 
     layer: int
@@ -224,6 +228,8 @@ class AttentionPatterns:
         (bars: the first prompt; ticks: the mean over prompts of the same length)."""
         import altair as alt
 
+        from glassbox_jupyter.circuits.charts import fitted_title
+
         record = self[head]
         frame = self.pattern_frame()
         frame = frame[(frame["layer"] == record.layer) & (frame["head"] == record.head)].copy()
@@ -240,7 +246,14 @@ class AttentionPatterns:
         )
         ticks = alt.Chart(frame).mark_tick(color="black", thickness=2).encode(x=x, y="mean_weight:Q")
         kind = f" ({record.head_type})" if record.head_type else ""
-        return (bars + ticks).properties(title=f"{record.name}{kind}: attention from {self.tokens[-1]!r}")
+        same_length = sum(len(p) == len(record.pattern) for p in record.patterns)
+        width = max(300, 24 * len(frame))
+        title = fitted_title(
+            f"{record.name}{kind}: attention from {self.tokens[-1]!r}",
+            width,
+            f"bars: the first prompt; ticks: the mean over the {same_length} prompts of its length",
+        )
+        return (bars + ticks).properties(width=width, height=260, title=title)
 
 
 def _as_head(head: Any) -> Head:
@@ -314,7 +327,10 @@ def attention_patterns(
                     per_prompt[(layer, index)][row] = last[j].astype(np.float64)
                 means[(layer, index)][b.clean.shape[1]] = last.mean(0).astype(np.float64)
     type_scores = head_type_scores(model, seed)
-    types = types_from_scores(type_scores)
+    from glassbox_jupyter.circuits.roles import combined_head_types, ioi_head_roles
+
+    # on IOI-shaped prompts a head's role at the last token (name mover, S-inhibition, …) comes first
+    types = combined_head_types(types_from_scores(type_scores), ioi_head_roles(model, prompt_set))
     records = []
     k = min(int(top_k), len(first_tokens))
     for layer, index in chosen:

@@ -17,6 +17,7 @@ Example:
 
 from __future__ import annotations
 
+import textwrap
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -31,6 +32,43 @@ NO_MLPS = (
     "chart the attention heads instead (direct_effects_chart or the CircuitHeatmap)"
 )
 _LENS_HINT = "pass the dict returned by glassbox_jupyter.circuits.lens.logit_lens(model, prompts)"
+
+# Text that fits when the SVG is drawn in any sans-serif face. vl-convert lays a chart out with Liberation Sans
+# (Arial's widths); a browser without Arial or Liberation Sans draws the same SVG in its own sans-serif, and
+# Linux's usual one, DejaVu Sans, is 21% wider in bold and 16% in regular weight, so a title or a legend that
+# reached the edge of the SVG was clipped there. Widths are therefore planned with DejaVu Sans's advances
+# (measured: 0.58 em per character in bold, 0.51-0.54 in regular; a little is added), titles start at the
+# plot's left edge and wrap within its width, and legends sit under the plot, inside its width.
+EM_BOLD = 0.62
+EM_REGULAR = 0.56
+TITLE_SIZE = 13
+SUBTITLE_SIZE = 11
+LABEL_SIZE = 11
+
+
+def text_width(text: str, size: float = LABEL_SIZE, bold: bool = False) -> float:
+    """Width in pixels ``text`` may take in a wide sans-serif face (DejaVu Sans), rounded up."""
+    return float(np.ceil(len(text) * size * (EM_BOLD if bold else EM_REGULAR)))
+
+
+def fitted_title(text: str, width: float, subtitle: str | None = None) -> alt.TitleParams:
+    """A title (and subtitle) that starts at the plot's left edge and wraps within ``width`` pixels in any font."""
+    import altair as alt
+
+    def lines(words: str, size: float, bold: bool) -> str | list[str]:
+        per_line = max(10, int(width // (size * (EM_BOLD if bold else EM_REGULAR))))
+        wrapped = textwrap.wrap(words, per_line) or [words]
+        return wrapped[0] if len(wrapped) == 1 else wrapped
+
+    extra: dict[str, Any] = {}
+    if subtitle:
+        extra = {"subtitle": lines(subtitle, SUBTITLE_SIZE, False), "subtitleFontSize": SUBTITLE_SIZE}
+    return alt.TitleParams(text=lines(text, TITLE_SIZE, True), anchor="start", fontSize=TITLE_SIZE, **extra)
+
+
+def room_for(*texts: str, size: float = LABEL_SIZE, bold: bool = False, pad: float = 0) -> float:
+    """The width the widest of ``texts`` may take, plus ``pad`` (for plots that must hold a legend or labels)."""
+    return max((text_width(t, size, bold) for t in texts), default=0.0) + pad
 
 
 def _finite(values: Any, what: str, ndim: int) -> np.ndarray:
@@ -71,7 +109,7 @@ def logit_lens_chart(lens_result: dict[str, Any]) -> alt.LayerChart:
     labels, by_layer, _ = _lens_parts(lens_result)
     frame = pd.DataFrame({"stage": labels, "step": np.arange(len(labels)), "logit_diff": by_layer})
     x = alt.X("stage:N", sort=labels, title="residual stream", axis=alt.Axis(labelAngle=0))
-    y = alt.Y("logit_diff:Q", title="logit difference (correct − incorrect)")
+    y = alt.Y("logit_diff:Q", title="logit diff (correct − incorrect)")
     tooltip = [alt.Tooltip("stage:N", title="after"), alt.Tooltip("logit_diff:Q", title="logit diff", format=".3f")]
     line = alt.Chart().mark_line(color="#0969da").encode(x=x, y=y)
     points = alt.Chart().mark_point(filled=True, size=70, color="#0969da").encode(x=x, y=y, tooltip=tooltip)
@@ -87,8 +125,11 @@ def logit_lens_chart(lens_result: dict[str, Any]) -> alt.LayerChart:
         .encode(y=alt.datum(0))
     )
     # LayerChart, not alt.layer: the latter is typed to return a FacetChart too (these layers have no facets)
+    width = max(240, 70 * len(labels))
     return alt.LayerChart(layer=[zero, line, points, values], data=frame).properties(
-        width=max(220, 70 * len(labels)), height=220, title="logit lens: logit difference after each layer"
+        width=width,
+        height=240,
+        title=fitted_title("logit lens", width, "logit difference read off the residual stream after each layer"),
     )
 
 
@@ -111,6 +152,11 @@ def direct_effects_chart(lens_result: dict[str, Any]) -> alt.LayerChart:
         ]
     )
     limit = float(np.abs(direct).max()) or 1.0
+    cell = 44 if n_heads <= 16 else 24
+    # wide enough for its title, subtitle and legend in a wide font (see fitted_title)
+    width = max(cell * n_heads, room_for("direct effect on the logit diff", bold=True), 200)
+    cell_width = width / n_heads
+    legend_length = int(min(200, width - 20))
     x = alt.X("head:N", sort=[f"H{h}" for h in range(n_heads)], title="head", axis=alt.Axis(labelAngle=0))
     y = alt.Y("layer:N", sort=[f"L{layer}" for layer in range(n_layers)], title="layer")
     heat = (
@@ -121,8 +167,9 @@ def direct_effects_chart(lens_result: dict[str, Any]) -> alt.LayerChart:
             y=y,
             color=alt.Color(
                 "effect:Q",
-                title="direct effect",
+                title="direct effect on the logit diff",
                 scale=alt.Scale(scheme="redblue", domain=[-limit, limit], domainMid=0, reverse=True),
+                legend=alt.Legend(orient="bottom", direction="horizontal", gradientLength=legend_length),
             ),
             tooltip=["layer:N", "head:N", alt.Tooltip("effect:Q", format="+.3f")],
         )
@@ -137,9 +184,10 @@ def direct_effects_chart(lens_result: dict[str, Any]) -> alt.LayerChart:
             color=alt.condition(f"abs(datum.effect) > {0.6 * limit}", alt.value("white"), alt.value("#24292f")),
         )
     )
-    cell = 44 if n_heads <= 16 else 24
     return alt.LayerChart(layer=[heat, text], data=frame).properties(
-        width=cell * n_heads, height=cell * n_layers, title="direct effect of each head on the logit difference"
+        width=width,
+        height=min(cell, cell_width) * n_layers,
+        title=fitted_title("direct effect of each head", width, "on the logit difference, read at the last token"),
     )
 
 
@@ -198,12 +246,14 @@ def mlp_attribution_chart(
                 sort=methods,
                 title=None,
                 scale=alt.Scale(domain=methods, range=["#0969da", "#cf222e"][: len(methods)]),
-                legend=alt.Legend(orient="bottom", direction="vertical"),
+                legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=0),
             ),
             tooltip=["layer:N", "method:N", alt.Tooltip("effect:Q", format="+.3f")],
         )
     )
     zero = alt.Chart().transform_aggregate(n="count()").mark_rule(color="#57606a").encode(y=alt.datum(0))
+    # the legend's labels sit under the plot: the plot is as wide as they may be in a wide font
+    width = max(200, 36 * len(layers) * len(methods), room_for(*methods, pad=30))
     return alt.LayerChart(layer=[bars, zero], data=frame).properties(
-        width=max(200, 36 * len(layers) * len(methods)), height=220, title="MLP attribution per layer"
+        width=width, height=220, title=fitted_title("MLP attribution per layer", width)
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
@@ -15,6 +16,8 @@ from glassbox_jupyter.finding.fidelity import Fidelity, agreement_fidelity
 from glassbox_jupyter.finding.provenance import Provenance
 
 if TYPE_CHECKING:
+    import altair as alt
+
     from glassbox_jupyter.widgets.circuit_heatmap import CircuitHeatmap
 
 AGREEMENT_MEASURES = (
@@ -23,6 +26,19 @@ AGREEMENT_MEASURES = (
 
 
 FAITHFULNESS_NAMES = {"sufficiency": "sufficiency", "comprehensiveness": "comprehensiveness", "f1": "F1"}
+
+#: What each attribution method is called where people read it (captions, legends, evidence).
+METHOD_LABELS = {
+    "integrated_gradients": "integrated gradients",
+    "taylor": "attribution patching",
+    "exact": "exact activation patching",
+    "grad_x_input": "gradient × input",
+}
+
+
+def method_label(method: str) -> str:
+    """``"integrated_gradients"`` → ``"integrated gradients"`` (unknown names with underscores as spaces)."""
+    return METHOD_LABELS.get(method, method.replace("_", " "))
 
 
 def head_label(head: Head) -> str:
@@ -48,6 +64,12 @@ class CircuitFinding(Finding):
             CircuitHeatmap does it on click); faithfulness is recomputed by exact ablation.
         attributions: ``{(layer, head): effect}`` from the chosen attribution method.
         exact_effects: per-head effects from exact activation patching (``[layer head]``) or ``None``.
+        head_types: each head's type ``[layer][head]`` (or None): its IOI role at the last token measured on
+            the prompts (name mover, negative name mover, S-inhibition; see
+            :mod:`~glassbox_jupyter.circuits.roles`), else its type on repeated random tokens, else its
+            previous-token role on the prompts.
+        head_roles: the IOI measures behind those roles (:class:`~glassbox_jupyter.circuits.roles.HeadRoles`),
+            or None when the prompts are not IOI-shaped.
         faithfulness: ``sufficiency``, ``comprehensiveness`` and ``f1``, each ``{"value", "ci", "exact"}``.
         logit_diff: mean logit difference of the clean and corrupted runs.
         fidelity: agreement between the circuit-only model (all other heads ablated) and the full
@@ -81,6 +103,7 @@ class CircuitFinding(Finding):
         self.extras = extras
         self.exact_effects = extras.get("exact_effects")
         self.head_types = extras.get("head_types")
+        self.head_roles = extras.get("head_roles")
         self._set_circuit(circuit)
 
     # ------------------------------------------------------------------ circuit editing
@@ -202,6 +225,7 @@ class CircuitFinding(Finding):
             "faithfulness": self.faithfulness,
             "logit_diff": self.logit_diff,
             "head_types": self.head_types,
+            "head_roles": None if self.head_roles is None else self.head_roles.to_dict(),
             "prompts": len(self.prompts),
             "held_out_prompts": 0 if self.held_out is None else len(self.held_out),
         }
@@ -213,7 +237,10 @@ class CircuitFinding(Finding):
             EvidenceItem(
                 section="2(b)",
                 title="Mechanism behind the prediction (circuit)",
-                body=f"{self.summary()}. Attribution by {self.method}; faithfulness by exact ablation of head outputs.",
+                body=(
+                    f"{self.title()}: {self.summary()}. Attribution by {method_label(self.method)}; faithfulness "
+                    "by exact ablation of head outputs."
+                ),
                 data=self.artifact_dict(),
             ),
             EvidenceItem(
@@ -234,24 +261,48 @@ class CircuitFinding(Finding):
             ),
         ]
 
+    def title(self) -> str:
+        """What the circuit is of: the task and the whole prompt set (one prompt: its two answers)."""
+        task = "IOI circuit" if self.head_roles is not None else "circuit"
+        if len(self.prompts) == 1:
+            _, correct, incorrect, _ = self.prompts.texts[0]
+            return f"{task} for one prompt ({correct!r} vs {incorrect!r})"
+        return f"{task} over {len(self.prompts)} prompts (correct vs incorrect answer)"
+
+    @property
+    def score_label(self) -> str:
+        """What the heat map's colour is: the method in words and the quantity it estimates."""
+        return f"{method_label(self.method)} — Δ logit diff when ablated"
+
     def view_data(self) -> dict[str, Any]:
         from glassbox_jupyter.circuits.lens import attention_from_last
+        from glassbox_jupyter.circuits.roles import type_note
 
         cfg = self.model.cfg
         first = self.prompts.buckets[0]
         tokens = first.clean[:1]
         pattern = attention_from_last(self.model, tokens)
+        roles = self.head_roles
+        held = 0 if self.held_out is None else len(self.held_out)
+        prompts = _count(len(self.prompts), "prompt") + (f" (+{held} held out for the agreement)" if held else "")
         return {
-            "title": "circuit for {1!r} vs {2!r}".format(*self.prompts.texts[first.rows[0]]),
+            "title": self.title(),
             "n_layers": cfg.n_layers,
             "n_heads": cfg.n_heads,
             "scores": self.scores.tolist(),
-            "score_label": f"{self.method} — Δ logit diff when ablated",
+            "score_label": self.score_label,
             "head_types": self.head_types,
+            "head_type_notes": None
+            if roles is None
+            else [[roles.note(l, h) for h in range(cfg.n_heads)] for l in range(cfg.n_layers)],
+            "type_note": type_note(roles),
             "tokens": [self.model.to_string([int(t)]) for t in tokens[0]],
             "attention": {f"{l}.{h}": pattern[l, h].tolist() for l in range(cfg.n_layers) for h in range(cfg.n_heads)},
+            "attention_note": "prompt 1"
+            if len(self.prompts) == 1
+            else f"prompt {first.rows[0] + 1} of {len(self.prompts)}",
             "logit_diff": self.logit_diff,
-            "caption": f"{len(self.prompts)} prompts; click a head to add or remove it",
+            "caption": f"{prompts}; click a head to add or remove it",
         }
 
     def widget(self) -> CircuitHeatmap:
@@ -260,40 +311,101 @@ class CircuitFinding(Finding):
         return CircuitHeatmap(self)
 
     def to_svg(self) -> str:
+        """The heat map as a static SVG: head attributions, the circuit outlined, each head's type abbreviated."""
+        from glassbox_jupyter.widgets.svg import chart_to_svg
+
+        return chart_to_svg(self.heatmap_chart().configure(aria=False))
+
+    def heatmap_chart(self) -> alt.LayerChart:
+        """The altair chart :meth:`to_svg` renders: layer × head attributions, circuit outlined, types abbreviated."""
         import altair as alt
         import pandas as pd
 
-        from glassbox_jupyter.widgets.svg import chart_to_svg
+        from glassbox_jupyter.circuits.charts import fitted_title, room_for
 
         cfg = self.model.cfg
+        circuit = set(self._circuit)
+        types = self.head_types or [[None] * cfg.n_heads for _ in range(cfg.n_layers)]
         rows = [
             {
                 "layer": f"L{l}",
                 "head": f"H{h}",
                 "score": float(self.scores[l, h]),
-                "in circuit": (l, h) in set(self._circuit),
+                "in circuit": (l, h) in circuit,
+                "type": types[l][h] or "",
+                "glyph": TYPE_GLYPHS.get(types[l][h] or "", ""),
             }
             for l in range(cfg.n_layers)
             for h in range(cfg.n_heads)
         ]
         frame = pd.DataFrame(rows)
         limit = float(np.abs(self.scores).max()) or 1.0
+        method = method_label(self.method)
+        width = max((48 if cfg.n_heads <= 16 else 24) * cfg.n_heads, room_for(method, bold=True), 280)
+        cell = width / cfg.n_heads  # square cells
+        height = cell * cfg.n_layers
+        x = alt.X("head:N", sort=[f"H{h}" for h in range(cfg.n_heads)], title="head", axis=alt.Axis(labelAngle=0))
+        y = alt.Y("layer:N", sort=[f"L{l}" for l in range(cfg.n_layers)], title="layer")
         heat = (
             alt.Chart(frame)
-            .mark_rect()
+            .mark_rect(stroke="white", strokeWidth=1)
             .encode(
-                x=alt.X("head:N", sort=None),
-                y=alt.Y("layer:N", sort=None),
-                color=alt.Color("score:Q", scale=alt.Scale(scheme="redblue", domain=[limit, -limit])),
+                x=x,
+                y=y,
+                color=alt.Color(
+                    "score:Q",
+                    title=method,
+                    scale=alt.Scale(scheme="redblue", domain=[-limit, limit], domainMid=0, reverse=True),
+                    legend=alt.Legend(
+                        orient="bottom", direction="horizontal", gradientLength=int(min(200, width - 20)), titleLimit=0
+                    ),
+                ),
+                tooltip=["layer:N", "head:N", alt.Tooltip("score:Q", format="+.3f"), "type:N", "in circuit:N"],
             )
         )
+        # the circuit: a dark square inside the cell, so two neighbours in the circuit stay two outlines
         ring = (
             alt.Chart(frame[frame["in circuit"]])
-            .mark_rect(fill=None, stroke="black", strokeWidth=3)
-            .encode(x=alt.X("head:N", sort=None), y=alt.Y("layer:N", sort=None))
+            .mark_point(shape="square", filled=False, size=(cell - 7) ** 2, strokeWidth=3, color="#111827", opacity=1)
+            .encode(x=x, y=y)
         )
-        return chart_to_svg(
-            (heat + ring)
-            .properties(width=40 * cfg.n_heads, height=40 * cfg.n_layers, title="head attribution; circuit outlined")
-            .configure(aria=False)
+        glyphs = (
+            alt.Chart(frame)
+            .mark_text(fontSize=10, fontWeight="bold", dy=-8)
+            .encode(x=x, y=y, text="glyph:N", color=_ink(limit))
         )
+        values = (
+            alt.Chart(frame)
+            .mark_text(fontSize=10, dy=6)
+            .encode(x=x, y=y, text=alt.Text("score:Q", format="+.2f"), color=_ink(limit))
+        )
+        key = ", ".join(f"{glyph} {name}" for name, glyph in TYPE_GLYPHS.items() if (frame["type"] == name).any())
+        subtitle = "colour: Δ logit diff when the head is ablated; circuit outlined" + (
+            f"; types: {key}" if key else ""
+        )
+        # an answer's leading space (' Mary') is part of the token: never wrap the title there
+        title = re.sub(r"'\s(?=\S)", "'\u00a0", self.title())
+        return alt.LayerChart(layer=[heat, ring, glyphs, values]).properties(
+            width=width, height=height, title=fitted_title(title, width, subtitle)
+        )
+
+
+#: Short glyphs of the head types in the static heat map (the widget's own key has the same).
+TYPE_GLYPHS = {
+    "name mover": "NM",
+    "negative name mover": "NNM",
+    "S-inhibition": "SI",
+    "previous-token": "PT",
+    "induction": "IND",
+    "duplicate-token": "DT",
+    "BOS/sink": "BOS",
+    "local": "LOC",
+    "uniform": "UNI",
+}
+
+
+def _ink(limit: float) -> Any:
+    """Text colour on a heat-map cell: white on the dark ends of the scale, near-black elsewhere."""
+    import altair as alt
+
+    return alt.condition(f"abs(datum.score) > {0.6 * limit}", alt.value("white"), alt.value("#24292f"))

@@ -89,11 +89,21 @@ class TokenAttribution:
         """Altair bar chart of prompt ``i``'s attributions over its tokens (blue helps, red hurts)."""
         import altair as alt
 
+        from glassbox_jupyter.circuits.charts import fitted_title
+        from glassbox_jupyter.circuits.finding import method_label
+
         self._check_index(i)
         frame = self.to_frame()
         frame = frame[frame["prompt"] == i].copy()
         frame["label"] = [f"{p}:{t}" for p, t in zip(frame["position"], frame["token"], strict=True)]
         limit = float(frame["score"].abs().max()) or 1.0
+        width = max(300, 24 * len(frame))
+        title = fitted_title(
+            f"token attribution, prompt {i}",
+            width,
+            f"{method_label(self.method)}; baseline: "
+            + ("the corrupted prompt's embeddings" if self.baseline == "corrupted" else f"{self.baseline} embeddings"),
+        )
         return (
             alt.Chart(frame)
             .mark_bar()
@@ -103,7 +113,7 @@ class TokenAttribution:
                 color=alt.Color("score:Q", scale=alt.Scale(scheme="redblue", domain=[-limit, limit]), legend=None),
                 tooltip=["position:Q", "token:N", "score:Q"],
             )
-            .properties(title=f"{self.method} ({self.baseline} baseline), prompt {i}")
+            .properties(width=width, height=260, title=title)
         )
 
     def _check_index(self, i: int) -> None:

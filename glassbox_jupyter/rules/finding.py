@@ -19,6 +19,10 @@ from glassbox_jupyter.teacher.spec import python_names
 if TYPE_CHECKING:
     from glassbox_jupyter.widgets.rules_view import RulesView
 
+#: A rule's own fidelity rests on the held-out probes it covers; below this many the views flag it (30
+#: probes that all agree still leave the exact 95% interval at [88%, 100%]; 5 leave it at [48%, 100%]).
+MIN_RULE_SUPPORT = 30
+
 
 def format_number(value: float) -> str:
     """Short human form of a threshold (``650``, ``0.35``, ``1.2e-05``)."""
@@ -53,7 +57,14 @@ class Condition:
 
 @dataclass(frozen=True)
 class Rule:
-    """A leaf of the distilled tree as a rule."""
+    """A leaf of the distilled tree as a rule.
+
+    ``id`` is the rule's position in :attr:`RuleFinding.rules` (from 0), the number every view shows.
+    ``coverage`` is the share of the held-out probes that meet the conditions and ``n`` their count;
+    ``fidelity`` is measured on those ``n`` probes only (agreement with the teacher for classification,
+    R² for regression; ``None`` when ``n`` is 0) and ``fidelity_ci`` is its exact (Clopper–Pearson) 95%
+    interval for an agreement (``None`` for R² or without probes).
+    """
 
     id: int
     conditions: tuple[Condition, ...]
@@ -63,6 +74,12 @@ class Rule:
     coverage: float
     n: int
     fidelity: float | None
+    fidelity_ci: tuple[float, float] | None = None
+
+    @property
+    def small_support(self) -> bool:
+        """True when fewer than :data:`MIN_RULE_SUPPORT` held-out probes back the rule's own fidelity."""
+        return self.n < MIN_RULE_SUPPORT
 
     @property
     def condition_text(self) -> str:
@@ -82,6 +99,8 @@ class Rule:
             "coverage": self.coverage,
             "n": self.n,
             "fidelity": self.fidelity,
+            "fidelity_ci": None if self.fidelity_ci is None else list(self.fidelity_ci),
+            "small_support": self.small_support,
             "text": self.text,
         }
 
@@ -90,8 +109,10 @@ class RuleFinding(Finding):
     """IF/ELSE rules that reproduce a teacher's decisions (classification) or output (regression).
 
     Attributes:
-        rules: one :class:`Rule` per leaf, listed rules first and the ELSE group last.
-        default: the prediction of the ELSE branch in :meth:`text`.
+        rules: one :class:`Rule` per leaf (ids 0, 1, …), the rules :meth:`text` lists first and those it
+            folds into its ELSE branch last. The leaves partition the inputs: every input meets exactly
+            one rule's conditions, so the rules themselves need no default.
+        default: the prediction of the ELSE branch in :meth:`text` (the leaves that predict it).
         fidelity: agreement (classification) or R² (regression) with the teacher on held-out probes.
         selected_rule: the rule last clicked in the RulesView (``None`` before).
     """
@@ -260,8 +281,19 @@ class RuleFinding(Finding):
             "classes": self.classes,
             "rules": [r.to_dict() for r in self.rules],
             "fidelity": self.fidelity.view(),
-            "caption": f"{self.n_leaves} leaves; ELSE → {self.default}",
+            "min_support": MIN_RULE_SUPPORT,
+            "caption": self.caption(),
         }
+
+    def caption(self) -> str:
+        """What the rules table is: one rule per leaf, every input meeting exactly one of them (no default)."""
+        count = len(self.rules)
+        if count == 1:
+            return "1 rule: the tree has one leaf, so it decides the same for every input"
+        return (
+            f"{count} rules, one per leaf: every input meets exactly one rule's conditions, so none falls "
+            "to a default; a rule's fidelity is measured on the held-out probes it covers"
+        )
 
     def widget(self) -> RulesView:
         from glassbox_jupyter.widgets.rules_view import RulesView
@@ -276,7 +308,7 @@ class RuleFinding(Finding):
 
         frame = pd.DataFrame(
             {
-                "rule": [f"#{r.id + 1}: {_clip(r.condition_text, 70)} → {r.prediction}" for r in self.rules],
+                "rule": [f"#{r.id}: {_clip(r.condition_text, 70)} → {r.prediction}" for r in self.rules],
                 "coverage": [r.coverage for r in self.rules],
                 "prediction": [r.prediction.split(" (")[0] for r in self.rules],
                 "fidelity": [r.fidelity if r.fidelity is not None else math.nan for r in self.rules],

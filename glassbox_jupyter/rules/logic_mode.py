@@ -90,13 +90,24 @@ def _rules(
             cls = int(np.argmax(share))
             label = classes[cls] if classes else str(cls)
             prediction, value = f"{label} (p = {share[cls]:.2f})", None
-            local = float(np.mean(y[covered] == cls)) if n else None
+            agreeing = int(np.sum(y[covered] == cls))
+            local = agreeing / n if n else None
+            interval = _exact_interval(agreeing, n) if n else None
         else:
             cls, value = None, float(leaf.value[0])
             prediction = f"{format_number(float(f'{value:.4g}'))}"
             local = float(1 - np.mean((y[covered] - value) ** 2) / variance) if n else None
-        out.append(Rule(k, tuple(conditions), prediction, cls, value, n / max(1, len(X)), n, local))
+            interval = None
+        out.append(Rule(k, tuple(conditions), prediction, cls, value, n / max(1, len(X)), n, local, interval))
     return out
+
+
+def _exact_interval(agreeing: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Clopper–Pearson interval of ``agreeing`` out of ``n``: honest for the few probes a small rule covers."""
+    from scipy.stats import binomtest
+
+    ci = binomtest(agreeing, n).proportion_ci(confidence_level=confidence, method="exact")
+    return float(ci.low), float(ci.high)
 
 
 def distill_logic(

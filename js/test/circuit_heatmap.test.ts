@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 
 import widget, {
   ATTENTION_HINT_TEXT,
+  PINNED,
   EMPTY_CIRCUIT_TEXT,
   NO_ATTENTION_TEXT,
   NO_DATA_TEXT,
@@ -16,6 +17,7 @@ import widget, {
 import { finitePair, indexPair } from "../src/shared/data";
 import { formatSigned } from "../src/shared/format";
 import { divergingScale, textColorOn } from "../src/shared/palette";
+import { cellRings } from "../src/widgets/circuit/grid";
 import { widgetModel } from "./fake_model";
 import { change, click, el, hover, key, unhover, useWidget } from "./mount";
 
@@ -68,7 +70,7 @@ const { mount, unmount } = useWidget(widget);
 
 /** A model as Python creates it: `circuit` is the selection, `faithfulness` and `fidelity` its details, the rest extra traits. */
 function model({ data = circuitData() as unknown, circuit = CIRCUIT as unknown, faithfulness = FAITHFULNESS as unknown, fidelity = FIDELITY as unknown, ...traits }: Record<string, unknown> = {}) {
-  return widgetModel(data, circuit, { faithfulness, fidelity }, { _focus: null, ...traits });
+  return widgetModel(data, circuit, { faithfulness, fidelity }, { pinned_head: null, ...traits });
 }
 const cells = () => Array.from(el.querySelectorAll<SVGGElement>(".gb-head-cell"));
 const cellAt = (l: number, hd: number) => el.querySelector<SVGGElement>(`.gb-head-cell[data-layer="${l}"][data-head="${hd}"]`)!;
@@ -105,6 +107,33 @@ describe("grid", () => {
     expect(Array.from(el.querySelectorAll(".gb-head-labels text"), (t) => t.textContent)).toEqual(["H0", "H1", "H2", "H3"]);
     expect(Array.from(el.querySelectorAll(".gb-layer-labels text"), (t) => t.textContent)).toEqual(["L0", "L1", "L2"]);
     expect(el.querySelector(".gb-type-key")!.textContent).toContain("NM name-mover");
+    expect(el.querySelector(".gb-type-note")).toBeNull(); // no note was sent
+  });
+
+  it("says how the head types were measured: a note under the key, each head's numbers in its tooltip", () => {
+    const notes = [[null, null, null, null], [null, null, "from the last token: IO 0.02, S1 0.01, S2 0.90", null], [null, null, null, null]];
+    const note = "Types measured on 28 of these prompts as in Wang et al. 2022: …";
+    mount(model({ data: circuitData({ head_type_notes: notes, type_note: note }) }));
+    expect(el.querySelector(".gb-type-note")!.textContent).toBe(note);
+    const lines = cellAt(1, 2).querySelector("title")!.textContent!.split("\n");
+    expect(lines[0]).toBe("L1H2: score +0.71 · type s-inhibition · in circuit");
+    expect(lines[1]).toMatch(/^click: remove from the circuit/);
+    expect(lines[2]).toBe("type measured from the last token: IO 0.02, S1 0.01, S2 0.90");
+    expect(cellAt(0, 0).querySelector("title")!.textContent!.split("\n")).toHaveLength(2);
+  });
+
+  it("keeps the keyboard focus ring inside the circuit outline and its halo, never over them", () => {
+    for (const cell of [28, 36, 44, 72]) {
+      const rings = Object.fromEntries(cellRings(cell).map(([cls, inset, stroke]) => [cls, { inner: inset + stroke / 2, outer: inset - stroke / 2 }]));
+      expect(rings["gb-cell-outline"].outer).toBeGreaterThanOrEqual(rings["gb-cell-fill"].outer); // on the cell
+      expect(rings["gb-focus-halo"].outer).toBeGreaterThan(rings["gb-cell-halo"].inner); // a gap of fill between them
+      expect(rings["gb-focus-ring"].inner).toBeLessThan(cell / 2 - 4); // room left for the glyph
+    }
+    mount(model());
+    const ring = cellAt(1, 2).querySelector(".gb-focus-ring")!;
+    const outline = cellAt(1, 2).querySelector(".gb-cell-outline")!;
+    expect(Number(ring.getAttribute("x"))).toBeGreaterThan(Number(outline.getAttribute("x")) + 3);
+    expect(cellAt(1, 2).querySelector(".gb-focus-halo")).not.toBeNull();
   });
 
   it("colours with a diverging scale centred at 0 (positive warm, negative cool)", () => {
@@ -292,8 +321,13 @@ describe("faithfulness panel", () => {
 });
 
 describe("attention panel", () => {
-  it("shows one bar per token for the pinned (_focus) head", () => {
-    mount(model({ _focus: [1, 2] }));
+  it("names the prompt its tokens come from", () => {
+    mount(model({ data: circuitData({ attention_note: "prompt 1 of 28" }) }));
+    expect(el.querySelector(".gb-attention-note")!.textContent).toBe('first head of the circuit · prompt 1 of 28 · query token "·to" · bars on a 0–1 scale');
+  });
+
+  it("shows one bar per token for the pinned (pinned_head) head", () => {
+    mount(model({ pinned_head: [1, 2] }));
     expect(attnTitle()).toBe("L1H2 attention from the last token");
     expect(bars()).toHaveLength(TOKENS.length);
     const max = el.querySelector(".gb-attention-max")!;
@@ -306,7 +340,7 @@ describe("attention panel", () => {
   });
 
   it("follows the mouse, then falls back to the pinned head", () => {
-    const m = model({ _focus: [1, 2] });
+    const m = model({ pinned_head: [1, 2] });
     mount(m);
     hover(cellAt(0, 3));
     expect(attnTitle()).toBe("L0H3 attention from the last token");
@@ -317,11 +351,23 @@ describe("attention panel", () => {
     expect(m.saveCount).toBe(0); // hovering is local
   });
 
-  it("shift-click and the <select> pin _focus and save", () => {
+  it("shift-click selects no page text: its mousedown is cancelled, a plain one is not", () => {
+    mount(model());
+    const down = (init: MouseEventInit) => {
+      const event = new MouseEvent("mousedown", { bubbles: true, cancelable: true, ...init });
+      cellAt(2, 3).querySelector(".gb-cell-fill")!.dispatchEvent(event);
+      return event.defaultPrevented;
+    };
+    expect(down({ shiftKey: true })).toBe(true);
+    expect(down({})).toBe(false);
+    expect(PINNED).toBe("pinned_head");
+  });
+
+  it("shift-click and the <select> pin pinned_head and save", () => {
     const m = model();
     mount(m);
     click(cellAt(2, 3), { shiftKey: true });
-    expect(m.get("_focus")).toEqual([2, 3]);
+    expect(m.get("pinned_head")).toEqual([2, 3]);
     expect(m.requests).toHaveLength(0); // not toggled
     expect(m.saveCount).toBe(1);
     expect(attnTitle()).toBe("L2H3 attention from the last token");
@@ -329,24 +375,24 @@ describe("attention panel", () => {
 
     focusSelect().value = "0.3";
     change(focusSelect());
-    expect(m.get("_focus")).toEqual([0, 3]);
+    expect(m.get("pinned_head")).toEqual([0, 3]);
     expect(m.saveCount).toBe(2);
     expect(cellAt(2, 3).classList.contains("gb-focused")).toBe(false);
     expect(attnTitle()).toBe("L0H3 attention from the last token");
     expect(Array.from(focusSelect().options, (o) => o.textContent)).toEqual(["—", "L0H3", "L1H2", "L2H1", "L2H3"]);
   });
 
-  it("defaults to the first circuit head with a pattern, and follows _focus from Python", () => {
+  it("defaults to the first circuit head with a pattern, and follows pinned_head from Python", () => {
     const m = model();
     mount(m);
     expect(attnTitle()).toBe("L1H2 attention from the last token");
-    m.pythonSet("_focus", [2, 1]);
+    m.pythonSet("pinned_head", [2, 1]);
     expect(attnTitle()).toBe("L2H1 attention from the last token");
     expect(bars()).toHaveLength(TOKENS.length);
   });
 
   it("says so when a head has no pattern, or no patterns were sent", () => {
-    const m = model({ _focus: [0, 0] });
+    const m = model({ pinned_head: [0, 0] });
     mount(m);
     expect(bars()).toHaveLength(0);
     expect(el.querySelector(".gb-attention-body")!.textContent).toContain("no attention pattern was sent for L0H0");
@@ -414,7 +460,7 @@ describe("cleanup", () => {
     const m = model();
     const dispose = mount(m);
     expect(m.listenerCount("change:_data")).toBe(1);
-    expect(m.listenerCount("change:_focus")).toBe(1);
+    expect(m.listenerCount("change:pinned_head")).toBe(1);
     const root = el.firstElementChild as HTMLElement;
     dispose();
     expect(m.listenerCount()).toBe(0);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import widget, { EMPTY_SELECTION_TEXT, NO_DATA_TEXT, NO_RULES_TEXT, ruleText, spec } from "../src/widgets/rules_view";
+import widget, { EMPTY_SELECTION_TEXT, NO_DATA_TEXT, NO_RULES_TEXT, fidelityWithText, ruleText, scoreWithInterval, spec } from "../src/widgets/rules_view";
 import { CATEGORICAL } from "../src/shared/palette";
 import { mountWidget } from "../src/shared/widget";
 import { FakeModel, widgetModel } from "./fake_model";
@@ -75,7 +75,8 @@ describe("rendering", () => {
       "fidelity",
     ]);
     expect(el.querySelector(".gb-title")?.textContent).toBe("Rules distilled from the credit model");
-    expect(rows().map((r) => r.querySelector(".gb-rule-num")!.textContent)).toEqual(["1", "2", "3", "4"]);
+    // the # column is the rule's id, the number Python uses (finding.rules[id], finding.select(id))
+    expect(rows().map((r) => r.querySelector(".gb-rule-num")!.textContent)).toEqual(["10", "11", "12", "13"]);
     expect(readout()).toBe(EMPTY_SELECTION_TEXT);
   });
 
@@ -105,28 +106,79 @@ describe("rendering", () => {
     expect(rowAt(10).querySelector<HTMLElement>(".gb-prediction")!.dataset.class).toBe("approve");
   });
 
-  it("shows coverage as a bar and a percentage, fidelity as a percentage", () => {
+  it("shows coverage as a bar and a percentage, fidelity as a percentage of the probes it rests on", () => {
     mount(model());
     expect(rowAt(10).querySelector<HTMLElement>(".gb-cov-fill")!.style.width).toMatch(/^41(\.0)?%$/);
     expect(rowAt(10).querySelector(".gb-cov-text")!.textContent).toBe("41%");
-    expect(rowAt(10).querySelector(".gb-rule-fid")!.textContent).toBe("97%");
+    expect(rowAt(10).querySelector(".gb-rule-fid")!.textContent).toBe("97% of 410");
     expect(rowAt(13).querySelector(".gb-rule-fid")!.textContent).toBe("—"); // null fidelity
     expect(rowAt(10).querySelector(".gb-cov")!.getAttribute("title")).toContain("n = 410");
+    expect(rowAt(10).querySelector(".gb-rule-fid")!.getAttribute("title")).toContain("410 held-out probes");
+    expect(el.querySelectorAll(".gb-support-flag")).toHaveLength(0); // every rule rests on 170 or more
+  });
+
+  it("flags a rule whose fidelity rests on too few probes, with its count and exact interval", () => {
+    const data = clfData();
+    const rules = data.rules as Record<string, unknown>[];
+    rules[2] = { ...rules[2], n: 5, fidelity: 1, fidelity_ci: [0.478, 1], small_support: true };
+    mount(model(data));
+    const cell = rowAt(12).querySelector(".gb-rule-fid")!;
+    expect(cell.textContent).toBe("100% of 5⚠");
+    expect(cell.classList.contains("gb-small-support")).toBe(true);
+    expect(cell.getAttribute("title")).toBe(
+      "the model decides as this rule on 100% of the 5 held-out probes it covers; 95% CI 48%–100% (exact binomial). Only 5 held-out probes (under 30): too few to trust this number",
+    );
+    expect(rowAt(12).querySelector(".gb-support-flag")!.getAttribute("aria-label")).toBe("only 5 held-out probes");
+    expect(rowAt(10).querySelector(".gb-support-flag")).toBeNull();
+  });
+
+  it("flags small supports itself when the host sends only n (min_support from the data, 30 by default)", () => {
+    const data = clfData({ min_support: 300 });
+    mount(model(data));
+    expect(rows().filter((r) => r.querySelector(".gb-support-flag")).map((r) => r.dataset.id)).toEqual(["11", "12"]); // n 220, 200
   });
 
   it("shows the overall fidelity line and the caption", () => {
     mount(model());
-    expect(el.querySelector(".gb-fidelity")?.textContent).toBe("fidelity agreement = 0.90 [0.88, 0.92]");
+    // without the host's own line: Python's precision (three decimals)
+    expect(el.querySelector(".gb-fidelity")?.textContent).toBe("fidelity agreement = 0.900 [0.880, 0.920]");
     expect(el.querySelector(".gb-caption-text")?.textContent).toBe("4 rules, depth 2");
+  });
+
+  it("shows Python's fidelity line verbatim when it is sent", () => {
+    const text = "agreement = 0.999 [0.996, 1.000] (95% CI) on 800 held-out probes";
+    mount(model(clfData({ fidelity: { metric: "agreement", value: 0.99875, ci: [0.99625, 1], text } })));
+    expect(el.querySelector(".gb-fidelity")?.textContent).toBe(`fidelity ${text}`);
+  });
+
+  it("never rounds a near-perfect fidelity or its interval into a point", () => {
+    expect(scoreWithInterval(0.99875, [0.99625, 1])).toBe("0.999 [0.996, 1.000]"); // Python's own digits
+    expect(scoreWithInterval(0.9998, [0.9996, 1])).toBe("0.9998 [0.9996, 1.0000]");
+    expect(scoreWithInterval(1, [0.9963, 1])).toBe("1.000 [0.996, 1.000]");
+    expect(scoreWithInterval(0.5, null)).toBe("0.500");
+    expect(fidelityWithText({ metric: "agreement", value: 0.99875, ci: [0.99625, 1], split: "held-out" })!.text).toBe(
+      "agreement = 0.999 [0.996, 1.000] (held-out)",
+    );
+    mount(model(clfData({ fidelity: { metric: "agreement", value: 0.99985, ci: [0.9996, 1] } })));
+    expect(el.querySelector(".gb-fidelity")?.textContent).toBe("fidelity agreement = 0.9999 [0.9996, 1.0000]");
+  });
+
+  it("shows a catch-all ELSE only when some inputs fall to it", () => {
+    const data = clfData();
+    data.rules[3] = { ...data.rules[3], coverage: 0, n: 0 };
+    mount(model(data));
+    expect(rows().map((r) => r.dataset.id)).toEqual(["10", "11", "12"]);
+    expect(el.querySelector(".gb-else")).toBeNull();
   });
 
   it("renders regression rules with neutral colours and R² fidelity", () => {
     mount(model(regData()));
     expect(rows()).toHaveLength(2);
     expect(el.querySelector(".gb-rules-table th:last-child")?.textContent).toBe("fidelity (R²)");
-    expect(rowAt(1).querySelector(".gb-rule-fid")!.textContent).toBe("-0.08");
+    expect(rowAt(1).querySelector(".gb-rule-fid")!.textContent).toBe("-0.08 of 400");
     expect(rowAt(0).querySelector(".gb-prediction")!.classList.contains("gb-class")).toBe(false);
-    expect(el.querySelector(".gb-fidelity")?.textContent).toBe("fidelity R² = 0.86 [0.84, 0.88]");
+    expect(el.querySelector(".gb-fidelity")?.textContent).toBe("fidelity R² = 0.860 [0.840, 0.880]");
+    expect(rowAt(0).querySelector(".gb-rule-fid")!.textContent).toBe("0.71 of 600");
     expect(rowAt(0).querySelector(".gb-chip")!.textContent).toBe("speed ≤ 3.2 m/s");
   });
 
@@ -147,7 +199,7 @@ describe("selection", () => {
     expect(m.saves[0]._request).toEqual({ id: 1, value: 11 });
     expect(selectedRows()).toEqual([11]);
     expect(rowAt(11).getAttribute("aria-selected")).toBe("true");
-    expect(readout()).toBe("IF income <= 52000 AND late_payments > 2 THEN reject (p = 0.93)");
+    expect(readout()).toBe("rule 11: IF income <= 52000 AND late_payments > 2 THEN reject (p = 0.93)");
   });
 
   it("shows the clicked rule while Python answers, Python's selection after", () => {
@@ -165,7 +217,7 @@ describe("selection", () => {
     key(rowAt(13), " ");
     expect(m.requested).toEqual([13]);
     expect(m.saveCount).toBe(1);
-    expect(readout()).toBe("ELSE reject (p = 0.58)");
+    expect(readout()).toBe("rule 13: ELSE reject (p = 0.58)");
   });
 
   it("follows _selection changes from Python without saving", () => {
@@ -215,7 +267,7 @@ describe("another host", () => {
     expect(el.querySelector(".gb-rules-view")!.classList.contains("gb-is-busy")).toBe(true);
     host.answer();
     expect(selectedRows()).toEqual([13]);
-    expect(readout()).toBe("ELSE reject (p = 0.58)");
+    expect(readout()).toBe("rule 13: ELSE reject (p = 0.58)");
     dispose();
     expect(host.listenerCount).toBe(0);
     expect(el.children).toHaveLength(0);

@@ -197,10 +197,15 @@ def test_heatmap_click_toggles_and_remeasures(toy_model):
     finding.toggle(0, 1)  # a change made in Python reaches the view
     assert view._selection["value"] == [list(h) for h in finding.circuit]
     assert view._selection["details"]["faithfulness"] == jsonable(finding.faithfulness)
-    view._focus = [1, 3]  # pinning a head's attention is view-only: it leaves the circuit alone
+    view.pinned_head = [1, 3]  # pinning a head's attention is view-only: it leaves the circuit alone
+    assert view.pinned_head == (1, 3) and view.get_state()["pinned_head"] == (1, 3)
     assert finding.selection == [list(h) for h in finding.circuit]
     with pytest.raises(traitlets.TraitError, match="the model has 2 layers × 4 heads"):
-        view._focus = [2, 0]
+        view.pinned_head = [2, 0]
+    view.pinned_head = None
+    assert view.pinned_head is None
+    # the pinned head has its own name: ipywidgets' focus() is still the method that focuses the widget
+    assert callable(view.focus) and not hasattr(view, "_focus")
 
 
 def test_circuit_magic(toy_model):

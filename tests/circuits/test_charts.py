@@ -18,6 +18,7 @@ from glassbox_jupyter.testing import check_svg
 from glassbox_jupyter.widgets.svg import chart_to_svg
 
 from .conftest import CORRUPTED, PROMPT
+from .wide_font import clipped_texts
 
 ROWS = [
     (PROMPT, " Mary", " John", CORRUPTED),
@@ -74,7 +75,7 @@ def test_direct_effects_chart_is_a_heatmap_centred_on_zero(toy_lens):
     svg = chart_to_svg(chart)
     check_svg(svg)
     texts = _texts(svg)
-    assert {"L0", "L1", "H0", "H3", "direct effect"} <= set(texts), texts
+    assert {"L0", "L1", "H0", "H3", "direct effect on the logit diff"} <= set(texts), texts
     assert svg.count("<path") >= direct.size, "a cell per head"
 
 
@@ -147,3 +148,51 @@ def test_module_imports_neither_altair_nor_torch():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_no_title_legend_or_label_is_clipped_in_a_wider_font(toy_model, mlp_model, toy_lens):
+    """Every chart a circuit analysis draws keeps its text inside the SVG when a browser draws it wider.
+
+    vl-convert measures text in Liberation Sans; a browser without it (or Arial) draws DejaVu Sans, about
+    21% wider in bold: before, the logit lens's centred title and the direct-effect legend's title were cut
+    at the SVG's edge, as was the token chart's long title.
+    """
+    from glassbox_jupyter.circuits import CircuitAnalyzer
+
+    analyzer = CircuitAnalyzer(toy_model, n_boot=20)
+    prompts = ROWS + [(p.replace("Mary", "Anna"), c.replace("Mary", "Anna"), i, None) for p, c, i, _ in ROWS[1:]]
+    finding = analyzer.analyze(prompts=prompts)
+    mlp_prompts = PromptSet.build(mlp_model, ROWS)
+    built = {
+        "logit lens | direct effects": analyzer.logit_lens_chart(ROWS),
+        "logit lens": charts.logit_lens_chart(toy_lens),
+        "direct effects": charts.direct_effects_chart(toy_lens),
+        "MLP attribution": charts.mlp_attribution_chart(
+            attribution_patching(mlp_model, mlp_prompts, "taylor")["mlps"],
+            activation_patching(mlp_model, mlp_prompts)["mlps"],
+        ),
+        "attention": analyzer.attention_patterns(ROWS, heads=[(1, 0)]).chart((1, 0)),
+        "tokens": analyzer.token_attribution(ROWS, n_steps=4).chart(0),
+        "static heat map": finding.heatmap_chart(),
+    }
+    for name, chart in built.items():
+        assert clipped_texts(chart.to_dict()) == [], name
+
+
+def test_the_clipping_check_catches_a_centred_title_wider_than_its_chart():
+    import altair as alt
+    import pandas as pd
+
+    chart = alt.Chart(pd.DataFrame({"a": [1, 2]})).mark_point().encode(x="a")
+    long = "integrated_gradients (corrupted baseline), prompt 0"
+    assert clipped_texts(chart.properties(width=100, title=long).to_dict())[0].startswith("title-text")
+    assert clipped_texts(chart.properties(width=100, title=charts.fitted_title(long, 100)).to_dict()) == []
+
+
+def test_titles_wrap_within_the_plot_in_a_wide_font():
+    title = charts.fitted_title("direct effect of each head", 120, "on the logit difference, read at the last token")
+    as_lines = lambda text: text if isinstance(text, list) else [text]  # noqa: E731
+    assert len(as_lines(title.text)) == 2 and len(as_lines(title.subtitle)) == 3
+    assert all(charts.text_width(line, charts.TITLE_SIZE, bold=True) <= 120 for line in as_lines(title.text))
+    assert all(charts.text_width(line, charts.SUBTITLE_SIZE) <= 120 for line in as_lines(title.subtitle))
+    assert title.anchor == "start"

@@ -2,10 +2,14 @@
 
 Analyzes the ``ioi`` demo transformer on 16 test prompts, displays ``finding.widget()`` and checks
 the layer × head grid, the faithfulness panel and the attention panel are drawn. Hovering a head
-shows its score and type; clicking a head that is not in the circuit adds it (the kernel's
-``finding.circuit`` and ``finding.faithfulness`` change, and so does the faithfulness the widget
-shows); clicking it again removes it and restores the numbers; a change of circuit made in Python
-(``finding.toggle`` / ``finding.select``) is drawn without a click. Screenshots land in
+shows its score and type; the title describes the prompt set, the method is written in words, the
+heads carry the IOI roles measured on the prompts (name movers in layer 1) and the key says how; the
+two columns end together (no empty space under the grid). Clicking a head that is not in the circuit
+adds it (the kernel's ``finding.circuit`` and ``finding.faithfulness`` change, and so does the
+faithfulness the widget shows); clicking it again removes it and restores the numbers; a change of
+circuit made in Python (``finding.toggle`` / ``finding.select``) is drawn without a click. A
+shift-click pins a head's attention (``view.pinned_head``) and selects no page text; the keyboard
+focus ring on a head in the circuit leaves its outline visible. Screenshots land in
 ``tests/e2e/artifacts/circuit_heatmap*.png`` (gitignored): ``_before``, ``_hover``, ``_added``,
 ``_restored``, ``_python``, ``_notebook`` and the widget crops ``_widget_before`` / ``_widget_added``.
 
@@ -44,6 +48,8 @@ print("STATE=" + json.dumps({
     "faithfulness": {k: v["value"] for k, v in finding.faithfulness.items()},
     "scores": finding.scores.tolist(),
     "head_types": finding.head_types,
+    "title": finding.title(),
+    "pinned": view.pinned_head,
     "selection": finding.selection,
     "view_circuit": view._selection["value"],
     "view_faithfulness": {k: v["value"] for k, v in view._selection["details"]["faithfulness"].items()},
@@ -78,6 +84,14 @@ JS_HEATMAP_STATE = """
     headInfo: text('.gb-head-info'),
     attentionRows: root.querySelectorAll('.gb-attention-bar').length,
     legend: !!root.querySelector('svg.gb-legend'),
+    legendLabel: text('.gb-legend-label'),
+    title: text('.gb-title'),
+    typeNote: text('.gb-type-note'),
+    glyphs: [...root.querySelectorAll('.gb-type-glyph')].map((g) => g.textContent),
+    stacked: root.querySelector('.gb-circuit-body').classList.contains('gb-stacked'),
+    gridBottom: root.querySelector('.gb-grid-panel').getBoundingClientRect().bottom,
+    sideBottom: root.querySelector('.gb-circuit-side').getBoundingClientRect().bottom,
+    pageSelection: String(window.getSelection()),
     busy: root.classList.contains('gb-is-busy'),
     message: empty && !empty.hidden ? empty.textContent : null,
   };
@@ -136,6 +150,11 @@ def _kernel_after(nb: NotebookPage, expected: list[list[int]]) -> dict[str, Any]
     )
     assert now["view_faithfulness"] == now["faithfulness"], "view._selection's faithfulness is not the finding's"
     return now
+
+
+def ring_half(rings: dict[str, Any]) -> float:
+    """Half the focus ring's stroke (it is drawn centred on its rectangle)."""
+    return float(rings["ring"]["width"]) / 2
 
 
 def _assert_panel_shows(state: dict[str, Any], faithfulness: dict[str, float]) -> None:
@@ -203,6 +222,19 @@ def test_circuit_heatmap_renders_and_clicks_toggle_heads(notebook_page: Callable
 
     initial = _kernel(nb)
     circuit0 = sorted(initial["circuit"])
+    # the title is the prompt set's, the method is in words, the types are measured and explained
+    assert s["title"] == initial["title"] and re.fullmatch(
+        r"IOI circuit over \d+ prompts \(correct vs incorrect answer\)", s["title"]
+    )
+    assert "integrated gradients" in s["legendLabel"] and "_" not in s["legendLabel"], s["legendLabel"]
+    assert initial["head_types"][1] == ["name mover"] * 4, initial["head_types"]
+    assert s["glyphs"].count("NM") == 4 and "SI" in s["glyphs"], s["glyphs"]
+    assert s["typeNote"] and "Wang et al. 2022" in s["typeNote"] and "name mover = " in s["typeNote"], s["typeNote"]
+    # side by side, the attention list ends with the grid's column: no empty space under the grid
+    assert not s["stacked"], "the heat map is stacked at the test's page width"
+    assert abs(s["gridBottom"] - s["sideBottom"]) <= 24, (
+        f"grid column ends at {s['gridBottom']}, side at {s['sideBottom']}"
+    )
     assert circuit0, "the demo's circuit is empty"
     assert _circuit_on_page(s) == circuit0, f"the page outlines {_circuit_on_page(s)}, the kernel has {circuit0}"
     assert s["readout"] == f"circuit: {', '.join(_label(h) for h in circuit0)} ({len(circuit0)} heads)", s["readout"]
@@ -272,6 +304,49 @@ def test_circuit_heatmap_renders_and_clicks_toggle_heads(notebook_page: Callable
     assert s["faith"] == faith_text0, f"the panel shows {s['faith']}, at the start it showed {faith_text0}"
     root.scroll_into_view_if_needed()
     nb.screenshot("python")
+
+    # 6. Shift-click pins a head's attention in the kernel's view.pinned_head and selects no page text.
+    page.evaluate("() => window.getSelection().removeAllRanges()")
+    page.locator(f"{WIDGET} .gb-title").click()  # a caret in the page's text, which a shift-click would extend
+    pin = (1, 0)
+    pin_cell = page.locator(f'{WIDGET} .gb-head-cell[data-layer="{pin[0]}"][data-head="{pin[1]}"]')
+    pin_cell.click(modifiers=["Shift"])
+    poll(
+        lambda: (lambda st: (st["pinned"] == list(pin), st["pinned"]))(_kernel(nb)), 30, "view.pinned_head to be (1, 0)"
+    )
+    s = _state(nb)
+    assert s["pageSelection"] == "", f"shift-click selected page text: {s['pageSelection']!r}"
+    assert _circuit_on_page(s) == circuit0, "shift-click changed the circuit"
+    nb.run_source(2, "view.pinned_head = (0, 0)")  # a head pinned in Python is drawn as pinned
+    attention_title = page.locator(f"{WIDGET} .gb-attention-title")
+    want = "L0H0 attention from the last token"
+    poll(lambda: (attention_title.text_content() == want, None), 10, "the panel to show the head pinned in Python")
+
+    # 7. Keyboard focus on a head in the circuit: the focus ring and the circuit outline are both visible.
+    on = circuit0[0]
+    focused = page.locator(f'{WIDGET} .gb-head-cell[data-layer="{on[0]}"][data-head="{on[1]}"]')
+    focused.focus()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowLeft")  # keyboard moves: :focus-visible
+    rings = page.evaluate(
+        """([sel, l, h]) => {
+          const c = document.querySelector(`${sel} .gb-head-cell[data-layer="${l}"][data-head="${h}"]`);
+          const look = (cls) => { const r = c.querySelector(cls); const st = getComputedStyle(r);
+            return {stroke: st.stroke, width: parseFloat(st.strokeWidth), box: r.getBoundingClientRect().toJSON()}; };
+          return {focused: document.activeElement === c, visible: c.matches(':focus-visible'),
+                  outline: look('.gb-cell-outline'), halo: look('.gb-cell-halo'), ring: look('.gb-focus-ring')};
+        }""",
+        [WIDGET, on[0], on[1]],
+    )
+    nb.log(f"focused {_label(tuple(on))}: {rings}")
+    assert rings["focused"] and rings["visible"], rings
+    assert rings["outline"]["stroke"] not in ("none", "") and rings["ring"]["stroke"] not in ("none", ""), rings
+    outer, ring = rings["outline"]["box"], rings["ring"]["box"]
+    inner_edge = rings["outline"]["width"] / 2 + rings["halo"]["width"]  # the outline and its halo, inside the cell
+    assert ring["left"] - ring_half(rings) > outer["left"] + inner_edge, rings
+    assert ring["right"] + ring_half(rings) < outer["right"] - inner_edge, rings
+    nb.screenshot("focused", root)
+
     nb.screenshot("notebook", clip=nb.cells_box(0, 1))
 
     nb.assert_no_page_errors()

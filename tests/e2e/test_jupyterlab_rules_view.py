@@ -1,8 +1,10 @@
 """End to end: the RulesView widget in a real JupyterLab, driven by headless Chromium.
 
 Distils the shipped ``loan_approval`` demo in logic mode, displays ``finding.widget()`` and checks the
-table drawn is ``finding.rules``: one row per rule with its conditions, prediction, coverage and
-fidelity, and the overall fidelity in the caption. Clicking a row with the real mouse makes that rule
+table drawn is ``finding.rules``: one row per rule, numbered by its ``Rule.id`` (from 0, as in Python),
+with its conditions, prediction, coverage and fidelity with the count of probes behind it ("100% of 5",
+flagged under ``min_support``), and the overall fidelity in the caption exactly as Python writes it (no
+"ELSE" default, since the leaves cover every input). Clicking a row with the real mouse makes that rule
 the kernel's ``finding.selected_rule``; Enter and Space on a focused row select too; a selection made
 in Python (``finding.select``) is drawn without a click, in a second view of the same finding as
 well; a rule the finding refuses shows Python's message and leaves the selection where it was.
@@ -42,8 +44,10 @@ print("PICK=" + json.dumps({
     "output_name": finding.output_name,
     "task": finding.task,
     "rules": [{"id": r.id, "text": r.text, "conditions": [c.text for c in r.conditions],
-               "prediction": r.prediction, "coverage": r.coverage, "n": r.n, "fidelity": r.fidelity}
+               "prediction": r.prediction, "coverage": r.coverage, "n": r.n, "fidelity": r.fidelity,
+               "small": r.small_support}
               for r in finding.rules],
+    "caption": finding.view_data()["caption"],
     "fidelity": finding.fidelity.view()["text"],
     "selected": finding.selection,
 }))"""
@@ -80,7 +84,8 @@ JS_RULES_STATE = """
       id: Number(tr.dataset.id), title: tr.title, number: inner(tr, '.gb-rule-num'),
       chips: [...tr.querySelectorAll('.gb-chip')].map((c) => ({text: c.textContent, title: c.title})),
       ands: tr.querySelectorAll('.gb-and').length, prediction: inner(tr, '.gb-prediction'),
-      coverage: inner(tr, '.gb-cov-text'), fidelity: inner(tr, '.gb-rule-fid'),
+      coverage: inner(tr, '.gb-cov-text'), fidelity: inner(tr, '.gb-rule-fid-text'),
+      flagged: !!tr.querySelector('.gb-support-flag'),
       bar: (() => { const f = tr.querySelector('.gb-cov-fill'); return f ? f.getBoundingClientRect().width : -1; })(),
       selected: tr.classList.contains('gb-selected'), ariaSelected: tr.getAttribute('aria-selected'),
       focused: document.activeElement === tr,
@@ -137,7 +142,7 @@ def _wait_drawn(nb: NotebookPage, rule_id: int | None, pick: dict[str, Any], wha
 
     poll(check, KERNEL_TIMEOUT, f"view {index} to draw rule {rule_id} as selected after {what}")
     s = _state(nb, index)
-    text = EMPTY_SELECTION if rule_id is None else pick["rules"][rule_id]["text"]
+    text = EMPTY_SELECTION if rule_id is None else f"rule {rule_id}: {pick['rules'][rule_id]['text']}"
     assert s["readout"] == text, f"view {index} reads {s['readout']!r} after {what}, expected {text!r}"
     assert [r["ariaSelected"] for r in s["rows"]] == [str(r["id"] == rule_id).lower() for r in s["rows"]], s["rows"]
     assert s["ariaBusy"] is None, f"view {index} is still aria-busy after {what}"
@@ -182,8 +187,8 @@ def test_rules_view_renders_and_clicks_select_a_rule(notebook_page: Callable[[st
     assert s["head"] == ["#", "IF", f"THEN {pick['output_name']}", "coverage", "fidelity"], s["head"]
     assert len(s["rows"]) == len(rules), f"{len(s['rows'])} rows drawn, finding.rules has {len(rules)}"
     for k, (row, rule) in enumerate(zip(s["rows"], rules, strict=True)):
-        where = f"row {k + 1}"
-        assert row["id"] == rule["id"] and row["number"] == str(k + 1), (where, row)
+        where = f"row {k + 1} (rule {rule['id']})"
+        assert row["id"] == rule["id"] and row["number"] == str(rule["id"]), (where, row)  # one numbering
         assert row["title"] == rule["text"], f"{where}: title {row['title']!r}, the kernel's rule {rule['text']!r}"
         assert [c["title"] for c in row["chips"]] == rule["conditions"], f"{where}: chips {row['chips']}, {rule}"
         for chip, condition in zip(row["chips"], rule["conditions"], strict=True):
@@ -192,15 +197,19 @@ def test_rules_view_renders_and_clicks_select_a_rule(notebook_page: Callable[[st
         assert row["ands"] == max(0, len(rule["conditions"]) - 1), f"{where}: {row['ands']} AND separators"
         assert row["prediction"] == rule["prediction"], f"{where}: THEN {row['prediction']!r}, kernel {rule}"
         assert row["coverage"] == _percent(rule["coverage"]), f"{where}: coverage {row['coverage']!r}, kernel {rule}"
-        fidelity = "—" if rule["fidelity"] is None else _percent(rule["fidelity"])
+        fidelity = f"{_percent(rule['fidelity'])} of {rule['n']}" if rule["fidelity"] is not None else "—"
+        if rule["n"] == 0:
+            fidelity = "— (no held-out probe)"
         assert row["fidelity"] == fidelity, f"{where}: fidelity {row['fidelity']!r}, kernel {rule['fidelity']}"
+        assert row["flagged"] == (rule["small"] and rule["fidelity"] is not None), f"{where}: flag {row}, {rule}"
         assert (row["bar"] > 0) == (rule["coverage"] > 0), f"{where}: coverage bar {row['bar']} px, kernel {rule}"
         assert not row["selected"] and row["ariaSelected"] == "false", f"{where} is selected at the start"
     bars = [row["bar"] for row in s["rows"]]
     by_coverage = sorted(range(len(rules)), key=lambda k: rules[k]["coverage"])
     assert [bars[k] for k in by_coverage] == sorted(bars), f"coverage bars not ordered by coverage: {bars}"
     assert s["fidelity"] == f"fidelity {pick['fidelity']}", f"caption {s['fidelity']!r}, kernel {pick['fidelity']!r}"
-    assert s["caption"] and s["caption"].startswith(f"{len(rules)} leaves; ELSE → "), s["caption"]
+    assert s["caption"] == pick["caption"] and "ELSE" not in s["caption"], s["caption"]
+    assert any(r["small"] for r in rules), "the demo (n=800) has no rule resting on few probes to flag"
     assert s["readout"] == EMPTY_SELECTION, s["readout"]
     assert s["refusal"] is None and not s["busy"], s
 
@@ -283,7 +292,7 @@ def test_rules_view_renders_and_clicks_select_a_rule(notebook_page: Callable[[st
     poll(refusal_shown, KERNEL_TIMEOUT, "the view to show the refusal")
     s = _state(nb)
     assert [r["id"] for r in s["rows"] if r["selected"]] == [python_pick], "the refused rule is drawn selected"
-    assert s["readout"] == rules[python_pick]["text"], s["readout"]
+    assert s["readout"] == f"rule {python_pick}: {rules[python_pick]['text']}", s["readout"]
     kernel = _kernel_until(nb, python_pick, "the refused click")
     assert kernel["reply"]["error"] == message, f"view._reply is {kernel['reply']}"
     assert _state(nb, 1)["refusal"] is None, "the second view shows the first view's refusal"

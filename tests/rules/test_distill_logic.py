@@ -96,3 +96,48 @@ def test_unknown_mode():
 def test_nice_values_stay_close():
     assert nice_values(650.3, 550)[0] == 700 or 650 in nice_values(650.3, 550)
     assert all(abs(v - 650.3) <= 11 for v in nice_values(650.3, 550))
+
+
+def test_rules_are_numbered_from_0_everywhere(loan_rules):
+    """One numbering: Rule.id is the position in finding.rules, what select() takes and what views show."""
+    assert [r.id for r in loan_rules.rules] == list(range(len(loan_rules.rules)))
+    assert [r["id"] for r in loan_rules.view_data()["rules"]] == [r.id for r in loan_rules.rules]
+    assert loan_rules.select(0).id == 0
+    svg = loan_rules.to_svg()
+    assert "#0: " in svg and f"#{len(loan_rules.rules)}: " not in svg
+
+
+def test_the_caption_claims_no_default_the_leaves_do_not_need(loan_rules):
+    caption = loan_rules.view_data()["caption"]
+    assert "ELSE" not in caption and f"{len(loan_rules.rules)} rules, one per leaf" in caption
+    assert all(r.conditions for r in loan_rules.rules)  # every rule has conditions: nothing falls to a default
+
+
+def test_each_rule_reports_the_probes_behind_its_fidelity():
+    from scipy.stats import binomtest
+
+    teacher = Teacher(
+        lambda X: np.stack([~approve(X), approve(X)], 1).astype(float),
+        SPEC,
+        task="classification",
+        output_names=["deny", "approve"],
+        name="loan rule",
+    )
+    finding = glassbox.distill(teacher, mode="logic", max_leaves=8, n=800, seed=0)
+    data = finding.view_data()
+    assert data["min_support"] == 30
+    for rule, shown in zip(finding.rules, data["rules"], strict=True):
+        assert shown["n"] == rule.n and shown["small_support"] == (rule.n < 30)
+        if rule.n:
+            agreeing = round(rule.fidelity * rule.n)
+            exact = binomtest(agreeing, rule.n).proportion_ci(method="exact")
+            assert rule.fidelity_ci == pytest.approx((exact.low, exact.high))
+            assert shown["fidelity_ci"] == pytest.approx(list(rule.fidelity_ci))
+    assert any(r.small_support for r in finding.rules), "n=800 should leave some rule with few held-out probes"
+
+
+def test_a_regression_rule_has_no_binomial_interval():
+    spec = InputSpec(names=["a", "b"], low=0, high=10)
+    teacher = Teacher(lambda X: np.where(X[:, 0] > 5, 10.0, 0.0), spec)
+    finding = glassbox.distill(teacher, mode="logic", max_leaves=4)
+    assert all(r.fidelity_ci is None for r in finding.rules)

@@ -9,8 +9,12 @@
  *
  * View data: see CircuitData (circuit/data.ts). Selection: the circuit, a sorted list of
  * [layer, head]; details: `{faithfulness: {sufficiency|comprehensiveness|f1: {value, ci, exact}},
- * fidelity: {metric, value, ci}}`. View-local state: `_focus`, [layer, head] or null, the head
- * pinned in the attention panel (shift-click, Shift+Enter or the panel's <select>).
+ * fidelity: {metric, value, ci}}`. View-local state: `pinned_head`, [layer, head] or null, the head
+ * pinned in the attention panel (shift-click, Shift+Enter or the panel's <select>; Python's
+ * `view.pinned_head`). Shift-click never selects page text.
+ *
+ * Side by side, the attention list scrolls within the height of the grid's column, so neither column
+ * leaves empty space under a short one.
  *
  * Membership is never changed locally: a clicked cell is drawn "pending" (dashed) until the
  * host answers, and the faithfulness panel is dimmed meanwhile.
@@ -30,6 +34,11 @@ export { NO_DATA_TEXT } from "../shared/widget";
 
 const GAP = 18;
 const CELL = ".gb-head-cell";
+/** The view-local trait holding the pinned head (Python: `CircuitHeatmap.pinned_head`). */
+export const PINNED = "pinned_head";
+/** The attention list never gets shorter than this when it matches the grid's column (about 7 tokens). */
+export const MIN_ATTENTION_HEIGHT = 130;
+export const MAX_ATTENTION_HEIGHT = 380;
 const MOVES: Record<string, [number, number]> = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
 
 const splitKey = (k: string): Head => k.split(".").map(Number) as Head;
@@ -66,6 +75,7 @@ export const spec: WidgetSpec<Norm, Head[]> = {
     const main = h("div", "gb-columns gb-circuit-body");
     main.append(gridPanel, side);
     const readout = liveRegion("gb-selection");
+    let sideBySide = false;
     shell.body.appendChild(main);
     shell.footer.appendChild(readout);
 
@@ -83,7 +93,7 @@ export const spec: WidgetSpec<Norm, Head[]> = {
       return l >= 0 && l < data.nLayers && hd >= 0 && hd < data.nHeads;
     };
     const pinned = (): string | null => {
-      const p = indexPair(shell.state("_focus"));
+      const p = indexPair(shell.state(PINNED));
       return p ? headKey(p[0], p[1]) : null;
     };
     const circuitOf = (s: SelectionState<Head[]>, d: Norm) => new Set(headsIn(s.value, d).map(([l, hd]) => headKey(l, hd)));
@@ -103,7 +113,7 @@ export const spec: WidgetSpec<Norm, Head[]> = {
     }
 
     function pin(k: string | null): void {
-      shell.setState("_focus", k ? splitKey(k) : null);
+      shell.setState(PINNED, k ? splitKey(k) : null);
     }
 
     /** Which head the attention panel shows: hovered, focused, pinned, last clicked, else one of the circuit's or the strongest. */
@@ -131,6 +141,29 @@ export const spec: WidgetSpec<Norm, Head[]> = {
       return best ? mk(best, "largest |score|") : null;
     }
 
+    /**
+     * Side by side, let the attention list scroll within what the grid's column leaves it, so the two columns
+     * end together (at least MIN_ATTENTION_HEIGHT); stacked, it keeps the stylesheet's height.
+     */
+    function balance(): void {
+      side.style.removeProperty("--gb-attention-max");
+      const list = attention.body.querySelector<HTMLElement>(".gb-attention-list");
+      if (!sideBySide || !list) return;
+      const gridHeight = gridPanel.getBoundingClientRect().height;
+      if (!(gridHeight > 0)) return; // not laid out (hidden, or no layout engine)
+      const others = side.getBoundingClientRect().height - list.getBoundingClientRect().height;
+      side.style.setProperty("--gb-attention-max", `${Math.max(MIN_ATTENTION_HEIGHT, Math.round(gridHeight - others))}px`);
+      showStrongest(list);
+    }
+
+    /** Scroll a list that overflows so its most attended token is in view. */
+    function showStrongest(list: HTMLElement): void {
+      const strongest = list.querySelector<HTMLElement>(".gb-attention-max .gb-token");
+      if (!strongest || list.scrollHeight <= list.clientHeight) return;
+      const offset = strongest.getBoundingClientRect().top - list.getBoundingClientRect().top;
+      if (offset < 0 || offset > list.clientHeight - 20) list.scrollTop += offset - list.clientHeight / 2;
+    }
+
     /** The info line under the grid and the attention panel: they follow hover and keyboard focus. */
     function updateHover(): void {
       const d = data;
@@ -141,6 +174,8 @@ export const spec: WidgetSpec<Norm, Head[]> = {
       if (!k) headInfo.textContent = "click: add/remove a head · shift-click: pin its attention · arrow keys + Enter work too";
       else headInfo.textContent = headTitle(d, ...splitKey(k), circuitOf(s, d).has(k)) + (pending.has(k) ? " · updating…" : "");
       drawAttention(attention, d, shownHead(d, s));
+      const list = attention.body.querySelector<HTMLElement>(".gb-attention-list");
+      if (list) showStrongest(list);
     }
 
     function syncFocusSelect(d: Norm): void {
@@ -182,7 +217,7 @@ export const spec: WidgetSpec<Norm, Head[]> = {
       },
     });
 
-    shell.watchState("_focus", shell.update);
+    shell.watchState(PINNED, shell.update);
     shell.listen(
       // click / Enter / Space toggles a head; with Shift it pins the head's attention instead
       delegateActivate(shell.root, CELL, (t, event) => (event.shiftKey ? pin(keyOf(t)) : toggle(keyOf(t)))),
@@ -200,6 +235,10 @@ export const spec: WidgetSpec<Norm, Head[]> = {
         },
       ),
       delegate<Event>(shell.root, "change", ".gb-focus-select", () => pin(focusSelect.value || null)),
+      // shift-click pins a head: keep the browser from extending a text selection to the click
+      delegate<MouseEvent>(shell.root, "mousedown", CELL, (event) => {
+        if (event.shiftKey) event.preventDefault();
+      }),
     );
 
     return {
@@ -209,13 +248,14 @@ export const spec: WidgetSpec<Norm, Head[]> = {
         if (!validKey(kbdKey)) kbdKey = null;
         if (!validKey(lastClicked)) lastClicked = null;
         const width = Math.max(280, Math.round(shell.containerWidth() || DEFAULT_WIDTH));
-        const sideBySide = width >= SIDE_BY_SIDE_MIN;
+        sideBySide = width >= SIDE_BY_SIDE_MIN;
         const sideW = sideBySide ? Math.max(260, Math.min(400, Math.round(width * 0.42))) : width;
         main.classList.toggle("gb-stacked", !sideBySide);
         side.style.width = sideBySide ? `${sideW}px` : "";
         drawGrid(gridWrap, legendWrap, d, sideBySide ? width - sideW - GAP : width);
         drawTypeKey(typeKey, d);
         syncFocusSelect(d);
+        balance();
       },
       update(d, s) {
         const inCircuit = circuitOf(s, d);
@@ -233,7 +273,9 @@ export const spec: WidgetSpec<Norm, Head[]> = {
           const title = headTitle(d, ...splitKey(k), on) + (isPending ? " · updating…" : "");
           c.setAttribute("aria-label", title);
           const t = c.querySelector("title");
-          if (t) t.textContent = `${title}\nclick: ${on ? "remove from" : "add to"} the circuit · shift-click: pin its attention`;
+          const [l, hd] = splitKey(k);
+          const note = d.headTypeNotes[l]?.[hd];
+          if (t) t.textContent = `${title}\nclick: ${on ? "remove from" : "add to"} the circuit · shift-click: pin its attention${note ? `\ntype measured ${note}` : ""}`;
         }
         roving.settle(headKey(0, 0));
         faithPanel.classList.toggle("gb-busy", s.busy);
@@ -244,6 +286,7 @@ export const spec: WidgetSpec<Norm, Head[]> = {
         readout.textContent = text;
         focusSelect.value = pinnedKey && selectKeys.split(",").includes(pinnedKey) ? pinnedKey : "";
         updateHover();
+        balance();
       },
       clear() {
         data = null;

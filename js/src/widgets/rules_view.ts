@@ -3,17 +3,23 @@
  * # | IF | THEN | coverage | fidelity. Clicking a row (or Enter / Space on it) asks the host
  * to select that rule.
  *
+ * The # column is the rule's id, the number Python uses (`finding.rules[id]`, `finding.select(id)`),
+ * counted from 0. A rule's fidelity is shown with the number of held-out probes it rests on ("100% of
+ * 5") and flagged when they are fewer than `min_support`.
+ *
  * View data: see RulesData below. Selection: the rule's id, or null; no details.
  */
-import { arr, int, intOrNull, num, obj, str } from "../shared/data";
+import { arr, finitePair, int, intOrNull, num, obj, str } from "../shared/data";
 import { delegateActivate, h, liveRegion, shareBar, tableHead } from "../shared/dom";
-import { formatPercent, formatScore, formatThreshold } from "../shared/format";
+import { formatPercent, formatThreshold } from "../shared/format";
 import type { Fidelity } from "../shared/format";
 import { anywidget } from "../shared/model";
 import { classColor } from "../shared/palette";
 import type { WidgetSpec } from "../shared/widget";
+import { fidelityWithText, ruleFidelityText, ruleFidelityTitle } from "./rules/fidelity";
 
 export { NO_DATA_TEXT } from "../shared/widget";
+export { fidelityWithText, ruleFidelityText, ruleFidelityTitle, scoreWithInterval } from "./rules/fidelity";
 
 export interface Condition {
   feature: string;
@@ -31,6 +37,10 @@ export interface Rule {
   coverage: number;
   n: number;
   fidelity: number | null;
+  /** Exact 95% interval of a rule's agreement (null for R², or when not sent). */
+  fidelity_ci?: [number, number] | null;
+  /** Fewer held-out probes than `min_support` back the rule's fidelity (computed here when not sent). */
+  small_support?: boolean;
   text: string;
 }
 
@@ -41,8 +51,12 @@ export interface RulesData {
   classes?: string[] | null;
   rules?: Rule[];
   fidelity?: Fidelity | null;
+  /** Below this many held-out probes a rule's own fidelity is flagged (default 30). */
+  min_support?: number;
   caption?: string | null;
 }
+
+export const DEFAULT_MIN_SUPPORT = 30;
 
 export const EMPTY_SELECTION_TEXT = "click a rule to select it";
 export const NO_RULES_TEXT = "no rules to show";
@@ -54,6 +68,7 @@ export interface Norm {
   classes: string[];
   rules: Rule[];
   fidelity: Fidelity | null;
+  minSupport: number;
   caption: string;
 }
 
@@ -62,10 +77,12 @@ const OPS: Record<string, string> = { "<=": "≤", ">": ">", "<": "<", ">=": "�
 export function normalize(raw: unknown): Norm | null {
   if (!raw || typeof raw !== "object") return null;
   const d = raw as Record<string, unknown>;
+  const minSupport = Math.max(0, int(d.min_support, DEFAULT_MIN_SUPPORT));
   const rules: Rule[] = arr(d.rules).map((r, i) => {
     const o = obj(r);
     const ci = o.class_index === null || o.class_index === undefined ? null : int(o.class_index, -1);
     const fid = num(o.fidelity);
+    const n = Math.max(0, int(o.n, 0));
     return {
       id: int(o.id, i),
       conditions: arr(o.conditions).map((c) => {
@@ -81,27 +98,31 @@ export function normalize(raw: unknown): Norm | null {
       prediction: str(o.prediction),
       class_index: ci !== null && ci >= 0 ? ci : null,
       coverage: num(o.coverage),
-      n: int(o.n, 0),
+      n,
       fidelity: Number.isFinite(fid) ? fid : null,
+      fidelity_ci: finitePair(o.fidelity_ci),
+      small_support: typeof o.small_support === "boolean" ? o.small_support : n < minSupport,
       text: str(o.text),
     };
   });
+  // a catch-all rule (no conditions) after others is an ELSE: shown only when some inputs fall to it
+  const shown = rules.filter((r, i) => !(i > 0 && r.conditions.length === 0 && !(r.coverage > 0) && r.n === 0));
   const f = obj(d.fidelity);
   return {
     title: str(d.title),
     task: d.task === "regression" ? "regression" : "classification",
     outputName: str(d.output_name) || "output",
     classes: arr(d.classes).map((c) => str(c)),
-    rules,
-    fidelity: d.fidelity && typeof d.fidelity === "object" ? (f as unknown as Fidelity) : null,
+    rules: shown,
+    fidelity: d.fidelity && typeof d.fidelity === "object" ? fidelityWithText(f as unknown as Fidelity) : null,
+    minSupport,
     caption: str(d.caption),
   };
 }
 
-/** The per-rule fidelity cell: a percentage (agreement) for classification, the R² value for regression ("—" if absent). */
-export function ruleFidelityText(task: Norm["task"], v: number | null): string {
-  if (v === null || !Number.isFinite(v)) return "—";
-  return task === "regression" ? formatScore(v) : formatPercent(v);
+/** "rule 3: IF … THEN …", the read-out of the selected rule (numbered as in Python). */
+export function ruleReadout(r: Rule): string {
+  return `rule ${r.id}: ${ruleText(r)}`;
 }
 
 /** Readable plain text of a rule (used when `text` is missing). */
@@ -128,16 +149,34 @@ function conditionChip(c: Condition): HTMLElement {
 function rulesTable(d: Norm): HTMLTableElement {
   const table = h("table", "gb-table gb-rules-table");
   const thead = tableHead([
-    ["#", "gb-num"],
+    ["#", "gb-num gb-id-head"],
     ["IF", "gb-if-head"],
     [`THEN ${d.outputName}`, "gb-then-head"],
     ["coverage", "gb-cov-head"],
     [d.task === "regression" ? "fidelity (R²)" : "fidelity", "gb-num"],
   ]);
+  const heads = thead.querySelectorAll("th");
+  heads[0].title = "the rule's id, as in Python: finding.rules[id], finding.select(id)";
+  heads[4].title = `each rule's own fidelity, on the held-out probes it covers ("of n"); ⚠ marks fewer than ${d.minSupport}`;
   const tbody = h("tbody");
   d.rules.forEach((r, i) => tbody.appendChild(ruleRow(d, r, i)));
   table.append(thead, tbody);
   return table;
+}
+
+/** The rule's own fidelity, "100% of 5", with a ⚠ when too few probes back it. */
+function fidelityCell(d: Norm, r: Rule): HTMLTableCellElement {
+  const support = { task: d.task, fidelity: r.fidelity, ci: r.fidelity_ci ?? null, n: r.n, small: r.small_support === true };
+  const cell = h("td", "gb-num gb-rule-fid");
+  cell.title = ruleFidelityTitle(support, d.minSupport);
+  cell.appendChild(h("span", "gb-rule-fid-text", ruleFidelityText(support)));
+  if (support.small && r.n > 0 && r.fidelity !== null) {
+    cell.classList.add("gb-small-support");
+    const flag = h("span", "gb-support-flag", "⚠");
+    flag.setAttribute("aria-label", `only ${r.n} held-out probe${r.n === 1 ? "" : "s"}`);
+    cell.appendChild(flag);
+  }
+  return cell;
 }
 
 function ruleRow(d: Norm, r: Rule, i: number): HTMLTableRowElement {
@@ -174,13 +213,7 @@ function ruleRow(d: Norm, r: Rule, i: number): HTMLTableRowElement {
   covCell.title = `${formatPercent(r.coverage)} of held-out probes (n = ${r.n})`;
   covCell.append(bar, covText);
 
-  tr.append(
-    h("td", "gb-num gb-rule-num", String(i + 1)),
-    ifCell,
-    thenCell,
-    covCell,
-    h("td", "gb-num gb-rule-fid", ruleFidelityText(d.task, r.fidelity)),
-  );
+  tr.append(h("td", "gb-num gb-rule-num", String(r.id)), ifCell, thenCell, covCell, fidelityCell(d, r));
   return tr;
 }
 
@@ -208,7 +241,7 @@ export const spec: WidgetSpec<Norm, number | null> = {
           tr.classList.toggle("gb-selected", on);
           tr.setAttribute("aria-selected", String(on));
         });
-        readout.textContent = rule ? ruleText(rule) : EMPTY_SELECTION_TEXT;
+        readout.textContent = rule ? ruleReadout(rule) : EMPTY_SELECTION_TEXT;
       },
       clear() {
         tableWrap.replaceChildren();

@@ -16,8 +16,14 @@ export interface CircuitData {
   scores?: (number | null)[][];
   score_label?: string;
   head_types?: (string | null)[][];
+  /** Per head, the numbers its type was measured from (shown in its tooltip). */
+  head_type_notes?: (string | null)[][] | null;
+  /** How the types were measured, shown under the key of type glyphs. */
+  type_note?: string | null;
   tokens?: string[];
   attention?: Record<string, number[]> | null;
+  /** Which prompt the attention panel's tokens come from ("prompt 1 of 28"). */
+  attention_note?: string | null;
   logit_diff?: { clean: number; corrupted: number } | null;
   caption?: string;
 }
@@ -53,8 +59,11 @@ export interface Norm {
   scores: number[][]; // [layer][head], NaN = missing
   scoreLabel: string;
   headTypes: (string | null)[][];
+  headTypeNotes: (string | null)[][];
+  typeNote: string;
   tokens: string[];
   attention: Map<string, number[]> | null; // key "layer.head"
+  attentionNote: string;
   logitDiff: { clean: number; corrupted: number } | null;
   caption: string;
 }
@@ -79,6 +88,7 @@ export function normalize(raw: unknown): Norm | null {
   const d = raw as Record<string, unknown>;
   const rawScores = arr(d.scores).map((row) => arr(row).map(num));
   const rawTypes = arr(d.head_types).map((row) => arr(row));
+  const rawNotes = arr(d.head_type_notes).map((row) => arr(row));
   let nLayers = int(d.n_layers, -1);
   let nHeads = int(d.n_heads, -1);
   if (!(nLayers > 0)) nLayers = Math.max(rawScores.length, rawTypes.length);
@@ -89,9 +99,12 @@ export function normalize(raw: unknown): Norm | null {
 
   const scores: number[][] = [];
   const headTypes: (string | null)[][] = [];
+  const headTypeNotes: (string | null)[][] = [];
   for (let l = 0; l < nLayers; l++) {
     const sr = rawScores[l] ?? [];
     const tr = rawTypes[l] ?? [];
+    const nr = rawNotes[l] ?? [];
+    headTypeNotes.push(Array.from({ length: nHeads }, (_, hd) => (typeof nr[hd] === "string" && nr[hd] !== "" ? (nr[hd] as string) : null)));
     scores.push(Array.from({ length: nHeads }, (_, hd) => (sr[hd] === undefined ? NaN : sr[hd])));
     headTypes.push(
       Array.from({ length: nHeads }, (_, hd) => {
@@ -123,8 +136,11 @@ export function normalize(raw: unknown): Norm | null {
     scores,
     scoreLabel: str(d.score_label) || DEFAULT_SCORE_LABEL,
     headTypes,
+    headTypeNotes,
+    typeNote: str(d.type_note),
     tokens: arr(d.tokens).map((t) => str(t)),
     attention,
+    attentionNote: str(d.attention_note),
     logitDiff,
     caption: str(d.caption),
   };

@@ -13,6 +13,22 @@ const GRID_MARGIN = { top: 20, right: 4, bottom: 4, left: 30 };
 const SCORE_TEXT_MIN_CELL = 44;
 
 /**
+ * The rings of a cell, as [class, inset from the cell's edge, stroke width, corner radius], drawn in this order.
+ * The circuit's outline hugs the edge (dark, with a white halo inside it); the keyboard focus ring lies further
+ * in, blue over a white band, so a focused head in the circuit shows both, never one over the other.
+ */
+export function cellRings(cell: number): [string, number, number, number][] {
+  const focus = cell >= 40 ? 8.5 : 7.5;
+  return [
+    ["gb-cell-fill", 1, 0, 2],
+    ["gb-cell-outline", 2.5, 3, 1.5],
+    ["gb-cell-halo", 4.5, 1, 1],
+    ["gb-focus-halo", focus, 4, 2],
+    ["gb-focus-ring", focus, 2, 2],
+  ];
+}
+
+/**
  * The layers × heads grid (`g.gb-head-cell` per head, coloured by score, with its type glyph and,
  * in big cells, its score) in `gridWrap`, and the colour legend in `legendWrap`; `avail` is the width it may take.
  */
@@ -63,23 +79,20 @@ export function drawGrid(gridWrap: HTMLElement, legendWrap: HTMLElement, d: Norm
     .attr("tabindex", -1);
   const fillOf = (v: number) => (Number.isFinite(v) ? color(v) : MISSING_FILL);
   // the fill, then (invisible until styled) the circuit outline with its white halo inside, and the focus ring
-  for (const [cls, inset, rx] of [
-    ["gb-cell-fill", 1, 2],
-    ["gb-cell-outline", 2.5, 1.5],
-    ["gb-cell-halo", 4.5, 1],
-    ["gb-focus-ring", -0.5, 3],
-  ] as const) {
-    cg.append("rect").attr("class", cls).attr("x", inset).attr("y", inset).attr("width", cell - 2 * inset).attr("height", cell - 2 * inset).attr("rx", rx);
+  for (const [cls, inset, stroke, rx] of cellRings(cell)) {
+    const r = cg.append("rect").attr("class", cls).attr("x", inset).attr("y", inset).attr("width", cell - 2 * inset).attr("height", cell - 2 * inset).attr("rx", rx);
+    if (stroke > 0) r.attr("data-stroke", stroke);
   }
   cg.select(".gb-cell-fill").attr("fill", (c) => fillOf(c.v));
   const ink = (c: { v: number }) => textColorOn(fillOf(c.v));
   cg.filter((c) => !!c.type)
     .append("text")
     .attr("class", "gb-type-glyph")
-    .attr("x", showScore ? 6 : cell / 2)
-    .attr("y", showScore ? 7 : cell / 2)
-    .attr("dy", showScore ? "0.8em" : "0.35em")
-    .attr("text-anchor", showScore ? "start" : "middle")
+    // centred (above the score in big cells), inside the focus ring, which runs along the cell's edge
+    .attr("x", cell / 2)
+    .attr("y", showScore ? cell / 2 - (cell >= 52 ? 7 : 6) : cell / 2)
+    .attr("dy", "0.35em")
+    .attr("text-anchor", "middle")
     // glyph-only cells: shrink long glyphs ("NNM") so they stay inside the circuit outline
     .attr("font-size", (c) => (showScore ? 9.5 : glyphSize(cell, typeAbbrev(c.type).length)))
     .attr("fill", ink)
@@ -88,7 +101,7 @@ export function drawGrid(gridWrap: HTMLElement, legendWrap: HTMLElement, d: Norm
     cg.append("text")
       .attr("class", "gb-cell-score")
       .attr("x", cell / 2)
-      .attr("y", cell / 2 + (cell >= 52 ? 6 : 4))
+      .attr("y", cell / 2 + (cell >= 52 ? 7 : 5))
       .attr("dy", "0.35em")
       .attr("text-anchor", "middle")
       .attr("fill", ink)
@@ -134,15 +147,21 @@ function drawLegend(legendWrap: HTMLElement, d: Norm, domain: number[], barW: nu
   legendWrap.appendChild(h("div", "gb-legend-label", `colour: ${d.scoreLabel} (red > 0 > blue)`));
 }
 
-/** The key of the type glyphs shown in the grid ("NM name-mover"); hidden when no head has a type. */
+/**
+ * The key of the type glyphs shown in the grid ("NM name mover") and, under it, how the types were measured;
+ * hidden when no head has a type and no note was sent.
+ */
 export function drawTypeKey(typeKey: HTMLElement, d: Norm): void {
   typeKey.replaceChildren();
   const seen = new Map<string, string>();
   for (const row of d.headTypes) for (const t of row) if (t && !seen.has(t)) seen.set(t, typeAbbrev(t));
-  typeKey.hidden = seen.size === 0;
+  typeKey.hidden = seen.size === 0 && !d.typeNote;
+  const items = h("div", "gb-type-items");
   for (const [t, ab] of seen) {
     const item = h("span", "gb-type-item");
     item.append(h("b", "gb-type-abbrev", ab), document.createTextNode(` ${t}`));
-    typeKey.appendChild(item);
+    items.appendChild(item);
   }
+  if (seen.size > 0) typeKey.appendChild(items);
+  if (d.typeNote) typeKey.appendChild(h("div", "gb-type-note", d.typeNote));
 }

@@ -72,7 +72,8 @@ export function drawAttention(p: AttentionParts, d: Norm, shown: ShownHead | nul
   const weights = d.attention.get(shown.key);
   const n = d.tokens.length > 0 ? d.tokens.length : (weights?.length ?? 0);
   const last = n > 0 ? d.tokens[n - 1] : undefined;
-  p.note.textContent = `${shown.source}${last !== undefined ? ` · query token "${tokenDisplay(last)}"` : ""} · bars on a 0–1 scale`;
+  const prompt = d.attentionNote ? ` · ${d.attentionNote}` : "";
+  p.note.textContent = `${shown.source}${prompt}${last !== undefined ? ` · query token "${tokenDisplay(last)}"` : ""} · bars on a 0–1 scale`;
   if (!weights) {
     p.body.appendChild(messageEl(`no attention pattern was sent for ${name}`));
     return;

@@ -1,0 +1,241 @@
+"""The roles heads play in indirect-object identification (IOI), measured on the prompt set itself.
+
+Wang et al. (2022, "Interpretability in the Wild", arXiv 2211.00593) name the heads of GPT-2's IOI circuit by
+what they attend to and what they write. In an IOI prompt the correct answer (the indirect object, IO) occurs
+once and the incorrect one (the subject, S) twice (S1, then S2); END is the last position, where the answer is
+predicted. Those positions are read off each prompt's tokens, so no template needs to be known:
+
+* **name mover**: from END attends the IO (mean attention ≥ 0.2 and more than to both S's together) and
+  copies what it attends to: the IO is among the 5 largest logits of the head's OV circuit applied to the
+  residual stream at the IO (the head's own input there, through its layer norm, then the final layer norm
+  and the unembedding) on at least half the prompts — the paper's *copy score*;
+* **negative name mover**: attends the IO the same way but writes it negatively (the IO among the 5
+  *smallest* logits on at least half the prompts: the negative copy score);
+* **S-inhibition**: from END attends the repeated subject S2 (≥ 0.2, and more than the IO): the head that
+  tells the name movers which name to avoid. The paper also path-patches these heads into the name movers'
+  queries; here only the attention is measured (the exact effect of each head is in the heat map);
+* **previous-token**: from the token after each first-clause name attends that name (S1+1 → S1 and
+  IO+1 → IO both ≥ 0.5), the previous-token heads of the paper measured where IOI needs them.
+
+Induction, duplicate-token and the other generic types are measured on repeated random tokens
+(:func:`glassbox_jupyter.circuits.attention.head_types`), where a head's position offset cannot pass for them;
+:func:`combined_head_types` gives each head its END role first, else its random-sequence type, else its
+previous-token role.
+
+Example:
+    >>> import glassbox  # doctest: +SKIP
+    >>> from glassbox_jupyter.circuits.prompts import PromptSet
+    >>> model = glassbox.demos.load("ioi")  # doctest: +SKIP
+    >>> roles = ioi_head_roles(model, PromptSet.build(model, glassbox.demos.ioi_prompts(16)))  # doctest: +SKIP
+    >>> roles.types[1]  # doctest: +SKIP
+    ['name mover', 'name mover', 'name mover', 'name mover']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from glassbox_jupyter.circuits.prompts import PromptSet
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: The roles, in the order they are preferred when a head qualifies for several.
+ROLES = ("name mover", "negative name mover", "S-inhibition", "previous-token")
+#: Roles read at END, where the answer is predicted; they come before any random-sequence type.
+END_ROLES = ("name mover", "negative name mover", "S-inhibition")
+#: Mean attention a role needs; copy scores are shares of prompts (top-5 of the vocabulary, as in the paper).
+ATTENTION_MIN = 0.2
+PREVIOUS_MIN = 0.5
+COPY_MIN = 0.5
+TOP_K = 5
+MEASURES = ("end_io", "end_s1", "end_s2", "copy", "negative_copy", "s1_next_s1", "io_next_io")
+#: Half the prompts must have the IOI shape (IO once, S twice, both before END) for the roles to be measured.
+MIN_IOI_SHARE = 0.5
+
+Head = tuple[int, int]
+
+
+def ioi_positions(tokens: Any, correct: int, incorrect: int) -> tuple[int, int, int] | None:
+    """``(IO, S1, S2)`` positions in one prompt's tokens ``[pos]``, or None when it is not IOI-shaped."""
+    body = [int(t) for t in tokens[:-1]]  # END, the last position, is where the answer is predicted
+    io = [p for p, t in enumerate(body) if t == int(correct)]
+    s = [p for p, t in enumerate(body) if t == int(incorrect)]
+    if len(io) != 1 or len(s) != 2:
+        return None
+    end = len(body)
+    if io[0] + 1 >= end or s[0] + 1 >= end:
+        return None
+    return io[0], s[0], s[1]
+
+
+@dataclass
+class HeadRoles:
+    """What every head does on IOI prompts: the measures ``[layer head]`` and the role they give.
+
+    ``scores`` maps each of :data:`MEASURES` to ``[layer head]``: mean attention from END to the IO, S1 and
+    S2 (``end_io``, ``end_s1``, ``end_s2``), the copy score and negative copy score (shares of prompts), and
+    the attention from the token after S1 (after the IO) to it. ``types`` is the role of each head (or None);
+    ``n_prompts`` how many IOI-shaped prompts were measured (of ``n_total``).
+    """
+
+    scores: dict[str, np.ndarray]
+    types: list[list[str | None]]
+    n_prompts: int
+    n_total: int
+
+    def note(self, layer: int, head: int) -> str:
+        """The measured numbers behind head ``(layer, head)``'s role, in one line."""
+        s = {k: float(v[layer, head]) for k, v in self.scores.items()}
+        return (
+            f"from the last token: IO {s['end_io']:.2f}, S1 {s['end_s1']:.2f}, S2 {s['end_s2']:.2f}; copies the IO "
+            f"in {s['copy']:.0%} of prompts (negatively in {s['negative_copy']:.0%}); after a name → that name "
+            f"{min(s['s1_next_s1'], s['io_next_io']):.2f}"
+        )
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per head: ``layer``, ``head``, ``role`` and every measure."""
+        import pandas as pd
+
+        n_layers, n_heads = self.scores[MEASURES[0]].shape
+        rows = [
+            {"layer": layer, "head": head, "role": self.types[layer][head]}
+            | {k: float(self.scores[k][layer, head]) for k in MEASURES}
+            for layer in range(n_layers)
+            for head in range(n_heads)
+        ]
+        return pd.DataFrame(rows, columns=["layer", "head", "role", *MEASURES])
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: the measures, the roles, the prompts measured and the criteria."""
+        return {
+            "scores": {k: v.tolist() for k, v in self.scores.items()},
+            "types": self.types,
+            "n_prompts": self.n_prompts,
+            "n_total": self.n_total,
+            "criteria": CRITERIA,
+        }
+
+
+CRITERIA = {
+    "name mover": (
+        f"from the last token attends the IO (mean ≥ {ATTENTION_MIN}, more than both S's) and copies it: the IO is "
+        f"in the top {TOP_K} logits of the head's OV circuit on the residual at the IO on ≥ {COPY_MIN:.0%} of prompts"
+    ),
+    "negative name mover": (
+        f"attends the IO like a name mover, and the IO is in the bottom {TOP_K} logits of its OV circuit "
+        f"on ≥ {COPY_MIN:.0%} of prompts"
+    ),
+    "S-inhibition": f"from the last token attends the repeated subject S2 (mean ≥ {ATTENTION_MIN}, more than the IO)",
+    "previous-token": (
+        f"from the token after each first-clause name attends that name (S1+1 → S1, IO+1 → IO ≥ {PREVIOUS_MIN})"
+    ),
+}
+
+
+def _types(scores: dict[str, np.ndarray]) -> list[list[str | None]]:
+    n_layers, n_heads = scores["end_io"].shape
+    out: list[list[str | None]] = []
+    for layer in range(n_layers):
+        row: list[str | None] = []
+        for head in range(n_heads):
+            s = {k: float(v[layer, head]) for k, v in scores.items()}
+            attends_io = s["end_io"] >= ATTENTION_MIN and s["end_io"] > s["end_s1"] + s["end_s2"]
+            candidates = []
+            if attends_io and s["copy"] >= COPY_MIN:
+                candidates.append((s["end_io"] / ATTENTION_MIN, "name mover"))
+            if attends_io and s["negative_copy"] >= COPY_MIN:
+                candidates.append((s["end_io"] / ATTENTION_MIN, "negative name mover"))
+            if s["end_s2"] >= ATTENTION_MIN and s["end_s2"] > s["end_io"]:
+                candidates.append((s["end_s2"] / ATTENTION_MIN, "S-inhibition"))
+            role = max(candidates)[1] if candidates else None
+            if role is None and min(s["s1_next_s1"], s["io_next_io"]) >= PREVIOUS_MIN:
+                role = "previous-token"
+            row.append(role)
+        out.append(row)
+    return out
+
+
+def ioi_head_roles(model: Any, prompts: PromptSet) -> HeadRoles | None:
+    """Each head's IOI role (see the module's docstring), or None when fewer than half the prompts are IOI-shaped."""
+    import torch
+
+    cfg = model.cfg
+    sums = {k: np.zeros((cfg.n_layers, cfg.n_heads)) for k in MEASURES}
+    wanted = {f"blocks.{layer}.attn.hook_pattern" for layer in range(cfg.n_layers)}
+    wanted |= {f"blocks.{layer}.hook_resid_pre" for layer in range(cfg.n_layers)}
+    final_norm = getattr(model, "ln_final", None) or (lambda x: x)
+    measured = 0
+    with torch.no_grad():
+        for b in prompts.buckets:
+            places = [ioi_positions(b.clean[j], b.correct[j], b.incorrect[j]) for j in range(len(b.rows))]
+            rows = [j for j, p in enumerate(places) if p is not None]
+            if not rows:
+                continue
+            io, s1, s2 = (torch.tensor([places[j][k] for j in rows]) for k in range(3))  # type: ignore[index]
+            end = b.clean.shape[1] - 1
+            picked = torch.tensor(rows)
+            _, cache = model.run_with_cache(b.clean[picked], names_filter=lambda name: name in wanted)
+            at = torch.arange(len(rows))
+            answer = b.correct[picked]
+            for layer in range(cfg.n_layers):
+                p = cache[f"blocks.{layer}.attn.hook_pattern"].float()  # [batch head query key]
+                sums["end_io"][layer] += p[at, :, end, io].sum(0).cpu().numpy()
+                sums["end_s1"][layer] += p[at, :, end, s1].sum(0).cpu().numpy()
+                sums["end_s2"][layer] += p[at, :, end, s2].sum(0).cpu().numpy()
+                sums["s1_next_s1"][layer] += p[at, :, s1 + 1, s1].sum(0).cpu().numpy()
+                sums["io_next_io"][layer] += p[at, :, io + 1, io].sum(0).cpu().numpy()
+                # the copy score: the head's OV circuit on its own input at the IO, read through the unembedding
+                resid = cache[f"blocks.{layer}.hook_resid_pre"][at, io][:, None, :]  # [batch 1 d_model]
+                ln1 = getattr(model.blocks[layer], "ln1", None)
+                x = (ln1(resid) if ln1 is not None else resid)[:, 0]
+                written = torch.einsum("bd,hdk,hke->bhe", x, model.W_V[layer], model.W_O[layer])
+                logits = final_norm(written) @ model.W_U  # [batch head vocab]
+                top = logits.topk(TOP_K, dim=-1).indices
+                bottom = (-logits).topk(TOP_K, dim=-1).indices
+                sums["copy"][layer] += (top == answer[:, None, None]).any(-1).float().sum(0).cpu().numpy()
+                sums["negative_copy"][layer] += (bottom == answer[:, None, None]).any(-1).float().sum(0).cpu().numpy()
+            measured += len(rows)
+    if measured == 0 or measured < MIN_IOI_SHARE * len(prompts):
+        return None
+    scores = {k: v / measured for k, v in sums.items()}
+    return HeadRoles(scores=scores, types=_types(scores), n_prompts=measured, n_total=len(prompts))
+
+
+def combined_head_types(random_types: list[list[str | None]], roles: HeadRoles | None) -> list[list[str | None]]:
+    """Each head's type: its END role on the prompts, else its random-sequence type, else its previous-token role."""
+    if roles is None:
+        return [list(row) for row in random_types]
+    out: list[list[str | None]] = []
+    for layer, row in enumerate(random_types):
+        combined: list[str | None] = []
+        for head, generic in enumerate(row):
+            role = roles.types[layer][head]
+            combined.append(role if role in END_ROLES else (generic or role))
+        out.append(combined)
+    return out
+
+
+#: One clause per role for the heat map's key.
+SHORT_CRITERIA = {
+    "name mover": "attends the IO from the last token and copies it (OV copy score)",
+    "negative name mover": "attends the IO from the last token and writes it down (negative copy score)",
+    "S-inhibition": "attends the repeated subject S2 from the last token",
+    "previous-token": "attends each name from the token after it",
+}
+
+
+def type_note(roles: HeadRoles | None) -> str:
+    """How the heat map's head types were measured, in two sentences for its key (the full criteria: CRITERIA)."""
+    generic = "types on repeated random tokens (previous-token, induction, duplicate-token, BOS/sink, local, uniform)"
+    if roles is None:
+        return f"Head types: {generic}; these prompts are not IOI-shaped, so no IOI role was measured."
+    found = [role for role in ROLES if any(role in row for row in roles.types)]
+    clauses = "; ".join(f"{role} = {SHORT_CRITERIA[role]}" for role in found) or "no head met an IOI role"
+    return (
+        f"Types measured on {roles.n_prompts} of these prompts as in Wang et al. 2022: {clauses}. "
+        f"Other heads: {generic}. Hover a head for its numbers."
+    )
