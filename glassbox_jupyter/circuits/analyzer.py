@@ -162,20 +162,24 @@ class CircuitAnalyzer:
     def mlp_chart(self, prompts: Sequence[Sequence[Any]], exact: bool = True) -> alt.LayerChart:
         """Altair bars of each MLP's attribution, with exact activation patching beside it."""
         from glassbox_jupyter.circuits.charts import mlp_attribution_chart
+        from glassbox_jupyter.widgets.svg import offline_chart
 
         scores = self.mlp_attribution(prompts)
         truth = self.activation_patching(prompts)["mlps"] if exact else None
-        return mlp_attribution_chart(scores, truth, model=self.model)
+        return offline_chart(mlp_attribution_chart(scores, truth, model=self.model))
 
     def logit_lens_chart(self, prompts: Sequence[Sequence[Any]]) -> alt.HConcatChart:
         """Altair charts: logit difference after each layer | each head's direct effect."""
         import altair as alt
 
         from glassbox_jupyter.circuits.charts import direct_effects_chart, logit_lens_chart
+        from glassbox_jupyter.widgets.svg import offline_chart
 
         result = self.logit_lens(prompts)
         # what `a | b` builds; each legend under its own chart (not under the first one)
-        return alt.hconcat(logit_lens_chart(result), direct_effects_chart(result)).resolve_legend(color="independent")
+        return offline_chart(
+            alt.hconcat(logit_lens_chart(result), direct_effects_chart(result)).resolve_legend(color="independent")
+        )
 
     def logit_lens(self, prompts: Sequence[Sequence[Any]]) -> dict:
         return lens.logit_lens(self.model, self.prompts(prompts))

@@ -229,6 +229,7 @@ class AttentionPatterns:
         import altair as alt
 
         from glassbox_jupyter.circuits.charts import fitted_title
+        from glassbox_jupyter.widgets.svg import offline_chart
 
         record = self[head]
         frame = self.pattern_frame()
@@ -253,7 +254,7 @@ class AttentionPatterns:
             width,
             f"bars: the first prompt; ticks: the mean over the {same_length} prompts of its length",
         )
-        return (bars + ticks).properties(width=width, height=260, title=title)
+        return offline_chart((bars + ticks).properties(width=width, height=260, title=title))
 
 
 def _as_head(head: Any) -> Head:

@@ -106,6 +106,8 @@ def logit_lens_chart(lens_result: dict[str, Any]) -> alt.LayerChart:
     import altair as alt
     import pandas as pd
 
+    from glassbox_jupyter.widgets.svg import offline_chart
+
     labels, by_layer, _ = _lens_parts(lens_result)
     frame = pd.DataFrame({"stage": labels, "step": np.arange(len(labels)), "logit_diff": by_layer})
     x = alt.X("stage:N", sort=labels, title="residual stream", axis=alt.Axis(labelAngle=0))
@@ -126,10 +128,12 @@ def logit_lens_chart(lens_result: dict[str, Any]) -> alt.LayerChart:
     )
     # LayerChart, not alt.layer: the latter is typed to return a FacetChart too (these layers have no facets)
     width = max(240, 70 * len(labels))
-    return alt.LayerChart(layer=[zero, line, points, values], data=frame).properties(
-        width=width,
-        height=240,
-        title=fitted_title("logit lens", width, "logit difference read off the residual stream after each layer"),
+    return offline_chart(
+        alt.LayerChart(layer=[zero, line, points, values], data=frame).properties(
+            width=width,
+            height=240,
+            title=fitted_title("logit lens", width, "logit difference read off the residual stream after each layer"),
+        )
     )
 
 
@@ -141,6 +145,8 @@ def direct_effects_chart(lens_result: dict[str, Any]) -> alt.LayerChart:
     """
     import altair as alt
     import pandas as pd
+
+    from glassbox_jupyter.widgets.svg import offline_chart
 
     _, _, direct = _lens_parts(lens_result)
     n_layers, n_heads = direct.shape
@@ -184,10 +190,12 @@ def direct_effects_chart(lens_result: dict[str, Any]) -> alt.LayerChart:
             color=alt.condition(f"abs(datum.effect) > {0.6 * limit}", alt.value("white"), alt.value("#24292f")),
         )
     )
-    return alt.LayerChart(layer=[heat, text], data=frame).properties(
-        width=width,
-        height=min(cell, cell_width) * n_layers,
-        title=fitted_title("direct effect of each head", width, "on the logit difference, read at the last token"),
+    return offline_chart(
+        alt.LayerChart(layer=[heat, text], data=frame).properties(
+            width=width,
+            height=min(cell, cell_width) * n_layers,
+            title=fitted_title("direct effect of each head", width, "on the logit difference, read at the last token"),
+        )
     )
 
 
@@ -203,6 +211,8 @@ def mlp_attribution_chart(
     """
     import altair as alt
     import pandas as pd
+
+    from glassbox_jupyter.widgets.svg import offline_chart
 
     if model is not None and getattr(getattr(model, "cfg", None), "attn_only", False):
         raise ValueError(NO_MLPS)
@@ -254,6 +264,8 @@ def mlp_attribution_chart(
     zero = alt.Chart().transform_aggregate(n="count()").mark_rule(color="#57606a").encode(y=alt.datum(0))
     # the legend's labels sit under the plot: the plot is as wide as they may be in a wide font
     width = max(200, 36 * len(layers) * len(methods), room_for(*methods, pad=30))
-    return alt.LayerChart(layer=[bars, zero], data=frame).properties(
-        width=width, height=220, title=fitted_title("MLP attribution per layer", width)
+    return offline_chart(
+        alt.LayerChart(layer=[bars, zero], data=frame).properties(
+            width=width, height=220, title=fitted_title("MLP attribution per layer", width)
+        )
     )

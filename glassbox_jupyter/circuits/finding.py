@@ -322,6 +322,7 @@ class CircuitFinding(Finding):
         import pandas as pd
 
         from glassbox_jupyter.circuits.charts import fitted_title, room_for
+        from glassbox_jupyter.widgets.svg import offline_chart
 
         cfg = self.model.cfg
         circuit = set(self._circuit)
@@ -385,8 +386,10 @@ class CircuitFinding(Finding):
         )
         # an answer's leading space (' Mary') is part of the token: never wrap the title there
         title = re.sub(r"'\s(?=\S)", "'\u00a0", self.title())
-        return alt.LayerChart(layer=[heat, ring, glyphs, values]).properties(
-            width=width, height=height, title=fitted_title(title, width, subtitle)
+        return offline_chart(
+            alt.LayerChart(layer=[heat, ring, glyphs, values]).properties(
+                width=width, height=height, title=fitted_title(title, width, subtitle)
+            )
         )
 
 

@@ -91,6 +91,7 @@ class TokenAttribution:
 
         from glassbox_jupyter.circuits.charts import fitted_title
         from glassbox_jupyter.circuits.finding import method_label
+        from glassbox_jupyter.widgets.svg import offline_chart
 
         self._check_index(i)
         frame = self.to_frame()
@@ -104,7 +105,7 @@ class TokenAttribution:
             f"{method_label(self.method)}; baseline: "
             + ("the corrupted prompt's embeddings" if self.baseline == "corrupted" else f"{self.baseline} embeddings"),
         )
-        return (
+        return offline_chart(
             alt.Chart(frame)
             .mark_bar()
             .encode(

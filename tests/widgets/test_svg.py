@@ -71,3 +71,13 @@ def test_offline_chart_survives_copies_and_composition(cdn_renderer: None) -> No
 def test_neuron_graph_heatmap_renders_offline(cdn_renderer: None) -> None:
     graph, _ = neuron_graph_example()
     assert_offline(shown(graph.heatmap()))
+
+
+def test_circuit_charts_render_offline(cdn_renderer: None) -> None:
+    import glassbox
+
+    model = glassbox.demos.load("ioi")
+    prompts = glassbox.demos.ioi_prompts(4, seed=0)
+    analyzer = glassbox.CircuitAnalyzer(model, n_boot=50)
+    assert_offline(shown(analyzer.logit_lens_chart(prompts)))
+    assert_offline(shown(analyzer.analyze(prompts=prompts).heatmap_chart()))
