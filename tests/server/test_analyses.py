@@ -113,3 +113,31 @@ def test_a_job_whose_model_has_no_inputs_fails_with_the_reason(api: Api, analyst
     job = api.call("POST", f"/projects/{project}/analyses", who, json={"kind": "logic", "model_id": model}).json()
     final = wait_for(api, who, job["id"], FINISHED)
     assert final["state"] == "failed" and "params.spec" in final["error"], final
+
+
+def test_a_circuit_job_on_the_demo_transformer(api: Api, analyst) -> None:
+    import glassbox
+
+    who, project = analyst
+    model = demo_model(api, who, project, "ioi")
+    prompts = [list(p) for p in glassbox.demos.ioi_prompts(6, seed=0)]
+    path = f"/projects/{project}/analyses"
+    two_tokens = [prompts[0][0], " Mary Ann", prompts[0][2]]
+    bad = api.call(
+        "POST", path, who, json={"kind": "circuit", "model_id": model, "params": {"prompts": [prompts[1], two_tokens]}}
+    )
+    assert bad.status_code == 422, bad.text
+    assert bad.json()["detail"][0]["loc"] == ["body", "params", "prompts", 1]
+    assert "single-token" in bad.json()["detail"][0]["msg"]
+    not_a_transformer = demo_model(api, who, project, "quadratic_cosine")
+    wrong = api.call(
+        "POST", path, who, json={"kind": "circuit", "model_id": not_a_transformer, "params": {"prompts": prompts}}
+    )
+    assert wrong.status_code == 422 and wrong.json()["detail"][0]["loc"] == ["body", "model_id"]
+    job = api.call(
+        "POST", path, who, json={"kind": "circuit", "model_id": model, "params": {"prompts": prompts, "n_boot": 100}}
+    ).json()
+    done = wait_for(api, who, job["id"], FINISHED)
+    assert done["state"] == "done", done
+    finding = api.call("GET", f"/findings/{done['finding_id']}", who).json()
+    assert finding["kind"] == "circuit" and finding["finding"]["artifact"]

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
@@ -88,7 +89,68 @@ def run_logic(teacher: Any, params: LogicParams, progress: Progress) -> Any:
     return distill(teacher, spec, mode="logic", max_leaves=params.max_leaves, n=params.n, seed=params.seed)
 
 
-KINDS: dict[str, tuple[type[BaseModel], Callable[..., Any]]] = {
-    "math": (MathParams, run_math),
-    "logic": (LogicParams, run_logic),
+class CircuitParams(BaseModel):
+    prompts: list[list[str]] = Field(
+        min_length=1, max_length=500, description="[prompt, correct, incorrect(, corrupted)] per prompt"
+    )
+    method: Literal["taylor", "integrated_gradients", "exact"] = "integrated_gradients"
+    n_boot: int = Field(default=1000, ge=100, le=10_000)
+    seed: int = Field(default=0, ge=0, le=2**31 - 1)
+
+    @field_validator("prompts")
+    @classmethod
+    def _shape(cls, prompts: list[list[str]]) -> list[list[str]]:
+        for row, item in enumerate(prompts):
+            if len(item) not in (3, 4):
+                raise ValueError(
+                    f"prompt {row}: give [prompt, correct, incorrect] or [..., corrupted], got {len(item)} items"
+                )
+        return prompts
+
+
+class ParamsError(ValueError):
+    """Parameters that do not fit the job's model; ``loc`` names the field (under ``params``)."""
+
+    def __init__(self, loc: list[str | int], message: str):
+        super().__init__(message)
+        self.loc = loc
+
+
+def check_circuit(model: Any, params: CircuitParams) -> None:
+    """Every prompt must tokenize for ``model``: single-token answers, equal clean/corrupted lengths."""
+    from glassbox_jupyter.circuits.prompts import PromptError, PromptSet, require_hooked_transformer
+
+    try:
+        require_hooked_transformer(model)
+    except (PromptError, TypeError) as exc:
+        raise ParamsError(["model_id"], f"a circuit analysis needs a transformer model: {exc}") from exc
+    for row, item in enumerate(params.prompts):
+        try:
+            PromptSet.build(model, [item])
+        except PromptError as exc:
+            raise ParamsError(["prompts", row], str(exc).replace("prompt 0", f"prompt {row}")) from exc
+
+
+def run_circuit(model: Any, params: CircuitParams, progress: Progress) -> Any:
+    from glassbox_jupyter.circuits.analyzer import CircuitAnalyzer
+
+    progress({"step": "attributing heads", "prompts": len(params.prompts), "method": params.method})
+    analyzer = CircuitAnalyzer(model, method=params.method, n_boot=params.n_boot, seed=params.seed)
+    return analyzer.analyze(prompts=[tuple(p) for p in params.prompts])
+
+
+@dataclass(frozen=True)
+class JobKind:
+    """A capability a job can run: its parameters, its run function, and an optional check of the
+    parameters against the loaded model made when the job is submitted."""
+
+    params: type[BaseModel]
+    run: Callable[..., Any]
+    check: Callable[[Any, Any], None] | None = None
+
+
+KINDS: dict[str, JobKind] = {
+    "math": JobKind(MathParams, run_math),
+    "logic": JobKind(LogicParams, run_logic),
+    "circuit": JobKind(CircuitParams, run_circuit, check_circuit),
 }

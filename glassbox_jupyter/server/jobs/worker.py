@@ -96,8 +96,8 @@ def execute_job(database_url: str, artifacts_root: str, job_id: str) -> str:
                 s.commit()
 
         try:
-            params_model, run = KINDS[kind]
-            params = params_model.model_validate(params_data)
+            job_kind = KINDS[kind]
+            params = job_kind.params.model_validate(params_data)
             if model_record is None or model_record.deleted_at is not None:
                 raise JobInputError("its model was deleted before the job started")
             spec_in = getattr(params, "spec", None)
@@ -105,7 +105,7 @@ def execute_job(database_url: str, artifacts_root: str, job_id: str) -> str:
             with tempfile.TemporaryDirectory() as folder:
                 progress({"step": "loading the model"})
                 model = load_model(model_record, store, spec, Path(folder))
-                finding = run(model, params, progress)
+                finding = job_kind.run(model, params, progress)
                 data, svg = finding.to_dict(), finding.to_svg()
         except JobCancelled:
             return _finish(sessions, job_id, "cancelled", "cancelled on request")

@@ -48,6 +48,25 @@ class AnalysisOut(BaseModel):
     finished_at: datetime | None
 
 
+def check_against_model(request: Request, model: ModelRecord, check: Any, params: Any) -> None:
+    """Load the job's model and check the parameters against it (422 naming the field)."""
+    import tempfile
+    from pathlib import Path
+
+    from glassbox_jupyter.server.jobs.kinds import ParamsError
+    from glassbox_jupyter.server.jobs.worker import JobInputError, load_model
+
+    with tempfile.TemporaryDirectory() as folder:
+        try:
+            loaded = load_model(model, request.app.state.artifacts, None, Path(folder))
+            check(loaded, params)
+        except ParamsError as exc:
+            loc = ["body", *exc.loc] if exc.loc == ["model_id"] else ["body", "params", *exc.loc]
+            raise HTTPException(422, [{"loc": loc, "msg": str(exc), "type": "params"}]) from exc
+        except JobInputError as exc:
+            raise HTTPException(422, [{"loc": ["body", "model_id"], "msg": str(exc), "type": "model"}]) from exc
+
+
 def member_analysis(session: DbSession, user: CurrentUser, analysis_id: str) -> Analysis:
     row = session.get(Analysis, analysis_id)
     if row is None or row.project_id not in member_project_ids(session, user):
@@ -66,15 +85,17 @@ def submit(project_id: str, body: AnalysisIn, request: Request, session: DbSessi
     if model is None or model.project_id != project.id or model.deleted_at is not None:
         msg = f"no model {body.model_id!r} in this project (deleted models cannot run)"
         raise HTTPException(422, [{"loc": ["body", "model_id"], "msg": msg, "type": "model"}])
-    params_model, _ = KINDS[body.kind]
+    job_kind = KINDS[body.kind]
     try:
-        params = params_model.model_validate(body.params)
+        params = job_kind.params.model_validate(body.params)
     except ValidationError as exc:
         errors = [
             {"loc": ["body", "params", *e["loc"]], "msg": e["msg"], "type": e["type"]}
             for e in exc.errors(include_url=False)
         ]
         raise HTTPException(422, errors) from exc
+    if job_kind.check is not None:  # what only the model can tell (e.g. answers that are one token)
+        check_against_model(request, model, job_kind.check, params)
     job = Analysis(
         project_id=project.id,
         model_id=model.id,
