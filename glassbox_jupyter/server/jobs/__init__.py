@@ -7,6 +7,6 @@ left running as failed.
 
 Example:
     >>> from glassbox_jupyter.server.jobs.kinds import KINDS
-    >>> sorted(KINDS)[:2]
-    ['logic', 'math']
+    >>> sorted(KINDS)
+    ['circuit', 'logic', 'math']
 """
