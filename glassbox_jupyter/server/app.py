@@ -18,7 +18,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
-from sqlalchemy.orm import Session
 
 from glassbox_jupyter._version import __version__
 from glassbox_jupyter.server.artifacts import ArtifactStore
@@ -27,7 +26,6 @@ from glassbox_jupyter.server.jobs.runner import JobRunner
 from glassbox_jupyter.server.limits import AttemptLimiter
 from glassbox_jupyter.server.routes import analyses, audit_log, findings, me, models, projects, reports, session
 from glassbox_jupyter.server.settings import ServerSettings
-from glassbox_jupyter.server.tables import Artifact
 
 API = "/api/v1"
 
@@ -61,7 +59,6 @@ def create_app(settings: ServerSettings) -> FastAPI:
     app.state.jobs = jobs
     app.state.sign_in_limiter = AttemptLimiter(max_attempts=10, window_seconds=60)
     app.state.artifacts = ArtifactStore(settings.artifacts_dir)
-    app.state.register_artifact = register_artifact
 
     api = APIRouter(prefix=API)
 
@@ -73,9 +70,3 @@ def create_app(settings: ServerSettings) -> FastAPI:
         api.include_router(module.router)
     app.include_router(api)
     return app
-
-
-def register_artifact(session: Session, sha256: str, size: int, media_type: str) -> None:
-    """Record a stored file in the artifacts table (once per content)."""
-    if session.get(Artifact, sha256) is None:
-        session.add(Artifact(sha256=sha256, size=size, media_type=media_type))

@@ -33,6 +33,7 @@ def add_commands(commands: Any) -> None:
     serve.add_argument("--dask", default=None, help="run jobs on the Dask scheduler at this address")
     serve.add_argument("--max-upload-mb", type=float, default=200.0, help="largest model upload (default: 200)")
     serve.add_argument("--allow-pickle", action="store_true", help="accept pickle model files (they run code)")
+    serve.add_argument("--demo", action="store_true", help="fill a fresh database with the demo walkthrough")
     users = commands.add_parser("users", help="manage the server's user accounts")
     user_commands = users.add_subparsers(dest="users_command", required=True)
     add = user_commands.add_parser("add", help="make a user and print its API token (shown once)")
@@ -70,6 +71,10 @@ def run(args: argparse.Namespace) -> int:
         from glassbox_jupyter.server.app import create_app
 
         app = create_app(settings)
+        if args.demo:
+            from glassbox_jupyter.server.demo import fill_demo
+
+            fill_demo(app.state.sessions, app.state.artifacts)
         print(f"GlassBox server on http://{args.host}:{args.port}/api/v1 (data: {settings.data_dir})", flush=True)
         uvicorn.run(app, host=args.host, port=args.port, log_level="info")
         return 0

@@ -22,8 +22,10 @@ from sqlalchemy.orm import Session
 
 from glassbox_jupyter.report.annex import AnnexIVReport, HumanText
 from glassbox_jupyter.report.fields import FIELDS
+from glassbox_jupyter.server import audit
 from glassbox_jupyter.server.artifacts import ArtifactStore
-from glassbox_jupyter.server.tables import FindingRecord, Report, ReportVersion
+from glassbox_jupyter.server.records import store_finding
+from glassbox_jupyter.server.tables import FindingRecord, Report, ReportVersion, User
 
 
 class StaleEditError(Exception):
@@ -98,3 +100,32 @@ def set_texts(report: AnnexIVReport, texts: dict[str, str], author: str) -> None
         report.fields[fid].texts = (
             [HumanText(text.strip(), origin="glassbox server", author=author)] if text.strip() else []
         )
+
+
+def store_imported_report(
+    session: Session,
+    store: ArtifactStore,
+    project_id: str,
+    user: User,
+    title: str,
+    report_data: dict[str, Any],
+    findings: list[dict[str, Any]],
+    svgs: list[str | None],
+) -> Report:
+    """A report made elsewhere (``AnnexIVReport.to_dict()``): its Findings become the project's
+    (with their SVG views), its texts version 1. Committed."""
+    finding_ids = [
+        store_finding(session, store, project_id, user.id, finding, svg, "report").id
+        for finding, svg in zip(findings, svgs)
+    ]
+    base = {"report": AnnexIVReport.from_dict(report_data, with_findings=False).to_dict(), "finding_ids": finding_ids}
+    built = build(session, store, base)
+    report = Report(project_id=project_id, title=title, version=1, created_by=user.id)
+    session.add(report)
+    session.flush()
+    session.add(
+        ReportVersion(report_id=report.id, version=1, body=version_body(built, finding_ids), created_by=user.id)
+    )
+    audit.record(session, user, "create", "report", report.id, project_id, title=title, imported=True)
+    session.commit()
+    return report

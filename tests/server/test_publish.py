@@ -65,3 +65,26 @@ def test_publishing_errors_name_the_fix_and_never_the_token(served, monkeypatch:
         finding.publish(project="loans")
     with pytest.raises(PublishError, match="cannot reach"):
         finding.publish("http://127.0.0.1:9", project="loans", token="gbx_x")
+
+
+@pytest.mark.timeout(600)
+def test_the_demo_fills_a_fresh_database_once(tmp_path: Path) -> None:
+    from glassbox_jupyter.server.demo import DEMO_PROJECT, fill_demo
+    from glassbox_jupyter.server.settings import ServerSettings
+
+    from .conftest import Api
+
+    api = Api(ServerSettings(data_dir=tmp_path / "d"))
+    try:
+        said: list[str] = []
+        assert fill_demo(api.app.state.sessions, api.app.state.artifacts, said.append)
+        assert not fill_demo(api.app.state.sessions, api.app.state.artifacts, said.append)
+        assert not any("gbx_" in line for line in said)
+        officer = api.user("ofelia", "officer", (DEMO_PROJECT,))
+        project = api.call("GET", "/projects", officer).json()[0]["id"]
+        kinds = sorted(f["kind"] for f in api.call("GET", f"/projects/{project}/findings", officer).json())
+        assert kinds == ["audit", "circuit", "rules", "symbolic"]
+        report = api.call("GET", f"/projects/{project}/reports", officer).json()[0]
+        assert report["finding_ids"] and "2(e).oversight" in report["missing"]
+    finally:
+        api.close()

@@ -24,7 +24,8 @@ from sqlalchemy import update
 
 from glassbox_jupyter.server.artifacts import ArtifactStore
 from glassbox_jupyter.server.db import make_engine, session_factory
-from glassbox_jupyter.server.tables import Analysis, Artifact, FindingRecord, ModelRecord, utcnow
+from glassbox_jupyter.server.records import store_finding
+from glassbox_jupyter.server.tables import Analysis, ModelRecord, utcnow
 
 log = logging.getLogger("glassbox.server.jobs")
 
@@ -113,24 +114,10 @@ def execute_job(database_url: str, artifacts_root: str, job_id: str) -> str:
             reason = f"{type(exc).__name__}: {exc}"
             log.error("job %s failed: %s\n%s", job_id, reason, traceback.format_exc(limit=8))
             return _finish(sessions, job_id, "failed", reason)
-        svg_bytes = svg.encode("utf-8")
-        sha = store.put(svg_bytes)
         with sessions() as session:
-            if session.get(Artifact, sha) is None:
-                session.add(Artifact(sha256=sha, size=len(svg_bytes), media_type="image/svg+xml"))
             job = session.get(Analysis, job_id)
             assert job is not None
-            record = FindingRecord(
-                project_id=job.project_id,
-                kind=data["kind"],
-                title=data["summary"][:300],
-                body=json.dumps(data, ensure_ascii=False, allow_nan=False),
-                svg_sha256=sha,
-                source="job",
-                created_by=job.created_by,
-            )
-            session.add(record)
-            session.flush()
+            record = store_finding(session, store, job.project_id, job.created_by, data, svg, "job")
             job.finding_id, job.state, job.finished_at = record.id, "done", utcnow()
             job.progress = {**job.progress, "step": "done"}
             session.commit()

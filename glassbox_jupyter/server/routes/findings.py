@@ -27,6 +27,7 @@ from glassbox_jupyter.server.deps import (
     not_found,
     require,
 )
+from glassbox_jupyter.server.records import store_finding
 from glassbox_jupyter.server.schemas import FindingIn, FindingOut
 from glassbox_jupyter.server.tables import FindingRecord
 
@@ -84,24 +85,10 @@ def publish_finding(
     errors = schema_errors(body.finding)
     if errors:
         raise HTTPException(422, errors)
-    svg_sha = None
-    if body.svg is not None:
-        if not body.svg.lstrip().startswith("<svg") or ACTIVE_SVG.search(body.svg):
-            loc = ["body", "svg"]
-            raise HTTPException(422, [{"loc": loc, "msg": "not a static SVG view (finding.to_svg())", "type": "svg"}])
-        svg_sha = request.app.state.artifacts.put(body.svg.encode("utf-8"))
-        request.app.state.register_artifact(session, svg_sha, len(body.svg.encode("utf-8")), "image/svg+xml")
-    row = FindingRecord(
-        project_id=project.id,
-        kind=body.finding["kind"],
-        title=body.finding["summary"][:300],
-        body=json.dumps(body.finding, ensure_ascii=False, allow_nan=False),
-        svg_sha256=svg_sha,
-        source="notebook",
-        created_by=user.id,
-    )
-    session.add(row)
-    session.flush()
+    if body.svg is not None and (not body.svg.lstrip().startswith("<svg") or ACTIVE_SVG.search(body.svg)):
+        loc = ["body", "svg"]
+        raise HTTPException(422, [{"loc": loc, "msg": "not a static SVG view (finding.to_svg())", "type": "svg"}])
+    row = store_finding(session, request.app.state.artifacts, project.id, user.id, body.finding, body.svg, "notebook")
     audit.record(session, user, "create", "finding", row.id, project.id, kind=row.kind)
     session.commit()
     return finding_out(row, request)

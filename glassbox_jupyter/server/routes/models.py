@@ -28,6 +28,7 @@ from glassbox_jupyter.server.deps import (
     require,
 )
 from glassbox_jupyter.server.model_files import ModelFileError, check_loads, model_format, safe_file_name
+from glassbox_jupyter.server.records import store_artifact
 from glassbox_jupyter.server.tables import ModelRecord, utcnow
 
 router = APIRouter(tags=["models"])
@@ -99,8 +100,7 @@ async def upload_model(
             facts = check_loads(staged, fmt, card_data, settings.allow_pickle)
         except ModelFileError as exc:
             raise _refuse_upload(exc, "card" if "architecture" in str(exc) else "file") from exc
-    sha = request.app.state.artifacts.put(bytes(data))
-    request.app.state.register_artifact(session, sha, len(data), "application/octet-stream")
+    sha = store_artifact(session, request.app.state.artifacts, bytes(data), "application/octet-stream")
     record = ModelRecord(
         project_id=project.id,
         name=name or file_name,

@@ -27,6 +27,7 @@ from glassbox_jupyter.server.reports import (
     latest,
     save_version,
     set_texts,
+    store_imported_report,
     version_body,
 )
 from glassbox_jupyter.server.tables import FindingRecord, Report, ReportVersion, utcnow
@@ -156,7 +157,7 @@ def import_report(
 ) -> ReportOut:
     """A report published from a notebook (``report.publish``): its Findings are stored as the
     project's findings (with their SVG views), its texts become version 1."""
-    from glassbox_jupyter.report.annex import SCHEMA_ID, AnnexIVReport
+    from glassbox_jupyter.report.annex import SCHEMA_ID
     from glassbox_jupyter.server.routes.findings import ACTIVE_SVG, schema_errors
 
     project = member_project(session, user, project_id)
@@ -172,35 +173,9 @@ def import_report(
             raise HTTPException(422, [error])
         if svg is not None and (not svg.lstrip().startswith("<svg") or ACTIVE_SVG.search(svg)):
             raise HTTPException(422, [{"loc": ["body", "svgs", i], "msg": "not a static SVG view", "type": "svg"}])
-    finding_ids = []
-    store = request.app.state.artifacts
-    for finding, svg in zip(findings, svgs):
-        sha = None
-        if svg is not None:
-            sha = store.put(svg.encode("utf-8"))
-            request.app.state.register_artifact(session, sha, len(svg.encode("utf-8")), "image/svg+xml")
-        row = FindingRecord(
-            project_id=project.id,
-            kind=finding["kind"],
-            title=finding["summary"][:300],
-            body=json.dumps(finding, ensure_ascii=False, allow_nan=False),
-            svg_sha256=sha,
-            source="report",
-            created_by=user.id,
-        )
-        session.add(row)
-        session.flush()
-        finding_ids.append(row.id)
-    base = {"report": AnnexIVReport.from_dict(body.report, with_findings=False).to_dict(), "finding_ids": finding_ids}
-    built = build(session, store, base)
-    report = Report(project_id=project.id, title=body.title, version=1, created_by=user.id)
-    session.add(report)
-    session.flush()
-    session.add(
-        ReportVersion(report_id=report.id, version=1, body=version_body(built, finding_ids), created_by=user.id)
+    report = store_imported_report(
+        session, request.app.state.artifacts, project.id, user, body.title, body.report, findings, svgs
     )
-    audit.record(session, user, "create", "report", report.id, project.id, title=body.title, imported=True)
-    session.commit()
     return _report_out(report, latest(session, report))
 
 
