@@ -259,9 +259,8 @@ def main() -> None:
     for row in rows:
         ok = row["errors"] == 0 and row["lost_writes"] == 0 and row["read_p95_ms"] < 200
         verdict = "met" if ok else "NOT met"
-        print(
-            f"{row['database']}, {row['clients']} clients: targets (0 errors, 0 lost writes, read p95 < 200 ms) {verdict}"
-        )
+        what = f"{row['database']}, {row['clients']} clients"
+        print(f"{what}: targets (0 errors, 0 lost writes, read p95 < 200 ms) {verdict}")
         for example in row["error_examples"]:
             print(f"  error: {example}")
     args.json.write_text(json.dumps(rows, indent=2))
