@@ -18,8 +18,9 @@ def distill(
     teacher: Any,
     spec: InputSpec | None = None,
     mode: str = "math",
-    time_limit: float = 60,
+    time_limit: float | None = None,
     seed: int = 0,
+    generations: int | None = None,
     **options: Any,
 ) -> SymbolicFinding | SymbolicFindings | RuleFinding:
     """Distil ``teacher`` into a readable model, with its fidelity measured on held-out probes.
@@ -28,6 +29,13 @@ def distill(
     ``.selected``), or one per output for multi-output teachers. ``mode="logic"`` returns a
     :class:`RuleFinding` (IF/ELSE rules). No training data is needed: the teacher is probed
     through its :class:`InputSpec`.
+
+    Budget and reproducibility. Math mode counts its search budget in pyoperon ``generations``
+    per output (``DEFAULT_GENERATIONS``, 100, when neither budget is given), so the same ``seed``
+    gives the same equations on any machine. ``time_limit`` (seconds) gives a wall-clock budget
+    instead: how far the search gets then depends on the machine and its load, so two runs with
+    the same seed may differ. Give one or the other. Logic mode is deterministic for a seed;
+    ``time_limit`` (default 60 s) only bounds its threshold rounding.
 
     Math-mode options: ``n`` (probes, 2000), ``method`` ("sobol"), ``features`` (inputs to use),
     ``output``, ``max_features`` (10: screen inputs above this), ``operators``,
@@ -39,14 +47,23 @@ def distill(
 
     Example:
         >>> import glassbox
-        >>> finding = glassbox.distill(glassbox.demos.load("square_law"), time_limit=6)  # doctest: +SKIP
+        >>> finding = glassbox.distill(glassbox.demos.load("square_law"), generations=30)  # doctest: +SKIP
         >>> str(finding.best)  # doctest: +SKIP
         'y = x**2/2'
     """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
-    if not isinstance(time_limit, (int, float)) or not time_limit > 0:
+    timed = isinstance(time_limit, (int, float)) and not isinstance(time_limit, bool)
+    if time_limit is not None and not (timed and time_limit > 0):
         raise ValueError(f"time_limit must be a positive number of seconds, got {time_limit!r}")
+    if time_limit is not None and generations is not None:
+        raise ValueError("give either generations (reproducible) or time_limit (seconds, not reproducible), not both")
+    if generations is not None and (
+        isinstance(generations, bool) or not isinstance(generations, int) or generations < 1
+    ):
+        raise ValueError(f"generations must be a positive number of generations, got {generations!r}")
+    if generations is not None and mode != "math":
+        raise ValueError("generations is the math-mode search budget; logic mode takes time_limit")
     teacher = as_teacher(teacher, spec)
     if teacher.spec is None:
         raise ValueError(
@@ -54,9 +71,11 @@ def distill(
             "or InputSpec.from_data(X)"
         )
     if mode == "math":
-        from glassbox_jupyter.symbolic.math_mode import distill_math
+        from glassbox_jupyter.symbolic.math_mode import DEFAULT_GENERATIONS, distill_math
 
-        return distill_math(teacher, time_limit=time_limit, seed=seed, **options)
+        if time_limit is None and generations is None:
+            generations = DEFAULT_GENERATIONS
+        return distill_math(teacher, time_limit=time_limit or 60.0, seed=seed, generations=generations, **options)
     from glassbox_jupyter.rules.logic_mode import distill_logic
 
-    return distill_logic(teacher, time_limit=time_limit, seed=seed, **options)
+    return distill_logic(teacher, time_limit=time_limit or 60.0, seed=seed, **options)

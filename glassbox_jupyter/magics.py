@@ -9,7 +9,7 @@ Example (in a notebook):
     teacher = glassbox.demos.load("friedman_mlp")
     probes = %glassbox probe teacher --n 2000 --method sobol
     %glassbox response teacher --features x1 x2
-    finding = %glassbox distill teacher --mode math --time 30
+    finding = %glassbox distill teacher --mode math --generations 100 --seed 0
 """
 
 from __future__ import annotations
@@ -181,14 +181,31 @@ class GlassboxMagics(Magics, Configurable):
     @magic_arguments()
     @argument("teacher", help="Variable holding a glassbox.Teacher (or a model, with --spec).")
     @argument("--mode", choices=("math", "logic"), default="math", help="Equations (math) or IF/ELSE rules (logic).")
-    @argument("--time", type=float, default=60.0, help="Time limit in seconds.")
+    @argument(
+        "--generations",
+        type=int,
+        default=None,
+        help="Math-mode search budget in generations per output (default 100): the same --seed gives the "
+        "same equations on any machine.",
+    )
+    @argument(
+        "--time",
+        type=float,
+        default=None,
+        help="Wall-clock limit in seconds instead of --generations (math mode: not reproducible, how far the "
+        "search gets depends on the machine; logic mode: bounds threshold rounding, default 60).",
+    )
     @argument("--features", default=None, help="Comma-separated inputs to use (math mode), e.g. a,b,c.")
     @argument("--max-leaves", type=int, default=16, help="Leaf budget of the rules (logic mode).")
     @argument("--n", type=int, default=None, help="Number of probe inputs (default: 2000 math, 4000 logic).")
-    @argument("--seed", type=int, default=None, help="Random seed.")
+    @argument("--seed", type=int, default=None, help="Random seed (default: %%config GlassboxMagics.seed, 0).")
     @argument("--spec", default=None, help="Variable holding an InputSpec (when the teacher has none).")
     def cmd_distill(self, line: str) -> SymbolicFinding | SymbolicFindings | RuleFinding:
-        """Distil the teacher into equations or IF/ELSE rules and show the live view; returns the Finding."""
+        """Distil the teacher into equations or IF/ELSE rules and show the live view; returns the Finding.
+
+        Reproducible by default: the search budget is counted in generations and the seed defaults
+        to ``%config GlassboxMagics.seed`` (0), so the same notebook gives the same equation.
+        """
         from glassbox_jupyter.distill import distill
 
         args = parse_argstring(self.cmd_distill, line)
@@ -200,6 +217,12 @@ class GlassboxMagics(Magics, Configurable):
             options["features"] = args.features
         if args.mode == "logic":
             options["max_leaves"] = args.max_leaves
+        if args.generations is not None:
+            if args.mode != "math":
+                raise UsageError("--generations is the math-mode search budget; logic mode takes --time")
+            if args.time is not None:
+                raise UsageError("give --generations (reproducible) or --time (seconds, not reproducible), not both")
+            options["generations"] = args.generations
         try:
             return distill(
                 teacher,

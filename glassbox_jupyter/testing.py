@@ -208,3 +208,52 @@ def check_widget(widget: Any, selection: Any = 0) -> None:
     finally:
         other.close()
     check_svg(widget.to_svg())
+
+
+# what a front end shows instead of plain text when an output has it; plain text is what is left otherwise
+_RICH_MIMES = (
+    "text/html",
+    "text/markdown",
+    "text/latex",
+    "image/svg+xml",
+    "image/png",
+    "image/jpeg",
+    "application/pdf",
+    "application/javascript",
+    "application/vnd.jupyter.widget-view+json",
+)
+_RAW_REPR = re.compile(r"<\w*Findings?\b|\bobject at 0x[0-9a-fA-F]+")
+
+
+def check_notebook_outputs(nb: Any) -> None:
+    """Assert that no output of the notebook ``nb`` shows a person a raw object repr.
+
+    An output with nothing richer than ``text/plain`` is shown as that text; so is anything
+    printed. A ``<SymbolicFinding: …>`` or ``<… object at 0x…>`` there means an object was
+    displayed without its view (a Finding shown a second time under its live widget, a
+    ``print(finding)``). ``nb`` is an ``nbformat`` notebook or its JSON as a dict.
+
+    Example:
+        >>> import nbformat
+        >>> cell = nbformat.v4.new_code_cell("law")
+        >>> raw = {"text/plain": "<SymbolicFinding: P = 8.314*T*n/V>"}
+        >>> cell.outputs = [nbformat.v4.new_output("execute_result", raw)]
+        >>> check_notebook_outputs(nbformat.v4.new_notebook(cells=[cell]))
+        Traceback (most recent call last):
+        ...
+        AssertionError: cell 1 shows a raw object repr as plain text: <SymbolicFinding: P = 8.314*T*n/V>
+    """
+    for number, cell in enumerate(nb["cells"], start=1):
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream":
+                text = output.get("text", "")
+            else:
+                data = output.get("data", {})
+                if any(mime in data for mime in _RICH_MIMES):
+                    continue
+                text = data.get("text/plain", "")
+            text = "".join(text) if isinstance(text, list) else str(text)
+            match = _RAW_REPR.search(text)
+            if match:
+                line = next(line for line in text.splitlines() if match.group(0) in line)
+                raise AssertionError(f"cell {number} shows a raw object repr as plain text: {line.strip()}")

@@ -108,6 +108,46 @@ def test_distill_subcommand_logic_and_math(ipython):
         ipython.run_line_magic("glassbox", "distill reg --time 0")
 
 
+def _gas_teacher():
+    import numpy as np
+
+    spec = glassbox.InputSpec(names=["n", "T", "V"], low=[0.5, 250, 0.01], high=[2, 350, 0.05])
+    rng = np.random.default_rng(0)
+    wobble = rng.normal(0, 1, 3)  # a fixed, slightly imperfect "network": R = 8.314 plus a small smooth error
+
+    def pressure(X):
+        return 8.314 * X[:, 0] * X[:, 1] / X[:, 2] * (1 + 0.002 * np.tanh(X @ wobble))
+
+    return glassbox.Teacher(pressure, spec, name="gas")
+
+
+def _equations(finding):
+    import sympy
+
+    return [sympy.srepr(eq.expr) for eq in finding.pareto_front], str(finding.best)
+
+
+def test_distill_with_the_same_seed_gives_the_same_equation(ipython, monkeypatch):
+    """The default budget is counted in generations, so the magic is reproducible; --seed changes the search."""
+    import glassbox_jupyter.symbolic.math_mode as math_mode
+
+    monkeypatch.setattr(math_mode, "DEFAULT_GENERATIONS", 8)  # the default path, kept short
+    ipython.user_ns["gas"] = _gas_teacher()
+    first = ipython.run_line_magic("glassbox", "distill gas --n 600")
+    second = ipython.run_line_magic("glassbox", "distill gas --n 600")
+    assert _equations(first) == _equations(second)
+    assert first.provenance.method["generations"] == 8 and first.provenance.method["time_limit"] is None
+    seeded = ipython.run_line_magic("glassbox", "distill gas --n 600 --generations 8 --seed 5")
+    again = ipython.run_line_magic("glassbox", "distill gas --n 600 --generations 8 --seed 5")
+    assert _equations(seeded) == _equations(again) and seeded.provenance.seed == 5
+    with pytest.raises(UsageError, match="not both"):
+        ipython.run_line_magic("glassbox", "distill gas --generations 8 --time 3")
+    with pytest.raises(UsageError, match="generations must be a positive"):
+        ipython.run_line_magic("glassbox", "distill gas --generations 0")
+    with pytest.raises(UsageError, match="logic mode"):
+        ipython.run_line_magic("glassbox", "distill gas --mode logic --generations 8")
+
+
 def test_twin_subcommand(ipython):
     ipython.user_ns["cnn"] = glassbox.demos.load("digits_cnn")
     ipython.user_ns["images"], ipython.user_ns["labels"] = glassbox.demos.load_digits_split("test")

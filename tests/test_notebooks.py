@@ -8,6 +8,8 @@ import pytest
 
 from glassbox_jupyter.cli import main, run_notebook
 from glassbox_jupyter.report.notebook_html import WIDGET_VIEW, notebook_to_html, strip_live_widgets
+from glassbox_jupyter.testing import check_notebook_outputs
+
 
 def folder_state(folder: Path) -> dict[str, tuple[int, int]]:
     """Size and modification time of every file under ``folder`` (checkpoints aside)."""
@@ -22,8 +24,10 @@ NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_runs_and_exports(notebook, tmp_path, monkeypatch):
+def test_glassbox_run_executes_a_notebook_and_exports_it(tmp_path, monkeypatch):
+    """``glassbox run`` (nbclient, no browser) on the quickstart. Every shipped notebook is run in
+    JupyterLab, saved, reopened and exported by tests/e2e/test_jupyterlab_notebooks.py."""
+    notebook = next(p for p in NOTEBOOKS if p.stem == "quickstart")
     monkeypatch.setenv("GLASSBOX_TIME_LIMIT", "6")  # the kernel inherits it: short searches in tests
     monkeypatch.setenv("GLASSBOX_GENERATIONS", "30")
     before = folder_state(notebook.parent)
@@ -33,6 +37,7 @@ def test_notebook_runs_and_exports(notebook, tmp_path, monkeypatch):
     nb = nbformat.read(executed, as_version=4)
     errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert not errors, errors
+    check_notebook_outputs(nb)  # no raw <…Finding …> line under a widget, no printed object repr
     html = html_path.read_text(encoding="utf-8")
     assert html.count("<svg") >= 2, "the static response views are missing from the export"
     assert not re.search(r"<script[^>]+src=[\"']https?://", html), "the export loads scripts from the web"

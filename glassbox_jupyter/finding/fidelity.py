@@ -18,7 +18,7 @@ Example:
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -37,7 +37,8 @@ SPLITS: dict[str, str] = {
     "test-retest": "the black box asked the same held-out prompts a second time (its own repeatability)",
     "exact": "an identity that holds exactly (e.g. a constant output reproduced by that constant)",
 }
-INTERVALS = ("bootstrap", "exact binomial")
+INTERVALS = ("bootstrap", "BCa bootstrap", "exact binomial")
+BOOTSTRAP_INTERVALS = ("bootstrap", "BCa bootstrap")
 # splits whose number is a sampling estimate: with two or more cases they must carry a measured interval
 ESTIMATED_SPLITS = ("held-out", "leave-one-out", "test-retest")
 
@@ -48,6 +49,8 @@ class Fidelity:
 
     ``ci_low``/``ci_high`` are None when no interval was measured (one case, or an exact identity);
     ``interval`` says how it was measured (``"bootstrap"``: percentile bootstrap over the cases;
+    ``"BCa bootstrap"``: bias-corrected and accelerated, for a statistic whose resamples are biased, such as
+    R² over a handful of cases, where the percentile interval can end at the point estimate;
     ``"exact binomial"``: Clopper–Pearson, used for an agreement of 0 or 1, where every bootstrap
     resample is the same and the percentile interval would collapse to a point); ``measures`` says in
     words what was compared with what.
@@ -74,7 +77,7 @@ class Fidelity:
             raise ValueError("give both ends of the confidence interval, or neither")
         if self.interval not in INTERVALS:
             raise ValueError(f"unknown interval method {self.interval!r}; known: {INTERVALS}")
-        if (self.ci_low is None or self.interval != "bootstrap") and self.n_boot is not None:
+        if (self.ci_low is None or self.interval not in BOOTSTRAP_INTERVALS) and self.n_boot is not None:
             object.__setattr__(self, "n_boot", None)  # no bootstrap behind this interval
         if not self.measures:
             object.__setattr__(self, "measures", METRICS[self.metric])
@@ -175,10 +178,13 @@ def r2_fidelity(
     split: str = "held-out",
     unit: str = "probes",
     measures: str = "",
+    method: Literal["percentile", "BCa"] = "percentile",
 ) -> Fidelity:
     """R² of ``guess`` against ``truth`` (averaged over outputs) with a bootstrap CI over rows.
 
-    A constant teacher output has no variance to explain; that raises a clear error.
+    A constant teacher output has no variance to explain; that raises a clear error. ``method="BCa"``
+    corrects the interval for the bias of resampled R² (each resample is scored against its own mean),
+    which matters over a handful of cases (latent sizes) and not over hundreds of probes.
     """
     truth_rows, guess_rows = _prepare(truth, guess)
     if np.all(truth_rows.std(axis=0) == 0):
@@ -192,8 +198,9 @@ def r2_fidelity(
         # t, g: (resamples, n, outputs) -> mean R² over outputs, one per resample
         return np.asarray(np.nanmean(_r2_rows(np.moveaxis(t, 2, 1), np.moveaxis(g, 2, 1)), axis=1), dtype=float)
 
-    ci = bootstrap_ci(statistic, truth_rows, guess_rows, n_boot=n_boot, confidence=confidence, seed=seed)
-    return _measured("r2", value, ci, len(truth_rows), confidence, n_boot, split, unit, measures)
+    ci = bootstrap_ci(statistic, truth_rows, guess_rows, n_boot=n_boot, confidence=confidence, seed=seed, method=method)
+    how = "bootstrap" if method == "percentile" else f"{method} bootstrap"
+    return _measured("r2", value, ci, len(truth_rows), confidence, n_boot, split, unit, measures, how=how)
 
 
 def agreement_fidelity(

@@ -5,6 +5,8 @@ Example:
     >>> laws.usage.round(2)            # share of each latent's Pareto front using each feature  # doctest: +SKIP
     >>> laws.redundant_features        # used by no latent's selected formula  # doctest: +SKIP
     >>> laws.select_latent("z1").selected  # doctest: +SKIP
+    >>> laws.selected_latent, laws.selected_latent_index  # doctest: +SKIP
+    ('z1', 1)
 """
 
 from __future__ import annotations
@@ -19,8 +21,8 @@ from glassbox_jupyter.finding.base import Change, Finding
 from glassbox_jupyter.finding.evidence import EvidenceItem
 from glassbox_jupyter.finding.fidelity import Fidelity, r2_fidelity
 from glassbox_jupyter.latent.encoding import EncoderAdapter
-from glassbox_jupyter.symbolic.equation import Equation, undefined_fidelity
-from glassbox_jupyter.symbolic.finding import SymbolicFinding
+from glassbox_jupyter.symbolic.equation import Equation, latex_name, undefined_fidelity
+from glassbox_jupyter.symbolic.finding import SymbolicFinding, fit_warning
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -53,12 +55,11 @@ def _law(setup: LatentSetup, i: int, result: Any, spec: Any, encoder: EncoderAda
     Its teacher is the latent's column of the encoder (so each law is a regular SymbolicFinding), named
     by the encoder's hash.
     """
-    import sympy
-
     from glassbox_jupyter.latent.measures import law_provenance
     from glassbox_jupyter.symbolic.expression import evaluate
     from glassbox_jupyter.symbolic.screening import ScreeningReport
     from glassbox_jupyter.symbolic.search import choose_best
+    from glassbox_jupyter.symbolic.simplify import exact_number
     from glassbox_jupyter.teacher.teacher import Teacher
 
     name = setup.latent_names[i]
@@ -78,7 +79,7 @@ def _law(setup: LatentSetup, i: int, result: Any, spec: Any, encoder: EncoderAda
     if i in setup.constant:
         value = float(np.mean(setup.Z[:, i]))
         fid = Fidelity.exact("r2", n=len(z_test), unit="rows", measures=f"the constant against the dead latent {name}")
-        snapped = sympy.nsimplify(sympy.Float(value, 15), rational=False, tolerance=1e-12 * max(1.0, abs(value)))
+        snapped = exact_number(value)
         finding.set_front([Equation(snapped, spec, name, fidelity=fid, loss=0.0, id=0)], 0)
         finding.notes.append(f"{name} is constant (= {value:.6g}) on all rows of X: a dead latent")
         return finding
@@ -121,7 +122,8 @@ class LatentLawsFinding(Finding):
             the feature (feature importance by formula frequency).
         selected_usage: bool DataFrame: features used by each latent's selected formula.
         redundant_features: features no latent's selected formula uses.
-        selected_latent: the latent picked in the usage heatmap (an index into ``latents``), or None.
+        selected_latent: the name of the latent picked in the usage heatmap (as the views show it), or None.
+        selected_latent_index: the same latent's index into ``latents`` (the selection value a view sends).
         fidelity: held-out R² of the selected formulas against the encoder's latents, pooled over
             latents after standardising each (dead, constant latents left out), with a bootstrap CI.
     """
@@ -136,7 +138,7 @@ class LatentLawsFinding(Finding):
         self.latents = list(laws)
         self.feature_names = list(setup.feature_names)
         self.notes = list(setup.notes)
-        self.selected_latent: int | None = None
+        self._selected_index: int | None = None
         self._fidelity_cache: tuple[tuple[int | None, ...], Fidelity] | None = None
         method = {"name": "latent_laws", "engine": "pyoperon", "latents": self.latents, **setup.settings}
         self.provenance = law_provenance(encoder, self._spec, setup.rows, setup.seed, method)
@@ -236,9 +238,20 @@ class LatentLawsFinding(Finding):
         return self._fidelity_cache[1]
 
     @property
+    def selected_latent(self) -> str | None:
+        """The selected latent's name (as the heatmap shows it), or None; its index is ``selected_latent_index``."""
+        index = self._selected_index
+        return None if index is None else self.latents[index]
+
+    @property
+    def selected_latent_index(self) -> int | None:
+        """The selected latent's index into ``latents`` (the value the heatmap sends), or None."""
+        return self._selected_index
+
+    @property
     def selection(self) -> int | None:
         """The selected latent's index into ``latents``, or None."""
-        return self.selected_latent
+        return self._selected_index
 
     def _apply_selection(self, latent: Any) -> SymbolicFinding | None:
         """Pick a latent by index into ``latents`` or by name (None clears); returns its law."""
@@ -257,7 +270,7 @@ class LatentLawsFinding(Finding):
                 )
         else:
             raise SelectionError(f"select a latent by its index or name, not {latent!r}")
-        self.selected_latent = index
+        self._selected_index = index
         return None if index is None else self.laws[self.latents[index]]
 
     def select_latent(self, latent: int | str | None) -> SymbolicFinding | None:
@@ -290,6 +303,7 @@ class LatentLawsFinding(Finding):
     def _law_lines(self) -> list[str]:
         return [
             f"{law.selected} (held-out R² {law.fidelity.value:.3f}, complexity {law.selected.complexity})"
+            f"{_warning(law.fidelity)}"
             for law in self.laws.values()
         ]
 
@@ -341,12 +355,13 @@ class LatentLawsFinding(Finding):
         """The payload the LatentUsageHeatmap draws."""
         selected = self.selected_usage
         fid = self.fidelity
+        redundant = self._describe_redundant()
         return {
             "title": f"{self._setup.encoder.name}: which inputs each latent uses",
             "caption": (
                 f"Colour: share of the latent's Pareto-front formulas that use the input; dot: used by "
-                f"its selected formula. Fidelity: {fid.describe()}. {self._describe_redundant()[0].upper()}"
-                f"{self._describe_redundant()[1:]}."
+                f"its selected formula. Fidelity: {fid.describe()}{_warning(fid)}. {redundant[0].upper()}"
+                f"{redundant[1:]}."
             ),
             "latents": self.latents,
             "features": self.feature_names,
@@ -356,13 +371,21 @@ class LatentLawsFinding(Finding):
                 {
                     "latent": name,
                     "equation": str(law.selected),
+                    "latex": f"{latex_name(name)} = {law.selected.latex}",
                     "r2": _finite(law.fidelity.value),
+                    "r2_ci": list(law.fidelity.ci) if law.fidelity.ci else None,
+                    "r2_note": fit_warning(law.fidelity),
                     "complexity": law.selected.complexity,
                 }
                 for name, law in self.laws.items()
             ],
             "redundant": self.redundant_features,
         }
+
+    def _render_static_html(self) -> str:
+        # each latent's selected law typeset (MathML), as the live view and the Pareto picker show it
+        laws = "".join(law.selected.mathml() for law in self.laws.values())
+        return super()._render_static_html().replace("</p>", f"</p>{laws}", 1)
 
     def widget(self) -> LatentUsageHeatmap:
         from glassbox_jupyter.widgets.latent_usage_heatmap import LatentUsageHeatmap
@@ -393,31 +416,35 @@ class LatentLawsFinding(Finding):
                 for feature in self.feature_names
             ]
         )
-        x = alt.X("feature:N", sort=self.feature_names, title="input feature")
+        # inputs no selected formula uses are named so on the axis, greyed (the view hatches them)
+        unused = repr(self.redundant_features)
+        axis = alt.Axis(
+            labelExpr=f"datum.value + (indexof({unused}, datum.value) >= 0 ? ' (unused)' : '')",
+            labelColor={
+                "condition": {"test": f"indexof({unused}, datum.value) >= 0", "value": "#8c959f"},
+                "value": "#1f2328",
+            },
+        )
+        x = alt.X("feature:N", sort=self.feature_names, title="input feature", axis=axis)
         y = alt.Y("latent:N", sort=self.latents, title="latent")
+        # near-white at 0 to dark blue at 1, as in the widget (palette.ts: interpolateSequential, sampled)
+        colours = alt.Scale(
+            domain=[0, 0.25, 0.5, 0.75, 1], range=["#f1f7fd", "#c1daed", "#70b0d6", "#2a79b8", "#083d7e"]
+        )
         heat = (
             alt.Chart(cells)
             .mark_rect(stroke="#ffffff")
-            .encode(
-                x=x,
-                y=y,
-                color=alt.Color("usage:Q", scale=alt.Scale(domain=[0, 1], scheme="blues"), title="front share"),
-            )
+            .encode(x=x, y=y, color=alt.Color("usage:Q", scale=colours, title="front share"))
         )
         dots = alt.Chart(cells[cells.selected]).mark_point(shape="circle", filled=True, color="#c2410c", size=60)
-        layers = [heat, dots.encode(x=x, y=y)]
-        if self.redundant_features:
-            marks = pd.DataFrame({"feature": self.redundant_features, "label": "unused"})
-            layers.append(
-                alt.Chart(marks)
-                .mark_text(dy=-8, color="#6b7280", fontSize=10, baseline="bottom")
-                .encode(x=x, y=alt.value(0), text="label:N")
-            )
         cell = max(18, min(40, 520 // max(1, len(self.feature_names))))
-        chart = alt.layer(*layers).properties(
+        chart = alt.layer(heat, dots.encode(x=x, y=y)).properties(
             width=cell * len(self.feature_names),
             height=max(60, 26 * len(self.latents)),
-            title="Share of each latent's Pareto-front formulas using each input (dot: selected formula)",
+            title=alt.TitleParams(
+                ["Share of each latent's Pareto-front formulas", "using each input (dot: its selected formula)"],
+                anchor="start",
+            ),
         )
         lines = pd.DataFrame({"row": range(len(self.latents)), "line": self._law_lines()})
         listing = (
@@ -426,7 +453,15 @@ class LatentLawsFinding(Finding):
             .encode(y=alt.Y("row:O", axis=None), x=alt.value(0), text="line:N")
             .properties(width=max(320, cell * len(self.feature_names)), height=18 * len(self.latents))
         )
-        return chart_to_svg(alt.vconcat(chart, listing).configure(aria=False).configure_view(stroke=None))
+        # room on the right: browsers draw the text a little wider than vl-convert measures it
+        both = alt.vconcat(chart, listing).properties(padding={"left": 5, "top": 5, "bottom": 5, "right": 40})
+        return chart_to_svg(both.configure(aria=False).configure_view(stroke=None))
+
+
+def _warning(fidelity: Fidelity) -> str:
+    """``" (fit failed: …)"`` to follow an R² that shows a failed or doubtful fit, else ""."""
+    text = fit_warning(fidelity)
+    return f" ({text})" if text else ""
 
 
 def _finite(value: float) -> float | None:

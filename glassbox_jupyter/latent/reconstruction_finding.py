@@ -1,9 +1,9 @@
 """ReconstructionLawFinding: held-out reconstruction error per latent size and the law error(k).
 
 The law is held as a math-mode :class:`~glassbox_jupyter.symbolic.SymbolicFinding` over one input,
-``k``, whose "Pareto front" is the fitted classical forms (simplest first), each with its
-leave-one-out R²; so the ParetoPicker is the live view (pick another form and ``equation``,
-``fidelity`` and the static view follow).
+``k``, whose Pareto front is the fitted classical forms that no simpler-or-equal form beats on
+leave-one-out error (simplest first), each with its leave-one-out R²; so the ParetoPicker is the live
+view (pick another form and ``equation``, ``fidelity`` and the static view follow).
 
 Example:
     >>> law = glassbox.reconstruction_law(X, latent_sizes=[1, 2, 3, 4])  # doctest: +SKIP
@@ -24,6 +24,7 @@ from glassbox_jupyter.finding.fidelity import Fidelity, r2_fidelity
 from glassbox_jupyter.finding.provenance import Provenance
 from glassbox_jupyter.symbolic.equation import Equation
 from glassbox_jupyter.symbolic.finding import SymbolicFinding
+from glassbox_jupyter.symbolic.search import Candidate, pareto_front
 from glassbox_jupyter.teacher.adapters import ArrayAdapter
 
 if TYPE_CHECKING:
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from glassbox_jupyter.widgets.pareto_picker import ParetoPicker
 
 ERROR_NAME = "error"
+MEASURED_LABEL = "measured held-out reconstruction error"
 LOO_MEASURES = "R² of each latent size's held-out reconstruction error against the law fitted without that size"
 
 
@@ -64,6 +66,12 @@ def _fidelity_value(equation: Equation) -> float:
 
 
 def _loo_fidelity(errors: np.ndarray, predictions: np.ndarray, seed: int) -> Fidelity:
+    """Leave-one-out R² over the latent sizes, with a BCa bootstrap interval.
+
+    A resample of a handful of sizes is scored against its own mean while the predictions stay fixed,
+    so resampled R² values sit below the estimate: the percentile interval of a constant law's R² ends
+    exactly at its estimate (-0.44 [-4.37, -0.44] over six sizes). BCa corrects for that bias.
+    """
     if np.ptp(errors) <= 1e-12 * max(1.0, float(np.abs(errors).max())):
         return Fidelity.exact("r2", n=len(errors), unit="latent sizes", measures=LOO_MEASURES)
     with warnings.catch_warnings():  # with a handful of sizes some resamples repeat one size (R² undefined)
@@ -76,6 +84,7 @@ def _loo_fidelity(errors: np.ndarray, predictions: np.ndarray, seed: int) -> Fid
             split="leave-one-out",
             unit="latent sizes",
             measures=LOO_MEASURES,
+            method="BCa",
         )
 
 
@@ -87,7 +96,8 @@ class ReconstructionLawFinding(Finding):
             feature; 1.0 means no better than predicting the mean).
         law: the SymbolicFinding of error(k): one Equation per fitted form, ``law.selected`` the one in use.
         equation: the selected law (an :class:`~glassbox_jupyter.symbolic.Equation` of ``k``).
-        forms: DataFrame of every fitted form: parameters, leave-one-out MSE and R².
+        forms: DataFrame of every fitted form: parameters, leave-one-out MSE and R², whether it is on the
+            front (no simpler-or-equal form has a lower leave-one-out MSE) and whether it is selected.
         models: ``{k: trained autoencoder}`` (rebuilt from the weights with the builder); they take
             standardised rows, ``(X - mean) / scale``.
         mean, scale: the training rows' per-feature mean and standard deviation.
@@ -152,8 +162,8 @@ class ReconstructionLawFinding(Finding):
                 f"{self.sizes.tolist()}; add latent sizes"
             )
         k = input_symbols(1)[0]
-        equations = [
-            Equation(
+        self._equations = {
+            fit.form: Equation(
                 fit.expression(k),
                 spec,
                 ERROR_NAME,
@@ -161,13 +171,18 @@ class ReconstructionLawFinding(Finding):
                 loss=fit.loo_mse,
             )
             for fit in self.fits
-        ]
-        order = sorted(range(len(equations)), key=lambda i: (equations[i].complexity, self.fits[i].loo_mse))
-        front = [equations[i] for i in order]
+        }
+        # the front lists only forms no simpler-or-equal form beats on leave-one-out error (fits[0], the
+        # lowest error, is always on it); dominated forms stay in `forms`
+        candidates = {form: Candidate(eq.expr, eq.loss, eq.complexity) for form, eq in self._equations.items()}
+        kept = pareto_front(list(candidates.values()))
+        front = [self._equations[form] for c in kept for form, d in candidates.items() if d is c]
         for position, eq in enumerate(front):
             eq.id = position
-        law.set_front(front, order.index(0))  # fits[0] has the lowest leave-one-out error
-        self._form_by_id = {position: self.fits[i].form for position, i in enumerate(order)}
+        law.set_front(front, front.index(self._equations[self.fits[0].form]))
+        self._form_by_id = {eq.id: form for form, eq in self._equations.items() if eq in front}
+        law.loss_name = "leave-one-out MSE"
+        law.teacher_label = MEASURED_LABEL
         law.notes.extend(self.notes)
         return law
 
@@ -217,16 +232,17 @@ class ReconstructionLawFinding(Finding):
     def forms(self) -> pd.DataFrame:
         import pandas as pd
 
-        by_form = {self._form_by_id[eq.id]: eq for eq in self.law.pareto_front}
         chosen = self._form_of(self.equation)
+        on_front = set(self._form_by_id.values())
         return pd.DataFrame(
             [
                 {
                     "form": fit.form,
-                    "equation": by_form[fit.form].text,
+                    "equation": self._equations[fit.form].text,
                     "parameters": fit.n_params,
                     "loo_mse": fit.loo_mse,
-                    "loo_r2": _fidelity_value(by_form[fit.form]),
+                    "loo_r2": _fidelity_value(self._equations[fit.form]),
+                    "on_front": fit.form in on_front,
                     "selected": fit.form == chosen,
                 }
                 for fit in self.fits
@@ -306,8 +322,31 @@ class ReconstructionLawFinding(Finding):
         ]
 
     def view_data(self) -> dict[str, Any]:
-        """The ParetoPicker payload of the law (its forms, the measured errors as the 'teacher')."""
-        return self.law.view_data()
+        """The ParetoPicker payload of the law: its forms on the front, the measured errors as points."""
+        data = self.law.view_data()
+        grid = np.union1d(np.linspace(self.sizes.min(), self.sizes.max(), 80), self.sizes)
+        measured = dict(zip(self.sizes.tolist(), self.held_out.tolist()))
+        K = grid.reshape(-1, 1)
+        dropped = [fit.form for fit in self.fits if fit.form not in self._form_by_id.values()]
+        left_out = f"; not on the front (beaten by a simpler or equal form): {', '.join(dropped)}" if dropped else ""
+        data.update(
+            title=f"reconstruction error by latent size k: {len(self.law.pareto_front)} laws on the Pareto front",
+            status=f"{len(self.fits)} forms fitted to {len(self.sizes)} latent sizes",
+            teacher_marks="points",
+            overlay=[
+                {
+                    "feature": "k",
+                    "x": grid.tolist(),
+                    "teacher": [measured.get(k) for k in grid.tolist()],
+                    "equations": {
+                        str(eq.id): [float(v) if np.isfinite(v) else None for v in eq.predict(K)]
+                        for eq in self.law.pareto_front
+                    },
+                }
+            ],
+            caption=f"{self.notes[0]}{left_out}.",
+        )
+        return data
 
     def widget(self) -> ParetoPicker:
         """A ParetoPicker of the fitted forms by complexity; picking one selects ``equation``."""

@@ -114,7 +114,7 @@ def _walk(expr: sympy.Expr, column: Any, constant: Any, function: Any, power: An
     """Evaluate ``expr`` bottom-up with a backend's column lookup, constants, functions and power."""
     if expr in (sympy.zoo, sympy.nan, sympy.I):  # a division by zero or a complex value: not a real law
         return constant(float("nan"))
-    if expr.is_infinite:
+    if expr.is_Atom and expr.is_infinite:  # oo, -oo; asking a whole subtree costs sympy an assumption search
         return constant(float("inf") if expr.is_extended_positive else float("-inf"))
     if expr.is_Symbol:
         return column(column_of(expr))

@@ -16,9 +16,34 @@ from glassbox_jupyter.symbolic.screening import ScreeningReport
 from glassbox_jupyter.symbolic.search import SearchLog
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from glassbox_jupyter.widgets.pareto_picker import ParetoPicker
 
 OVERLAY_STEPS = 80
+VALIDATION_LOSS = "validation MSE"  # what Equation.loss measures in math mode and latent laws
+
+
+def fit_warning(fidelity: Fidelity | None) -> str:
+    """What a view must say next to an R² that shows a failed or doubtful fit ("" when there is nothing to say).
+
+    Example:
+        >>> fit_warning(Fidelity("r2", -0.44, -0.5, -0.4, n=6, split="leave-one-out"))
+        'fit failed: worse than predicting the mean'
+        >>> fit_warning(Fidelity("r2", 0.2, -0.3, 0.6, n=6, split="leave-one-out"))
+        'uncertain: its interval reaches below 0 (no better than the mean)'
+        >>> fit_warning(Fidelity("r2", 0.99, 0.98, 0.995, n=500))
+        ''
+    """
+    if fidelity is None or fidelity.metric != "r2":
+        return ""
+    if not np.isfinite(fidelity.value):
+        return "fit failed: undefined on some held-out cases"
+    if fidelity.value < 0:
+        return "fit failed: worse than predicting the mean"
+    if fidelity.ci is not None and fidelity.ci[0] < 0:
+        return "uncertain: its interval reaches below 0 (no better than the mean)"
+    return ""
 
 
 class SymbolicFinding(Finding):
@@ -49,6 +74,9 @@ class SymbolicFinding(Finding):
         self.running = False
         self.probes: Any = None  # the training probes, grown by active interrogation
         self._displayed_live = False
+        # how the views name what Equation.loss measures and the curve the equations are compared with
+        self.loss_name = VALIDATION_LOSS
+        self.teacher_label = "teacher"
 
     # ------------------------------------------------------------------ results
     @property
@@ -208,11 +236,16 @@ class SymbolicFinding(Finding):
             status = f"done in {self.log.seconds:.0f} s" + (
                 " (interrupted)" if self.interrupted else " (converged early)" if self.log.converged else ""
             )
+        measured = next((eq.fidelity for eq in self.pareto_front if eq.fidelity is not None), None)
         return {
             "title": f"{self.teacher.name}: equations for {self.output_name}",
             "output_name": self.output_name,
             "status": status,
             "running": self.running,
+            "loss_name": self.loss_name,
+            "score_name": f"{measured.split if measured else 'held-out'} R²",
+            "confidence": measured.confidence if measured else 0.95,
+            "teacher_label": self.teacher_label,
             "equations": [
                 {
                     "id": eq.id,
@@ -220,6 +253,7 @@ class SymbolicFinding(Finding):
                     "loss": float(eq.loss),
                     "r2": eq.fidelity.value if eq.fidelity else None,
                     "r2_ci": list(eq.fidelity.ci) if eq.fidelity and eq.fidelity.ci else None,
+                    "r2_note": fit_warning(eq.fidelity),
                     "latex": eq.latex,
                     "text": eq.text,
                     "is_best": eq.id == self.best_index,
@@ -251,10 +285,11 @@ class SymbolicFinding(Finding):
         from glassbox_jupyter.widgets.svg import chart_to_svg
 
         floor = min((eq.loss for eq in self.pareto_front if eq.loss > 0), default=1e-12) / 10
+        losses = [max(eq.loss, floor) for eq in self.pareto_front]
         front = pd.DataFrame(
             {
                 "complexity": [eq.complexity for eq in self.pareto_front],
-                "loss": [max(eq.loss, floor) for eq in self.pareto_front],
+                "loss": losses,
                 "equation": [eq.text for eq in self.pareto_front],
                 "role": [
                     "selected" if eq.id == self._selected_index else ("best" if eq.id == self.best_index else "")
@@ -262,12 +297,17 @@ class SymbolicFinding(Finding):
                 ],
             }
         )
+        # complexities are whole numbers: integer ticks only, printed as integers ("5", not "5.0"); the loss
+        # axis is labelled at powers of ten in one notation ("1e-4", not "0.0001" next to "100,000")
+        complexities = [eq.complexity for eq in self.pareto_front]
+        complexity_axis = alt.Axis(values=_whole_numbers(min(complexities), max(complexities)), format="d")
+        loss_axis = alt.Axis(values=_decades(losses), format="~e")
         scatter = (
             alt.Chart(front)
             .mark_line(point=True, interpolate="step-after", color="#4c78a8")
             .encode(
-                x=alt.X("complexity:Q", title="complexity"),
-                y=alt.Y("loss:Q", scale=alt.Scale(type="log"), title="validation MSE (log)"),
+                x=alt.X("complexity:Q", title="complexity", axis=complexity_axis),
+                y=alt.Y("loss:Q", scale=alt.Scale(type="log"), axis=loss_axis, title=f"{self.loss_name} (log scale)"),
             )
         )
         marked = (
@@ -281,23 +321,31 @@ class SymbolicFinding(Finding):
         if not curves:
             return chart_to_svg(left.configure(aria=False))
         curve = curves[column]
+        series = [self.teacher_label, "selected equation"]
         lines = pd.concat(
             [
-                pd.DataFrame({"x": curve["x"], "y": curve["teacher"], "series": "teacher"}),
+                pd.DataFrame({"x": curve["x"], "y": curve["teacher"], "series": series[0]}),
                 pd.DataFrame(
-                    {"x": curve["x"], "y": curve["equations"][str(self._selected_index)], "series": "equation"}
+                    {"x": curve["x"], "y": curve["equations"][str(self._selected_index)], "series": series[1]}
                 ),
             ]
         )
         label = self.teacher.spec.label(self.teacher.spec.index(curve["feature"]))
+        others = " (others at centre)" if len(curves) > 1 else ""
         right = (
             alt.Chart(lines)
             .mark_line()
             .encode(
-                x=alt.X("x:Q", title=f"{label} (others at centre)"),
+                x=alt.X("x:Q", title=f"{label}{others}"),
                 y=alt.Y("y:Q", title=self.output_name),
-                color=alt.Color("series:N", scale=alt.Scale(range=["#1d4ed8", "#c2410c"])),
-                strokeDash=alt.StrokeDash("series:N", scale=alt.Scale(range=[[1, 0], [6, 3]])),
+                color=alt.Color(
+                    "series:N",
+                    scale=alt.Scale(domain=series, range=["#1f2328", "#c2410c"]),
+                    legend=alt.Legend(title=None, orient="bottom", direction="vertical", labelLimit=0),
+                ),
+                strokeDash=alt.StrokeDash(
+                    "series:N", scale=alt.Scale(domain=series, range=[[1, 0], [6, 3]]), title=None
+                ),
             )
             .properties(width=260, height=220, title=f"{self.output_name} along {curve['feature']}")
         )
@@ -307,15 +355,25 @@ class SymbolicFinding(Finding):
     def ready(self) -> bool:
         return bool(self.pareto_front)
 
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        if self._displayed_live:  # its live view is already on screen above: do not show it twice
-            from glassbox_jupyter.finding.base import finding_payload
-            from glassbox_jupyter.finding.mime import FINDING_MIME
+    @property
+    def _ipython_display_(self) -> Callable[[], None] | None:
+        """IPython's own display hook, present only while the live view of this search is on screen.
 
-            self._displayed_live = False
-            payload = finding_payload(self)  # the final state, for the Annex IV report
-            return {"text/plain": repr(self), **({FINDING_MIME: payload} if payload else {})}
-        return super()._repr_mimebundle_(include, exclude)
+        ``distill`` shows the live ParetoPicker while it searches and leaves its final state in
+        that output (with the Finding's JSON for the Annex IV report). When the same cell then
+        ends with the Finding (``law``, or ``%glassbox distill``), IPython would display it a
+        second time, and a front end that cannot render the bundle falls back to a raw
+        ``<SymbolicFinding …>`` line under the widget. IPython calls ``_ipython_display_``
+        instead of the mime bundle when it is callable and ignores it when it is None, so that
+        one display shows nothing; every later display is the full one.
+        """
+        return self._already_shown if self._displayed_live else None
+
+    def _already_shown(self) -> None:
+        from glassbox_jupyter.finding.base import finding_payload
+
+        self._displayed_live = False
+        finding_payload(self)  # remembered as the final state for %glassbox export
 
     def _render_static_html(self) -> str:
         if not self.pareto_front:  # shown while the first search round runs
@@ -327,6 +385,20 @@ class SymbolicFinding(Finding):
         if not self.pareto_front:
             return f"<SymbolicFinding: {self.summary()}>"
         return super().__repr__()
+
+
+def _whole_numbers(low: int, high: int, most: int = 10) -> list[int]:
+    """Whole numbers from ``low`` to ``high``, every 2nd, 5th, 10th, … one when there are more than ``most``."""
+    step = next(s for s in (1, 2, 5, 10, 20, 50, 100, 10**9) if (high - low) // s + 1 <= most)
+    return list(range(-(-low // step) * step, high + 1, step))
+
+
+def _decades(values: list[float], most: int = 6) -> list[float]:
+    """Powers of ten spanning ``values`` (all > 0), every k-th one when there are more than ``most``."""
+    low, high = np.floor(np.log10(min(values))), np.ceil(np.log10(max(values)))
+    exponents = np.arange(low, high + 1)
+    step = int(np.ceil(len(exponents) / most))
+    return [float(10.0**e) for e in exponents[::-1][::step][::-1]]
 
 
 def _finite_list(values: np.ndarray) -> list[float | None]:
@@ -341,6 +413,20 @@ def _escape(text: str) -> str:
 
 class SymbolicFindings(dict[str, SymbolicFinding]):
     """One SymbolicFinding per teacher output (for multi-output teachers), keyed by output name."""
+
+    @property
+    def _ipython_display_(self) -> Callable[[], None] | None:
+        """Shows nothing when every output's live view is already on screen (see SymbolicFinding's)."""
+        live = [f._ipython_display_ for f in self.values()]
+        if not live or any(hook is None for hook in live):
+            return None
+
+        def already_shown() -> None:
+            for hook in live:
+                if hook is not None:
+                    hook()
+
+        return already_shown
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
         from glassbox_jupyter.finding.base import finding_payload

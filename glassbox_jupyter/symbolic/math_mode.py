@@ -25,8 +25,11 @@ from glassbox_jupyter.symbolic.search import (
     SymbolicSearch,
     choose_best,
 )
+from glassbox_jupyter.symbolic.simplify import exact_number
 from glassbox_jupyter.teacher.adapters import CallableAdapter
 from glassbox_jupyter.teacher.teacher import Teacher
+
+DEFAULT_GENERATIONS = 100  # the default budget of distill(): reproducible; about 10-60 s per output
 
 
 def probability_teacher(teacher: Teacher) -> Teacher:
@@ -65,8 +68,7 @@ def _constant_finding(
     spec = teacher.require_spec()
     columns = list(range(spec.width))
     finding = SymbolicFinding(teacher, output, name, prov, ScreeningReport(kept=columns, dropped=[]))
-    number = sympy.Float(value, 15)
-    snapped = sympy.nsimplify(number, rational=False, tolerance=1e-12 * max(1.0, abs(value)))
+    snapped = exact_number(value)  # never a ratio of large integers (nsimplify gives 4157/500 for 8.314)
     fid = Fidelity.exact("r2", n=len(test), measures=f"the constant against the teacher's constant {name}")
     finding.set_front([Equation(snapped, spec, name, fidelity=fid, loss=0.0, id=0)], 0)
     finding.notes.append(

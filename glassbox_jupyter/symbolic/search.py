@@ -5,8 +5,9 @@ while it improves; between rounds the teacher is probed again where the current 
 disagrees with it most (active interrogation). A keyboard interrupt ends the search after the
 running round and keeps everything found so far.
 
-Budgets. By default the search runs for ``time_limit`` wall-clock seconds; how far it gets depends
-on the machine and its load, so two runs with the same seed can return different fronts. With
+Budgets. ``SearchSettings()`` runs for ``time_limit`` wall-clock seconds; how far it gets depends
+on the machine and its load, so two runs with the same seed can return different fronts
+(``distill`` and ``latent_laws`` therefore default to a generations budget). With
 ``SearchSettings(generations=G)`` the budget is deterministic instead: ``G`` pyoperon generations in
 all, split evenly over the rounds (``rounds``, or one round per ``GENERATIONS_PER_ROUND``), with no
 clock involved (``time_limit`` is then not used) and the patience rule counted in generations. The

@@ -2,14 +2,14 @@
 
 Rows are an encoder's latents, columns its input features; a cell's colour is the share of the
 latent's Pareto front that uses the feature, a dot marks the features of the selected formula and
-redundant features (used by no selected formula) are hatched. The selection is the latent's index;
-the panel under the grid shows its formula and R².
+redundant features (used by no selected formula) are hatched. A click selects the latent (the view
+sends its index); the panel under the grid shows its formula, typeset, and its held-out R².
 
 Example:
     >>> view = finding.widget()      # doctest: +SKIP
     >>> view.request_selection(1)    # what a click on the row of latent z1 does  # doctest: +SKIP
-    >>> view.selected_latent, finding.selected_latent  # doctest: +SKIP
-    (1, 1)
+    >>> view.selected_latent, finding.selected_latent, view.selected_latent_index  # doctest: +SKIP
+    ('z1', 'z1', 1)
 """
 
 from __future__ import annotations
@@ -26,8 +26,15 @@ class LatentUsageHeatmap(GlassboxWidget):
     _css = static_asset("latent_usage_heatmap.css", optional=True)
 
     @property
-    def selected_latent(self) -> int | None:
-        """Index of the latent clicked in the browser, or ``None`` (read-only)."""
+    def selected_latent(self) -> str | None:
+        """Name of the latent clicked in the browser, as the view shows it, or ``None`` (read-only)."""
         finding: Any = self.finding
-        selected = finding.selected_latent
-        return None if selected is None else int(selected)
+        selected: str | None = finding.selected_latent
+        return selected
+
+    @property
+    def selected_latent_index(self) -> int | None:
+        """Index into ``finding.latents`` of the clicked latent (the value the view sends), or ``None``."""
+        finding: Any = self.finding
+        index: int | None = finding.selected_latent_index
+        return index

@@ -25,9 +25,25 @@ function usageData(extra: Record<string, unknown> = {}) {
       [true, false, false, false, false],
     ],
     laws: [
-      { latent: "z0", equation: "z0 = 0.8*alcohol - 0.3*malic_acid", r2: 0.97, complexity: 7 },
-      { latent: "z1", equation: "z1 = sin(flavanoids)", r2: 0.999, complexity: 4 },
-      { latent: "z2", equation: "z2 = -1.2*alcohol", r2: -0.12, complexity: 3 },
+      {
+        latent: "z0",
+        equation: "z0 = 0.8*alcohol - 0.3*malic_acid",
+        latex: "z_{0} = 0.8 \\mathrm{alcohol} - 0.3 \\mathrm{malic\\_acid}",
+        r2: 0.97,
+        r2_ci: [0.96, 0.978],
+        r2_note: "",
+        complexity: 7,
+      },
+      { latent: "z1", equation: "z1 = sin(flavanoids)", latex: "z_{1} = \\sin{\\left(\\mathrm{flavanoids} \\right)}", r2: 0.999, r2_ci: [0.998, 0.999], complexity: 4 },
+      {
+        latent: "z2",
+        equation: "z2 = -1.2*alcohol",
+        latex: "z_{2} = - 1.2 \\mathrm{alcohol}",
+        r2: -0.12,
+        r2_ci: [-0.2, -0.05],
+        r2_note: "fit failed: worse than predicting the mean",
+        complexity: 3,
+      },
     ],
     redundant: ["ash", "magnesium"],
     ...extra,
@@ -50,7 +66,9 @@ describe("heat map", () => {
     expect(el.querySelector(".gb-title")!.textContent).toBe("Latent laws · wine");
     expect(Array.from(el.querySelectorAll(".gb-feature-label"), (t) => t.firstChild!.textContent)).toEqual(FEATURES);
     expect(Array.from(el.querySelectorAll(".gb-latent-label"), (t) => t.textContent)).toEqual(["z0", "z1", "z2"]);
-    expect(Array.from(el.querySelectorAll(".gb-r2-label"), (t) => t.textContent)).toEqual(["R² 0.97", "R² 0.999", "R² −0.12"]);
+    // one number of decimals for every R² of the view; a failed fit is marked (and coloured, gb-fit-failed)
+    expect(Array.from(el.querySelectorAll(".gb-r2-label"), (t) => t.textContent)).toEqual(["R² 0.970", "R² 0.999", "R² −0.120 ⚠"]);
+    expect(Array.from(el.querySelectorAll(".gb-r2-label"), (t) => t.classList.contains("gb-fit-failed"))).toEqual([false, false, true]);
     expect(fill(0, 0)).toBe(interpolateSequential(1));
     expect(fill(0, 1)).toBe(interpolateSequential(0.8));
     expect(fill(2, 1)).toBe("#eaeef2"); // missing
@@ -115,11 +133,28 @@ describe("selection", () => {
     expect(row(1).getAttribute("aria-pressed")).toBe("true");
     expect((el.querySelector(".gb-status") as HTMLElement).hidden).toBe(true);
     expect(el.querySelector(".gb-law-title")!.textContent).toBe("z1: selected formula");
-    expect(el.querySelector(".gb-equation")!.textContent).toBe("z1 = sin(flavanoids)");
-    expect(el.querySelector(".gb-law-r2 .gb-stat-value")!.textContent).toBe("0.999");
+    // typeset with KaTeX as in the Pareto picker, not monospace Python
+    const math = el.querySelector(".gb-equation .gb-math math")!;
+    expect(math.namespaceURI).toBe("http://www.w3.org/1998/Math/MathML");
+    expect(math.querySelector("annotation")!.textContent).toBe("z_{1} = \\sin{\\left(\\mathrm{flavanoids} \\right)}");
+    expect(el.querySelector(".gb-equation code")).toBeNull();
+    expect(el.querySelector(".gb-law-r2 .gb-stat-value")!.textContent).toBe("0.999 [0.998, 0.999]");
+    expect(el.querySelector(".gb-fit-note")).toBeNull();
     expect(el.querySelector(".gb-law-complexity .gb-stat-value")!.textContent).toBe("4");
     expect(el.querySelector(".gb-law-uses .gb-stat-value")!.textContent).toBe("flavanoids");
     expect(el.querySelector("svg.gb-usage-grid")).toBe(svg); // not redrawn for a selection
+  });
+
+  it("shows the plain-text formula when no LaTeX was sent or it does not parse", () => {
+    const d = usageData();
+    d.laws[0] = { ...d.laws[0], latex: "" };
+    d.laws[1] = { ...d.laws[1], latex: "\\frac{1}{" };
+    const m = model(d, 0);
+    mount(m);
+    expect(el.querySelector(".gb-equation code.gb-math-fallback")!.textContent).toBe("z0 = 0.8*alcohol - 0.3*malic_acid");
+    m.pythonSelect(1);
+    expect(el.querySelector(".gb-equation code.gb-math-fallback")!.textContent).toBe("z1 = sin(flavanoids)");
+    expect(el.querySelector(".katex-error")).toBeNull();
   });
 
   it("clicking the row label selects the row too; the selected row is not asked for again", () => {
@@ -138,8 +173,12 @@ describe("selection", () => {
     mount(m);
     m.pythonSelect(2);
     expect(row(2).classList.contains("gb-selected")).toBe(true);
-    expect(el.querySelector(".gb-equation")!.textContent).toBe("z2 = -1.2*alcohol");
-    expect(el.querySelector(".gb-law-r2 .gb-stat-value")!.textContent).toBe("−0.12");
+    expect(el.querySelector(".gb-equation math annotation")!.textContent).toBe("z_{2} = - 1.2 \\mathrm{alcohol}");
+    expect(el.querySelector(".gb-law-r2 .gb-stat-value")!.textContent).toBe("−0.120 [−0.200, −0.050]");
+    const note = el.querySelector(".gb-law-body .gb-fit-note")!;
+    expect(note.textContent).toBe("fit failed: worse than predicting the mean");
+    expect(note.classList.contains("gb-fit-failed")).toBe(true);
+    expect(row(2).getAttribute("aria-label")).toContain("held-out R² −0.120 [−0.200, −0.050] (fit failed: worse than predicting the mean)");
     click(cell(0, 0));
     m.reply({ error: "z0 has no Pareto front yet" });
     const error = el.querySelector<HTMLElement>(".gb-latent-error")!;
@@ -180,7 +219,7 @@ describe("hover", () => {
     expect(el.querySelector('.gb-feature-label[data-feature="4"]')!.classList.contains("gb-hovered")).toBe(true);
     expect(row(0).classList.contains("gb-hovered")).toBe(true);
     hover(row(1).querySelector(".gb-latent-label")!);
-    expect(el.querySelector(".gb-cell-info")!.textContent).toBe("z1 · R² 0.999 · z1 = sin(flavanoids)");
+    expect(el.querySelector(".gb-cell-info")!.textContent).toBe("z1 · held-out R² 0.999 [0.998, 0.999] · z1 = sin(flavanoids)");
     expect(cell(0, 4).classList.contains("gb-hovered")).toBe(false);
     unhover(row(1));
     expect(el.querySelector(".gb-cell-info")!.classList.contains("gb-hint")).toBe(true);
@@ -219,8 +258,9 @@ describe("robustness", () => {
   it("helpers: used features, R² text, a layout that fits the width", () => {
     const d = normalize(usageData())!;
     expect(usedFeatures(d, 0)).toEqual(["alcohol", "malic_acid"]);
-    expect(r2Text(0.9996)).toBe("R² 0.9996");
-    expect(r2Text(NaN)).toBe("R² n/a");
+    expect(r2Text(0.9996, d.formatR2)).toBe("R² 1.000"); // the view's 3 decimals: none of its R² is above 0.999
+    expect(normalize(usageData({ laws: [{ latent: "z0", equation: "", r2: 0.9996 }] }))!.formatR2(0.9996)).toBe("0.9996");
+    expect(r2Text(NaN, d.formatR2)).toBe("R² n/a");
     const wide = layoutHeat(d, 1000);
     expect(wide.cell).toBe(MAX_CELL);
     const narrow = layoutHeat(d, 200);

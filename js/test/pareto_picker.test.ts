@@ -5,10 +5,15 @@ import widget, {
   EMPTY_FRONT_TEXT,
   EMPTY_SELECTION_TEXT,
   NO_DATA_TEXT,
+  fixedFormat,
   lossFloor,
   plottedLoss,
+  r2Decimals,
   sideDomain,
+  significantFormat,
 } from "../src/widgets/pareto_picker";
+import { leftMargin } from "../src/widgets/pareto/charts";
+import { textWidth } from "../src/shared/text";
 import { FakeModel, widgetModel } from "./fake_model";
 import { change, click, el, key, useWidget } from "./mount";
 
@@ -110,6 +115,31 @@ describe("rendering", () => {
     expect(readout()).toBe(EMPTY_SELECTION_TEXT);
   });
 
+  it("prints whole-number complexity ticks as integers, even over a span of one (5, 6; never 5.0, 6.0)", () => {
+    const data = paretoData();
+    data.equations = data.equations.slice(2, 4).map((e, i) => ({ ...e, complexity: 5 + i }));
+    mount(model({ data }));
+    const xt = Array.from(el.querySelectorAll(".gb-front-chart .gb-axis-x .tick text"), (t) => t.textContent);
+    expect(xt).toEqual(["5", "6"]);
+  });
+
+  it("keeps the y-axis title clear of the widest tick label", () => {
+    expect(leftMargin(["100,000"], 40)).toBeGreaterThanOrEqual(Math.ceil(textWidth("100,000", 11) + 9 + 14 + 6));
+    expect(leftMargin(["1"], 40)).toBe(40);
+    const data = paretoData();
+    data.overlay[0].teacher = data.overlay[0].x.map((x) => 40000 + 40000 * x * x); // ticks up to 400,000
+    for (const k of Object.keys(data.overlay[0].equations)) data.overlay[0].equations[k] = data.overlay[0].teacher;
+    mount(model({ data, selected: 101 }));
+    for (const chart of [".gb-front-chart", ".gb-side-chart"]) {
+      const labels = Array.from(el.querySelectorAll(`${chart} .gb-axis-y .tick text`), (t) => t.textContent!);
+      const widest = Math.max(...labels.map((t) => textWidth(t, 11)));
+      const title = el.querySelector(`${chart} .gb-axis-label-y`)!.getAttribute("transform")!;
+      const titleX = Number(/translate\(([-\d.]+),/.exec(title)![1]); // the title's baseline; its glyphs reach ~3 px right
+      expect(titleX + 3).toBeLessThan(-9 - widest); // tick labels end 9 px left of the axis
+    }
+    expect(Array.from(el.querySelectorAll(".gb-side-chart .gb-axis-y .tick text"), (t) => t.textContent)).toContain("400,000");
+  });
+
   it("uses integer complexity ticks and power-of-ten loss ticks", () => {
     mount(model());
     const xt = Array.from(el.querySelectorAll(".gb-front-chart .gb-axis-x .tick text"), (t) => t.textContent);
@@ -151,13 +181,67 @@ describe("rendering", () => {
     expect(el.querySelector(".katex-error")).toBeNull();
   });
 
-  it("shows loss and R² with its interval in the table", () => {
+  it("shows loss and R² with its interval in the table, one format per column", () => {
     mount(model());
     const cells = Array.from(rowAt(102).querySelectorAll("td"), (td) => td.textContent);
     expect(cells[0]).toBe("5");
-    expect(cells[2]).toBe("0.072");
-    expect(cells[3]).toBe("0.993 [0.98, 1.00]"); // extra digits only above 0.99
-    expect(el.querySelectorAll(".gb-eq-table th")).toHaveLength(4);
+    expect(cells[2]).toBe("7.2e-2"); // the column holds 1e-9 too: all of it in scientific notation
+    expect(cells[3]).toBe("0.993 [0.983, 1.000]"); // every R² and bound at the same 3 decimals
+    const losses = rows().map((r) => r.querySelectorAll("td")[2].textContent);
+    expect(losses).toEqual(["1.02e+1", "4.3e-1", "7.2e-2", "1e-9", "8e-10"]);
+    const scores = rows().map((r) => r.querySelector(".gb-score-value")!.textContent!);
+    expect(scores).toEqual(["-0.010", "0.957", "0.993", "1.000", "1.000"]);
+    expect(new Set(scores.map((t) => t.split(".")[1].length))).toEqual(new Set([3]));
+  });
+
+  it("names the loss and the R² as the host measured them, in the axis, the table and the read-out", () => {
+    const dispose = mount(model({ selected: 102 }));
+    const heads = Array.from(el.querySelectorAll(".gb-eq-table th"), (t) => t.textContent);
+    expect(heads).toEqual(["complexity", "equation (y =)", "validation MSE", "held-out R² [95% CI]"]);
+    expect(el.querySelector(".gb-front-chart .gb-axis-label-y")!.textContent).toBe("validation MSE (log scale)");
+    expect(readout()).toBe("selected: y = 2.5*x**2 + 0.78 · complexity 5 · validation MSE 7.2e-2 · held-out R² 0.993 [0.983, 1.000]");
+    expect(readout()).not.toMatch(/\bloss\b/);
+    dispose();
+
+    mount(model({ data: paretoData({ loss_name: "leave-one-out MSE", score_name: "leave-one-out R²", confidence: 0.9 }), selected: 102 }));
+    expect(Array.from(el.querySelectorAll(".gb-eq-table th"), (t) => t.textContent).slice(2)).toEqual(["leave-one-out MSE", "leave-one-out R² [90% CI]"]);
+    expect(el.querySelector(".gb-front-chart .gb-axis-label-y")!.textContent).toBe("leave-one-out MSE (log scale)");
+    expect(pointAt(102).querySelector("title")!.textContent).toContain("leave-one-out MSE 7.2e-2 · leave-one-out R² 0.993");
+  });
+
+  it("flags a failed or doubtful fit where its R² is shown", () => {
+    const data = paretoData();
+    data.equations[0] = { ...data.equations[0], r2: -0.44, r2_ci: [-0.44, -0.44], r2_note: "fit failed: worse than predicting the mean" } as never;
+    data.equations[1] = { ...data.equations[1], r2_ci: [-0.3, 0.97], r2_note: "uncertain: its interval reaches below 0 (no better than the mean)" } as never;
+    const m = model({ data, selected: 100 });
+    mount(m);
+    const failed = rowAt(100).querySelector(".gb-fit-note")!;
+    expect(failed.textContent).toBe("fit failed: worse than predicting the mean");
+    expect(failed.classList.contains("gb-fit-failed")).toBe(true);
+    const doubtful = rowAt(101).querySelector(".gb-fit-note")!;
+    expect(doubtful.classList.contains("gb-fit-failed")).toBe(false);
+    expect(rowAt(102).querySelector(".gb-fit-note")).toBeNull();
+    expect(readout()).toContain("held-out R² -0.440 [-0.440, -0.440] · fit failed: worse than predicting the mean");
+    expect(pointAt(100).querySelector("title")!.textContent).toContain("fit failed");
+  });
+});
+
+describe("column formats", () => {
+  it("4 significant digits in one notation per column", () => {
+    const fixed = significantFormat([37.19, 0.02996, 10.2]);
+    expect([37.1872, 0.029958, 10.2, 0].map(fixed)).toEqual(["37.19", "0.02996", "10.2", "0"]);
+    const sci = significantFormat([37.19, 0.00007404]);
+    expect([37.1872, 0.00007404, -64317.3].map(sci)).toEqual(["3.719e+1", "7.404e-5", "-6.432e+4"]);
+    expect(significantFormat([3.5e9, 2e8, 64317])(64317)).toBe("6.432e+4");
+    expect(significantFormat([])(NaN)).toBe("n/a");
+  });
+
+  it("R² at one number of decimals: 3, or enough to tell the best from 1 (at most 6)", () => {
+    expect(r2Decimals([-0.44, 0.156, 0.965])).toBe(3);
+    expect(r2Decimals([0.54, 0.9996])).toBe(4);
+    expect(r2Decimals([0.54, 0.999976, 1])).toBe(5);
+    expect(r2Decimals([0.9999999999])).toBe(6);
+    expect([-0.44, 0.5, NaN].map(fixedFormat(3))).toEqual(["-0.440", "0.500", "n/a"]);
   });
 });
 
@@ -269,6 +353,34 @@ describe("side plot", () => {
     expect(eq.getAttribute("d")).not.toEqual(teacher.getAttribute("d"));
     expect(el.querySelector(".gb-legend-teacher text")?.textContent).toBe("teacher");
     expect(el.querySelector(".gb-side-chart .gb-axis-label-x")?.textContent).toBe("x [m]");
+    expect((el.querySelector(".gb-side-note") as HTMLElement).hidden).toBe(false); // two inputs: the other is held
+  });
+
+  it("draws a measured curve as points, under the host's label, the legend wrapped to fit", () => {
+    const data = paretoData({
+      teacher_label: "measured held-out reconstruction error",
+      teacher_marks: "points",
+      features: [{ name: "k", unit: null, low: 1, high: 8 }],
+    });
+    const ks = lin(1, 8, 15);
+    data.overlay = [
+      {
+        x: ks,
+        teacher: ks.map((k) => (Number.isInteger(k) && k !== 5 ? 0.5 / k : null)) as number[],
+        equations: Object.fromEntries(data.equations.map((e) => [String(e.id), ks.map((k) => 0.5 / k)])),
+      },
+    ];
+    mount(model({ data, selected: 101 }));
+    expect(el.querySelector("path.gb-teacher-line")).toBeNull();
+    expect(el.querySelectorAll(".gb-teacher-points circle")).toHaveLength(7); // 1..8 without 5
+    expect(el.querySelector(".gb-legend-teacher text")?.textContent).toBe("measured held-out reconstruction error");
+    expect(el.querySelector(".gb-legend-teacher circle")).not.toBeNull();
+    expect(el.querySelector(".gb-legend-teacher")!.textContent).not.toContain("teacher");
+    expect(el.querySelector(".gb-side-chart")!.getAttribute("aria-label")).toBe("measured held-out reconstruction error and the selected equation along k");
+    const at = (cls: string) => el.querySelector(cls)!.getAttribute("transform")!;
+    expect(at(".gb-legend-equation")).toMatch(/translate\(0,15\)/); // on a second row: the first is full
+    expect(at(".gb-legend-teacher")).toMatch(/translate\(0,0\)/);
+    expect((el.querySelector(".gb-side-note") as HTMLElement).hidden).toBe(true); // one input: no others to hold
   });
 
   it("the feature <select> writes _overlay_feature and redraws along that feature", () => {

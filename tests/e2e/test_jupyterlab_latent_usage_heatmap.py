@@ -3,7 +3,8 @@
 Finds the laws of the ``redundant`` latent demo (an encoder of 6 inputs, two of them unused) with a
 short deterministic search, displays ``laws.widget()`` and checks the rows, cells, dots, hatching and
 R² labels drawn are the kernel's numbers. Clicking a cell of latent z1 with the real mouse makes it the
-kernel's ``laws.selected_latent`` and the panel shows its selected formula, R², complexity and inputs as
+kernel's ``laws.selected_latent`` (the latent's name; ``selected_latent_index`` its index) and the panel
+shows its selected formula (typeset: KaTeX MathML of the LaTeX Python sends), R², complexity and inputs as
 Python has them; clicking the row label of z0 moves both again, and a selection made in Python
 (``laws.select``) moves the panel without a click. Screenshots land in
 ``tests/e2e/artifacts/latent_usage_heatmap*.png`` (gitignored): ``_before``, ``_selected``, ``_label``,
@@ -44,10 +45,10 @@ print("PICK=" + json.dumps({
     "usage": laws.usage.to_numpy().tolist(),
     "selected_use": laws.selected_usage.to_numpy().tolist(),
     "redundant": list(laws.redundant_features),
-    "laws": [{"equation": str(law.selected), "r2": float(law.selected.fidelity.value),
+    "laws": [{"equation": str(law.selected), "latex": row["latex"], "r2": float(law.selected.fidelity.value),
               "complexity": int(law.selected.complexity),
               "uses": [f for f in laws.feature_names if f in law.selected.variables]}
-             for law in laws.laws.values()],
+             for law, row in zip(laws.laws.values(), laws.view_data()["laws"])],
     "selected": laws.selected_latent,
     "title": laws.view_data()["title"],
 }))"""
@@ -55,8 +56,10 @@ print("PICK=" + json.dumps({
 STATE_CELL = """\
 print("STATE=" + json.dumps({
     "selected_latent": laws.selected_latent,
+    "selected_index": laws.selected_latent_index,
     "selection": laws.selection,
     "view_selected": view.selected_latent,
+    "view_selected_index": view.selected_latent_index,
     "view_selection": view._selection,
     "details": laws.selection_details(),
     "reply": view._reply,
@@ -101,7 +104,11 @@ JS_HEAT_STATE = """
     info: text('.gb-cell-info'),
     lawHead: text('.gb-law-title'),
     hint: text('.gb-law-body .gb-hint'),
-    equation: text('.gb-equation'),
+    // the typeset formula's LaTeX (KaTeX keeps it in the MathML annotation)
+    equation: shown(root.querySelector('.gb-equation math'))
+      ? (root.querySelector('.gb-equation annotation') || {}).textContent : null,
+    fallback: text('.gb-equation .gb-math-fallback'),
+    note: text('.gb-law-body .gb-fit-note'),
     stats: Object.fromEntries(all('.gb-law-stats .gb-stat').map((s) => [
       [...s.classList].find((c) => c.startsWith('gb-law-')), (s.querySelector('.gb-stat-value') || {}).textContent])),
     error: text('.gb-latent-error'),
@@ -131,11 +138,12 @@ def _wait_selected(nb: NotebookPage, i: int, pick: dict[str, Any], what: str, cl
     """
     name = pick["latents"][i]
     kernel = nb.run_cell_until(
-        2, "STATE=", lambda s: s["selected_latent"] == i, f"the kernel's laws.selected_latent to be {i}",
+        2, "STATE=", lambda s: s["selected_latent"] == name, f"the kernel's laws.selected_latent to be {name!r}",
         timeout=KERNEL_TIMEOUT,
     )  # fmt: skip
     nb.log(f"kernel after {what}: {kernel}")
-    assert kernel["selection"] == i and kernel["view_selected"] == i, kernel
+    assert kernel["view_selected"] == name, kernel  # the name the row shows
+    assert kernel["selection"] == kernel["selected_index"] == kernel["view_selected_index"] == i, kernel
     assert kernel["view_selection"] == {"value": i, "details": kernel["details"]}, kernel
     if clicked:
         assert kernel["reply"] and kernel["reply"]["error"] is None, f"the kernel answered {kernel['reply']}"
@@ -143,8 +151,10 @@ def _wait_selected(nb: NotebookPage, i: int, pick: dict[str, Any], what: str, cl
     def answered() -> tuple[bool, Any]:
         s = _state(nb)
         sel = [r["latent"] for r in s["rows"] if r["selected"]]
-        return sel == [i] and not s["busy"] and s["equation"] is not None, {
-            "selected": sel, "busy": s["busy"], "equation": s["equation"], "error": s["error"],
+        formula = s["equation"] is not None or s["fallback"] is not None
+        return sel == [i] and not s["busy"] and formula, {
+            "selected": sel, "busy": s["busy"], "equation": s["equation"], "fallback": s["fallback"],
+            "error": s["error"],
         }  # fmt: skip
 
     poll(answered, KERNEL_TIMEOUT, f"the panel to show the formula of {name} after {what}")
@@ -153,8 +163,12 @@ def _wait_selected(nb: NotebookPage, i: int, pick: dict[str, Any], what: str, cl
     nb.log(f"the panel shows {s['lawHead']!r}: {s['equation']!r} {s['stats']}")
     assert s["error"] is None and s["hint"] is None, (s["error"], s["hint"])
     assert s["lawHead"] == f"{name}: selected formula", s["lawHead"]
-    assert s["equation"] == law["equation"], f"the panel shows {s['equation']!r}, the kernel {law['equation']!r}"
-    assert shown_number(s["stats"]["gb-law-r2"], "the law's R²") == pytest.approx(law["r2"], abs=5e-3), (
+    # typeset from the kernel's LaTeX (KaTeX keeps it in the MathML annotation), not monospace Python
+    assert s["fallback"] is None, f"the panel shows plain text {s['fallback']!r} instead of math"
+    assert s["equation"] == law["latex"], f"the panel typesets {s['equation']!r}, the kernel's LaTeX {law['latex']!r}"
+    assert (s["note"] is not None) == (law["r2"] < 0), f"R² {law['r2']} and the panel's warning {s['note']!r}"
+    shown_r2 = s["stats"]["gb-law-r2"].split(" [")[0]  # "0.9998 [0.9997, 0.9998]": the value, then its interval
+    assert shown_number(shown_r2, "the law's R²") == pytest.approx(law["r2"], abs=5e-3), (
         f"the panel shows R² {s['stats']['gb-law-r2']}, the kernel has {law['r2']}"
     )
     assert shown_number(s["stats"]["gb-law-complexity"], "the complexity") == law["complexity"], s["stats"]
@@ -191,7 +205,7 @@ def test_latent_usage_heatmap_renders_and_click_shows_formula(notebook_page: Cal
     nb.log(f"kernel: latents {latents}, features {features}, redundant {pick['redundant']}")
     for name, law in zip(latents, pick["laws"], strict=True):
         nb.log(f"  {name}: {law['equation']} (R² {law['r2']:.5f}, complexity {law['complexity']})")
-    assert pick["selected"] is None, f"laws.selected_latent is {pick['selected']} before any click"
+    assert pick["selected"] is None, f"laws.selected_latent is {pick['selected']!r} before any click"
     assert len(latents) >= 2, f"the demo should have at least two latents: {latents}"
 
     s = _state(nb)
@@ -203,7 +217,7 @@ def test_latent_usage_heatmap_renders_and_click_shows_formula(notebook_page: Cal
     assert s["redundantNote"] == note, f"the note reads {s['redundantNote']!r}, expected {note!r}"
     assert s["title"] == pick["title"] and s["title"].endswith(": which inputs each latent uses"), s["title"]
     for row, law in zip(s["rows"], pick["laws"], strict=True):
-        m = re.fullmatch(r"R² (\S+)", row["r2"] or "")
+        m = re.fullmatch(r"R² (\S+)(?: ⚠)?", row["r2"] or "")
         assert m, f"row {row['label']} shows R² label {row['r2']!r}"
         assert shown_number(m.group(1), "the row's R²") == pytest.approx(law["r2"], abs=5e-3), (row, law)
     assert len(s["cells"]) == len(latents) * len(features), f"{len(s['cells'])} cells drawn"

@@ -6,7 +6,9 @@ page asked no other host for anything (charts and widgets work offline), every G
 something (a screenshot of each, looked at for colour), and no widget that has finished shows a
 spinner (shared CSS is loaded once and cannot beat a widget's own rules). Then the notebook is saved,
 its kernel shut down and the notebook opened again in a fresh page: the same widgets show from the
-state saved in the notebook, instead of "Error displaying widget: model not found".
+state saved in the notebook, instead of "Error displaying widget: model not found". The saved notebook
+also exports to offline HTML (what ``glassbox run`` and ``nbconvert --to annex-iv`` build) with a static
+SVG for every widget and no script from the web, and running it wrote no file next to it.
 
 A first cell is added to each copy: short symbolic searches (the same settings as
 tests/test_notebooks.py), so the whole set runs in minutes. Screenshots land in
@@ -22,8 +24,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import re
+
 import nbformat
 import pytest
+
+from glassbox_jupyter.report.notebook_html import WIDGET_VIEW, notebook_to_html
+from glassbox_jupyter.testing import check_notebook_outputs
 
 from .jupyterlab import E2E_MARKS, NotebookPage, poll
 
@@ -67,10 +74,10 @@ def _copy(notebook: Path, root: Path) -> str:
     """The notebook copied under the server root with the short-search cell first; its path there."""
     nb = nbformat.read(notebook, as_version=4)
     nb.cells.insert(0, nbformat.v4.new_code_cell(SHORT_SEARCHES))
-    target = root / "shipped" / notebook.name
+    target = root / "shipped" / notebook.stem / notebook.name  # a folder of its own: what it writes shows
     target.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, target)
-    return f"shipped/{notebook.name}"
+    return f"shipped/{notebook.stem}/{notebook.name}"
 
 
 def _widgets(nb: NotebookPage) -> list[dict[str, Any]]:
@@ -110,7 +117,7 @@ def test_shipped_notebook_runs_in_the_browser_and_reopens(
     nb.log(f"{charts.count()} SVG chart outputs")
     for i in range(charts.count()):  # altair charts GlassBox returns: SVG drawn in the kernel
         charts.nth(i).scroll_into_view_if_needed()
-        nb.assert_not_blank(charts.nth(i), f"chart{i}", min_size=(150, 100), min_colours=8)
+        nb.assert_not_blank(charts.nth(i), f"chart{i}", min_size=(150, 60), min_colours=8)
     nb.assert_no_page_errors()  # includes: no error text in any output, no request to another host
 
     # 3. Save; the widgets' state goes into the notebook file.
@@ -120,6 +127,16 @@ def test_shipped_notebook_runs_in_the_browser_and_reopens(
     if widgets:
         assert state, "the saved notebook carries no widget state: reopened, its views would be lost"
     nb.server.shutdown_sessions()
+    folder = sorted(p.name for p in (nb.server.root / path).parent.iterdir() if p.name != ".ipynb_checkpoints")
+    assert folder == [notebook.name], f"running the notebook wrote files next to it: {folder}"
+
+    # The saved run exports to offline HTML: a static SVG for every widget, no script from the web.
+    saved_nb = nbformat.read(nb.server.root / path, as_version=4)
+    check_notebook_outputs(saved_nb)  # no raw <…Finding …> line under a widget, no printed object repr
+    html = notebook_to_html(saved_nb)
+    assert html.count("<svg") >= len(widgets), "static views are missing from the export"
+    assert not re.search(r"<script[^>]+src=[\"']https?://", html), "the export loads scripts from the web"
+    assert WIDGET_VIEW not in html
 
     # 4. Reopen in a fresh page with a new kernel: the saved views show, not "model not found".
     again = notebook_page(f"notebook_{notebook.stem}_reopened")

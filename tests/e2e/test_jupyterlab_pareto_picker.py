@@ -75,6 +75,15 @@ JS_PICKER_STATE = """
     equationLine: line('.gb-side-chart path.gb-equation-line'),
     legend: (root.querySelector('.gb-side-chart .gb-legend') || {}).textContent || null,
     readout: (root.querySelector('.gb-selection') || {}).textContent || null,
+    heads: all('.gb-eq-table th').map((t) => t.textContent),
+    xTicks: all('.gb-front-chart .gb-axis-x .tick text').map((t) => t.textContent),
+    // drawn boxes of each chart's y-axis title and tick labels: the title must not sit on a label
+    yAxes: all('svg.gb-chart').map((svg) => {
+      const box = (e) => { const b = e.getBoundingClientRect(); return [b.left, b.top, b.right, b.bottom]; };
+      const title = svg.querySelector('.gb-axis-label-y');
+      return {chart: svg.getAttribute('class'), title: title ? [title.textContent, box(title)] : null,
+              ticks: [...svg.querySelectorAll('.gb-axis-y .tick text')].map((t) => [t.textContent, box(t)])};
+    }),
     status: (root.querySelector('.gb-status-text') || {}).textContent || null,
     running: root.classList.contains('gb-running'),
     message: empty && !empty.hidden ? empty.textContent : null,
@@ -183,6 +192,15 @@ def test_pareto_picker_renders_and_clicks_select_equation(notebook_page: Callabl
         assert line and line["d"] > 20 and line["width"] > 100, f"side plot {name} not drawn: {line}"
     assert s["plotPaths"] >= 3, f"only {s['plotPaths']} paths besides the axes in the picker"
     assert s["legend"] and "teacher" in s["legend"] and "equation" in s["legend"], s["legend"]
+    # one name for what each column measures; whole-number complexities; no axis title over a tick label
+    assert s["heads"][2:] == ["validation MSE", "held-out R² [95% CI]"], s["heads"]
+    assert s["xTicks"] and all(t.isdigit() for t in s["xTicks"]), f"complexity ticks {s['xTicks']}"
+    for axis in s["yAxes"]:
+        name, (left, top, right, bottom) = axis["title"]
+        for text, (l2, t2, r2, b2) in axis["ticks"]:
+            overlap = left < r2 and l2 < right and top < b2 and t2 < bottom
+            assert not overlap, f"{axis['chart']}: the y-axis title {name!r} is drawn over the tick label {text!r}"
+    nb.log(f"y axes: {[(a['title'][0], [t for t, _ in a['ticks']]) for a in s['yAxes']]}")
 
     root = page.locator(WIDGET).first
     root.scroll_into_view_if_needed()
@@ -203,7 +221,8 @@ def test_pareto_picker_renders_and_clicks_select_equation(notebook_page: Callabl
     s = _wait_selected(nb, target, f"clicking row {target}")
     row_title = row.get_attribute("title")
     readout = page.locator(f"{WIDGET} .gb-selection").inner_text()
-    assert readout.startswith("selected:") and readout.endswith(row_title.splitlines()[0]), readout
+    assert readout.startswith(f"selected: {row_title.splitlines()[0]} · complexity "), readout
+    assert " · validation MSE " in readout and " · held-out R² " in readout, readout
     after_row = _assert_kernel_follows(nb, target, initial, row_title)
     root.scroll_into_view_if_needed()
     nb.screenshot("row_clicked")
@@ -231,7 +250,7 @@ def test_pareto_picker_renders_and_clicks_select_equation(notebook_page: Callabl
     python_title = page.locator(f'{WIDGET} tr.gb-eq-row[data-id="{python_id}"]').get_attribute("title")
     _assert_kernel_follows(nb, python_id, after_point, python_title)
     readout = page.locator(f"{WIDGET} .gb-selection").inner_text()
-    assert readout.startswith("selected:") and readout.endswith(python_title.splitlines()[0]), readout
+    assert readout.startswith(f"selected: {python_title.splitlines()[0]} · complexity "), readout
     root.scroll_into_view_if_needed()
     nb.screenshot("python")
 

@@ -70,24 +70,48 @@ def test_select_latent_and_the_finding_contract(product_sine_laws: LatentLawsFin
     laws = product_sine_laws
     laws.select_latent(None)
     assert laws.selected_latent is None
-    assert laws.select_latent("z1") is laws.laws["z1"] and laws.selected_latent == 1 == laws.selection
+    assert laws.select_latent("z1") is laws.laws["z1"] and laws.selected_latent == "z1"
+    assert laws.selected_latent_index == 1 == laws.selection  # the index, the value a view sends
     with pytest.raises(SelectionIndexError, match=r"latent index 5 is out of range: valid indices are 0–1 \(z0, z1\)"):
         laws.select_latent(5)
     with pytest.raises(SelectionError, match="no latent named 'z7'; the laws are for z0, z1"):
         laws.select("z7")
-    assert laws.selected_latent == 1
+    assert laws.selected_latent == "z1"
     laws.select_latent(None)
     check_finding(laws, selection=1)
-    assert laws.selected_latent == 1
+    assert laws.selected_latent == "z1" and laws.to_dict()["artifact"]["selected_latent"] == "z1"
     data = laws.view_data()
     assert "selected_latent" not in data and data["redundant"] == ["x3"]
     assert data["laws"][0]["equation"].startswith("z0 = ") and data["selected_use"][1] == [False, False, True, False]
     view = laws.widget()
     assert view.request_selection("z0")["error"] is None  # a latent's name selects it too; views show its index
-    assert laws.selected_latent == 0 and view._selection == {"value": 0, "details": {}}
+    assert laws.selected_latent == "z0" == view.selected_latent and view._selection == {"value": 0, "details": {}}
     view.close()
     z0 = laws.laws["z0"]
     check_finding(z0, selection=(z0._selected_index + 1) % len(z0.pareto_front))
+
+
+def test_the_heatmap_typesets_each_law_and_flags_a_failed_fit(product_sine_laws: LatentLawsFinding) -> None:
+    from glassbox_jupyter.symbolic.finding import fit_warning
+
+    laws = product_sine_laws
+    z0 = laws.laws["z0"]
+    chosen = z0.selection
+    try:
+        z0.select(z0.best)
+        row = laws.view_data()["laws"][0]
+        assert row["latex"] == f"z_{{0}} = {z0.selected.latex}"  # LaTeX from sympy, as in the picker
+        assert row["equation"] == str(z0.selected)  # plain text: hover text and fallback
+        assert row["r2_ci"] == list(z0.fidelity.ci)
+        assert row["r2_note"] == fit_warning(z0.fidelity) == ""  # x0·x1 is found: a good fit
+        assert laws._render_static_html().count("<math") == len(laws.latents)
+        # the simplest formula (a constant, about the mean of x0·x1) does worse than the held-out mean
+        z0.select(0)
+        assert z0.fidelity.value < 0
+        assert laws.view_data()["laws"][0]["r2_note"] == "fit failed: worse than predicting the mean"
+        assert "fit failed: worse than predicting the mean" in laws.to_svg()
+    finally:
+        z0.select(chosen)
 
 
 def test_picking_another_equation_updates_usage_and_views(product_sine_data) -> None:

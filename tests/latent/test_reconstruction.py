@@ -121,3 +121,69 @@ def test_bad_input(kwargs: dict, message: str) -> None:
     arguments = {"latent_sizes": [1, 2, 3], "epochs": 2, **kwargs}
     with pytest.raises(LatentInputError, match=message):
         reconstruction_law(three_factor_data(100), **arguments)
+
+
+# held-out errors of the wine notebook's autoencoders (latent sizes 1, 2, 3, 4, 6, 8): the logarithmic law
+# fits them worse than the exponential one at the same complexity, and the constant is worse than the mean
+WINE_SIZES = [1, 2, 3, 4, 6, 8]
+WINE_ERRORS = [0.4322, 0.382, 0.3365, 0.2915, 0.1865, 0.1387]
+
+
+@pytest.fixture(scope="module")
+def wine_law() -> ReconstructionLawFinding:
+    from glassbox_jupyter.latent.reconstruction import TrainingResult
+
+    results = [TrainingResult(k, e, e, state=[]) for k, e in zip(WINE_SIZES, WINE_ERRORS)]
+    settings = {
+        "builder": "measured",
+        "latent_sizes": WINE_SIZES,
+        "epochs": 150,
+        "train_rows": 134,
+        "held_out_rows": 44,
+    }
+    return ReconstructionLawFinding(
+        results, mlp_autoencoder, np.zeros((4, 13)), [f"f{i}" for i in range(13)], settings, 0
+    )
+
+
+def test_the_front_lists_only_forms_no_simpler_or_equal_form_beats(wine_law: ReconstructionLawFinding) -> None:
+    front = wine_law.law.pareto_front
+    for i, eq in enumerate(front):  # simplest first, each better than every simpler one
+        assert all(eq.complexity > simpler.complexity and eq.loss < simpler.loss for simpler in front[:i])
+    forms = wine_law.forms
+    assert not forms.loc["logarithmic", "on_front"]
+    dropped = forms[~forms["on_front"]]
+    for form, row in dropped.iterrows():  # every form left off is beaten by one on the front
+        complexity = wine_law._equations[form].complexity
+        assert any(eq.complexity <= complexity and eq.loss <= row["loo_mse"] for eq in front), form
+    assert len(front) + len(dropped) == len(forms) == len(wine_law.fits)
+    assert wine_law.equation is wine_law._equations[wine_law.fits[0].form]  # the lowest error is selected
+    assert "logarithmic" in wine_law.view_data()["caption"]
+
+
+def test_loo_r2_has_a_bias_corrected_interval_and_a_failed_fit_says_so(wine_law: ReconstructionLawFinding) -> None:
+    constant = wine_law._equations["constant"].fidelity
+    n = len(WINE_SIZES)
+    assert constant.value == pytest.approx(1 - (n / (n - 1)) ** 2)  # a constant's leave-one-out R² is always < 0
+    for eq in wine_law._equations.values():
+        fid = eq.fidelity
+        assert fid.interval == "BCa bootstrap" and "BCa bootstrap" in fid.describe() and fid.n_boot == 1000
+        assert fid.ci_low <= fid.value + 1e-9 and fid.value <= fid.ci_high + 1e-9
+    best = wine_law.fidelity  # the percentile interval put it at [0.774, 0.984]: resampled R² sits low
+    assert 0.9 < best.ci_low < best.value < best.ci_high < 1
+    rows = {e["text"]: e for e in wine_law.view_data()["equations"]}
+    assert rows["0.2946"]["r2_note"] == "fit failed: worse than predicting the mean"
+    assert rows[wine_law.equation.text]["r2_note"] == ""
+
+
+def test_the_picker_names_what_was_measured(wine_law: ReconstructionLawFinding) -> None:
+    data = wine_law.view_data()
+    assert data["loss_name"] == "leave-one-out MSE" and data["score_name"] == "leave-one-out R²"
+    assert data["teacher_label"] == "measured held-out reconstruction error" and data["teacher_marks"] == "points"
+    assert "teacher" not in data["title"] + data["status"]
+    overlay = data["overlay"][0]
+    measured = {x: y for x, y in zip(overlay["x"], overlay["teacher"]) if y is not None}
+    assert measured == dict(zip(map(float, WINE_SIZES), WINE_ERRORS))  # measured sizes only, nothing in between
+    assert set(overlay["equations"]) == {str(eq.id) for eq in wine_law.law.pareto_front}
+    svg = wine_law.law.to_svg()
+    assert "measured held-out reconstruction error" in svg and "leave-one-out MSE (log scale)" in svg

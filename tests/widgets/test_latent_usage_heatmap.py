@@ -42,13 +42,14 @@ def test_latent_usage_heatmap_honours_the_widget_contract(view, laws):
 def test_a_click_selects_the_latent(view, laws):
     reply = view.request_selection(0)  # what a click on the row of z0 asks for
     assert reply == {"id": view._request["id"], "error": None}
-    assert laws.selected_latent == view.selected_latent == view._selection["value"] == 0
+    assert laws.selected_latent == view.selected_latent == "z0"  # the name the view shows
+    assert laws.selected_latent_index == view.selected_latent_index == view._selection["value"] == 0
     assert view._selection == {"value": 0, "details": {}}
     assert not {"selected_latent", "error"} & set(view._data)  # the selection is not part of the view data
     assert view.request_selection(1)["error"] is None
-    assert laws.selected_latent == view._selection["value"] == 1
+    assert laws.selected_latent == "z1" and laws.selected_latent_index == view._selection["value"] == 1
     assert view.request_selection(None)["error"] is None  # a second click on the row clears it
-    assert laws.selected_latent is None and view.selected_latent is None
+    assert laws.selected_latent is None and view.selected_latent is None and view.selected_latent_index is None
 
 
 @pytest.mark.parametrize(
@@ -71,7 +72,7 @@ def test_out_of_range_latents_are_refused_with_the_valid_range(view, laws, value
     finally:
         unsubscribe()
     assert message in reply["error"] and told == []
-    assert view.selected_latent == 1 == laws.selected_latent and view._selection["value"] == 1
+    assert view.selected_latent == "z1" == laws.selected_latent and view._selection["value"] == 1
     with pytest.raises(error) as refused:
         laws.select(value)
     assert message in str(refused.value)
@@ -79,7 +80,7 @@ def test_out_of_range_latents_are_refused_with_the_valid_range(view, laws, value
 
 def test_a_selection_made_in_python_reaches_the_view(view, laws):
     assert laws.select_latent("z1") is laws.laws["z1"]  # by name as well as by index
-    assert view._selection["value"] == 1 == view.selected_latent
+    assert view._selection["value"] == 1 == view.selected_latent_index and view.selected_latent == "z1"
     later = laws.widget()  # a view opened after the selection shows it
     try:
         assert later._selection == view._selection
@@ -102,7 +103,9 @@ def test_picking_a_formula_in_a_law_redraws_the_usage_dots(view, laws):
 
 def test_selected_latent_is_read_only(view):
     with pytest.raises(AttributeError):
-        view.selected_latent = 0
+        view.selected_latent = "z0"
+    with pytest.raises(AttributeError):
+        view.selected_latent_index = 0
 
 
 def test_synced_state_is_plain_json(view, laws):

@@ -6,7 +6,8 @@
  * equations use the feature, and a dot marks the features of the selected formula. Columns of
  * features that no latent's selected formula uses (redundant inputs) are hatched and greyed.
  * Clicking a row (its label or any cell, or Enter / Space on a focused row) asks the host to
- * select that latent; the panel below shows its formula, R² and complexity.
+ * select that latent; the panel below shows its formula (typeset with KaTeX, as in the Pareto picker),
+ * its held-out R² with the interval and complexity, and the host's warning when the fit failed.
  *
  * View data: see LatentUsageData (latent/data.ts). Selection: the latent's index, or null; no details.
  */
@@ -14,7 +15,7 @@ import { intOrNull } from "../shared/data";
 import { delegateActivate, delegateHover, h, liveRegion, panel } from "../shared/dom";
 import { anywidget } from "../shared/model";
 import type { SelectionState, WidgetSpec } from "../shared/widget";
-import { DEFAULT_WIDTH, NO_LATENTS_TEXT, layoutHeat, normalize, r2Text, usedFeatures } from "./latent/data";
+import { DEFAULT_WIDTH, NO_LATENTS_TEXT, lawFitText, layoutHeat, normalize, usedFeatures } from "./latent/data";
 import type { Norm } from "./latent/data";
 import { cellText, drawHeat, drawLaw, drawLegend } from "./latent/draw";
 
@@ -62,7 +63,8 @@ export const spec: WidgetSpec<Norm, number | null> = {
         row.setAttribute("aria-pressed", String(shown));
         const law = d.laws[i];
         const used = usedFeatures(d, i);
-        const label = `${d.latents[i]}${law ? ` · ${r2Text(law.r2)}` : ""} · selected formula uses ${used.length > 0 ? used.join(", ") : "no feature"}${shown ? " · selected" : ""}`;
+        const fit = law ? ` · ${lawFitText(law, d)}` : "";
+        const label = `${d.latents[i]}${fit} · selected formula uses ${used.length > 0 ? used.join(", ") : "no feature"}${shown ? " · selected" : ""}`;
         row.setAttribute("aria-label", label);
         const t = row.querySelector(":scope > title");
         if (t) t.textContent = `${label}\nclick: show its formula`;
@@ -75,7 +77,7 @@ export const spec: WidgetSpec<Norm, number | null> = {
       else if (hover[1] >= 0) cellInfo.textContent = cellText(d, hover[0], hover[1]);
       else {
         const law = d.laws[hover[0]];
-        cellInfo.textContent = `${d.latents[hover[0]]}${law ? ` · ${r2Text(law.r2)} · ${law.equation}` : ""}`;
+        cellInfo.textContent = `${d.latents[hover[0]]}${law ? ` · ${lawFitText(law, d)} · ${law.equation}` : ""}`;
       }
     }
 

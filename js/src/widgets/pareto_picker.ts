@@ -1,18 +1,21 @@
 /**
  * GlassBox Pareto picker: the headline view of symbolic regression.
  *
- * Left: the Pareto front, complexity (x) vs validation loss (y, log scale), as points joined by a
- * step line; the best equation is ringed. Right: the teacher and the selected equation along one
- * feature (the others held at their centre). Below: the front as a table with the equations
- * rendered as math (KaTeX -> MathML, bundled). Clicking a point or a row asks the host to select
- * that equation.
+ * Left: the Pareto front, complexity (x, whole-number ticks) vs the loss the host names (y, log
+ * scale; "validation MSE" by default), as points joined by a step line; the best equation is ringed.
+ * Right: the teacher (or whatever the host's `teacher_label` names, drawn as points when it was only
+ * measured at a few x) and the selected equation along one feature (the others held at their centre).
+ * Below: the front as a table with the equations rendered as math (KaTeX -> MathML, bundled), the
+ * loss at 4 significant digits in one notation and R² at one number of decimals per column, and the
+ * host's warning under an R² that shows a failed or doubtful fit. Clicking a point or a row asks the
+ * host to select that equation.
  *
  * View data: see ParetoData (pareto/data.ts); it is replaced live while the search runs.
  * Selection: the equation's id, or null; no details. View-local state: `_overlay_feature` (index
  * of the side plot's feature, default 0) and `height` (px of the charts, default 320).
  */
 import { delegate, delegateActivate, h, liveRegion, optionEl, panel } from "../shared/dom";
-import { featureLabel, formatNumber, formatScoreCI, formatScorePrecise, metricLabel } from "../shared/format";
+import { featureLabel } from "../shared/format";
 import { int, intOrNull } from "../shared/data";
 import { anywidget } from "../shared/model";
 import type { WidgetSpec } from "../shared/widget";
@@ -25,6 +28,7 @@ import {
   EMPTY_SELECTION_TEXT,
   MIN_WIDTH,
   SIDE_BY_SIDE_MIN,
+  equationStats,
   normalize,
 } from "./pareto/data";
 import type { Norm } from "./pareto/data";
@@ -53,7 +57,8 @@ export const spec: WidgetSpec<Norm, number | null> = {
     const featSelect = h("select", "gb-feature-select");
     featSelect.setAttribute("aria-label", "feature for the side plot");
     featLabel.appendChild(featSelect);
-    sideHead.append(featLabel, h("span", "gb-side-note", "others at their centre"));
+    const sideNote = h("span", "gb-side-note", "others at their centre");
+    sideHead.append(featLabel, sideNote);
     const sideChart = h("div", "gb-panel-chart");
     charts.append(frontPanel, panel("gb-pareto-side", sideHead, sideChart));
     const tableWrap = h("div", "gb-eq-table-wrap");
@@ -79,6 +84,7 @@ export const spec: WidgetSpec<Norm, number | null> = {
       }
       featSelect.disabled = labels.length < 2;
       featLabel.hidden = labels.length === 0;
+      sideNote.hidden = labels.length < 2; // one input: there are no others to hold
     }
 
     shell.watchState("height", shell.redraw);
@@ -126,7 +132,7 @@ export const spec: WidgetSpec<Norm, number | null> = {
           r.setAttribute("aria-selected", String(on));
         }
         if (eq) {
-          readout.textContent = `selected: complexity ${formatNumber(eq.complexity)} · loss ${formatNumber(eq.loss)} · ${metricLabel("r2")} ${formatScoreCI(eq.r2, eq.r2_ci, formatScorePrecise)} · ${d.outputName} = ${eq.text || eq.latex}`;
+          readout.textContent = `selected: ${d.outputName} = ${eq.text || eq.latex} · ${equationStats(eq, d)}`;
         } else if (id !== null) {
           readout.textContent = `equation #${id} is not on the current front; ${EMPTY_SELECTION_TEXT}`;
         } else {

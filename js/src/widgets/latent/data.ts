@@ -1,7 +1,8 @@
 /** The latent usage heat map's data: latents × features usage and laws, normalized, and the grid's layout. */
-import { arr, num, obj, str } from "../../shared/data";
-import { formatPercent, formatScorePrecise, withMinus } from "../../shared/format";
+import { arr, num, nums, obj, str } from "../../shared/data";
+import { formatPercent, formatScoreCI, withMinus } from "../../shared/format";
 import { fitText, textWidth } from "../../shared/text";
+import { fixedFormat, r2Decimals } from "../pareto/data";
 
 export interface LatentUsageData {
   title?: string;
@@ -10,14 +11,28 @@ export interface LatentUsageData {
   features?: string[];
   usage?: (number | null)[][];
   selected_use?: (boolean | null)[][];
-  laws?: { latent: string; equation: string; r2?: number | null; complexity?: number | null }[];
+  laws?: {
+    latent: string;
+    /** Plain text, "z0 = x0*x1" (hover text, and the fallback when the LaTeX fails). */
+    equation: string;
+    /** LaTeX of the whole law, "z_{0} = x_{0} x_{1}", typeset with KaTeX as in the Pareto picker. */
+    latex?: string;
+    r2?: number | null;
+    r2_ci?: [number, number] | null;
+    /** The host's warning about this R² ("fit failed: worse than predicting the mean"), "" when none. */
+    r2_note?: string;
+    complexity?: number | null;
+  }[];
   redundant?: string[];
 }
 
 export interface Law {
   latent: string;
   equation: string;
+  latex: string;
   r2: number; // NaN when absent
+  r2Ci: [number, number] | null;
+  r2Note: string;
   complexity: number; // NaN when absent
 }
 
@@ -33,6 +48,8 @@ export interface Norm {
   selectedUse: boolean[][];
   /** One law per latent (index-aligned with `latents`), or null when none was sent. */
   laws: (Law | null)[];
+  /** Every R² of the view (rows, panel, intervals) at one number of decimals: "0.970", "−0.120". */
+  formatR2: (v: unknown) => string;
   redundant: Set<string>;
 }
 
@@ -53,8 +70,17 @@ const MIN_HEAD_TEXT = 48;
 const COS45 = Math.SQRT1_2;
 
 export const percentText = (v: number) => (Number.isFinite(v) ? formatPercent(v) : "n/a");
-/** "R² 0.97", "R² −0.12", "R² n/a". */
-export const r2Text = (v: number) => `R² ${Number.isFinite(v) ? withMinus(formatScorePrecise(v)) : "n/a"}`;
+/** "R² 0.970", "R² −0.120", "R² n/a" (`fmt`: the view's R² format). */
+export const r2Text = (v: number, fmt: (v: unknown) => string) => `R² ${fmt(v)}`;
+
+/** "0.970 [0.960, 0.978]" in the view's R² format (no interval when none was measured). */
+export const r2WithCi = (law: Law, d: Norm) => formatScoreCI(law.r2, law.r2Ci, d.formatR2);
+
+/** "held-out R² −0.120 [−0.200, −0.050] (fit failed: worse than predicting the mean)" for hover and ARIA text. */
+export const lawFitText = (law: Law, d: Norm) => `held-out R² ${r2WithCi(law, d)}${law.r2Note ? ` (${law.r2Note})` : ""}`;
+
+/** The row's R² label: "R² −0.440 ⚠" when the host warns about the fit. */
+export const r2Label = (law: Law, d: Norm) => `${r2Text(law.r2, d.formatR2)}${law.r2Note ? " ⚠" : ""}`;
 
 export function normalize(raw: unknown): Norm | null {
   if (!raw || typeof raw !== "object" || Array.isArray(raw)) return null;
@@ -81,11 +107,21 @@ export function normalize(raw: unknown): Norm | null {
   const byIndex: Law[] = [];
   for (const l of arr(d.laws)) {
     const o = obj(l);
-    const law: Law = { latent: str(o.latent), equation: str(o.equation), r2: num(o.r2), complexity: num(o.complexity) };
+    const ci = nums(o.r2_ci);
+    const law: Law = {
+      latent: str(o.latent),
+      equation: str(o.equation),
+      latex: str(o.latex),
+      r2: num(o.r2),
+      r2Ci: ci.length === 2 && ci.every(Number.isFinite) ? [ci[0], ci[1]] : null,
+      r2Note: str(o.r2_note),
+      complexity: num(o.complexity),
+    };
     byIndex.push(law);
     if (law.latent && !byName.has(law.latent)) byName.set(law.latent, law);
   }
   const laws = latents.map((z, i) => byName.get(z) ?? (byIndex[i] && !byIndex[i].latent ? byIndex[i] : null));
+  const fixed = fixedFormat(r2Decimals(laws.flatMap((l) => (l ? [l.r2, ...(l.r2Ci ?? [])] : []))));
 
   return {
     title: str(d.title),
@@ -95,6 +131,7 @@ export function normalize(raw: unknown): Norm | null {
     usage,
     selectedUse,
     laws,
+    formatR2: (v) => withMinus(fixed(v)),
     redundant: new Set(arr(d.redundant).map((f) => str(f))),
   };
 }
@@ -124,7 +161,7 @@ export interface HeatLayout {
 export function layoutHeat(d: Norm, avail: number): HeatLayout {
   const nF = Math.max(1, d.features.length);
   const rowLabels = d.latents.map((z) => fitText(z, 120, LABEL_FONT) || z.slice(0, 1));
-  const r2Labels = d.laws.map((l) => (l ? r2Text(l.r2) : ""));
+  const r2Labels = d.laws.map((l) => (l ? r2Label(l, d) : ""));
   const nameW = Math.max(...rowLabels.map((t) => textWidth(t, LABEL_FONT)), 10);
   const r2W = Math.max(0, ...r2Labels.map((t) => textWidth(t, LABEL_FONT - 1)));
   const left = Math.ceil(12 + nameW + (r2W > 0 ? 10 + r2W : 0) + 8);

@@ -3,9 +3,11 @@ import { appendSvg } from "../../shared/axes";
 import type { G } from "../../shared/axes";
 import { colorBar, legendLabel } from "../../shared/colorbar";
 import { h, messageEl, uniqueId } from "../../shared/dom";
-import { formatNumber, formatScorePrecise, withMinus } from "../../shared/format";
+import { formatNumber } from "../../shared/format";
+import { mathElement } from "../../shared/math";
 import { MISSING_FILL, interpolateSequential, textColorOn } from "../../shared/palette";
-import { HEAD_FONT, LABEL_FONT, NUMBER_MIN_CELL, SELECT_HINT_TEXT, percentText, usedFeatures } from "./data";
+import { fitNoteClass } from "../pareto/data";
+import { HEAD_FONT, LABEL_FONT, NUMBER_MIN_CELL, SELECT_HINT_TEXT, percentText, r2WithCi, usedFeatures } from "./data";
 import type { HeatLayout, Norm } from "./data";
 
 /**
@@ -75,9 +77,10 @@ export function drawHeat(chartWrap: HTMLElement, d: Norm, L: HeatLayout): void {
       .attr("font-size", LABEL_FONT)
       .text(L.rowLabels[i]);
     if (L.r2Labels[i]) {
+      const note = d.laws[i]?.r2Note ?? "";
       row
         .append("text")
-        .attr("class", "gb-r2-label")
+        .attr("class", `gb-r2-label${note ? ` ${fitNoteClass(note)}` : ""}`)
         .attr("x", -8)
         .attr("y", cell / 2)
         .attr("dy", "0.35em")
@@ -171,7 +174,10 @@ export function drawLaw(lawHead: HTMLElement, lawBody: HTMLElement, d: Norm, i: 
     lawBody.appendChild(messageEl(`no formula was sent for ${d.latents[i]}`));
     return;
   }
-  lawBody.appendChild(h("code", "gb-equation", law.equation || "(empty)"));
+  // typeset as in the Pareto picker (KaTeX -> MathML); the plain text when the LaTeX is missing or fails
+  const formula = h("div", "gb-equation");
+  formula.appendChild(mathElement(law.latex, law.equation || "(empty)"));
+  lawBody.appendChild(formula);
   const stats = h("div", "gb-stats gb-law-stats");
   const stat = (name: string, value: string, cls: string) => {
     const s = h("span", `gb-stat ${cls}`);
@@ -179,10 +185,11 @@ export function drawLaw(lawHead: HTMLElement, lawBody: HTMLElement, d: Norm, i: 
     return s;
   };
   stats.append(
-    stat("held-out R²", Number.isFinite(law.r2) ? withMinus(formatScorePrecise(law.r2)) : "n/a", "gb-law-r2"),
+    stat("held-out R²", r2WithCi(law, d), "gb-law-r2"),
     stat("complexity", Number.isFinite(law.complexity) ? formatNumber(law.complexity) : "n/a", "gb-law-complexity"),
   );
   const used = usedFeatures(d, i);
   stats.appendChild(stat("uses", used.length > 0 ? used.join(", ") : "no input (a constant)", "gb-law-uses"));
   lawBody.appendChild(stats);
+  if (law.r2Note) lawBody.appendChild(h("div", `gb-fit-note ${fitNoteClass(law.r2Note)}`, law.r2Note));
 }

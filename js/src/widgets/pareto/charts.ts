@@ -5,9 +5,10 @@ import { appendSvg, drawAxes, integerTicks, linePath, logTicks, safeExtent, vali
 import type { G, Margin, NumScale } from "../../shared/axes";
 import { normFeature } from "../../shared/data";
 import { h, messageEl, tableHead, uniqueId } from "../../shared/dom";
-import { featureLabel, formatLogTick, formatNumber, formatScorePrecise, metricLabel } from "../../shared/format";
+import { featureLabel, formatLogTick, formatNumber } from "../../shared/format";
 import { mathElement } from "../../shared/math";
-import { equationTitle, logDomain, lossFloor, plottedLoss, sideDomain } from "./data";
+import { textWidth } from "../../shared/text";
+import { equationTitle, fitNoteClass, logDomain, lossFloor, plottedLoss, sideDomain } from "./data";
 import type { Equation, Norm } from "./data";
 
 export const POINT_R = 5;
@@ -15,25 +16,40 @@ export const SELECTED_R = 7;
 export const POINT_COLOR = "#1d4ed8"; // blue
 export const SELECTED_COLOR = "#c2410c"; // dark orange (also the dashed equation line)
 const TEACHER_COLOR = "#1f2328";
+/** Font sizes of tick labels and legend text (base.css). */
+const TICK_FONT = 11;
+const LEGEND_FONT = 11;
+
+/**
+ * Left margin that keeps the rotated y-axis title (drawn 14 px in from the edge, about 12 px wide)
+ * clear of the widest tick label (drawn 9 px left of the axis): "P" must not sit on "100,000".
+ */
+export function leftMargin(tickLabels: readonly string[], min: number): number {
+  const widest = Math.max(0, ...tickLabels.map((t) => textWidth(t, TICK_FONT)));
+  return Math.max(min, Math.ceil(widest + 9 + 14 + 6 + 4));
+}
 
 /** The front: complexity (x) vs loss (y, log scale), points (`circle.gb-eq-point`) joined by a step line, the best one ringed. */
 export function drawFront(parent: HTMLElement, d: Norm, width: number, height: number): void {
   parent.replaceChildren();
-  const margin: Margin = { top: 22, right: 20, bottom: 44, left: 64 };
-  const innerWidth = Math.max(40, width - margin.left - margin.right);
-  const innerHeight = Math.max(40, height - margin.top - margin.bottom);
+  const top = 22;
+  const bottom = 44;
+  const innerHeight = Math.max(40, height - top - bottom);
   const eqs = d.equations.filter((e) => Number.isFinite(e.complexity));
   const floor = lossFloor(eqs.map((e) => e.loss));
   const ys = eqs.map((e) => plottedLoss(e.loss, floor));
+  const yDom = logDomain(ys);
+  const y = scaleLog().domain(yDom).range([innerHeight, 0]).clamp(true);
+  const yTicks = logTicks(yDom[0], yDom[1], Math.max(2, Math.floor(innerHeight / 34)));
 
+  const margin: Margin = { top, right: 20, bottom, left: leftMargin(yTicks.map(formatLogTick), 52) };
+  const innerWidth = Math.max(40, width - margin.left - margin.right);
   const [c0, c1] = safeExtent(eqs.map((e) => e.complexity));
   const x = scaleLinear()
     .domain([Math.floor(c0) - 0.5, Math.ceil(c1) + 0.5])
     .range([0, innerWidth]);
-  const yDom = logDomain(ys);
-  const y = scaleLog().domain(yDom).range([innerHeight, 0]).clamp(true);
 
-  const svg = appendSvg(parent, "gb-chart gb-front-chart", width, height, "group", `Pareto front of ${d.outputName}: complexity versus validation loss`);
+  const svg = appendSvg(parent, "gb-chart gb-front-chart", width, height, "group", `Pareto front of ${d.outputName}: complexity versus ${d.lossName}`);
   const g: G = svg.append("g").attr("transform", `translate(${margin.left},${margin.top})`);
 
   drawAxes(g, {
@@ -43,10 +59,12 @@ export function drawFront(parent: HTMLElement, d: Norm, width: number, height: n
     innerHeight,
     margin,
     xLabel: "complexity",
-    yLabel: "validation MSE (log scale)",
+    yLabel: `${d.lossName} (log scale)`,
     grid: true,
+    // complexities are whole numbers: whole-number ticks, printed as such ("5", never "5.0")
     xTickValues: integerTicks(c0, c1, Math.max(2, Math.floor(innerWidth / 36))),
-    yTickValues: logTicks(yDom[0], yDom[1], Math.max(2, Math.floor(innerHeight / 34))),
+    xTickFormat: (v) => String(Math.round(v)),
+    yTickValues: yTicks,
     yTickFormat: formatLogTick,
   });
 
@@ -99,18 +117,22 @@ export function drawFront(parent: HTMLElement, d: Norm, width: number, height: n
     .attr("stroke-width", 1)
     .attr("tabindex", 0)
     .attr("role", "button")
-    .attr("aria-label", (p) => equationTitle(p.e, d.outputName).replace("\n", "; "));
-  points.append("title").text((p) => equationTitle(p.e, d.outputName));
+    .attr("aria-label", (p) => equationTitle(p.e, d).replace("\n", "; "));
+  points.append("title").text((p) => equationTitle(p.e, d));
 }
 
-/** "0.993" plus a smaller "[0.991, 0.995]" that may wrap onto its own line in narrow tables. */
-function scoreCell(e: Equation): HTMLTableCellElement {
+/**
+ * "0.965" plus a smaller "[0.914, 0.992]" that may wrap onto its own line in narrow tables, both in the
+ * column's format; under them, the host's warning ("fit failed: worse than predicting the mean").
+ */
+function scoreCell(e: Equation, d: Norm): HTMLTableCellElement {
   const td = h("td", "gb-num gb-score");
-  td.appendChild(h("span", "gb-score-value", formatScorePrecise(e.r2)));
+  td.appendChild(h("span", "gb-score-value", d.formatR2(e.r2)));
   if (e.r2_ci) {
     td.appendChild(document.createTextNode(" "));
-    td.appendChild(h("span", "gb-ci", `[${formatScorePrecise(e.r2_ci[0])}, ${formatScorePrecise(e.r2_ci[1])}]`));
+    td.appendChild(h("span", "gb-ci", `[${d.formatR2(e.r2_ci[0])}, ${d.formatR2(e.r2_ci[1])}]`));
   }
+  if (e.r2_note) td.appendChild(h("div", `gb-fit-note ${fitNoteClass(e.r2_note)}`, e.r2_note));
   return td;
 }
 
@@ -120,15 +142,15 @@ export function equationTable(d: Norm): HTMLTableElement {
   const head = tableHead([
     ["complexity", "gb-num"],
     [`equation (${d.outputName} =)`, "gb-eq-head"],
-    ["loss", "gb-num"],
-    [`${metricLabel("r2")} [CI]`, "gb-num"],
+    [d.lossName, "gb-num"],
+    [`${d.scoreName} [${d.ciName}]`, "gb-num"],
   ]);
   const tb = h("tbody");
   for (const e of d.equations) {
     const tr = h("tr", "gb-row gb-eq-row");
     tr.dataset.id = String(e.id);
     tr.tabIndex = 0;
-    tr.title = equationTitle(e, d.outputName);
+    tr.title = equationTitle(e, d);
     const eqCell = h("td", "gb-eq-cell");
     eqCell.appendChild(mathElement(e.latex, e.text));
     if (e.is_best) {
@@ -138,8 +160,8 @@ export function equationTable(d: Norm): HTMLTableElement {
     tr.append(
       h("td", "gb-num", formatNumber(e.complexity)),
       eqCell,
-      h("td", "gb-num", formatNumber(e.loss)),
-      scoreCell(e),
+      h("td", "gb-num", d.formatLoss(e.loss)),
+      scoreCell(e, d),
     );
     tb.appendChild(tr);
   }
@@ -147,7 +169,37 @@ export function equationTable(d: Norm): HTMLTableElement {
   return table;
 }
 
-/** The teacher (solid) and the equation `eq` (dashed; none when null) along feature `fi`, the others at their centre. */
+interface LegendItem {
+  label: string;
+  color: string | null; // null: a hint, no mark
+  mark: "line" | "dash" | "dot";
+  cls: string;
+}
+
+const LEGEND_MARK = 27; // the mark and the gap before its text
+const LEGEND_GAP = 16;
+const LEGEND_ROW = 15;
+
+/** Legend items placed left to right, wrapping onto a new row where the next one would pass `width`. */
+function legendRows(items: readonly LegendItem[], width: number): { item: LegendItem; x: number; row: number }[] {
+  let x = 0;
+  let row = 0;
+  return items.map((item) => {
+    const w = (item.color ? LEGEND_MARK : 0) + textWidth(item.label, LEGEND_FONT);
+    if (x > 0 && x + w > width) {
+      x = 0;
+      row += 1;
+    }
+    const placed = { item, x, row };
+    x += w + LEGEND_GAP;
+    return placed;
+  });
+}
+
+/**
+ * The teacher (solid line, or points where it was measured at a few x only) and the equation `eq`
+ * (dashed; none when null) along feature `fi`, the others at their centre.
+ */
 export function drawSide(parent: HTMLElement, d: Norm, fi: number, eq: Equation | null, width: number, height: number): void {
   parent.replaceChildren();
   const ov = d.overlay[fi];
@@ -158,33 +210,53 @@ export function drawSide(parent: HTMLElement, d: Norm, fi: number, eq: Equation 
   }
   const eqY = eq ? ov.equations[String(eq.id)] ?? null : null;
 
-  const margin: Margin = { top: 22, right: 16, bottom: 44, left: 58 };
+  const legend: LegendItem[] = [{ label: d.teacherLabel, color: TEACHER_COLOR, mark: d.teacherPoints ? "dot" : "line", cls: "gb-legend-teacher" }];
+  if (eq) {
+    const label = eqY ? `equation (complexity ${formatNumber(eq.complexity)})` : "equation: no curve sent";
+    legend.push({ label, color: SELECTED_COLOR, mark: "dash", cls: "gb-legend-equation" });
+  } else {
+    legend.push({ label: "select an equation to compare", color: null, mark: "line", cls: "gb-legend-hint" });
+  }
+
+  const bottom = 44;
+  const right = 16;
+  const [y0, y1] = sideDomain(ov.teacher, eqY);
+  const pad = (y1 - y0) * 0.06; // keep flat curves off the frame
+  const y = scaleLinear().domain([y0 - pad, y1 + pad]).nice();
+  const yCount = Math.max(2, Math.floor((height - 22 - bottom) / 50));
+  const yTicks = y.ticks(yCount);
+  const yFormat = y.tickFormat(yCount);
+  const left = leftMargin(yTicks.map(yFormat), 40);
+  const placed = legendRows(legend, Math.max(40, width - left - right));
+  const rows = Math.max(...placed.map((p) => p.row)) + 1;
+  const margin: Margin = { top: 22 + (rows - 1) * LEGEND_ROW, right, bottom, left };
   const innerWidth = Math.max(40, width - margin.left - margin.right);
   const innerHeight = Math.max(40, height - margin.top - margin.bottom);
+  y.range([innerHeight, 0]);
   const range = validRange([f.low, f.high]);
   const x = scaleLinear()
     .domain(range ? safeExtent(range, ov.x) : safeExtent(ov.x))
     .range([0, innerWidth]);
-  const [y0, y1] = sideDomain(ov.teacher, eqY);
-  const pad = (y1 - y0) * 0.06; // keep flat curves off the frame
-  const y = scaleLinear().domain([y0 - pad, y1 + pad]).nice().range([innerHeight, 0]);
 
-  const svg = appendSvg(parent, "gb-chart gb-side-chart", width, height, "img", `teacher${eq ? " and the selected equation" : ""} along ${f.name}`);
+  const svg = appendSvg(parent, "gb-chart gb-side-chart", width, height, "img", `${d.teacherLabel}${eq ? " and the selected equation" : ""} along ${f.name}`);
   const g: G = svg.append("g").attr("transform", `translate(${margin.left},${margin.top})`);
-  drawAxes(g, { x, y, innerWidth, innerHeight, margin, xLabel: featureLabel(f), yLabel: d.outputName, grid: true });
+  drawAxes(g, {
+    x,
+    y,
+    innerWidth,
+    innerHeight,
+    margin,
+    xLabel: featureLabel(f),
+    yLabel: d.outputName,
+    grid: true,
+    yTickValues: yTicks,
+    yTickFormat: (v) => yFormat(v),
+  });
 
   // clip the curves to the plot area (a poor equation can shoot far outside the teacher's range)
   const clipId = uniqueId("gb-side-clip");
   g.append("clipPath").attr("id", clipId).append("rect").attr("x", -2).attr("y", -2).attr("width", innerWidth + 4).attr("height", innerHeight + 4);
   const curves = g.append("g").attr("class", "gb-curves").attr("clip-path", `url(#${clipId})`);
-  curves
-    .append("path")
-    .attr("class", "gb-teacher-line")
-    .attr("fill", "none")
-    .attr("stroke", TEACHER_COLOR)
-    .attr("stroke-width", 2)
-    .attr("stroke-linejoin", "round")
-    .attr("d", linePath(ov.x, ov.teacher, x, y));
   if (eqY) {
     curves
       .append("path")
@@ -196,25 +268,52 @@ export function drawSide(parent: HTMLElement, d: Norm, fi: number, eq: Equation 
       .attr("stroke-linejoin", "round")
       .attr("d", linePath(ov.x, eqY, x, y));
   }
-
-  // legend along the top edge
-  const lg = g.append("g").attr("class", "gb-legend").attr("transform", "translate(0,-12)");
-  const item = (dx: number, label: string, color: string, dash: string | null, cls: string) => {
-    const it = lg.append("g").attr("class", cls).attr("transform", `translate(${dx},0)`);
-    it.append("line")
-      .attr("x1", 0)
-      .attr("x2", 22)
-      .attr("y1", 0)
-      .attr("y2", 0)
-      .attr("stroke", color)
-      .attr("stroke-width", 2.25)
-      .attr("stroke-dasharray", dash);
-    it.append("text").attr("x", 27).attr("dy", "0.32em").text(label);
-  };
-  item(0, "teacher", TEACHER_COLOR, null, "gb-legend-teacher");
-  if (eq) {
-    item(88, eqY ? `equation (complexity ${formatNumber(eq.complexity)})` : "equation: no curve sent", SELECTED_COLOR, "6 4", "gb-legend-equation");
+  if (d.teacherPoints) {
+    // measured at a few x only: points, not a line that would invent the values between them
+    const measured = ov.x.map((xv, i) => [xv, ov.teacher[i]]).filter(([a, b]) => Number.isFinite(a) && Number.isFinite(b));
+    // measured values lie inside the y domain: drawn unclipped, so points at the ends of x stay whole
+    g.append("g")
+      .attr("class", "gb-teacher-points")
+      .selectAll("circle")
+      .data(measured)
+      .join("circle")
+      .attr("cx", (p) => x(p[0]))
+      .attr("cy", (p) => y(p[1]))
+      .attr("r", 4)
+      .attr("fill", TEACHER_COLOR)
+      .attr("stroke", "#ffffff")
+      .attr("stroke-width", 1);
   } else {
-    lg.append("text").attr("class", "gb-legend-hint").attr("x", 88).attr("dy", "0.32em").text("select an equation to compare");
+    curves
+      .append("path")
+      .attr("class", "gb-teacher-line")
+      .attr("fill", "none")
+      .attr("stroke", TEACHER_COLOR)
+      .attr("stroke-width", 2)
+      .attr("stroke-linejoin", "round")
+      .attr("d", linePath(ov.x, ov.teacher, x, y));
+  }
+
+  // legend along the top edge, wrapped onto more rows when the labels are long
+  const lg = g.append("g").attr("class", "gb-legend").attr("transform", `translate(0,${-12 - (rows - 1) * LEGEND_ROW})`);
+  for (const { item, x: dx, row } of placed) {
+    const it = lg.append("g").attr("class", item.cls).attr("transform", `translate(${dx},${row * LEGEND_ROW})`);
+    if (!item.color) {
+      it.append("text").attr("class", "gb-legend-hint").attr("dy", "0.32em").text(item.label);
+      continue;
+    }
+    if (item.mark === "dot") {
+      it.append("circle").attr("cx", 11).attr("cy", 0).attr("r", 4).attr("fill", item.color);
+    } else {
+      it.append("line")
+        .attr("x1", 0)
+        .attr("x2", 22)
+        .attr("y1", 0)
+        .attr("y2", 0)
+        .attr("stroke", item.color)
+        .attr("stroke-width", 2.25)
+        .attr("stroke-dasharray", item.mark === "dash" ? "6 4" : null);
+    }
+    it.append("text").attr("x", LEGEND_MARK).attr("dy", "0.32em").text(item.label);
   }
 }

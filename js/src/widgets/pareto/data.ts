@@ -1,10 +1,11 @@
 /** The Pareto picker's view data: normalized equations, features and overlays, and the pure helpers of the charts. */
 import { quantileSorted } from "d3-array";
+import { format } from "d3-format";
 
 import { safeExtent } from "../../shared/axes";
 import { arr, int, normFeature, num, nums, obj, str } from "../../shared/data";
 import type { Feature } from "../../shared/data";
-import { formatNumber, formatScoreCI, formatScorePrecise, metricLabel } from "../../shared/format";
+import { formatNumber, formatScoreCI } from "../../shared/format";
 
 export interface Equation {
   id: number;
@@ -12,6 +13,8 @@ export interface Equation {
   loss: number;
   r2: number;
   r2_ci: [number, number] | null;
+  /** The host's warning about this R² ("fit failed: worse than predicting the mean"), "" when none. */
+  r2_note: string;
   latex: string;
   text: string;
   is_best: boolean;
@@ -28,6 +31,15 @@ export interface ParetoData {
   output_name?: string;
   status?: string;
   running?: boolean;
+  /** What `loss` measures, e.g. "validation MSE" or "leave-one-out MSE" (the axis and the table say it). */
+  loss_name?: string;
+  /** What `r2` measures, e.g. "held-out R²", and the confidence of `r2_ci` (0.95). */
+  score_name?: string;
+  confidence?: number;
+  /** What the side plot compares the equations with ("teacher", "measured held-out reconstruction error"),
+   * and whether it is drawn as a line or as points (measurements at a few x). */
+  teacher_label?: string;
+  teacher_marks?: "line" | "points";
   equations?: Equation[];
   features?: Feature[];
   overlay?: OverlayEntry[];
@@ -50,6 +62,15 @@ export interface Norm {
   outputName: string;
   status: string;
   running: boolean;
+  lossName: string;
+  scoreName: string;
+  /** "95% CI" */
+  ciName: string;
+  teacherLabel: string;
+  teacherPoints: boolean;
+  /** One format per column, chosen from the whole front: losses at 4 significant digits in one notation, R² at one number of decimals. */
+  formatLoss: (v: number) => string;
+  formatR2: (v: unknown) => string;
   equations: Equation[];
   features: Feature[];
   overlay: OverlayEntry[];
@@ -73,6 +94,7 @@ export function normalize(raw: unknown): Norm | null {
       loss: num(o.loss),
       r2: num(o.r2),
       r2_ci: ci(o.r2_ci),
+      r2_note: str(o.r2_note),
       latex: str(o.latex),
       text: str(o.text),
       is_best: o.is_best === true,
@@ -87,11 +109,19 @@ export function normalize(raw: unknown): Norm | null {
     for (const [k, v] of Object.entries(obj(e.equations))) eqs[k] = nums(v);
     return { x: nums(e.x), teacher: nums(e.teacher), equations: eqs };
   });
+  const confidence = num(d.confidence);
   return {
     title: str(d.title),
     outputName: str(d.output_name) || "output",
     status: str(d.status),
     running: d.running === true,
+    lossName: str(d.loss_name) || "validation MSE",
+    scoreName: str(d.score_name) || "held-out R²",
+    ciName: `${confidence > 0 && confidence < 1 ? Math.round(confidence * 100) : 95}% CI`,
+    teacherLabel: str(d.teacher_label) || "teacher",
+    teacherPoints: d.teacher_marks === "points",
+    formatLoss: significantFormat(equations.map((e) => e.loss)),
+    formatR2: fixedFormat(r2Decimals(equations.flatMap((e) => [e.r2, ...(e.r2_ci ?? [])]))),
     equations,
     features,
     overlay,
@@ -145,11 +175,49 @@ export function sideDomain(teacher: readonly number[], eq: readonly number[] | n
   return full[1] - full[0] <= 2 * (bulk[1] - bulk[0]) ? full : bulk;
 }
 
+const MINUS = /\u2212/g;
+
+/**
+ * One notation for a whole column at 4 significant digits: fixed ("37.19", "0.02996") when every
+ * non-zero magnitude lies in [0.001, 100000), scientific ("3.719e+1", "7.404e-5") otherwise; 0 is "0"
+ * and a non-finite value "n/a".
+ */
+export function significantFormat(values: readonly number[]): (v: number) => string {
+  const sizes = values.filter((v) => Number.isFinite(v) && v !== 0).map(Math.abs);
+  const scientific = sizes.length > 0 && (Math.min(...sizes) < 1e-3 || Math.max(...sizes) >= 1e5);
+  const f = format(scientific ? ".3~e" : ".4~r");
+  return (v) => (!Number.isFinite(v) ? "n/a" : v === 0 ? "0" : f(v).replace(MINUS, "-"));
+}
+
+/**
+ * Decimals that show every R² of a column at one precision: 3, or as many as tell the one closest
+ * below 1 apart from 1 (0.9996 needs 4, 0.999976 needs 5), at most 6.
+ */
+export function r2Decimals(values: readonly number[]): number {
+  let decimals = 3;
+  for (const v of values) {
+    if (Number.isFinite(v) && v > 0.999 && v < 1) decimals = Math.max(decimals, Math.min(6, Math.ceil(-Math.log10(1 - v))));
+  }
+  return decimals;
+}
+
+/** The class of a host's warning: "gb-fit-failed" (red) when the fit failed, "gb-fit-uncertain" (amber) otherwise. */
+export const fitNoteClass = (note: string) => (note.startsWith("fit failed") ? "gb-fit-failed" : "gb-fit-uncertain");
+
+/** A fixed number of decimals ("-0.440", "0.965"); "n/a" for anything but a finite number. */
+export function fixedFormat(decimals: number): (v: unknown) => string {
+  const f = format(`.${decimals}f`);
+  return (v) => (typeof v === "number" && Number.isFinite(v) ? f(v).replace(MINUS, "-") : "n/a");
+}
+
+/** "complexity 6 · leave-one-out MSE 3.804e-4 · leave-one-out R² 0.965 [0.914, 0.992]", plus the host's warning. */
+export function equationStats(e: Equation, d: Norm): string {
+  const loss = e.loss > 0 || !Number.isFinite(e.loss) ? d.formatLoss(e.loss) : `${d.formatLoss(e.loss)} (drawn at the axis floor)`;
+  const note = e.r2_note ? ` · ${e.r2_note}` : "";
+  return `complexity ${formatNumber(e.complexity)} · ${d.lossName} ${loss} · ${d.scoreName} ${formatScoreCI(e.r2, e.r2_ci, d.formatR2)}${note}`;
+}
+
 /** Hover text of an equation. */
-export function equationTitle(e: Equation, outputName: string): string {
-  const loss = e.loss > 0 || !Number.isFinite(e.loss) ? formatNumber(e.loss) : `${formatNumber(e.loss)} (drawn at the axis floor)`;
-  return [
-    `${outputName} = ${e.text || e.latex}`,
-    `complexity ${formatNumber(e.complexity)} · loss ${loss} · ${metricLabel("r2")} ${formatScoreCI(e.r2, e.r2_ci, formatScorePrecise)}${e.is_best ? " · best" : ""}`,
-  ].join("\n");
+export function equationTitle(e: Equation, d: Norm): string {
+  return [`${d.outputName} = ${e.text || e.latex}`, `${equationStats(e, d)}${e.is_best ? " · best" : ""}`].join("\n");
 }
