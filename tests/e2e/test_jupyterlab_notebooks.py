@@ -20,11 +20,10 @@ Run: ``.venv/bin/pytest tests/e2e/test_jupyterlab_notebooks.py -q -s``.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-
-import re
 
 import nbformat
 import pytest
