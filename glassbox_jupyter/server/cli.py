@@ -34,6 +34,9 @@ def add_commands(commands: Any) -> None:
     serve.add_argument("--max-upload-mb", type=float, default=200.0, help="largest model upload (default: 200)")
     serve.add_argument("--allow-pickle", action="store_true", help="accept pickle model files (they run code)")
     serve.add_argument("--demo", action="store_true", help="fill a fresh database with the demo walkthrough")
+    serve.add_argument(
+        "--endpoint-host", action="append", default=[], help="allow audit jobs of endpoints on this host (repeatable)"
+    )
     users = commands.add_parser("users", help="manage the server's user accounts")
     user_commands = users.add_subparsers(dest="users_command", required=True)
     add = user_commands.add_parser("add", help="make a user and print its API token (shown once)")
@@ -55,6 +58,7 @@ def _settings(args: argparse.Namespace) -> Any:
                 "dask": args.dask,
                 "max_upload_mb": args.max_upload_mb,
                 "allow_pickle": args.allow_pickle,
+                "endpoint_hosts": tuple(args.endpoint_host),
             }
             if args.command == "serve"
             else {}

@@ -22,6 +22,7 @@ class ServerSettings(BaseModel):
     dask: str | None = Field(default=None, description="address of an existing Dask scheduler for jobs")
     max_upload_mb: float = Field(default=200.0, gt=0)
     allow_pickle: bool = Field(default=False, description="accept pickle model files (runs their code)")
+    endpoint_hosts: tuple[str, ...] = Field(default=(), description="hosts whose endpoints audit jobs may call")
 
     @model_validator(mode="after")
     def _absolute(self) -> ServerSettings:

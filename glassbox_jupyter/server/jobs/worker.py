@@ -99,15 +99,19 @@ def execute_job(database_url: str, artifacts_root: str, job_id: str) -> str:
         try:
             job_kind = KINDS[kind]
             params = job_kind.params.model_validate(params_data)
-            if model_record is None or model_record.deleted_at is not None:
-                raise JobInputError("its model was deleted before the job started")
-            spec_in = getattr(params, "spec", None)
-            spec = spec_in.to_input_spec() if spec_in is not None else None
+            model = None
             with tempfile.TemporaryDirectory() as folder:
-                progress({"step": "loading the model"})
-                model = load_model(model_record, store, spec, Path(folder))
+                if job_kind.needs_model:
+                    if model_record is None or model_record.deleted_at is not None:
+                        raise JobInputError("its model was deleted before the job started")
+                    spec_in = getattr(params, "spec", None)
+                    spec = spec_in.to_input_spec() if spec_in is not None else None
+                    progress({"step": "loading the model"})
+                    model = load_model(model_record, store, spec, Path(folder))
                 finding = job_kind.run(model, params, progress)
                 data, svg = finding.to_dict(), finding.to_svg()
+            # a partial result (an audit whose endpoint stopped answering) is kept, and the job says why it failed
+            partial = None if getattr(finding, "complete", True) else f"the result is partial: {finding.completeness()}"
         except JobCancelled:
             return _finish(sessions, job_id, "cancelled", "cancelled on request")
         except Exception as exc:  # the reason goes to the job; the server stays up
@@ -118,10 +122,11 @@ def execute_job(database_url: str, artifacts_root: str, job_id: str) -> str:
             job = session.get(Analysis, job_id)
             assert job is not None
             record = store_finding(session, store, job.project_id, job.created_by, data, svg, "job")
-            job.finding_id, job.state, job.finished_at = record.id, "done", utcnow()
-            job.progress = {**job.progress, "step": "done"}
+            job.finding_id, job.finished_at = record.id, utcnow()
+            job.state, job.error = ("failed", partial) if partial else ("done", None)
+            job.progress = {**job.progress, "step": "done" if not partial else "stopped"}
             session.commit()
-        return "done"
+        return "failed" if partial else "done"
     finally:
         engine.dispose()
 

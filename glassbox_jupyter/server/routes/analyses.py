@@ -28,7 +28,7 @@ router = APIRouter(tags=["analyses"])
 
 class AnalysisIn(BaseModel):
     kind: str = Field(description=f"one of: {', '.join(KINDS)}")
-    model_id: str
+    model_id: str | None = Field(default=None, description="the project's model (not for audits of an endpoint)")
     params: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -81,11 +81,14 @@ def submit(project_id: str, body: AnalysisIn, request: Request, session: DbSessi
     if body.kind not in KINDS:
         msg = f"unknown kind {body.kind!r}: one of {', '.join(KINDS)}"
         raise HTTPException(422, [{"loc": ["body", "kind"], "msg": msg, "type": "kind"}])
-    model = session.get(ModelRecord, body.model_id)
-    if model is None or model.project_id != project.id or model.deleted_at is not None:
+    job_kind = KINDS[body.kind]
+    model = session.get(ModelRecord, body.model_id) if body.model_id else None
+    if job_kind.needs_model and (model is None or model.project_id != project.id or model.deleted_at is not None):
         msg = f"no model {body.model_id!r} in this project (deleted models cannot run)"
         raise HTTPException(422, [{"loc": ["body", "model_id"], "msg": msg, "type": "model"}])
-    job_kind = KINDS[body.kind]
+    if not job_kind.needs_model and body.model_id is not None:
+        msg = f"a {body.kind} job runs on no model of the project: leave model_id out"
+        raise HTTPException(422, [{"loc": ["body", "model_id"], "msg": msg, "type": "model"}])
     try:
         params = job_kind.params.model_validate(body.params)
     except ValidationError as exc:
@@ -94,18 +97,27 @@ def submit(project_id: str, body: AnalysisIn, request: Request, session: DbSessi
             for e in exc.errors(include_url=False)
         ]
         raise HTTPException(422, errors) from exc
-    if job_kind.check is not None:  # what only the model can tell (e.g. answers that are one token)
+    if job_kind.check is not None and model is not None:  # what only the model can tell (one-token answers)
         check_against_model(request, model, job_kind.check, params)
+    if job_kind.check_server is not None:
+        from glassbox_jupyter.server.jobs.kinds import ParamsError
+
+        try:
+            job_kind.check_server(params, request.app.state.settings.endpoint_hosts)
+        except ParamsError as exc:
+            raise HTTPException(
+                422, [{"loc": ["body", "params", *exc.loc], "msg": str(exc), "type": "params"}]
+            ) from exc
     job = Analysis(
         project_id=project.id,
-        model_id=model.id,
+        model_id=model.id if model else None,
         kind=body.kind,
         params=params.model_dump(mode="json"),
         created_by=user.id,
     )
     session.add(job)
     session.flush()
-    audit.record(session, user, "create", "analysis", job.id, project.id, kind=body.kind, model=model.id)
+    audit.record(session, user, "create", "analysis", job.id, project.id, kind=body.kind, model=body.model_id)
     session.commit()
     request.app.state.jobs.wake()
     return job
