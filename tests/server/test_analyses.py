@@ -141,3 +141,24 @@ def test_a_circuit_job_on_the_demo_transformer(api: Api, analyst) -> None:
     assert done["state"] == "done", done
     finding = api.call("GET", f"/findings/{done['finding_id']}", who).json()
     assert finding["kind"] == "circuit" and finding["finding"]["artifact"]
+
+
+@pytest.mark.timeout(300)
+def test_jobs_run_on_a_dask_cluster(tmp_path) -> None:
+    from dask.distributed import LocalCluster
+
+    from glassbox_jupyter.server.settings import ServerSettings
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        api = Api(ServerSettings(data_dir=tmp_path / "d", dask=cluster.scheduler_address))
+        try:
+            who = api.user("ana", "analyst", ("loans",))
+            project = api.call("GET", "/projects", who).json()[0]["id"]
+            model = demo_model(api, who, project, "loan_approval")
+            body = {"kind": "logic", "model_id": model, "params": {"n": 300, "max_leaves": 4}}
+            job = api.call("POST", f"/projects/{project}/analyses", who, json=body).json()
+            done = wait_for(api, who, job["id"], FINISHED)
+            assert done["state"] == "done", done
+            assert api.call("GET", f"/findings/{done['finding_id']}", who).json()["kind"] == "rules"
+        finally:
+            api.close()
