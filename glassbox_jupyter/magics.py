@@ -25,6 +25,7 @@ from traitlets.config import Configurable
 if TYPE_CHECKING:
     from glassbox_jupyter.circuits.finding import CircuitFinding
     from glassbox_jupyter.finding.base import Finding
+    from glassbox_jupyter.finding.publish import Published
     from glassbox_jupyter.latent.finding import LatentLawsFinding
     from glassbox_jupyter.neurons.finding import NeuronGraphFinding
     from glassbox_jupyter.probe import ProbeSet
@@ -38,7 +39,9 @@ if TYPE_CHECKING:
 PROBE_METHODS = ("sobol", "lhs", "uniform", "gaussian", "data")
 
 # What ``%glassbox <subcommand>`` returns (None for --help and for the annex cell magic)
-MagicResult: TypeAlias = "ProbeSet | Finding | SymbolicFindings | AnnexIVReport | list[dict[str, Any]] | None"
+MagicResult: TypeAlias = (
+    "ProbeSet | Finding | SymbolicFindings | AnnexIVReport | Published | list[dict[str, Any]] | None"
+)
 
 
 class _Subcommand(Protocol):
@@ -422,6 +425,33 @@ class GlassboxMagics(Magics, Configurable):
             "annex is a cell magic: put `%%glassbox annex 2b` on the first line of the cell whose outputs "
             "belong to section 2(b) (or tag the cell `annex-iv:2b`)"
         )
+
+    @magic_arguments()
+    @argument("finding", help="Variable holding a Finding or an AnnexIVReport.")
+    @argument("--project", required=True, help="The server project (its name or id).")
+    @argument("--server", default=None, help="Server address (default: $GLASSBOX_SERVER).")
+    @argument("--title", default=None, help="Title of a published report (default: its model name).")
+    def cmd_publish(self, line: str) -> Published:
+        """Send a Finding or an Annex IV report to a GlassBox server (token from $GLASSBOX_TOKEN)."""
+        from glassbox_jupyter.errors import PublishError
+        from glassbox_jupyter.finding.base import Finding
+        from glassbox_jupyter.report.annex import AnnexIVReport
+
+        args = parse_argstring(self.cmd_publish, line)
+        target = self._lookup(args.finding, "Finding or report")
+        try:
+            if isinstance(target, AnnexIVReport):
+                published = target.publish(args.server, project=args.project, title=args.title)
+            elif isinstance(target, Finding):
+                published = target.publish(args.server, project=args.project)
+            else:
+                raise UsageError(
+                    f"{args.finding!r} is a {type(target).__name__}: publish a Finding or an AnnexIVReport"
+                )
+        except PublishError as exc:
+            raise UsageError(str(exc)) from exc
+        print(f"published {published.what} {published.id} to project {published.project}: {published.url}")
+        return published
 
     @magic_arguments()
     @argument("--to", nargs="+", choices=("html", "pdf", "json"), default=["html"], help="Formats to write.")

@@ -46,7 +46,7 @@ def test_config_changes_the_defaults(ipython, friedman):
         ipython.run_line_magic("config", "GlassboxMagics.method = 'sobol'")
 
 
-AVAILABLE = "Available: annex, circuit, demos, distill, export, latent, neurons, probe, response, twin."
+AVAILABLE = "Available: annex, circuit, demos, distill, export, latent, neurons, probe, publish, response, twin."
 
 
 def test_unknown_subcommand_prints_the_list(ipython):

@@ -88,3 +88,18 @@ def test_the_demo_fills_a_fresh_database_once(tmp_path: Path) -> None:
         assert report["finding_ids"] and "2(e).oversight" in report["missing"]
     finally:
         api.close()
+
+
+def test_the_publish_magic(served, ipython, capsys) -> None:
+    server, token = served
+    finding, _ = rules_example()
+    ipython.user_ns["rules"] = finding
+    published = ipython.run_line_magic("glassbox", "publish rules --project loans")
+    assert published.what == "finding" and token not in capsys.readouterr().out
+    assert server.call("GET", f"/findings/{published.id}", token).status_code == 200
+    ipython.user_ns["report"] = AnnexIVReport(model_name="loans").add(finding)
+    assert ipython.run_line_magic("glassbox", "publish report --project loans --title t").what == "report"
+    from IPython.core.error import UsageError
+
+    with pytest.raises(UsageError, match="yours: 'loans'"):
+        ipython.run_line_magic("glassbox", "publish rules --project elsewhere")
