@@ -211,9 +211,17 @@ def heatmap_chart(rho: pd.DataFrame, order: list[int], title: str) -> alt.Chart:
             x=alt.X("column:N", sort=labels, axis=axis, title="neuron"),
             y=alt.Y("row:N", sort=labels, axis=axis, title="neuron"),
             color=alt.Color(
-                "partial correlation:Q", scale=alt.Scale(scheme="redblue", domain=[-limit, limit], reverse=False)
+                "partial correlation:Q",
+                scale=alt.Scale(scheme="redblue", domain=[-limit, limit], reverse=False),
+                # two short lines: a browser's wider font must not push the title past the SVG's edge
+                legend=alt.Legend(title=["partial", "correlation"]),
             ),
             tooltip=["row", "column", alt.Tooltip("partial correlation:Q", format=".3f")],
         )
-        .properties(width=min(560, 8 * len(order) + 40), height=min(560, 8 * len(order) + 40))
+        .properties(
+            width=min(560, max(180, 8 * len(order) + 40)),
+            height=min(560, max(180, 8 * len(order) + 40)),
+            title=alt.TitleParams(title, anchor="start"),
+            padding={"left": 5, "top": 5, "right": 30, "bottom": 5},  # room for a browser's wider font
+        )
     )

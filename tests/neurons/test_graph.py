@@ -138,3 +138,11 @@ def test_the_static_drawing_shows_the_strongest_edges_as_the_live_view_does():
     assert svg.count("<line ") == 75 + 2  # the edges and the legend's two swatches
     assert "75 edges shown (the strongest; 360 with |weight|" in svg
     assert "blue: positive partial correlation" in svg and "red: negative partial correlation" in svg
+
+
+def test_heatmap_text_fits_in_a_browsers_wider_font():
+    from tests.circuits.wide_font import clipped_texts
+    from tests.examples import neuron_graph_example
+
+    graph, _ = neuron_graph_example()
+    assert clipped_texts(graph.heatmap().to_dict()) == []
