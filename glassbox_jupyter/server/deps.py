@@ -18,7 +18,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterator
 from datetime import UTC
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy import select
@@ -153,6 +153,23 @@ def member_project(session: Session, user: User, project_id: str) -> Project:
     if project is None or session.get(Membership, (project_id, user.id)) is None:
         raise not_found(session, user, "project", project_id, project.id if project else None)
     return project
+
+
+RowT = TypeVar("RowT")
+
+
+def member_row(session: Session, user: User, table: type[RowT], row_id: str, resource: str) -> RowT:
+    """The row ``row_id`` of ``table`` if it lies in one of ``user``'s projects (and is not deleted);
+    404 otherwise, the same answer as for an id that does not exist."""
+    row = session.get(table, row_id)
+    project_id = getattr(row, "project_id", None)
+    if (
+        row is None
+        or getattr(row, "deleted_at", None) is not None
+        or project_id not in member_project_ids(session, user)
+    ):
+        raise not_found(session, user, resource, row_id, project_id)
+    return row
 
 
 def member_project_ids(session: Session, user: User) -> list[str]:

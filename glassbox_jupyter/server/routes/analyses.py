@@ -19,7 +19,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select, update
 
 from glassbox_jupyter.server import audit
-from glassbox_jupyter.server.deps import CurrentUser, DbSession, member_project, member_project_ids, not_found, require
+from glassbox_jupyter.server.deps import (
+    CurrentUser,
+    DbSession,
+    member_project,
+    member_row,
+    require,
+)
 from glassbox_jupyter.server.jobs.kinds import KINDS
 from glassbox_jupyter.server.tables import Analysis, ModelRecord, utcnow
 
@@ -68,10 +74,7 @@ def check_against_model(request: Request, model: ModelRecord, check: Any, params
 
 
 def member_analysis(session: DbSession, user: CurrentUser, analysis_id: str) -> Analysis:
-    row = session.get(Analysis, analysis_id)
-    if row is None or row.project_id not in member_project_ids(session, user):
-        raise not_found(session, user, "analysis", analysis_id, row.project_id if row else None)
-    return row
+    return member_row(session, user, Analysis, analysis_id, "analysis")
 
 
 @router.post("/projects/{project_id}/analyses", response_model=AnalysisOut, status_code=202)

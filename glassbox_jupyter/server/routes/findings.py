@@ -11,6 +11,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from typing import Any
@@ -23,8 +24,7 @@ from glassbox_jupyter.server.deps import (
     CurrentUser,
     DbSession,
     member_project,
-    member_project_ids,
-    not_found,
+    member_row,
     require,
 )
 from glassbox_jupyter.server.records import store_finding
@@ -38,14 +38,20 @@ ACTIVE_SVG = re.compile(r"<script|\son[a-z]+\s*=|javascript:|<foreignObject|href
 SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:"
 
 
-def schema_errors(finding: dict[str, Any]) -> list[dict[str, Any]]:
-    """422-style error items for every way ``finding`` breaks finding.schema.json (empty when valid)."""
+@functools.cache
+def _finding_validator() -> Any:
+    """The validator of finding.schema.json, read and built once per process."""
     import jsonschema
 
     from glassbox_jupyter.finding.base import SCHEMA_PATH
 
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+    return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+
+
+def schema_errors(finding: dict[str, Any]) -> list[dict[str, Any]]:
+    """422-style error items for every way ``finding`` breaks finding.schema.json (empty when valid)."""
+    validator = _finding_validator()
     return [
         {"loc": ["body", "finding", *error.absolute_path], "msg": error.message, "type": "finding_schema"}
         for error in sorted(validator.iter_errors(finding), key=lambda e: list(map(str, e.absolute_path)))
@@ -95,10 +101,7 @@ def publish_finding(
 
 
 def _member_finding(session: DbSession, user: CurrentUser, finding_id: str) -> FindingRecord:
-    row = session.get(FindingRecord, finding_id)
-    if row is None or row.project_id not in member_project_ids(session, user):
-        raise not_found(session, user, "finding", finding_id, row.project_id if row else None)
-    return row
+    return member_row(session, user, FindingRecord, finding_id, "finding")
 
 
 @router.get("/findings/{finding_id}", response_model=FindingOut)

@@ -23,8 +23,7 @@ from glassbox_jupyter.server.deps import (
     CurrentUser,
     DbSession,
     member_project,
-    member_project_ids,
-    not_found,
+    member_row,
     require,
 )
 from glassbox_jupyter.server.model_files import ModelFileError, check_loads, model_format, safe_file_name
@@ -140,10 +139,7 @@ def add_demo_model(project_id: str, body: DemoModelIn, session: DbSession, user:
 
 def member_model(session: DbSession, user: CurrentUser, model_id: str) -> ModelRecord:
     """A live model of one of the caller's projects; 404 otherwise (deleted ones too)."""
-    record = session.get(ModelRecord, model_id)
-    if record is None or record.deleted_at is not None or record.project_id not in member_project_ids(session, user):
-        raise not_found(session, user, "model", model_id, record.project_id if record else None)
-    return record
+    return member_row(session, user, ModelRecord, model_id, "model")
 
 
 @router.get("/models/{model_id}", response_model=ModelOut)

@@ -19,7 +19,13 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from glassbox_jupyter.server import audit
-from glassbox_jupyter.server.deps import CurrentUser, DbSession, member_project, member_project_ids, not_found, require
+from glassbox_jupyter.server.deps import (
+    CurrentUser,
+    DbSession,
+    member_project,
+    member_row,
+    require,
+)
 from glassbox_jupyter.server.reports import (
     StaleEditError,
     build,
@@ -109,10 +115,7 @@ def _etag(version: int) -> str:
 
 
 def member_report(session: DbSession, user: CurrentUser, report_id: str) -> Report:
-    row = session.get(Report, report_id)
-    if row is None or row.project_id not in member_project_ids(session, user):
-        raise not_found(session, user, "report", report_id, row.project_id if row else None)
-    return row
+    return member_row(session, user, Report, report_id, "report")
 
 
 @router.get("/projects/{project_id}/reports", response_model=list[ReportOut])
