@@ -24,7 +24,17 @@ from glassbox_jupyter.server.artifacts import ArtifactStore
 from glassbox_jupyter.server.db import open_database, session_factory
 from glassbox_jupyter.server.jobs.runner import JobRunner
 from glassbox_jupyter.server.limits import AttemptLimiter
-from glassbox_jupyter.server.routes import analyses, audit_log, findings, me, models, projects, reports, session
+from glassbox_jupyter.server.routes import (
+    analyses,
+    audit_log,
+    datasets,
+    findings,
+    me,
+    models,
+    projects,
+    reports,
+    session,
+)
 from glassbox_jupyter.server.settings import ServerSettings
 
 API = "/api/v1"
@@ -66,7 +76,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    for module in (session, me, projects, models, analyses, findings, reports, audit_log):
+    for module in (session, me, projects, models, datasets, analyses, findings, reports, audit_log):
         api.include_router(module.router)
     app.include_router(api)
     return app

@@ -104,6 +104,21 @@ class ModelRecord(Base):
     deleted_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
+class DatasetRecord(Base):
+    """Data a job runs a model on (a CSV table, a NumPy array or texts), stored by content."""
+
+    __tablename__ = "datasets"
+    id: Mapped[str] = mapped_column(String(16), primary_key=True, default=new_id)
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    format: Mapped[str] = mapped_column(String(20))
+    artifact_sha256: Mapped[str] = mapped_column(ForeignKey("artifacts.sha256"))
+    facts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_by: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    deleted_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
 class Analysis(Base):
     """A job: one capability run on one model, outside the request."""
 

@@ -8,5 +8,5 @@ left running as failed.
 Example:
     >>> from glassbox_jupyter.server.jobs.kinds import KINDS
     >>> sorted(KINDS)
-    ['audit', 'circuit', 'logic', 'math']
+    ['audit', 'circuit', 'latent', 'logic', 'math', 'neurons', 'twin']
 """

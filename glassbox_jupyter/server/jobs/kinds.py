@@ -1,9 +1,14 @@
 """What a job can run, and its parameters, checked when the job is submitted (422 naming the field).
 
+Kinds: ``math`` and ``logic`` (distillation of a model with an InputSpec), ``circuit`` (prompts on
+a transformer), ``twin`` (readable twin of a classifier), ``neurons`` (neuron dependency graph of
+one layer), ``latent`` (one law per output of an encoder) and ``audit`` (an endpoint, no model).
+
 Each kind is a Pydantic model of its parameters and a function ``run(model, params, progress)``
 that returns a Finding. ``model`` is the loaded model (a Teacher, or a HookedTransformer for a
 circuit analysis); ``progress(dict)`` stores how far the job got, so a cancelled or failed job
-keeps what it found.
+keeps what it found. Kinds that run on data (``JobKind.data``) also get ``data=``: the project's
+dataset the job names (``params.dataset_id``), or None to draw probes from the InputSpec.
 
 Example:
     >>> MathParams(spec={"names": ["x"], "low": [0], "high": [1]}, generations=20).generations
@@ -140,6 +145,163 @@ def run_circuit(model: Any, params: CircuitParams, progress: Progress) -> Any:
     return analyzer.analyze(prompts=[tuple(p) for p in params.prompts])
 
 
+class DataParams(BaseModel):
+    """What a job runs the model on: a dataset of the project, or probes drawn from the model's
+    InputSpec when it has one."""
+
+    dataset_id: str | None = Field(
+        default=None, description="a dataset of the project; a model with an InputSpec may omit it (probes are drawn)"
+    )
+    rows: int = Field(default=2000, ge=50, le=200_000, description="probes drawn from the InputSpec without a dataset")
+    seed: int = Field(default=0, ge=0, le=2**31 - 1)
+
+
+class TwinParams(DataParams):
+    layers: list[str] = Field(min_length=1, max_length=12, description="layer names, in the order the graph follows")
+    n_clusters: int = Field(default=10, ge=2, le=100)
+    method: Literal["ward", "birch", "kmeans"] = "ward"
+    conv: Literal["pooled", "per_filter"] = "pooled"
+    tnorm: Literal["einstein", "minimum", "product", "lukasiewicz", "nilpotent_minimum", "drastic"] = "einstein"
+    top_k: int = Field(default=3, ge=1, le=20)
+    held_out: float = Field(default=0.25, ge=0, lt=0.9)
+
+
+class NeuronParams(DataParams):
+    layer: int | str = Field(description="block number (a transformer) or layer name (any other model)")
+    neurons: int | list[int] | None = Field(default=None, description="k most variable, or neuron ids; all by default")
+    alpha: float | Literal["1se"] | None = Field(default=None, description="graphical-lasso penalty; CV by default")
+    pooling: Literal["token", "sequence", "max"] = "token"
+    max_neurons: int = Field(default=256, ge=2, le=1024)
+    test_size: float = Field(default=0.25, gt=0, lt=0.9)
+    cv: int = Field(default=3, ge=2, le=10)
+
+    @field_validator("alpha")
+    @classmethod
+    def _alpha(cls, alpha: float | str | None) -> float | str | None:
+        if isinstance(alpha, float) and not (math.isfinite(alpha) and alpha > 0):
+            raise ValueError(f"alpha must be a positive number, '1se' or left out, got {alpha}")
+        return alpha
+
+
+class LatentParams(DataParams):
+    latents: list[int] | None = Field(default=None, description="which outputs to explain (indices); all by default")
+    latent_names: list[str] | None = None
+    generations: int = Field(default=100, ge=1, le=5000, description="search budget per latent (reproducible)")
+    test_size: float = Field(default=0.25, gt=0, lt=0.9)
+
+
+def _module(model: Any) -> Any:
+    """The ``nn.Module`` inside a Teacher (or the model itself)."""
+    return getattr(model, "model", model)
+
+
+def check_inputs(model: Any, params: DataParams) -> None:
+    """Without a dataset the model must have an InputSpec to draw probes from."""
+    if params.dataset_id is None and getattr(model, "spec", None) is None:
+        raise ParamsError(
+            ["dataset_id"], "the model has no InputSpec to draw probes from: upload a dataset and give its dataset_id"
+        )
+
+
+def check_twin(model: Any, params: TwinParams) -> None:
+    """The layers must exist in the model (the error lists the ones that do)."""
+    from glassbox_jupyter.teacher.layers import LayerError, resolve_layers
+
+    check_inputs(model, params)
+    try:
+        resolve_layers(_module(model), params.layers)
+    except LayerError as exc:
+        raise ParamsError(["layers"], str(exc)) from exc
+    except TypeError as exc:
+        raise ParamsError(["model_id"], f"a readable twin needs a PyTorch classifier: {exc}") from exc
+
+
+def check_neurons(model: Any, params: NeuronParams) -> None:
+    """The layer must hold MLP neurons (the error lists the layers that do)."""
+    from glassbox_jupyter.neurons.activations import mlp_layers
+    from glassbox_jupyter.teacher.transformer import is_hooked_transformer
+
+    check_inputs(model, params)
+    target = model if is_hooked_transformer(model) else _module(model)
+    layers = mlp_layers(target)
+    if not layers:
+        raise ParamsError(["model_id"], f"{type(target).__name__} has no MLP neurons (an attention-only model?)")
+    if isinstance(params.layer, str) and params.layer not in layers and not params.layer.isdigit():
+        raise ParamsError(["layer"], f"no MLP layer {params.layer!r}; the model's are: {', '.join(layers)}")
+
+
+def job_inputs(model: Any, params: DataParams, data: Any) -> Any:
+    """The dataset's values, or ``rows`` probes drawn from the model's InputSpec."""
+    from glassbox_jupyter.teacher.sampling import sample_inputs
+
+    if data is not None:
+        return data.values
+    spec = getattr(model, "spec", None)
+    if spec is None:
+        raise ParamsError(["dataset_id"], "the model has no InputSpec to draw probes from: give a dataset_id")
+    return sample_inputs(spec, params.rows, "sobol", params.seed)
+
+
+def run_twin(model: Any, params: TwinParams, progress: Progress, data: Any = None) -> Any:
+    from glassbox_jupyter.twin.build import readable_twin
+
+    X = job_inputs(model, params, data)
+    progress({"step": "clustering activations", "rows": len(X), "layers": params.layers})
+    return readable_twin(
+        model,
+        X,
+        params.layers,
+        params.n_clusters,
+        method=params.method,
+        conv=params.conv,
+        tnorm=params.tnorm,
+        top_k=params.top_k,
+        held_out=params.held_out,
+        seed=params.seed,
+    )
+
+
+def run_neurons(model: Any, params: NeuronParams, progress: Progress, data: Any = None) -> Any:
+    from glassbox_jupyter.neurons.build import neuron_graph
+    from glassbox_jupyter.teacher.transformer import is_hooked_transformer
+
+    inputs = job_inputs(model, params, data)
+    layer: int | str = int(params.layer) if isinstance(params.layer, str) and params.layer.isdigit() else params.layer
+    progress({"step": "collecting activations", "rows": len(inputs), "layer": layer})
+    return neuron_graph(
+        model if is_hooked_transformer(model) else _module(model),
+        inputs,
+        layer,
+        neurons=params.neurons,
+        alpha=params.alpha,
+        pooling=params.pooling,
+        max_neurons=params.max_neurons,
+        test_size=params.test_size,
+        seed=params.seed,
+        cv=params.cv,
+    )
+
+
+def run_latent(model: Any, params: LatentParams, progress: Progress, data: Any = None) -> Any:
+    from glassbox_jupyter.latent.laws import latent_laws
+
+    X = job_inputs(model, params, data)
+    spec = getattr(model, "spec", None)
+    names = (data.facts.get("columns") if data is not None else None) or (list(spec.names) if spec else None)
+    progress({"step": "searching laws", "rows": len(X), "generations": params.generations})
+    return latent_laws(
+        model,
+        X,
+        names,
+        latents=params.latents,
+        latent_names=params.latent_names,
+        name=getattr(model, "name", None),
+        generations=params.generations,
+        seed=params.seed,
+        test_size=params.test_size,
+    )
+
+
 KEY_ENV = re.compile(r"^GLASSBOX_ENDPOINT_KEY_[A-Z0-9_]+$")
 
 
@@ -241,11 +403,16 @@ class JobKind:
     check: Callable[[Any, Any], None] | None = None
     needs_model: bool = True
     check_server: Callable[[Any, tuple[str, ...]], None] | None = None
+    data: tuple[str, ...] = ()  # the dataset formats it runs on (then ``run`` takes ``data=``)
+    needs_spec: bool = False  # the model must have an InputSpec (its card's, or params.spec)
 
 
 KINDS: dict[str, JobKind] = {
-    "math": JobKind(MathParams, run_math),
-    "logic": JobKind(LogicParams, run_logic),
+    "math": JobKind(MathParams, run_math, needs_spec=True),
+    "logic": JobKind(LogicParams, run_logic, needs_spec=True),
     "circuit": JobKind(CircuitParams, run_circuit, check_circuit),
+    "twin": JobKind(TwinParams, run_twin, check_twin, data=("csv", "npy")),
+    "neurons": JobKind(NeuronParams, run_neurons, check_neurons, data=("csv", "npy", "texts")),
+    "latent": JobKind(LatentParams, run_latent, check_inputs, data=("csv", "npy")),
     "audit": JobKind(AuditParams, run_audit, needs_model=False, check_server=check_audit_server),
 }

@@ -25,7 +25,7 @@ from sqlalchemy import update
 from glassbox_jupyter.server.artifacts import ArtifactStore
 from glassbox_jupyter.server.db import make_engine, session_factory
 from glassbox_jupyter.server.records import store_finding
-from glassbox_jupyter.server.tables import Analysis, ModelRecord, utcnow
+from glassbox_jupyter.server.tables import Analysis, DatasetRecord, ModelRecord, utcnow
 
 log = logging.getLogger("glassbox.server.jobs")
 
@@ -38,8 +38,11 @@ class JobInputError(ValueError):
     """The job cannot run on what it was given (a deleted model, a missing InputSpec...)."""
 
 
-def load_model(record: ModelRecord, store: ArtifactStore, spec: Any, folder: Path) -> Any:
-    """The model a record names: a demo by name, or the stored file read by the safe loaders."""
+def load_model(record: ModelRecord, store: ArtifactStore, spec: Any, folder: Path, need_spec: bool = False) -> Any:
+    """The model a record names: a demo by name, or the stored file read by the safe loaders.
+
+    ``spec`` (the job's InputSpec) overrides the card's; ``need_spec`` makes a model without either
+    an error that says to send one."""
     from glassbox_jupyter import demos
     from glassbox_jupyter.teacher.spec import InputSpec
     from glassbox_jupyter.teacher.teacher import Teacher
@@ -49,7 +52,7 @@ def load_model(record: ModelRecord, store: ArtifactStore, spec: Any, folder: Pat
     card = record.card
     if spec is None and isinstance(card.get("spec"), dict):
         spec = InputSpec.from_dict(card["spec"])
-    if spec is None:
+    if spec is None and need_spec:
         raise JobInputError(
             f"model {record.name!r} has no InputSpec: send params.spec (names, low, high per input) with the job"
         )
@@ -64,6 +67,15 @@ def load_model(record: ModelRecord, store: ArtifactStore, spec: Any, folder: Pat
         trust=record.format == "pickle",
         name=record.name,
     )
+
+
+def load_dataset(record: DatasetRecord | None, project_id: str, store: ArtifactStore) -> Any:
+    """The dataset a job names, read back from the store (checked again: the bytes are the upload's)."""
+    from glassbox_jupyter.server.datasets import read_dataset
+
+    if record is None or record.project_id != project_id or record.deleted_at is not None:
+        raise JobInputError("its dataset was deleted before the job started")
+    return read_dataset(store.path(record.artifact_sha256).read_bytes(), record.format)
 
 
 def execute_job(database_url: str, artifacts_root: str, job_id: str) -> str:
@@ -86,7 +98,9 @@ def execute_job(database_url: str, artifacts_root: str, job_id: str) -> str:
             job = session.get(Analysis, job_id)
             assert job is not None
             model_record = session.get(ModelRecord, job.model_id) if job.model_id else None
-            kind, params_data = job.kind, dict(job.params)
+            kind, params_data, project_id = job.kind, dict(job.params), job.project_id
+            dataset_id = params_data.get("dataset_id")
+            dataset_record = session.get(DatasetRecord, dataset_id) if dataset_id else None
 
         def progress(update_: dict[str, Any]) -> None:
             with sessions() as s:
@@ -107,8 +121,12 @@ def execute_job(database_url: str, artifacts_root: str, job_id: str) -> str:
                     spec_in = getattr(params, "spec", None)
                     spec = spec_in.to_input_spec() if spec_in is not None else None
                     progress({"step": "loading the model"})
-                    model = load_model(model_record, store, spec, Path(folder))
-                finding = job_kind.run(model, params, progress)
+                    model = load_model(model_record, store, spec, Path(folder), job_kind.needs_spec)
+                extra = {}
+                if dataset_id:
+                    progress({"step": "reading the dataset"})
+                    extra["data"] = load_dataset(dataset_record, project_id, store)
+                finding = job_kind.run(model, params, progress, **extra)
                 data, svg = finding.to_dict(), finding.to_svg()
             # a partial result (an audit whose endpoint stopped answering) is kept, and the job says why it failed
             partial = None if getattr(finding, "complete", True) else f"the result is partial: {finding.completeness()}"

@@ -27,7 +27,7 @@ from glassbox_jupyter.server.deps import (
     require,
 )
 from glassbox_jupyter.server.jobs.kinds import KINDS
-from glassbox_jupyter.server.tables import Analysis, ModelRecord, utcnow
+from glassbox_jupyter.server.tables import Analysis, DatasetRecord, ModelRecord, utcnow
 
 router = APIRouter(tags=["analyses"])
 
@@ -73,6 +73,19 @@ def check_against_model(request: Request, model: ModelRecord, check: Any, params
             raise HTTPException(422, [{"loc": ["body", "model_id"], "msg": str(exc), "type": "model"}]) from exc
 
 
+def check_dataset(
+    dataset: DatasetRecord | None, project_id: str, dataset_id: str, formats: tuple[str, ...], kind: str
+) -> None:
+    """The dataset must be a live one of the job's project, in a format the kind reads (422 otherwise)."""
+    loc = ["body", "params", "dataset_id"]
+    if dataset is None or dataset.project_id != project_id or dataset.deleted_at is not None:
+        msg = f"no dataset {dataset_id!r} in this project (deleted datasets cannot be used)"
+        raise HTTPException(422, [{"loc": loc, "msg": msg, "type": "dataset"}])
+    if dataset.format not in formats:
+        msg = f"a {kind} job reads {' or '.join(formats)} datasets; {dataset.name!r} is {dataset.format}"
+        raise HTTPException(422, [{"loc": loc, "msg": msg, "type": "dataset"}])
+
+
 def member_analysis(session: DbSession, user: CurrentUser, analysis_id: str) -> Analysis:
     return member_row(session, user, Analysis, analysis_id, "analysis")
 
@@ -100,6 +113,9 @@ def submit(project_id: str, body: AnalysisIn, request: Request, session: DbSessi
             for e in exc.errors(include_url=False)
         ]
         raise HTTPException(422, errors) from exc
+    dataset_id = getattr(params, "dataset_id", None)
+    if dataset_id is not None:
+        check_dataset(session.get(DatasetRecord, dataset_id), project.id, dataset_id, job_kind.data, body.kind)
     if job_kind.check is not None and model is not None:  # what only the model can tell (one-token answers)
         check_against_model(request, model, job_kind.check, params)
     if job_kind.check_server is not None:

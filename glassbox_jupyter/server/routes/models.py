@@ -29,9 +29,9 @@ from glassbox_jupyter.server.deps import (
 from glassbox_jupyter.server.model_files import ModelFileError, check_loads, model_format, safe_file_name
 from glassbox_jupyter.server.records import store_artifact
 from glassbox_jupyter.server.tables import ModelRecord, utcnow
+from glassbox_jupyter.server.uploads import read_upload
 
 router = APIRouter(tags=["models"])
-CHUNK = 1 << 20
 
 
 class ModelOut(BaseModel):
@@ -75,7 +75,6 @@ async def upload_model(
     project = member_project(session, user, project_id)
     require(session, user, "publish", project.id)
     settings = request.app.state.settings
-    limit = int(settings.max_upload_mb * (1 << 20))
     try:
         file_name = safe_file_name(file.filename or "")
         fmt = model_format(file_name, settings.allow_pickle)
@@ -87,11 +86,7 @@ async def upload_model(
         raise HTTPException(422, [{"loc": ["body", "card"], "msg": f"not JSON: {exc}", "type": "json"}]) from exc
     if not isinstance(card_data, dict):
         raise HTTPException(422, [{"loc": ["body", "card"], "msg": "must be a JSON object", "type": "json"}])
-    data = bytearray()
-    while chunk := await file.read(CHUNK):
-        data += chunk
-        if len(data) > limit:
-            raise HTTPException(413, f"{file_name} is over the server's upload limit of {settings.max_upload_mb:g} MB")
+    data = await read_upload(file, settings.max_upload_mb)
     with tempfile.TemporaryDirectory() as folder:  # loaded under its own suffix, outside the store
         staged = Path(folder) / file_name
         staged.write_bytes(data)
@@ -99,7 +94,7 @@ async def upload_model(
             facts = check_loads(staged, fmt, card_data, settings.allow_pickle)
         except ModelFileError as exc:
             raise _refuse_upload(exc, "card" if "architecture" in str(exc) else "file") from exc
-    sha = store_artifact(session, request.app.state.artifacts, bytes(data), "application/octet-stream")
+    sha = store_artifact(session, request.app.state.artifacts, data, "application/octet-stream")
     record = ModelRecord(
         project_id=project.id,
         name=name or file_name,
