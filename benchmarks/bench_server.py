@@ -3,14 +3,17 @@ a report (optimistic concurrency, retried on 409) and submit small jobs, against
 SQLite database and a real PostgreSQL server (a throwaway cluster started here), same workload,
 same run.
 
-Each client waits 0–50 ms between calls; client n edits report n % 10; 5 small jobs (logic mode) run
-during the load. Reported per database: requests per second, p50 / p95 latency of reads and of writes, errors (any
-5xx, transport error or unexpected 4xx; a 409 on a stale edit is the protocol working and is
+Two paces per client count: "stress" (each client waits 0–50 ms between calls, so the server is
+saturated) and "paced" (each waits 0–2 s, about one call a second, like a person at a dashboard
+or a polling service). Client n edits report n % 10; 5 small jobs (logic mode) run during the load.
+Reported per database: requests per second, p50 / p95 latency of reads and of writes, errors
+(any 5xx, transport error or unexpected 4xx; a 409 on a stale edit is the protocol working and is
 retried), lost writes (an edit the server acknowledged whose text is not in the version it
 returned), and the small jobs' outcomes. Targets on a 2-core machine: 0 errors and 0 lost writes
 at 50 clients, p95 of reads under 200 ms.
 
-    python benchmarks/bench_server.py [--clients 50] [--seconds 20] [--databases sqlite postgresql]
+    python benchmarks/bench_server.py [--clients 50] [--seconds 20] [--think 0.025 1.0]
+                                      [--databases sqlite postgresql]
 """
 
 from __future__ import annotations
@@ -47,8 +50,10 @@ def percentile(values: list[float], q: float) -> float:
 class Client:
     """One simulated user: mostly reads, some report edits (retried on 409), maybe one small job."""
 
-    def __init__(self, n: int, http: httpx.AsyncClient, tokens: dict[str, str], ids: dict[str, Any], until: float):
-        self.n, self.http, self.tokens, self.ids, self.until = n, http, tokens, ids, until
+    def __init__(
+        self, n: int, http: httpx.AsyncClient, tokens: dict[str, str], ids: dict[str, Any], until: float, think: float
+    ):
+        self.n, self.http, self.tokens, self.ids, self.until, self.think = n, http, tokens, ids, until, think
         self.report = ids["reports"][n % len(ids["reports"])]
         self.reads: list[float] = []
         self.writes: list[float] = []
@@ -92,7 +97,7 @@ class Client:
                 await self.call("analyst", "GET", self.rng.choice(paths), self.reads)
             else:
                 await self.edit(f"client {self.n} edit {i}")
-            await asyncio.sleep(self.rng.uniform(0, 0.05))  # a person or a service does not call back-to-back
+            await asyncio.sleep(self.rng.uniform(0, 2 * self.think))  # a person or a service does not call back-to-back
 
     async def edit(self, text: str) -> None:
         field = self.rng.choice(FIELDS)
@@ -113,19 +118,19 @@ class Client:
 
 
 async def drive(
-    port: int, clients: int, jobs: int, tokens: dict[str, str], ids: dict[str, Any], seconds: float
+    port: int, clients: int, jobs: int, tokens: dict[str, str], ids: dict[str, Any], seconds: float, think: float
 ) -> tuple[list[Client], float]:
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60, limits=limits) as http:
         until = time.monotonic() + seconds
-        users = [Client(n, http, tokens, ids, until) for n in range(clients)]
+        users = [Client(n, http, tokens, ids, until, think) for n in range(clients)]
         started = time.perf_counter()
         await asyncio.gather(*(u.run(n < jobs) for n, u in enumerate(users)))
         return users, time.perf_counter() - started
 
 
 def run_one(
-    database: str, url: str, clients: int, seconds: float, folder: Path, n_reports: int, n_jobs: int
+    database: str, url: str, clients: int, think: float, seconds: float, folder: Path, n_reports: int, n_jobs: int
 ) -> dict[str, Any]:
     from tests.examples import rules_example
 
@@ -165,7 +170,7 @@ def run_one(
             for i in range(1, n_reports)
         ]
         ids = {"project": project, "finding": made["id"], "reports": reports, "model": model["id"]}
-        threads, elapsed = asyncio.run(drive(server.port, clients, n_jobs, tokens, ids, seconds))
+        threads, elapsed = asyncio.run(drive(server.port, clients, n_jobs, tokens, ids, seconds, think))
         reads = [x for t in threads for x in t.reads]
         writes = [x for t in threads for x in t.writes]
         errors = [e for t in threads for e in t.errors]
@@ -198,6 +203,8 @@ def run_one(
         return {
             "database": database,
             "clients": clients,
+            "pace": "stress" if think < 0.5 else "paced",
+            "think_s": think,
             "seconds": round(elapsed, 1),
             "requests": len(reads) + len(writes),
             "rps": round((len(reads) + len(writes)) / elapsed, 1),
@@ -223,6 +230,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, nargs="+", default=[10, 50], help="concurrent clients (one run each)")
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--reports", type=int, default=10, help="reports edited (client n edits report n %% reports)")
+    parser.add_argument(
+        "--think", type=float, nargs="+", default=[0.025, 1.0], help="mean seconds a client waits between calls"
+    )
     parser.add_argument("--jobs", type=int, default=5, help="small jobs submitted at the start (logic mode)")
     parser.add_argument("--databases", nargs="+", default=["sqlite", "postgresql"], choices=["sqlite", "postgresql"])
     parser.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results" / "bench_server.json")
@@ -236,30 +246,34 @@ def main() -> None:
                     print("PostgreSQL is not installed (scripts/setup.sh installs it); skipping it")
                     continue
                 pg = stack.enter_context(postgres_server())
-            for clients in args.clients:
-                print(f"running {clients} clients for {args.seconds:g} s against {database} ...", flush=True)
-                folder = Path(tmp) / f"{database}-{clients}"
-                folder.mkdir()
-                url = pg.create_database() if database == "postgresql" and pg else f"sqlite:///{folder / 'bench.db'}"
-                rows.append(run_one(database, url, clients, args.seconds, folder, args.reports, args.jobs))
-    header = ["database", "clients", "rps", "read_p50_ms", "read_p95_ms", "write_p50_ms", "write_p95_ms", "errors"]
+            for think in args.think:
+                for clients in args.clients:
+                    print(f"running {clients} clients (think {think:g} s) for {args.seconds:g} s against {database}")
+                    folder = Path(tmp) / f"{database}-{clients}-{think}"
+                    folder.mkdir()
+                    url = (
+                        pg.create_database() if database == "postgresql" and pg else f"sqlite:///{folder / 'bench.db'}"
+                    )
+                    rows.append(run_one(database, url, clients, think, args.seconds, folder, args.reports, args.jobs))
+    header = ["database", "pace", "clients", "rps", "read_p50_ms", "read_p95_ms", "write_p50_ms", "write_p95_ms"]
+    header += ["errors"]
     header += ["edits_acknowledged", "conflicts_retried", "edits_given_up", "lost_writes", "jobs"]
     print("\n| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
     for row in rows:
         print("| " + " | ".join(str(row[h]) for h in header) + " |")
-    by = {(r["database"], r["clients"]): r for r in rows}
-    for clients in args.clients:
-        if ("sqlite", clients) in by and ("postgresql", clients) in by:
-            a, b = by[("sqlite", clients)], by[("postgresql", clients)]
+    by = {(r["database"], r["clients"], r["pace"]): r for r in rows}
+    for database, clients, pace in by:
+        if database == "sqlite" and ("postgresql", clients, pace) in by:
+            a, b = by[("sqlite", clients, pace)], by[("postgresql", clients, pace)]
             print(
-                f"{clients} clients, postgresql / sqlite: requests/s {b['rps'] / a['rps']:.2f}×, "
+                f"{clients} clients ({pace}), postgresql / sqlite: requests/s {b['rps'] / a['rps']:.2f}×, "
                 f"read p95 {b['read_p95_ms'] / a['read_p95_ms']:.2f}×"
             )
     for row in rows:
         ok = row["errors"] == 0 and row["lost_writes"] == 0 and row["read_p95_ms"] < 200
         verdict = "met" if ok else "NOT met"
-        what = f"{row['database']}, {row['clients']} clients"
+        what = f"{row['database']}, {row['clients']} clients ({row['pace']})"
         print(f"{what}: targets (0 errors, 0 lost writes, read p95 < 200 ms) {verdict}")
         for example in row["error_examples"]:
             print(f"  error: {example}")

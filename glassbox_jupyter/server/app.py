@@ -35,9 +35,7 @@ from glassbox_jupyter.server.routes import (
     reports,
     session,
 )
-from glassbox_jupyter.server.settings import ServerSettings
-
-API = "/api/v1"
+from glassbox_jupyter.server.settings import API, ServerSettings
 
 
 def create_app(settings: ServerSettings) -> FastAPI:

@@ -105,10 +105,11 @@ def current_user(request: Request, session: DbSession) -> User:
             None,
             path=request.url.path,
         )
-    row = session.scalar(
-        select(ApiToken).where(ApiToken.token_sha256 == token_hash(token.strip()), ApiToken.revoked_at.is_(None))
+    user = session.scalar(  # one query: the token's live row and its user
+        select(User)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_sha256 == token_hash(token.strip()), ApiToken.revoked_at.is_(None))
     )
-    user = session.get(User, row.user_id) if row else None
     if user is None:
         raise _refuse(session, 401, "unknown or revoked API token", None, path=request.url.path)
     return user
@@ -166,7 +167,7 @@ def member_row(session: Session, user: User, table: type[RowT], row_id: str, res
     if (
         row is None
         or getattr(row, "deleted_at", None) is not None
-        or project_id not in member_project_ids(session, user)
+        or session.get(Membership, (project_id, user.id)) is None
     ):
         raise not_found(session, user, resource, row_id, project_id)
     return row

@@ -14,6 +14,8 @@ from pydantic import BaseModel, Field, model_validator
 
 from glassbox_jupyter.server.db import default_url
 
+API = "/api/v1"  # the prefix of every route of this API version
+
 
 class ServerSettings(BaseModel):
     data_dir: Path = Field(default=Path("glassbox-data"), description="database (SQLite) and stored files")

@@ -29,6 +29,8 @@ from glassbox_jupyter.server.deps import (
 )
 from glassbox_jupyter.server.records import store_finding
 from glassbox_jupyter.server.schemas import FindingIn, FindingOut
+from glassbox_jupyter.server.settings import API
+from glassbox_jupyter.server.stored_json import spliced_list, spliced_text
 from glassbox_jupyter.server.tables import FindingRecord
 
 router = APIRouter(tags=["findings"])
@@ -58,34 +60,38 @@ def schema_errors(finding: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def finding_out(row: FindingRecord, request: Request) -> FindingOut:
-    svg_url = str(request.url_for("finding_svg", finding_id=row.id).path) if row.svg_sha256 else None
-    return FindingOut(
-        id=row.id,
-        project_id=row.project_id,
-        kind=row.kind,
-        title=row.title,
-        source=row.source,
-        created_by=row.created_by,
-        created_at=row.created_at,
-        svg_url=svg_url,
-        finding=json.loads(row.body),
-    )
+def finding_text(row: FindingRecord) -> str:
+    """The FindingOut JSON of ``row``: its stored JSON text spliced in unparsed, as it was published."""
+    fields = {
+        "id": row.id,
+        "project_id": row.project_id,
+        "kind": row.kind,
+        "title": row.title,
+        "source": row.source,
+        "created_by": row.created_by,
+        "created_at": row.created_at,
+        "svg_url": f"{API}/findings/{row.id}/svg" if row.svg_sha256 else None,
+    }
+    return spliced_text(fields, finding=row.body)
+
+
+def finding_out(row: FindingRecord, status: int = 200) -> Response:
+    return Response(finding_text(row).encode("utf-8"), status_code=status, media_type="application/json")
 
 
 @router.get("/projects/{project_id}/findings", response_model=list[FindingOut])
-def list_findings(project_id: str, request: Request, session: DbSession, user: CurrentUser) -> list[FindingOut]:
+def list_findings(project_id: str, session: DbSession, user: CurrentUser) -> Response:
     member_project(session, user, project_id)
     rows = session.scalars(
         select(FindingRecord).where(FindingRecord.project_id == project_id).order_by(FindingRecord.created_at)
     )
-    return [finding_out(row, request) for row in rows]
+    return spliced_list([finding_text(row) for row in rows])
 
 
 @router.post("/projects/{project_id}/findings", response_model=FindingOut, status_code=201)
 def publish_finding(
     project_id: str, body: FindingIn, request: Request, session: DbSession, user: CurrentUser
-) -> FindingOut:
+) -> Response:
     project = member_project(session, user, project_id)
     require(session, user, "publish", project.id)
     errors = schema_errors(body.finding)
@@ -97,7 +103,7 @@ def publish_finding(
     row = store_finding(session, request.app.state.artifacts, project.id, user.id, body.finding, body.svg, "notebook")
     audit.record(session, user, "create", "finding", row.id, project.id, kind=row.kind)
     session.commit()
-    return finding_out(row, request)
+    return finding_out(row, status=201)
 
 
 def _member_finding(session: DbSession, user: CurrentUser, finding_id: str) -> FindingRecord:
@@ -105,8 +111,8 @@ def _member_finding(session: DbSession, user: CurrentUser, finding_id: str) -> F
 
 
 @router.get("/findings/{finding_id}", response_model=FindingOut)
-def get_finding(finding_id: str, request: Request, session: DbSession, user: CurrentUser) -> FindingOut:
-    return finding_out(_member_finding(session, user, finding_id), request)
+def get_finding(finding_id: str, session: DbSession, user: CurrentUser) -> Response:
+    return finding_out(_member_finding(session, user, finding_id))
 
 
 @router.get("/findings/{finding_id}/svg", name="finding_svg", response_class=Response)

@@ -36,9 +36,11 @@ from glassbox_jupyter.server.reports import (
     store_imported_report,
     version_body,
 )
+from glassbox_jupyter.server.stored_json import spliced_list, spliced_text, version_parts
 from glassbox_jupyter.server.tables import FindingRecord, Report, ReportVersion, utcnow
 
 router = APIRouter(tags=["reports"])
+EDITABLE = editable_fields()
 
 SYSTEM_KEYS = ("model_name", "system_purpose", "provider_name", "provider_address", "deployment_context", "version")
 
@@ -94,20 +96,27 @@ class ReportOut(BaseModel):
     report: dict[str, Any]
 
 
-def _report_out(row: Report, version: ReportVersion) -> ReportOut:
-    body = json.loads(version.body)
-    return ReportOut(
-        id=row.id,
-        project_id=row.project_id,
-        title=row.title,
-        version=version.version,
-        approved_version=row.approved_version,
-        missing=body["report"]["missing"],
-        status=body["report"]["status"],
-        editable_fields=editable_fields(),
-        finding_ids=body["finding_ids"],
-        report=body["report"],
-    )
+def _report_text(row: Report, version: ReportVersion) -> str:
+    """The ReportOut JSON of ``version`` of ``row``, the stored report spliced in unparsed."""
+    parts = version_parts(version.id, version.body)
+    fields = {
+        "id": row.id,
+        "project_id": row.project_id,
+        "title": row.title,
+        "version": version.version,
+        "approved_version": row.approved_version,
+        "missing": parts.missing,
+        "status": parts.status,
+        "editable_fields": EDITABLE,
+        "finding_ids": parts.finding_ids,
+    }
+    return spliced_text(fields, report=parts.report_text)
+
+
+def _report_out(row: Report, version: ReportVersion, etag: bool = False, status: int = 200) -> Response:
+    headers = {"ETag": _etag(version.version)} if etag else None
+    body = _report_text(row, version).encode("utf-8")
+    return Response(body, status_code=status, media_type="application/json", headers=headers)
 
 
 def _etag(version: int) -> str:
@@ -119,16 +128,14 @@ def member_report(session: DbSession, user: CurrentUser, report_id: str) -> Repo
 
 
 @router.get("/projects/{project_id}/reports", response_model=list[ReportOut])
-def list_reports(project_id: str, session: DbSession, user: CurrentUser) -> list[ReportOut]:
+def list_reports(project_id: str, session: DbSession, user: CurrentUser) -> Response:
     member_project(session, user, project_id)
     rows = session.scalars(select(Report).where(Report.project_id == project_id).order_by(Report.created_at))
-    return [_report_out(row, latest(session, row)) for row in rows]
+    return spliced_list([_report_text(row, latest(session, row)) for row in rows])
 
 
 @router.post("/projects/{project_id}/reports", response_model=ReportOut, status_code=201)
-def create_report(
-    project_id: str, body: ReportIn, request: Request, session: DbSession, user: CurrentUser
-) -> ReportOut:
+def create_report(project_id: str, body: ReportIn, request: Request, session: DbSession, user: CurrentUser) -> Response:
     project = member_project(session, user, project_id)
     require(session, user, "edit_report", project.id)
     for i, finding_id in enumerate(body.finding_ids):
@@ -151,13 +158,13 @@ def create_report(
     )
     audit.record(session, user, "create", "report", report.id, project.id, title=body.title, findings=body.finding_ids)
     session.commit()
-    return _report_out(report, latest(session, report))
+    return _report_out(report, latest(session, report), status=201)
 
 
 @router.post("/projects/{project_id}/reports/import", response_model=ReportOut, status_code=201)
 def import_report(
     project_id: str, body: ReportImport, request: Request, session: DbSession, user: CurrentUser
-) -> ReportOut:
+) -> Response:
     """A report published from a notebook (``report.publish``): its Findings are stored as the
     project's findings (with their SVG views), its texts become version 1."""
     from glassbox_jupyter.report.annex import SCHEMA_ID
@@ -179,20 +186,19 @@ def import_report(
     report = store_imported_report(
         session, request.app.state.artifacts, project.id, user, body.title, body.report, findings, svgs
     )
-    return _report_out(report, latest(session, report))
+    return _report_out(report, latest(session, report), status=201)
 
 
 @router.get("/reports/{report_id}", response_model=ReportOut)
 def get_report(
-    report_id: str, response: Response, session: DbSession, user: CurrentUser, version: int | None = Query(None, ge=1)
-) -> ReportOut:
+    report_id: str, session: DbSession, user: CurrentUser, version: int | None = Query(None, ge=1)
+) -> Response:
     row = member_report(session, user, report_id)
     try:
         stored = latest(session, row, version)
     except LookupError as exc:
         raise HTTPException(404, str(exc)) from exc
-    response.headers["ETag"] = _etag(stored.version)
-    return _report_out(row, stored)
+    return _report_out(row, stored, etag=True)
 
 
 @router.get("/reports/{report_id}/versions", response_model=list[VersionOut])
@@ -207,11 +213,10 @@ def edit_fields(
     report_id: str,
     body: FieldsEdit,
     request: Request,
-    response: Response,
     session: DbSession,
     user: CurrentUser,
     if_match: str | None = Header(default=None),
-) -> ReportOut:
+) -> Response:
     row = member_report(session, user, report_id)
     require(session, user, "edit_report", row.project_id)
     if if_match is not None and if_match.strip() != _etag(body.version):
@@ -223,7 +228,7 @@ def edit_fields(
             raise HTTPException(422, [{"loc": ["body", "fields", fid], "msg": msg, "type": "field"}])
     if body.version != row.version:
         raise HTTPException(409, {"msg": StaleEditError(row.version).args[0], "current_version": row.version})
-    base = json.loads(latest(session, row).body)
+    base = json.loads(latest(session, row).body)  # parsed afresh: build() changes it
     built = build(session, request.app.state.artifacts, base)
     set_texts(built, body.fields, author=user.name)
     try:
@@ -235,19 +240,18 @@ def edit_fields(
     )
     session.commit()
     session.refresh(row)
-    response.headers["ETag"] = _etag(saved.version)
-    return _report_out(row, saved)
+    return _report_out(row, saved, etag=True)
 
 
 @router.post("/reports/{report_id}/approve", response_model=ReportOut)
-def approve(report_id: str, body: ApproveIn, session: DbSession, user: CurrentUser) -> ReportOut:
+def approve(report_id: str, body: ApproveIn, session: DbSession, user: CurrentUser) -> Response:
     row = member_report(session, user, report_id)
     require(session, user, "approve", row.project_id)
     try:
         stored = latest(session, row, body.version)
     except LookupError as exc:
         raise HTTPException(404, str(exc)) from exc
-    missing = json.loads(stored.body)["report"]["missing"]
+    missing = version_parts(stored.id, stored.body).missing
     if missing:
         raise HTTPException(
             422,
