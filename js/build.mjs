@@ -58,6 +58,30 @@ async function main() {
   });
   if (result.errors.length > 0) throw new Error(`${result.errors.length} esbuild error(s)`);
 
+  // The dashboard of `glassbox serve` (pages drawn from the REST API): one script, one stylesheet.
+  const dashboard = await build({
+    entryPoints: { dashboard: join(here, "src", "dashboard", "main.ts") },
+    outdir: outDir,
+    bundle: true,
+    format: "esm",
+    target: "es2020",
+    platform: "browser",
+    minify: true,
+    legalComments: "none",
+    metafile: true,
+    logLevel: "warning",
+  });
+  const dashboardCss = await build({
+    entryPoints: { dashboard: join(here, "src", "dashboard", "dashboard.css") },
+    outdir: outDir,
+    bundle: true,
+    minify: true,
+    legalComments: "none",
+    metafile: true,
+    logLevel: "warning",
+  });
+  Object.assign(result.metafile.outputs, dashboard.metafile.outputs, dashboardCss.metafile.outputs);
+
   // Guard: widgets must be self-contained (no CDN / URL imports).
   const urlImport = /(?:\bimport\s*\(?\s*|\bfrom\s*)["']https?:\/\//;
   for (const out of Object.keys(result.metafile.outputs).sort()) {

@@ -18,8 +18,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from glassbox_jupyter._version import __version__
+from glassbox_jupyter.server import dashboard
 from glassbox_jupyter.server.artifacts import ArtifactStore
 from glassbox_jupyter.server.db import open_database, session_factory
 from glassbox_jupyter.server.jobs.runner import JobRunner
@@ -77,4 +79,6 @@ def create_app(settings: ServerSettings) -> FastAPI:
     for module in (session, me, projects, models, datasets, analyses, findings, reports, audit_log):
         api.include_router(module.router)
     app.include_router(api)
+    app.include_router(dashboard.router)
+    app.mount("/static", StaticFiles(directory=dashboard.STATIC, check_dir=False), name="static")
     return app

@@ -16,12 +16,14 @@ def test_a_browser_signs_in_and_must_send_the_csrf_token(api: Api) -> None:
     who = api.user("ofelia", "officer", ("loans",))
     token = who["Authorization"].split()[1]
     api.client.cookies.clear()
+    assert api.call("GET", "/session").json() == {"user": None, "csrf_token": None}
     signed = api.call("POST", "/session", json={"token": token})
     assert signed.status_code == 200, signed.text
     cookie = signed.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=strict" in cookie
     assert token not in signed.text and signed.json()["user"]["name"] == "ofelia"
     csrf = signed.json()["csrf_token"]
+    assert api.call("GET", "/session").json() == signed.json()  # a reloaded page gets its CSRF token back
     assert api.call("GET", "/me").json()["name"] == "ofelia"  # the cookie alone reads
     project = api.call("GET", "/projects").json()[0]["id"]
     body = {"title": "t", "finding_ids": []}
@@ -33,6 +35,19 @@ def test_a_browser_signs_in_and_must_send_the_csrf_token(api: Api) -> None:
     )
     assert api.call("DELETE", "/session", headers={"X-CSRF-Token": csrf}).status_code == 204
     assert api.call("GET", "/me").status_code == 401
+    assert api.call("GET", "/session").json() == {"user": None, "csrf_token": None}
+
+
+def test_the_dashboard_pages_are_one_shell_with_a_strict_policy(api: Api) -> None:
+    for path in ("/", "/projects/abc", "/reports/abc"):
+        page = api.client.get(path)
+        assert page.status_code == 200 and '<script type="module" src="/static/dashboard.js">' in page.text
+        policy = page.headers["content-security-policy"]
+        assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+        assert "http" not in page.text.replace("http-equiv", "")  # nothing from another origin
+    assert api.client.get("/static/dashboard.js").status_code == 200
+    assert api.client.get("/static/dashboard.css").headers["content-type"].startswith("text/css")
+    assert api.client.get("/static/../server/app.py").status_code == 404
 
 
 def test_sign_in_attempts_are_rate_limited(api: Api) -> None:

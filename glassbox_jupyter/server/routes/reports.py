@@ -17,6 +17,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Header, HTTPException, Query, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
+from sqlalchemy.orm import object_session
 
 from glassbox_jupyter.server import audit
 from glassbox_jupyter.server.deps import (
@@ -37,7 +38,7 @@ from glassbox_jupyter.server.reports import (
     version_body,
 )
 from glassbox_jupyter.server.stored_json import spliced_list, spliced_text, version_parts
-from glassbox_jupyter.server.tables import FindingRecord, Report, ReportVersion, utcnow
+from glassbox_jupyter.server.tables import FindingRecord, Report, ReportVersion, User, utcnow
 
 router = APIRouter(tags=["reports"])
 EDITABLE = editable_fields()
@@ -93,11 +94,21 @@ class ReportOut(BaseModel):
     status: dict[str, int]
     editable_fields: list[str]
     finding_ids: list[str]
+    saved_at: datetime = Field(description="when this version was saved")
+    saved_by: str = Field(description="the name of the user who saved it")
+    approved_by: str | None = Field(default=None, description="who signed this version off, if anyone")
     report: dict[str, Any]
 
 
 def _report_text(row: Report, version: ReportVersion) -> str:
     """The ReportOut JSON of ``version`` of ``row``, the stored report spliced in unparsed."""
+    session = object_session(version)
+    assert session is not None
+
+    def user_name(user_id: str) -> str:
+        user = session.get(User, user_id)
+        return user.name if user else user_id
+
     parts = version_parts(version.id, version.body)
     fields = {
         "id": row.id,
@@ -109,6 +120,9 @@ def _report_text(row: Report, version: ReportVersion) -> str:
         "status": parts.status,
         "editable_fields": EDITABLE,
         "finding_ids": parts.finding_ids,
+        "saved_at": version.created_at,
+        "saved_by": user_name(version.created_by),
+        "approved_by": user_name(version.approved_by) if version.approved_by else None,
     }
     return spliced_text(fields, report=parts.report_text)
 

@@ -12,7 +12,7 @@ Example:
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from fastapi import APIRouter, HTTPException, Request, Response
 from pydantic import BaseModel, Field
@@ -35,6 +35,11 @@ class SignIn(BaseModel):
 class SessionOut(BaseModel):
     user: UserOut
     csrf_token: str
+
+
+class CurrentSessionOut(BaseModel):
+    user: UserOut | None = Field(description="None when this browser is not signed in")
+    csrf_token: str | None
 
 
 @router.post("/session", response_model=SessionOut)
@@ -70,6 +75,19 @@ def sign_in(body: SignIn, request: Request, response: Response, session: DbSessi
         path="/",
     )
     return SessionOut(user=UserOut.model_validate(user), csrf_token=csrf)
+
+
+@router.get("/session", response_model=CurrentSessionOut)
+def current_session(request: Request, session: DbSession) -> CurrentSessionOut:
+    """The signed-in browser's user and CSRF token, or nulls when it is not signed in (a reloaded
+    dashboard page asks; another site's page cannot read this answer)."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    row = session.get(BrowserSession, token_hash(cookie)) if cookie else None
+    live = row is not None and row.expires_at.replace(tzinfo=row.expires_at.tzinfo or UTC) > utcnow()
+    user = session.get(User, row.user_id) if row is not None and live else None
+    if row is None or user is None:
+        return CurrentSessionOut(user=None, csrf_token=None)
+    return CurrentSessionOut(user=UserOut.model_validate(user), csrf_token=row.csrf)
 
 
 @router.delete("/session", status_code=204)

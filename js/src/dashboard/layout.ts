@@ -1,0 +1,45 @@
+// The frame every dashboard page shares: a header with the signed-in user, a main region, and
+// navigation by ordinary links (the router intercepts same-origin clicks).
+import { h } from "../shared/dom";
+import type { User } from "./api";
+
+export function frame(user: User | null, title: string, onSignOut?: () => void): HTMLElement {
+  document.title = `${title} · GlassBox`;
+  const root = document.getElementById("gb-dashboard")!;
+  root.replaceChildren();
+  const header = h("header", "gb-top");
+  const home = h("a", "gb-brand", "GlassBox");
+  home.href = "/";
+  header.append(home);
+  if (user) {
+    const who = h("span", "gb-who", `${user.name} · ${user.role}`);
+    const out = h("button", "gb-button gb-quiet", "Sign out");
+    out.type = "button";
+    out.addEventListener("click", () => onSignOut?.());
+    header.append(who, out);
+  }
+  const main = h("main", "gb-page");
+  main.id = "gb-main";
+  main.tabIndex = -1;
+  const heading = h("h1", "gb-title", title);
+  main.append(heading);
+  root.append(header, main);
+  return main;
+}
+
+export function link(href: string, text: string, className = ""): HTMLAnchorElement {
+  const a = h("a", className, text);
+  a.href = href;
+  return a;
+}
+
+export function errorBox(text: string): HTMLElement {
+  const box = h("p", "gb-error", text);
+  box.setAttribute("role", "alert");
+  return box;
+}
+
+export function when(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+}

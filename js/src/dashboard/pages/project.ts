@@ -1,0 +1,97 @@
+// One project: its reports at a glance (automatic / human / missing counts, approval, last edit
+// and by whom), its findings and its jobs.
+import { h, tableHead } from "../../shared/dom";
+import { call } from "../api";
+import type { Project, Report, User } from "../api";
+import { frame, link, when } from "../layout";
+
+interface FindingRow {
+  id: string;
+  kind: string;
+  title: string;
+  source: string;
+  created_at: string;
+}
+
+interface JobRow {
+  id: string;
+  kind: string;
+  state: string;
+  error: string | null;
+  created_at: string;
+  progress: Record<string, unknown>;
+}
+
+function table(caption: string, columns: string[], rows: (string | Node)[][], empty: string): HTMLElement {
+  const section = h("section", "gb-section");
+  section.append(h("h2", "", caption));
+  if (rows.length === 0) {
+    section.append(h("p", "gb-empty", empty));
+    return section;
+  }
+  const wrap = h("div", "gb-table-wrap");
+  const t = h("table", "gb-table");
+  t.append(tableHead(columns));
+  const body = h("tbody");
+  for (const row of rows) {
+    const tr = h("tr");
+    for (const cell of row) {
+      const td = h("td");
+      td.append(cell);
+      tr.append(td);
+    }
+    body.append(tr);
+  }
+  t.append(body);
+  wrap.append(t);
+  section.append(wrap);
+  return section;
+}
+
+export function reportState(r: Report): string {
+  if (r.approved_version === r.version) return `approved (v${r.version}, ${r.approved_by ?? ""})`;
+  if (r.approved_version !== null) return `v${r.approved_version} approved; v${r.version} not yet`;
+  return r.missing.length ? "in review" : "ready to approve";
+}
+
+export async function projectPage(user: User, projectId: string, signOut: () => void): Promise<void> {
+  const [project, reports, findings, jobs] = await Promise.all([
+    call<Project>("GET", `/projects/${encodeURIComponent(projectId)}`),
+    call<Report[]>("GET", `/projects/${encodeURIComponent(projectId)}/reports`),
+    call<FindingRow[]>("GET", `/projects/${encodeURIComponent(projectId)}/findings`),
+    call<JobRow[]>("GET", `/projects/${encodeURIComponent(projectId)}/analyses`),
+  ]);
+  const main = frame(user, project.name, signOut);
+  const reportRows = reports.map((r) => [
+    link(`/reports/${encodeURIComponent(r.id)}`, r.title, "gb-strong"),
+    String(r.status.automatic ?? 0),
+    String(r.status.human ?? 0),
+    h("span", r.missing.length ? "gb-missing" : "gb-ok", String(r.missing.length)),
+    reportState(r),
+    `v${r.version} · ${when(r.saved_at)} · ${r.saved_by}`,
+  ]);
+  main.append(
+    table(
+      "Annex IV reports",
+      ["Report", "Automatic", "Human", "Missing", "State", "Last saved"],
+      reportRows,
+      "No report yet: an analyst makes one from findings (API: POST /projects/{id}/reports).",
+    ),
+  );
+  main.append(
+    table(
+      "Findings",
+      ["Finding", "Kind", "From", "Made"],
+      findings.map((f) => [f.title, f.kind, f.source, when(f.created_at)]),
+      "No finding yet: publish one from a notebook (finding.publish) or run a job.",
+    ),
+  );
+  main.append(
+    table(
+      "Jobs",
+      ["Kind", "State", "Step", "Submitted", "Error"],
+      jobs.map((j) => [j.kind, j.state, String(j.progress.step ?? ""), when(j.created_at), j.error ?? ""]),
+      "No job has run in this project.",
+    ),
+  );
+}

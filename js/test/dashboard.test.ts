@@ -1,0 +1,105 @@
+import { describe, expect, it } from "vitest";
+
+import { describeDetail } from "../src/dashboard/api";
+import type { Report, ReportField } from "../src/dashboard/api";
+import { approveBlocker, changedFields, missingReason, resolveStale } from "../src/dashboard/fields";
+import { renderMarkdown } from "../src/dashboard/markdown";
+import { reportState } from "../src/dashboard/pages/project";
+
+function field(id: string, text: string): ReportField {
+  return {
+    id,
+    title: `title of ${id}`,
+    filled_by: "human",
+    status: text ? "human" : "missing",
+    guidance: "",
+    texts: text ? [{ text, origin: "test", author: "ana" }] : [],
+    derived: [],
+    evidence: [],
+  };
+}
+
+function report(version: number, texts: Record<string, string>, extra: Partial<Report> = {}): Report {
+  const fields = Object.entries(texts).map(([id, text]) => field(id, text));
+  const missing = fields.filter((f) => f.status === "missing").map((f) => f.id);
+  return {
+    id: "r1",
+    project_id: "p1",
+    title: "Loans",
+    version,
+    approved_version: null,
+    missing,
+    status: { automatic: 0, human: fields.length - missing.length, missing: missing.length },
+    editable_fields: Object.keys(texts),
+    finding_ids: [],
+    saved_at: "2026-12-07T00:00:00Z",
+    saved_by: "bob",
+    approved_by: null,
+    report: {
+      system: {},
+      status: {},
+      missing,
+      sections: [{ number: "1", title: "General", parts: [{ key: "1", title: "General", fields }] }],
+      notes: [],
+    },
+    ...extra,
+  };
+}
+
+describe("a save that met a newer version", () => {
+  it("is retried when someone else changed only other fields", () => {
+    const latest = report(3, { "1.a": "old", "1.b": "their new text" });
+    expect(resolveStale(latest, "1.a", "old", "mine")).toEqual({ kind: "retry", version: 3 });
+  });
+  it("is a conflict, with their text and name, when someone changed the same field", () => {
+    const latest = report(4, { "1.a": "theirs", "1.b": "" });
+    expect(resolveStale(latest, "1.a", "old", "mine")).toEqual({ kind: "conflict", theirs: "theirs", version: 4, by: "bob" });
+  });
+  it("needs nothing when the other person saved the very same text", () => {
+    expect(resolveStale(report(5, { "1.a": "mine" }), "1.a", "old", "mine")).toEqual({ kind: "same", version: 5 });
+  });
+});
+
+describe("approval", () => {
+  it("is refused with the list of missing fields", () => {
+    const r = report(2, { "1.a": "x", "1.b": "", "9.c": "" });
+    expect(missingReason(r)).toBe("2 fields missing: 1.b, 9.c");
+    expect(approveBlocker(r, "officer")).toBe("2 fields missing: 1.b, 9.c");
+  });
+  it("is for officers only, and once per version", () => {
+    const full = report(2, { "1.a": "x" });
+    expect(approveBlocker(full, "analyst")).toBe("only an officer signs a report off");
+    expect(approveBlocker(full, "officer")).toBe("");
+    expect(approveBlocker({ ...full, approved_version: 2 }, "officer")).toBe("version 2 is approved");
+    expect(reportState({ ...full, approved_version: 2, approved_by: "ofelia" })).toBe("approved (v2, ofelia)");
+    expect(reportState({ ...full, approved_version: 1 })).toBe("v1 approved; v2 not yet");
+  });
+});
+
+describe("version diff", () => {
+  it("lists exactly the fields whose text changed", () => {
+    const a = report(1, { "1.a": "same", "1.b": "before", "1.c": "" });
+    const b = report(2, { "1.a": "same", "1.b": "after", "1.c": "new" });
+    expect(changedFields(a, b).map((c) => [c.id, c.before, c.after])).toEqual([
+      ["1.b", "before", "after"],
+      ["1.c", "", "new"],
+    ]);
+  });
+});
+
+describe("markdown preview", () => {
+  it("renders markdown and drops scripts, handlers and javascript: links", () => {
+    const html = renderMarkdown("**bold** <script>alert(1)</script><img src=x onerror=alert(2)> [x](javascript:alert(3))");
+    expect(html).toContain("<strong>bold</strong>");
+    expect(html).not.toMatch(/<script|onerror|javascript:/i);
+  });
+});
+
+describe("error lines", () => {
+  it("name the field of a 422 and keep the server's text otherwise", () => {
+    expect(describeDetail(422, [{ loc: ["body", "fields", "1.x"], msg: "not a field" }])).toBe("fields.1.x: not a field");
+    expect(describeDetail(409, { msg: "the report is at version 3", current_version: 3 })).toBe("the report is at version 3");
+    expect(describeDetail(404, "no report 'x'")).toBe("no report 'x'");
+    expect(describeDetail(500, null)).toBe("HTTP 500");
+  });
+});

@@ -1,0 +1,223 @@
+"""The dashboard of ``glassbox serve`` in headless Chromium against a real server on loopback with a
+fresh database: an officer signs in, finds the report's missing fields, fills one (autosave), meets
+a conflict when another officer saved the same field first (both texts kept), approves once nothing
+is missing, downloads the PDF (its text checked); a viewer cannot edit; a member of another project
+cannot open the report. Screenshots go to tests/e2e/artifacts/dashboard_*.png."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.examples import rules_example
+from tests.server.test_restart import Server
+
+from .jupyterlab import ARTIFACTS, reset_artifacts
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
+LAST_TWO = ("2(e).oversight", "9.post_market")
+
+
+@pytest.fixture()
+def served(tmp_path: Path) -> Any:
+    server = Server(tmp_path / "data", f"sqlite:///{tmp_path / 'glassbox.db'}")
+    tokens = {}
+    for name, role, project in [
+        ("ana", "analyst", "loans"),
+        ("ofelia", "officer", "loans"),
+        ("otto", "officer", "loans"),
+        ("vic", "viewer", "loans"),
+        ("bob", "analyst", "other"),
+    ]:
+        tokens[name] = server.cli("users", "add", name, "--role", role, "--project", project).strip().splitlines()[-1]
+    server.start()
+    try:
+        project = server.call("GET", "/projects", tokens["ana"]).json()[0]["id"]
+        finding, _ = rules_example()
+        body = {"finding": finding.to_dict(), "svg": finding.to_svg()}
+        made = server.call("POST", f"/projects/{project}/findings", tokens["ana"], json=body).json()
+        report = server.call(
+            "POST",
+            f"/projects/{project}/reports",
+            tokens["ana"],
+            json={"title": "Loan approval: Annex IV", "finding_ids": [made["id"]], "system": {"model_name": "loans"}},
+        ).json()
+        fill = {fid: f"Text for {fid} written by ana." for fid in report["missing"] if fid not in LAST_TWO}
+        edit = {"version": report["version"], "fields": fill}
+        answer = server.call("PUT", f"/reports/{report['id']}/fields", tokens["ana"], json=edit)
+        assert answer.status_code == 200 and sorted(answer.json()["missing"]) == sorted(LAST_TWO), answer.text
+        yield server, tokens, project, report["id"]
+    finally:
+        server.stop()
+
+
+class Browser:
+    """One person's browser (its own cookies), recording console errors and requests to other hosts."""
+
+    def __init__(self, chromium: Any, server: Server, width: int = 1280, height: int = 800):
+        self.context = chromium.new_context(viewport={"width": width, "height": height}, accept_downloads=True)
+        self.page = self.context.new_page()
+        self.base = f"http://127.0.0.1:{server.port}"
+        self.errors: list[str] = []
+        self.foreign: list[str] = []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("request", lambda r: None if r.url.startswith(self.base) else self.foreign.append(r.url))
+
+    def sign_in(self, token: str) -> None:
+        self.page.goto(self.base + "/")
+        self.page.wait_for_selector("#gb-token")
+        assert self.page.title() == "Sign in · GlassBox"
+        self.page.keyboard.type(token)  # the token field has the focus
+        self.page.keyboard.press("Enter")
+        self.page.wait_for_selector("h1:has-text('Projects')")
+
+    def open_report(self, report_id: str) -> float:
+        started = time.perf_counter()
+        self.page.goto(f"{self.base}/reports/{report_id}")
+        self.page.wait_for_selector(".gb-versions li")
+        return time.perf_counter() - started
+
+    def field(self, fid: str) -> Any:
+        return self.page.locator(f'[data-field="{fid}"]')
+
+    def shot(self, name: str) -> None:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(ARTIFACTS / f"dashboard_{name}.png"), full_page=name.endswith("full"))
+
+    def check_clean(self) -> None:
+        # a 409 answers a save that met a newer version: the optimistic protocol, handled by the page
+        errors = [e for e in self.errors if "status of 409 (Conflict)" not in e]
+        assert errors == [], errors
+        assert self.foreign == [], f"requests to other hosts: {self.foreign}"
+
+
+def test_an_officer_reviews_edits_resolves_a_conflict_and_approves(chromium: Any, served: Any) -> None:
+    server, tokens, _project, report_id = served
+    reset_artifacts("dashboard")
+    ofelia, otto = Browser(chromium, server), Browser(chromium, server)
+    try:
+        ofelia.sign_in(tokens["ofelia"])
+        ofelia.shot("projects")
+        ofelia.page.click("text=loans")
+        ofelia.page.wait_for_selector("h2:has-text('Annex IV reports')")
+        assert ofelia.page.title() == "loans · GlassBox"
+        row = ofelia.page.locator("tr", has_text="Loan approval: Annex IV")
+        assert row.locator(".gb-missing").inner_text() == "2" and "in review" in row.inner_text()
+        assert "ana" in row.inner_text()  # last saved by
+        ofelia.shot("project")
+        ofelia.page.click("text=Loan approval: Annex IV")
+        ofelia.page.wait_for_selector(".gb-versions li")
+        assert ofelia.page.title() == "Loan approval: Annex IV · GlassBox"
+        sections = ofelia.page.locator("section.gb-section > h2").all_inner_texts()
+        assert [s.split(".")[0] for s in sections[:9]] == [str(i) for i in range(1, 10)], sections
+        approve = ofelia.page.locator("button:has-text('Approve this version')")
+        assert approve.is_disabled()
+        assert "2 fields missing: 2(e).oversight, 9.post_market" in ofelia.page.inner_text("#gb-approve-why")
+        evidence = ofelia.page.locator(".gb-evidence summary", has_text="Decision logic of loan_approval as rules")
+        assert evidence.count() >= 1
+        ofelia.shot("report")
+
+        # ofelia fills one missing field; the autosave stores it as a new version
+        oversight = ofelia.field("2(e).oversight").locator("textarea")
+        oversight.fill("A loan officer reviews **every** denial within two days.")
+        ofelia.field("2(e).oversight").locator(".gb-save-state").get_by_text("Saved in version 3").wait_for()
+        assert "<strong>every</strong>" in ofelia.field("2(e).oversight").locator(".gb-markdown").inner_html()
+
+        # otto opens the same report and saves the other missing field first
+        otto.sign_in(tokens["otto"])
+        otto.open_report(report_id)
+        otto.field("9.post_market").locator("textarea").fill("Monthly drift checks (otto).")
+        otto.field("9.post_market").locator("textarea").blur()
+        otto.field("9.post_market").locator(".gb-save-state").get_by_text("Saved in version 4").wait_for()
+
+        # ofelia, still on version 3, writes the same field: a conflict, both texts shown, hers kept
+        post = ofelia.field("9.post_market")
+        post.locator("textarea").fill("Quarterly reviews of approvals by group (ofelia).")
+        post.locator(".gb-conflict").wait_for(state="visible")
+        conflict = post.locator(".gb-conflict").inner_text()
+        assert "otto saved this field first (version 4)" in conflict and "Monthly drift checks" in conflict
+        assert post.locator("textarea").input_value() == "Quarterly reviews of approvals by group (ofelia)."
+        assert approve.is_disabled()  # nothing is missing on the server, but her text is not saved
+        assert ofelia.page.inner_text("#gb-approve-why") == "save or resolve your changes first"
+        ofelia.shot("conflict")
+        post.locator("button:has-text('Save mine over theirs')").click()
+        post.locator(".gb-save-state").get_by_text("Saved in version 5").wait_for()
+        assert post.locator(".gb-conflict").is_hidden()
+
+        # nothing is missing: she approves, then downloads the PDF of that version
+        approve.wait_for(state="visible")
+        ofelia.page.wait_for_function("() => !document.querySelector('.gb-toolbar .gb-button').disabled")
+        approve.click()
+        ofelia.page.get_by_text("Version 5 approved by you").wait_for()
+        assert "approved by ofelia" in ofelia.page.inner_text(".gb-summary")
+        with ofelia.page.expect_download() as download:
+            ofelia.page.click(".gb-export:has-text('PDF')")
+        pdf = Path(download.value.path())
+        text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+        words = " ".join(text.split())
+        assert "Quarterly reviews of approvals by group (ofelia)." in words and "ANNEX IV" in words, words[:3000]
+        assert "Every field is filled." in words
+
+        # the version history shows what changed between two versions
+        ofelia.page.select_option("select[name=a]", "3")
+        ofelia.page.select_option("select[name=b]", "5")
+        ofelia.page.click("button:has-text('Show changes')")
+        ofelia.page.wait_for_selector(".gb-diff-item")
+        diff = ofelia.page.inner_text(".gb-diff")
+        assert "9.post_market" in diff and "2(e).oversight" not in diff
+        assert ofelia.page.locator(".gb-diff ins", has_text="Quarterly").count() == 1
+        ofelia.shot("approved_full")
+
+        # what the API keeps agrees with what the page said
+        kept = server.call("GET", f"/reports/{report_id}", tokens["ofelia"]).json()
+        assert kept["approved_version"] == 5 and kept["missing"] == []
+        load = ofelia.open_report(report_id)
+        (ARTIFACTS / "dashboard_timing.json").write_text(json.dumps({"report_page_load_s": round(load, 3)}))
+        ofelia.check_clean()
+        otto.check_clean()
+    finally:
+        ofelia.context.close()
+        otto.context.close()
+
+
+def test_a_viewer_reads_only_and_another_project_sees_nothing(chromium: Any, served: Any) -> None:
+    server, tokens, _project, report_id = served
+    vic, bob = Browser(chromium, server), Browser(chromium, server, width=390, height=844)
+    try:
+        vic.sign_in(tokens["vic"])
+        vic.open_report(report_id)
+        box = vic.field("1.purpose").locator("textarea")
+        assert box.get_attribute("readonly") is not None
+        assert vic.page.locator("button:has-text('Approve this version')").is_disabled()
+        assert vic.page.inner_text("#gb-approve-why") == "only an officer signs a report off"
+        kept = server.call("GET", f"/reports/{report_id}", tokens["vic"]).json()["version"]
+        box.press("End")
+        box.type(" more", delay=5)
+        time.sleep(1.5)
+        assert server.call("GET", f"/reports/{report_id}", tokens["vic"]).json()["version"] == kept
+
+        bob.sign_in(tokens["bob"])
+        bob.page.goto(f"{bob.base}/reports/{report_id}")
+        bob.page.wait_for_selector("h1:has-text('Not found')")
+        assert "no such page in your projects" in bob.page.inner_text("main")
+        assert "Loan approval" not in bob.page.content()
+        # a 390 px wide phone: nothing wider than the screen
+        ana = Browser(chromium, server, width=390, height=844)
+        try:
+            ana.sign_in(tokens["ana"])
+            ana.open_report(report_id)
+            assert ana.page.evaluate("document.documentElement.scrollWidth") <= 390
+            ana.shot("report_phone")
+            ana.check_clean()
+        finally:
+            ana.context.close()
+        vic.check_clean()
+    finally:
+        vic.context.close()
+        bob.context.close()
