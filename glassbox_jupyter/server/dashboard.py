@@ -1,13 +1,13 @@
 """The browser dashboard of ``glassbox serve``: one HTML shell for every page, the bundled scripts.
 
-The pages (``/``, ``/projects/<id>``, ``/reports/<id>``) are drawn in the browser by
+The pages (``/``, ``/projects/<id>``, ``/reports/<id>``, ``/audit``) are drawn in the browser by
 ``static/dashboard.js`` (TypeScript in ``js/src/dashboard/``, bundled by esbuild) from the REST API
 under ``/api/v1``; the server answers each page path with the same shell. Nothing loads from
 another origin: the Content-Security-Policy allows only this server's own scripts and styles.
 
 Example:
     >>> sorted(route.path for route in router.routes)[:2]
-    ['/', '/projects/{project_id}']
+    ['/', '/audit']
 """
 
 from __future__ import annotations
@@ -60,6 +60,11 @@ def home() -> HTMLResponse:
 
 @router.get("/projects/{project_id}", response_class=HTMLResponse)
 def project_page(project_id: str) -> HTMLResponse:
+    return shell()
+
+
+@router.get("/audit", response_class=HTMLResponse)
+def audit_page() -> HTMLResponse:
     return shell()
 
 

@@ -221,3 +221,57 @@ def test_a_viewer_reads_only_and_another_project_sees_nothing(chromium: Any, ser
     finally:
         vic.context.close()
         bob.context.close()
+
+
+def test_jobs_show_progress_and_errors_and_can_be_cancelled_and_the_audit_log_reads(
+    chromium: Any, served: Any, tmp_path: Path
+) -> None:
+    import io
+
+    import torch
+
+    server, tokens, project, _report_id = served
+    net = tmp_path / "net.torchscript"
+    torch.jit.save(torch.jit.script(torch.nn.Sequential(torch.nn.Linear(2, 1))), str(net))
+    files = {"file": ("net.torchscript", io.BytesIO(net.read_bytes()), "application/octet-stream")}
+    bare = server.call("POST", f"/projects/{project}/models", tokens["ana"], files=files).json()["id"]
+    server.call("POST", f"/projects/{project}/analyses", tokens["ana"], json={"kind": "logic", "model_id": bare})
+    # (first: with one job worker, it fails at once; the long one then runs until cancelled)
+    long_job = server.call(
+        "POST",
+        f"/projects/{project}/analyses",
+        tokens["ana"],
+        json={
+            "kind": "math",
+            "model_id": server.call(
+                "POST", f"/projects/{project}/models/demo", tokens["ana"], json={"demo": "friedman_mlp"}
+            ).json()["id"],
+            "params": {"generations": 5000, "n": 3000},
+        },
+    ).json()
+    ana, ofelia = Browser(chromium, server), Browser(chromium, server)
+    try:
+        ana.sign_in(tokens["ana"])
+        ana.page.goto(f"{ana.base}/projects/{project}")
+        ana.page.locator("tr", has_text="logic").locator(".gb-state-failed").wait_for(timeout=120_000)
+        assert "params.spec" in ana.page.locator("tr", has_text="logic").inner_text()  # the reason, as the job says
+        running = ana.page.locator("tr", has_text="math")
+        running.locator(".gb-state-running").wait_for(timeout=120_000)
+        ana.shot("jobs")
+        running.locator("button:has-text('Cancel')").click()
+        running.locator(".gb-state-cancelled").wait_for(timeout=60_000)
+        assert server.call("GET", f"/analyses/{long_job['id']}", tokens["ana"]).json()["state"] == "cancelled"
+        assert ana.page.locator("a:has-text('Audit log')").count() == 0  # analysts do not read the log
+
+        ofelia.sign_in(tokens["ofelia"])
+        ofelia.page.click("a:has-text('Audit log')")
+        ofelia.page.wait_for_selector("table.gb-audit")
+        assert ofelia.page.title() == "Audit log · GlassBox"
+        log = ofelia.page.inner_text("table.gb-audit")
+        assert "cancel\tanalysis" in log and "create\tmodel" in log and "sign_in" not in log  # sign-ins: admins only
+        ofelia.shot("audit")
+        ana.check_clean()
+        ofelia.check_clean()
+    finally:
+        ana.context.close()
+        ofelia.context.close()

@@ -26,10 +26,12 @@ def read_audit_log(
     user: CurrentUser,
     after: int = Query(0, ge=0, description="only events with a larger id (to page forward)"),
     limit: int = Query(200, ge=1, le=1000),
+    newest_first: bool = Query(False, description="the newest events first (a page of the latest)"),
 ) -> list[AuditEvent]:
     require(session, user, "read_audit")
     visible: ColumnElement[bool] = AuditEvent.project_id.in_(member_project_ids(session, user))
     if user.role == "admin":
         visible = or_(visible, AuditEvent.project_id.is_(None))
-    query = select(AuditEvent).where(visible, AuditEvent.id > after).order_by(AuditEvent.id).limit(limit)
+    order = AuditEvent.id.desc() if newest_first else AuditEvent.id
+    query = select(AuditEvent).where(visible, AuditEvent.id > after).order_by(order).limit(limit)
     return list(session.scalars(query))

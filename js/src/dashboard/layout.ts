@@ -12,6 +12,11 @@ export function frame(user: User | null, title: string, onSignOut?: () => void):
   home.href = "/";
   header.append(home);
   if (user) {
+    if (user.role === "admin" || user.role === "officer") {
+      const audit = h("a", "gb-nav", "Audit log");
+      audit.href = "/audit";
+      header.append(audit);
+    }
     const who = h("span", "gb-who", `${user.name} · ${user.role}`);
     const out = h("button", "gb-button gb-quiet", "Sign out");
     out.type = "button";

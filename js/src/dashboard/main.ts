@@ -4,6 +4,7 @@
 import { ApiError, call, setCsrf } from "./api";
 import type { User } from "./api";
 import { errorBox, frame } from "./layout";
+import { auditPage } from "./pages/audit";
 import { projectPage } from "./pages/project";
 import { projectsPage } from "./pages/projects";
 import { reportPage } from "./pages/report";
@@ -24,6 +25,7 @@ async function route(user: User): Promise<void> {
   try {
     if (parts[0] === "projects" && parts[1]) await projectPage(user, parts[1], out);
     else if (parts[0] === "reports" && parts[1]) await reportPage(user, parts[1], out);
+    else if (parts[0] === "audit") await auditPage(user, out);
     else await projectsPage(user, out);
   } catch (err) {
     const notFound = err instanceof ApiError && err.status === 404;

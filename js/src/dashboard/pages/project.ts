@@ -86,12 +86,42 @@ export async function projectPage(user: User, projectId: string, signOut: () => 
       "No finding yet: publish one from a notebook (finding.publish) or run a job.",
     ),
   );
-  main.append(
-    table(
-      "Jobs",
-      ["Kind", "State", "Step", "Submitted", "Error"],
-      jobs.map((j) => [j.kind, j.state, String(j.progress.step ?? ""), when(j.created_at), j.error ?? ""]),
-      "No job has run in this project.",
-    ),
-  );
+  const jobsSection = h("div");
+  main.append(jobsSection);
+  const canRun = user.role === "admin" || user.role === "analyst";
+  const drawJobs = (rows: JobRow[]): void => {
+    const live = rows.filter((j) => j.state === "queued" || j.state === "running");
+    jobsSection.replaceChildren(
+      table(
+        "Jobs",
+        ["Kind", "State", "Step", "Submitted", "Error", ""],
+        [...rows].reverse().map((j) => [
+          j.kind,
+          h("span", `gb-state gb-state-${j.state}`, j.state),
+          String(j.progress.step ?? ""),
+          when(j.created_at),
+          j.error ?? "",
+          canRun && (j.state === "queued" || j.state === "running") ? cancelButton(j) : "",
+        ]),
+        "No job has run in this project.",
+      ),
+    );
+    if (live.length > 0) window.setTimeout(() => void refresh(), 2000);
+  };
+  const refresh = async (): Promise<void> => {
+    if (!jobsSection.isConnected) return;
+    drawJobs(await call<JobRow[]>("GET", `/projects/${encodeURIComponent(projectId)}/analyses`));
+  };
+  const cancelButton = (job: JobRow): HTMLButtonElement => {
+    const b = h("button", "gb-button gb-quiet", "Cancel");
+    b.type = "button";
+    b.setAttribute("aria-label", `Cancel the ${job.kind} job`);
+    b.addEventListener("click", async () => {
+      b.disabled = true;
+      await call("POST", `/analyses/${encodeURIComponent(job.id)}/cancel`).catch(() => undefined);
+      await refresh();
+    });
+    return b;
+  };
+  drawJobs(jobs);
 }
