@@ -63,6 +63,11 @@ def project_page(project_id: str) -> HTMLResponse:
     return shell()
 
 
+@router.get("/projects/{project_id}/distill", response_class=HTMLResponse)
+def distill_page(project_id: str) -> HTMLResponse:
+    return shell()
+
+
 @router.get("/audit", response_class=HTMLResponse)
 def audit_page() -> HTMLResponse:
     return shell()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -118,8 +118,12 @@ def distill_math(
     live: bool | None = None,
     engine: str = "operon",
     generations: int | None = None,
+    on_front: Callable[[SymbolicFinding], None] | None = None,
 ) -> SymbolicFinding | SymbolicFindings:
     """See :func:`glassbox_jupyter.distill` (``mode="math"``).
+
+    ``on_front(finding)`` is called each time a search round ends with a new Pareto front (the
+    finding of the output being searched); a server job stores it as its progress.
 
     ``generations`` replaces the wall-clock budget by a deterministic one (that many pyoperon
     generations per output; ``time_limit`` is then not used): the same seed gives the same front.
@@ -206,6 +210,7 @@ def distill_math(
             k,
             seed,
             live,
+            on_front,
             SearchSettings(
                 # what is left, shared by the outputs still to do (5% kept for measuring fidelity)
                 time_limit=max(1.0, 0.95 * (deadline - time.perf_counter()) / (len(outputs) - position)),
@@ -236,6 +241,7 @@ def _search_one(
     k: int,
     seed: int,
     live: bool,
+    on_front: Callable[[SymbolicFinding], None] | None,
     settings: SearchSettings,
 ) -> None:
     teacher = finding.teacher
@@ -253,6 +259,8 @@ def _search_one(
     def publish(front: list[Candidate], info: dict[str, Any]) -> None:
         equations = _equations(front, teacher, k, finding.output_name, test, seed)
         finding.set_front(equations, choose_best(front, variance))
+        if on_front is not None:
+            on_front(finding)
 
     def add_probes(expr: sympy.Expr) -> None:
         # active interrogation, up to doubling the training probes (more rows slow every round)

@@ -275,3 +275,46 @@ def test_jobs_show_progress_and_errors_and_can_be_cancelled_and_the_audit_log_re
     finally:
         ana.context.close()
         ofelia.context.close()
+
+
+def test_an_analyst_distills_a_model_watches_the_front_grow_and_files_it(chromium: Any, served: Any) -> None:
+    server, tokens, project, report_id = served
+    ana = Browser(chromium, server)
+    try:
+        ana.sign_in(tokens["ana"])
+        ana.page.goto(f"{ana.base}/projects/{project}")
+        ana.page.click("text=Distill a model")
+        ana.page.wait_for_selector("#gb-model")
+        assert ana.page.title() == "Distill a model · loans · GlassBox"
+        ana.page.select_option("select[aria-label='Demo model to add']", "ideal_gas")
+        ana.page.click("button:has-text('Add demo model')")
+        ana.page.wait_for_function("() => document.querySelectorAll('.gb-inputs tbody tr').length === 3")
+        names = ana.page.eval_on_selector_all(".gb-inputs input[name=name]", "els => els.map(e => e.value)")
+        units = ana.page.eval_on_selector_all(".gb-inputs input[name=unit]", "els => els.map(e => e.value)")
+        assert names == ["n", "T", "V"] and units == ["mol", "K", "m^3"]  # from the model's card
+
+        ana.page.fill(".gb-inputs tr:nth-child(2) input[name=low]", "400")  # T: low above high
+        ana.page.click("button:has-text('Start')")
+        assert "input T: low (400) must be below high (350)" in ana.page.inner_text(".gb-form .gb-status")
+        ana.page.fill(".gb-inputs tr:nth-child(2) input[name=low]", "250")
+        ana.page.fill("#gb-budget", "40")
+        ana.page.click("button:has-text('Start')")
+
+        # the front arrives over server-sent events and is drawn by the same ParetoPicker as in JupyterLab
+        ana.page.wait_for_selector(".gb-pareto-picker .gb-pareto-table tbody tr, .gb-pareto-picker table tbody tr")
+        ana.page.get_by_text("File the finding").wait_for(timeout=300_000)
+        assert ana.page.inner_text(".gb-job-state").startswith("done")
+        rows = ana.page.locator(".gb-pareto-picker table tbody tr").count()
+        assert rows >= 2, rows
+        ana.shot("distill_full")
+        ana.page.select_option("select[aria-label='Report to file the finding in']", label="Loan approval: Annex IV")
+        ana.page.click("button:has-text('File the finding')")
+        ana.page.get_by_text("Filed in version 3").wait_for()
+        ana.page.click(".gb-after a:has-text('Loan approval: Annex IV')")
+        ana.page.wait_for_selector(".gb-versions li")
+        kept = server.call("GET", f"/reports/{report_id}", tokens["ana"]).json()
+        assert kept["version"] == 3 and len(kept["finding_ids"]) == 2
+        assert ana.page.locator(".gb-evidence summary", has_text="Closed-form description of P").count() == 1
+        ana.check_clean()
+    finally:
+        ana.context.close()

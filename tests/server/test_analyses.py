@@ -57,6 +57,25 @@ def test_a_math_job_stores_its_finding(api: Api, analyst) -> None:
     assert job["progress"]["step"] == "done" and job["started_at"] and job["finished_at"]
 
 
+def test_a_math_job_streams_its_growing_front_as_server_sent_events(api: Api, analyst) -> None:
+    who, project = analyst
+    model = demo_model(api, who, project, "square_law")
+    body = {"kind": "math", "model_id": model, "params": {"generations": 30, "n": 500}}
+    job = api.call("POST", f"/projects/{project}/analyses", who, json=body).json()
+    events = []
+    with api.client.stream("GET", f"/api/v1/analyses/{job['id']}/events", headers=who) as stream:
+        assert stream.headers["content-type"].startswith("text/event-stream")
+        for line in stream.iter_lines():
+            if line.startswith("data: "):
+                events.append(json.loads(line.removeprefix("data: ")))
+    assert events[-1]["state"] == "done" and events[-1]["finding_id"]  # the stream ends with the job
+    fronts = [e["progress"]["front_view"] for e in events if "front_view" in e["progress"]]
+    assert fronts and any(eq["text"] == "x**2/2" for eq in fronts[-1]["equations"])  # y = 0.5 x²
+    assert len({e["progress"].get("round") for e in events}) >= 2  # progress arrived while it ran
+    other = api.user("bob", "analyst", ("other",))
+    assert api.call("GET", f"/analyses/{job['id']}/events", other).status_code == 404
+
+
 def test_bad_jobs_are_refused_when_submitted(api: Api, analyst) -> None:
     who, project = analyst
     model = demo_model(api, who, project, "quadratic_cosine")

@@ -154,3 +154,28 @@ def test_reports_of_another_project_answer_404(api: Api, team: dict[str, Any]) -
         ("GET", f"/reports/{rid}/export/json", None),
     ):
         assert api.call(method, path, outsider, json=body).status_code == 404, path
+
+
+def test_a_finding_is_filed_into_a_report_as_a_new_version(api: Api, team: dict[str, Any]) -> None:
+    from tests.examples import symbolic_example
+
+    report, analyst = team["report"], team["analyst"]
+    path = f"/reports/{report['id']}/findings"
+    symbolic = symbolic_example()[0]
+    body = {"finding": symbolic.to_dict(), "svg": symbolic.to_svg()}
+    made = api.call("POST", f"/projects/{team['project']}/findings", analyst, json=body).json()["id"]
+    filed = api.call("POST", path, analyst, json={"version": 1, "finding_id": made})
+    assert filed.status_code == 200, filed.text
+    assert filed.json()["version"] == 2 and filed.json()["finding_ids"] == [team["finding"], made]
+    assert filed.json()["saved_by"] == "ana" and filed.headers["etag"] == 'W/"2"'
+    kinds = [f["kind"] for f in filed.json()["report"]["findings"]]
+    assert kinds == ["rules", "symbolic"]
+    assert api.call("POST", path, analyst, json={"version": 1, "finding_id": made}).status_code == 409  # stale
+    again = api.call("POST", path, analyst, json={"version": 2, "finding_id": made})
+    assert again.status_code == 409 and "already" in again.text
+    other = api.user("bob", "analyst", ("other",))
+    other_project = api.call("GET", "/projects", other).json()[0]["id"]
+    theirs = api.call("POST", f"/projects/{other_project}/findings", other, json=body).json()["id"]
+    wrong = api.call("POST", path, analyst, json={"version": 2, "finding_id": theirs})
+    assert wrong.status_code == 422 and wrong.json()["detail"][0]["loc"] == ["body", "finding_id"]
+    assert api.call("POST", path, team["viewer"], json={"version": 2, "finding_id": made}).status_code == 403

@@ -84,7 +84,22 @@ def run_math(teacher: Any, params: MathParams, progress: Progress) -> Any:
 
     spec = params.spec.to_input_spec() if params.spec else None
     progress({"step": "searching", "generations": params.generations})
-    return distill(teacher, spec, mode="math", generations=params.generations, seed=params.seed, n=params.n, live=False)
+    rounds = {"n": 0}
+
+    def on_front(finding: Any) -> None:  # the front so far, as the ParetoPicker draws it (a dashboard shows it live)
+        rounds["n"] += 1
+        progress({"round": rounds["n"], "output": finding.output_name, "front_view": finding.view_data()})
+
+    return distill(
+        teacher,
+        spec,
+        mode="math",
+        generations=params.generations,
+        seed=params.seed,
+        n=params.n,
+        live=False,
+        on_front=on_front,
+    )
 
 
 def run_logic(teacher: Any, params: LogicParams, progress: Progress) -> Any:

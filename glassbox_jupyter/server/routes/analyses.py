@@ -11,12 +11,17 @@ Example:
 
 from __future__ import annotations
 
+import asyncio
+import json
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select, update
+from starlette.concurrency import run_in_threadpool
 
 from glassbox_jupyter.server import audit
 from glassbox_jupyter.server.deps import (
@@ -30,6 +35,7 @@ from glassbox_jupyter.server.jobs.kinds import KINDS
 from glassbox_jupyter.server.tables import Analysis, DatasetRecord, ModelRecord, utcnow
 
 router = APIRouter(tags=["analyses"])
+EVENT_POLL_S = 0.5
 
 
 class AnalysisIn(BaseModel):
@@ -152,6 +158,32 @@ def list_analyses(project_id: str, session: DbSession, user: CurrentUser) -> lis
 @router.get("/analyses/{analysis_id}", response_model=AnalysisOut)
 def get_analysis(analysis_id: str, session: DbSession, user: CurrentUser) -> Analysis:
     return member_analysis(session, user, analysis_id)
+
+
+@router.get("/analyses/{analysis_id}/events", response_class=StreamingResponse)
+async def job_events(analysis_id: str, request: Request, session: DbSession, user: CurrentUser) -> StreamingResponse:
+    """Server-sent events: the job (as ``GET /analyses/{id}``) each time its state or progress
+    changes, until it ends; a running distillation's progress carries its Pareto front so far."""
+    job = await run_in_threadpool(member_analysis, session, user, analysis_id)
+    sessions = request.app.state.sessions
+
+    def snapshot() -> str:
+        with sessions() as s:
+            row = s.get(Analysis, job.id)
+            return AnalysisOut.model_validate(row).model_dump_json() if row is not None else ""
+
+    async def events() -> AsyncIterator[str]:
+        last = ""
+        while not await request.is_disconnected():
+            now = await run_in_threadpool(snapshot)
+            if now != last:
+                last = now
+                yield f"data: {now}\n\n"
+            if not now or json.loads(now)["state"] in ("done", "failed", "cancelled"):
+                return
+            await asyncio.sleep(EVENT_POLL_S)
+
+    return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-store"})
 
 
 @router.post("/analyses/{analysis_id}/cancel", response_model=AnalysisOut)

@@ -72,6 +72,11 @@ class FieldsEdit(BaseModel):
     fields: dict[str, str] = Field(description="field id → the person's text (empty clears it)")
 
 
+class FileFindingIn(BaseModel):
+    version: int = Field(ge=1, description="the version this change starts from")
+    finding_id: str = Field(min_length=1, max_length=16, description="a finding of the report's project")
+
+
 class ApproveIn(BaseModel):
     version: int = Field(ge=1, description="the version being signed off")
 
@@ -251,6 +256,36 @@ def edit_fields(
         raise HTTPException(409, {"msg": str(exc), "current_version": exc.current}) from exc
     audit.record(
         session, user, "edit", "report", row.id, row.project_id, version=saved.version, fields=sorted(body.fields)
+    )
+    session.commit()
+    session.refresh(row)
+    return _report_out(row, saved, etag=True)
+
+
+@router.post("/reports/{report_id}/findings", response_model=ReportOut)
+def file_finding(
+    report_id: str, body: FileFindingIn, request: Request, session: DbSession, user: CurrentUser
+) -> Response:
+    """File one more finding of the project as evidence: a new version (409 if the report moved on)."""
+    row = member_report(session, user, report_id)
+    require(session, user, "publish", row.project_id)
+    finding = session.get(FindingRecord, body.finding_id)
+    if finding is None or finding.project_id != row.project_id:
+        msg = f"no finding {body.finding_id!r} in this project"
+        raise HTTPException(422, [{"loc": ["body", "finding_id"], "msg": msg, "type": "finding"}])
+    if body.version != row.version:
+        raise HTTPException(409, {"msg": StaleEditError(row.version).args[0], "current_version": row.version})
+    base = json.loads(latest(session, row).body)
+    if body.finding_id in base["finding_ids"]:
+        raise HTTPException(409, {"msg": "the finding is filed in this report already", "current_version": row.version})
+    finding_ids = [*base["finding_ids"], body.finding_id]
+    built = build(session, request.app.state.artifacts, {**base, "finding_ids": finding_ids})
+    try:
+        saved = save_version(session, row, body.version, built, finding_ids, user.id)
+    except StaleEditError as exc:
+        raise HTTPException(409, {"msg": str(exc), "current_version": exc.current}) from exc
+    audit.record(
+        session, user, "file_finding", "report", row.id, row.project_id, version=saved.version, finding=body.finding_id
     )
     session.commit()
     session.refresh(row)

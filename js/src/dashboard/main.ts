@@ -5,6 +5,7 @@ import { ApiError, call, setCsrf } from "./api";
 import type { User } from "./api";
 import { errorBox, frame } from "./layout";
 import { auditPage } from "./pages/audit";
+import { distillPage } from "./pages/distill";
 import { projectPage } from "./pages/project";
 import { projectsPage } from "./pages/projects";
 import { reportPage } from "./pages/report";
@@ -23,7 +24,8 @@ async function route(user: User): Promise<void> {
   const parts = window.location.pathname.split("/").filter(Boolean).map(decodeURIComponent);
   const out = () => void signOut();
   try {
-    if (parts[0] === "projects" && parts[1]) await projectPage(user, parts[1], out);
+    if (parts[0] === "projects" && parts[1] && parts[2] === "distill") await distillPage(user, parts[1], out);
+    else if (parts[0] === "projects" && parts[1]) await projectPage(user, parts[1], out);
     else if (parts[0] === "reports" && parts[1]) await reportPage(user, parts[1], out);
     else if (parts[0] === "audit") await auditPage(user, out);
     else await projectsPage(user, out);

@@ -62,6 +62,11 @@ export async function projectPage(user: User, projectId: string, signOut: () => 
     call<JobRow[]>("GET", `/projects/${encodeURIComponent(projectId)}/analyses`),
   ]);
   const main = frame(user, project.name, signOut);
+  if (user.role === "admin" || user.role === "analyst") {
+    const actions = h("p", "gb-actions");
+    actions.append(link(`/projects/${encodeURIComponent(projectId)}/distill`, "Distill a model (math or logic mode)"));
+    main.append(actions);
+  }
   const reportRows = reports.map((r) => [
     link(`/reports/${encodeURIComponent(r.id)}`, r.title, "gb-strong"),
     String(r.status.automatic ?? 0),

@@ -1,0 +1,288 @@
+// Distill a model into equations (math mode) or rules (logic mode) on the server: choose or add a
+// model, give its inputs (names, units, ranges), start the job and watch its Pareto front grow
+// (server-sent events); when it is done, file the finding in a report.
+import { h } from "../../shared/dom";
+import { mountWidget } from "../../shared/widget";
+import { spec as paretoSpec } from "../../widgets/pareto_picker";
+import { API, ApiError, call } from "../api";
+import type { Project, Report, User } from "../api";
+import { errorBox, frame, link } from "../layout";
+import { localTransport } from "../local_transport";
+import type { LocalTransport } from "../local_transport";
+
+interface ModelRow {
+  id: string;
+  name: string;
+  format: string;
+  card: { spec?: SpecIn; task?: string; description?: string };
+}
+
+export interface SpecIn {
+  names: string[];
+  low: number[];
+  high: number[];
+  units?: (string | null)[] | null;
+}
+
+interface Job {
+  id: string;
+  state: string;
+  error: string | null;
+  finding_id: string | null;
+  progress: { step?: string; round?: number; front_view?: Record<string, unknown> };
+}
+
+const DEMOS = ["ideal_gas", "friedman_mlp", "square_law", "quadratic_cosine", "loan_approval"];
+
+/** The InputSpec the rows describe, or the reason it is not one (a row's low must be below its high). */
+export function readSpec(rows: { name: string; low: string; high: string; unit: string }[]): SpecIn | string {
+  if (rows.length === 0) return "give at least one input";
+  const spec: SpecIn = { names: [], low: [], high: [], units: [] };
+  for (const [i, r] of rows.entries()) {
+    const name = r.name.trim();
+    const low = Number(r.low);
+    const high = Number(r.high);
+    if (!name) return `input ${i + 1} needs a name`;
+    if (r.low.trim() === "" || r.high.trim() === "" || !Number.isFinite(low) || !Number.isFinite(high)) {
+      return `input ${name}: low and high must be numbers`;
+    }
+    if (!(low < high)) return `input ${name}: low (${low}) must be below high (${high})`;
+    spec.names.push(name);
+    spec.low.push(low);
+    spec.high.push(high);
+    spec.units!.push(r.unit.trim() || null);
+  }
+  if (spec.units!.every((u) => u === null)) spec.units = null;
+  return spec;
+}
+
+export async function distillPage(user: User, projectId: string, signOut: () => void): Promise<void> {
+  const base = `/projects/${encodeURIComponent(projectId)}`;
+  const project = await call<Project>("GET", base);
+  const main = frame(user, `Distill a model · ${project.name}`, signOut);
+  main.append(link(base, "← Project", "gb-back"));
+  if (user.role !== "admin" && user.role !== "analyst") {
+    main.append(errorBox("Running a distillation needs the analyst role."));
+    return;
+  }
+  const form = h("form", "gb-card gb-form");
+  const modelSelect = h("select");
+  modelSelect.id = "gb-model";
+  const modelLabel = h("label", "", "Model");
+  modelLabel.htmlFor = modelSelect.id;
+  const demoSelect = h("select");
+  demoSelect.setAttribute("aria-label", "Demo model to add");
+  for (const d of DEMOS) {
+    const o = h("option", "", d);
+    o.value = d;
+    demoSelect.append(o);
+  }
+  const addDemo = h("button", "gb-button gb-quiet", "Add demo model");
+  addDemo.type = "button";
+  const inputs = h("table", "gb-table gb-inputs");
+  const inputsHead = h("thead");
+  inputsHead.innerHTML = "<tr><th>Input</th><th>Low</th><th>High</th><th>Unit</th></tr>";
+  const inputsBody = h("tbody");
+  inputs.append(inputsHead, inputsBody);
+  const addRow = h("button", "gb-button gb-quiet", "Add input");
+  addRow.type = "button";
+  const mode = h("select");
+  mode.id = "gb-mode";
+  for (const [v, t] of [
+    ["math", "Math: equations"],
+    ["logic", "Logic: IF/ELSE rules"],
+  ]) {
+    const o = h("option", "", t);
+    o.value = v;
+    mode.append(o);
+  }
+  const modeLabel = h("label", "", "Mode");
+  modeLabel.htmlFor = mode.id;
+  const budget = h("input");
+  budget.type = "number";
+  budget.min = "1";
+  budget.max = "5000";
+  budget.value = "60";
+  budget.id = "gb-budget";
+  const budgetLabel = h("label", "", "Generations (math; the same seed gives the same front)");
+  budgetLabel.htmlFor = budget.id;
+  const submit = h("button", "gb-button", "Start");
+  submit.type = "submit";
+  const status = h("div", "gb-status");
+  status.setAttribute("aria-live", "polite");
+  const row1 = h("div", "gb-form-row");
+  row1.append(modelLabel, modelSelect, demoSelect, addDemo);
+  const row3 = h("div", "gb-form-row");
+  row3.append(modeLabel, mode, budgetLabel, budget);
+  form.append(row1, h("h2", "", "Inputs"), inputs, addRow, row3, submit, status);
+  main.append(form);
+  const out = h("section", "gb-section gb-job");
+  main.append(out);
+
+  let models: ModelRow[] = [];
+  const addInput = (name = "", low = "", high = "", unit = ""): void => {
+    const tr = h("tr");
+    for (const [label, value] of [
+      ["name", name],
+      ["low", low],
+      ["high", high],
+      ["unit", unit],
+    ]) {
+      const td = h("td");
+      const input = h("input");
+      input.name = label;
+      input.value = value;
+      input.setAttribute("aria-label", `${label} of input ${inputsBody.children.length + 1}`);
+      if (label === "low" || label === "high") input.inputMode = "decimal";
+      td.append(input);
+      tr.append(td);
+    }
+    inputsBody.append(tr);
+  };
+  const fillInputs = (): void => {
+    inputsBody.replaceChildren();
+    const chosen = models.find((m) => m.id === modelSelect.value);
+    const s = chosen?.card.spec;
+    if (s) s.names.forEach((n, i) => addInput(n, String(s.low[i]), String(s.high[i]), s.units?.[i] ?? ""));
+    else addInput();
+  };
+  const loadModels = async (pick?: string): Promise<void> => {
+    models = (await call<ModelRow[]>("GET", `${base}/models`)).filter((m) => m.card.task !== "next_token_prediction");
+    modelSelect.replaceChildren();
+    for (const m of models) {
+      const o = h("option", "", `${m.name} (${m.format})`);
+      o.value = m.id;
+      modelSelect.append(o);
+    }
+    if (pick) modelSelect.value = pick;
+    fillInputs();
+  };
+  modelSelect.addEventListener("change", fillInputs);
+  addRow.addEventListener("click", () => addInput());
+  addDemo.addEventListener("click", async () => {
+    const made = await call<ModelRow>("POST", `${base}/models/demo`, { demo: demoSelect.value });
+    await loadModels(made.id);
+  });
+  mode.addEventListener("change", () => {
+    budgetLabel.textContent =
+      mode.value === "math" ? "Generations (math; the same seed gives the same front)" : "Most rules (leaves)";
+    budget.value = mode.value === "math" ? "60" : "16";
+  });
+  await loadModels();
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    status.replaceChildren();
+    const rows = [...inputsBody.querySelectorAll("tr")].map((tr) => {
+      const get = (n: string) => (tr.querySelector(`input[name=${n}]`) as HTMLInputElement).value;
+      return { name: get("name"), low: get("low"), high: get("high"), unit: get("unit") };
+    });
+    const spec = readSpec(rows);
+    if (typeof spec === "string") {
+      status.append(errorBox(spec));
+      return;
+    }
+    if (!modelSelect.value) {
+      status.append(errorBox("choose a model, or add a demo model"));
+      return;
+    }
+    const n = Number(budget.value);
+    const params = mode.value === "math" ? { spec, generations: n } : { spec, max_leaves: n };
+    submit.disabled = true;
+    try {
+      const job = await call<Job>("POST", `${base}/analyses`, { kind: mode.value, model_id: modelSelect.value, params });
+      watch(job);
+    } catch (err) {
+      status.append(errorBox(err instanceof ApiError ? err.message : String(err)));
+    } finally {
+      submit.disabled = false;
+    }
+  });
+
+  function watch(job: Job): void {
+    out.replaceChildren(h("h2", "", "Job"));
+    const line = h("p", "gb-job-state");
+    line.setAttribute("aria-live", "polite");
+    const stop = h("button", "gb-button gb-quiet", "Cancel");
+    stop.type = "button";
+    stop.addEventListener("click", () => void call("POST", `/analyses/${encodeURIComponent(job.id)}/cancel`));
+    const picker = h("div", "gb-widget-host");
+    const after = h("div", "gb-after");
+    out.append(line, stop, picker, after);
+    let transport: LocalTransport | null = null;
+    const source = new EventSource(`${API}/analyses/${encodeURIComponent(job.id)}/events`);
+    source.onmessage = (message) => {
+      const now = JSON.parse(message.data) as Job;
+      const finished = ["done", "failed", "cancelled"].includes(now.state);
+      const step = now.progress.step && now.progress.step !== now.state ? ` · ${now.progress.step}` : "";
+      line.textContent = `${now.state}${step}${
+        now.progress.round ? ` · round ${now.progress.round}` : ""
+      }${now.error ? ` · ${now.error}` : ""}`;
+      const view = now.progress.front_view;
+      if (view) {
+        const data = { ...view, running: !finished, status: finished ? now.state : `round ${now.progress.round} · searching` };
+        if (transport === null) {
+          transport = localTransport(data, bestId(view));
+          mountWidget(paretoSpec, picker, transport);
+        } else {
+          transport.setData(data);
+        }
+      }
+      if (finished) {
+        source.close();
+        stop.remove();
+        if (now.state === "done" && now.finding_id) void fileIn(now.finding_id, after);
+      }
+    };
+    source.onerror = () => {
+      line.textContent += " · (connection lost; reload the page to follow the job)";
+      source.close();
+    };
+  }
+
+  async function fileIn(findingId: string, box: HTMLElement): Promise<void> {
+    const reports = await call<Report[]>("GET", `${base}/reports`);
+    const pick = h("select");
+    pick.setAttribute("aria-label", "Report to file the finding in");
+    const fresh = h("option", "", "a new report");
+    fresh.value = "";
+    pick.append(fresh);
+    for (const r of reports) {
+      const o = h("option", "", r.title);
+      o.value = r.id;
+      pick.append(o);
+    }
+    const go = h("button", "gb-button", "File the finding");
+    go.type = "button";
+    const result = h("div", "gb-status");
+    result.setAttribute("aria-live", "polite");
+    go.addEventListener("click", async () => {
+      go.disabled = true;
+      try {
+        let report: Report;
+        if (pick.value === "") {
+          report = await call<Report>("POST", `${base}/reports`, { title: "Annex IV: distillation", finding_ids: [findingId] });
+        } else {
+          const current = await call<Report>("GET", `/reports/${encodeURIComponent(pick.value)}`);
+          report = await call<Report>("POST", `/reports/${encodeURIComponent(pick.value)}/findings`, {
+            version: current.version,
+            finding_id: findingId,
+          });
+        }
+        result.replaceChildren(
+          document.createTextNode(`Filed in version ${report.version}: `),
+          link(`/reports/${encodeURIComponent(report.id)}`, report.title),
+        );
+      } catch (err) {
+        result.replaceChildren(errorBox(err instanceof Error ? err.message : String(err)));
+        go.disabled = false;
+      }
+    });
+    box.replaceChildren(h("h2", "", "File it as evidence"), pick, go, result);
+  }
+}
+
+function bestId(view: Record<string, unknown>): number | null {
+  const eqs = Array.isArray(view.equations) ? (view.equations as { id: number; is_best?: boolean }[]) : [];
+  return eqs.find((e) => e.is_best)?.id ?? null;
+}
