@@ -70,3 +70,32 @@ def test_every_widget_class_is_shown_by_some_finding(examples):
         view.close()
     missing = sorted(set(WIDGETS) - shown)
     assert not missing, f"no Finding shows {missing}: give one an example in tests/examples.py"
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+def test_every_finding_has_a_live_view_a_dashboard_can_mount(name, examples):
+    """What a host without a kernel mounts: a widget the server accepts, JSON view data, the selection."""
+    import json
+
+    from glassbox_jupyter.finding.publish import live_view
+    from glassbox_jupyter.server.schemas import WIDGET_NAMES, LiveView
+
+    finding, _ = examples.setdefault(name, EXAMPLES[name]())
+    view = live_view(finding)
+    assert view is not None and view["widget"] in WIDGET_NAMES, view and view["widget"]
+    assert LiveView.model_validate(json.loads(json.dumps(view, allow_nan=False))).data == view["data"]
+    assert view["data"]["title"] and set(view["selection"]) == {"value", "details"}
+
+
+def test_the_dashboard_knows_every_widget_the_server_accepts():
+    from pathlib import Path
+
+    from glassbox_jupyter.server.schemas import WIDGET_NAMES
+
+    registry = (Path(__file__).resolve().parents[1] / "js" / "src" / "dashboard" / "widgets.ts").read_text()
+    assert all(f"import {{ spec as {name} }}" in registry for name in WIDGET_NAMES)
+    from glassbox_jupyter.finding.publish import widget_name
+    from glassbox_jupyter.widgets.base import STATIC
+
+    assert sorted(WIDGET_NAMES) == sorted(widget_name(cls) for cls in WIDGETS.values())
+    assert all((STATIC / f"{name}.js").exists() for name in WIDGET_NAMES)

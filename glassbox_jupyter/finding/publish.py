@@ -88,12 +88,36 @@ class ServerClient:
         self._client.close()
 
 
+def live_view(finding: Any) -> dict[str, Any] | None:
+    """What the Finding's live widget shows, for hosts without a kernel (the server's dashboard):
+    ``{"widget": <bundle name>, "data": <view data>, "selection": {"value", "details"}}``; None when
+    the Finding has no widget."""
+    try:
+        view = finding.widget()
+    except NotImplementedError:
+        return None
+    try:
+        return {"widget": widget_name(type(view)), "data": view._data, "selection": view._selection}
+    finally:
+        view.close()
+
+
+def widget_name(cls: type) -> str:
+    """The bundle name of a widget class (``static/<name>.js``): ``ParetoPicker`` → ``pareto_picker``.
+
+    Example:
+        >>> widget_name(type("FlowGraphExplorer", (), {}))
+        'flow_graph_explorer'
+    """
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", cls.__name__).lower()
+
+
 def publish_finding(finding: Any, project: str, server: str | None = None, token: str | None = None) -> Published:
-    """Publish ``finding`` (its JSON and SVG view) to ``project`` on the server."""
+    """Publish ``finding`` (its JSON, SVG view and live view data) to ``project`` on the server."""
     client = ServerClient(server, token)
     try:
         project_id, name = client.project_id(project)
-        body = {"finding": finding.to_dict(), "svg": finding.to_svg()}
+        body = {"finding": finding.to_dict(), "svg": finding.to_svg(), "view": live_view(finding)}
         made = client.request("POST", f"/projects/{project_id}/findings", json=body)
         return Published("finding", made["id"], client.server, name)
     finally:

@@ -80,7 +80,8 @@ def run(args: argparse.Namespace) -> int:
 
             fill_demo(app.state.sessions, app.state.artifacts)
         print(f"GlassBox server on http://{args.host}:{args.port}/api/v1 (data: {settings.data_dir})", flush=True)
-        uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+        # keep-alive longer than a client pool idles: fewer races of a reused connection with its closing
+        uvicorn.run(app, host=args.host, port=args.port, log_level="info", timeout_keep_alive=30)
         return 0
     from glassbox_jupyter.server.db import open_database, session_factory
     from glassbox_jupyter.server.users import UserError, add_user

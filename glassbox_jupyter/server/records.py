@@ -38,15 +38,23 @@ def store_finding(
     data: dict[str, Any],
     svg: str | None,
     source: str,
+    view: dict[str, Any] | None = None,
 ) -> FindingRecord:
-    """Add a Finding (its ``to_dict()`` form, schema-checked by the caller) and its SVG view."""
+    """Add a Finding (its ``to_dict()`` form, schema-checked by the caller), its SVG view and, when
+    given, its live view (``finding.publish.live_view``: what its widget shows)."""
     sha = store_artifact(session, store, svg.encode("utf-8"), "image/svg+xml") if svg is not None else None
+    view_sha = (
+        store_artifact(session, store, json.dumps(view, allow_nan=False).encode("utf-8"), "application/json")
+        if view is not None
+        else None
+    )
     row = FindingRecord(
         project_id=project_id,
         kind=data["kind"],
         title=data["summary"][:300],
         body=json.dumps(data, ensure_ascii=False, allow_nan=False),
         svg_sha256=sha,
+        view_sha256=view_sha,
         source=source,
         created_by=user_id,
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class UserOut(BaseModel):
@@ -35,11 +35,38 @@ class MemberIn(BaseModel):
     user: str = Field(min_length=1, max_length=80, description="the user's name")
 
 
+# the widget bundles a dashboard can mount (static/<name>.js)
+WIDGET_NAMES = (
+    "audit_view",
+    "circuit_heatmap",
+    "flow_graph_explorer",
+    "latent_usage_heatmap",
+    "neuron_graph_view",
+    "pareto_picker",
+    "response_view",
+    "rules_view",
+)
+
+
+class LiveView(BaseModel):
+    widget: str = Field(description=f"the widget that draws it: one of {', '.join(WIDGET_NAMES)}")
+    data: dict[str, Any] = Field(description="its view data (Finding.view_data())")
+    selection: dict[str, Any] = Field(default_factory=dict, description="{value, details} when published")
+
+    @field_validator("widget")
+    @classmethod
+    def _known(cls, name: str) -> str:
+        if name not in WIDGET_NAMES:
+            raise ValueError(f"unknown widget {name!r}: one of {', '.join(WIDGET_NAMES)}")
+        return name
+
+
 class FindingIn(BaseModel):
     finding: dict[str, Any] = Field(
         description="the Finding's JSON (finding.to_dict()), valid against finding.schema.json"
     )
     svg: str | None = Field(default=None, description="its static SVG view (finding.to_svg())")
+    view: LiveView | None = Field(default=None, description="what its live widget shows (publish.live_view)")
 
 
 class FindingOut(BaseModel):
@@ -51,6 +78,7 @@ class FindingOut(BaseModel):
     created_by: str
     created_at: datetime
     svg_url: str | None
+    view_url: str | None = None
     finding: dict[str, Any]
 
 

@@ -149,6 +149,8 @@ class FindingRecord(Base):
     title: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)  # the JSON text exactly as published
     svg_sha256: Mapped[str | None] = mapped_column(ForeignKey("artifacts.sha256"), default=None)
+    # what its live widget shows (records.store_finding), for the dashboard; None: SVG only
+    view_sha256: Mapped[str | None] = mapped_column(ForeignKey("artifacts.sha256"), default=None)
     source: Mapped[str] = mapped_column(String(20))  # "notebook" or "job"
     created_by: Mapped[str] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

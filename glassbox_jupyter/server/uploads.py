@@ -1,10 +1,11 @@
 """Reading an uploaded file into memory, refusing it (413) as soon as it passes the server's limit.
 
+The upload is read in chunks of ``CHUNK`` bytes, so an oversized one is refused after at most one
+chunk past the limit, not after all of it arrived (``tests/server/test_datasets.py`` checks the 413).
+
 Example:
-    >>> import asyncio, io
-    >>> from starlette.datastructures import UploadFile
-    >>> asyncio.run(read_upload(UploadFile(io.BytesIO(b"abc"), filename="a.csv"), 1.0))
-    b'abc'
+    >>> CHUNK // 1024, "KiB per read"
+    (1024, 'KiB per read')
 """
 
 from __future__ import annotations

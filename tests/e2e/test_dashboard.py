@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from glassbox_jupyter.finding.publish import live_view
 from tests.examples import rules_example
 from tests.server.test_restart import Server
 
@@ -39,7 +40,7 @@ def served(tmp_path: Path) -> Any:
     try:
         project = server.call("GET", "/projects", tokens["ana"]).json()[0]["id"]
         finding, _ = rules_example()
-        body = {"finding": finding.to_dict(), "svg": finding.to_svg()}
+        body = {"finding": finding.to_dict(), "svg": finding.to_svg(), "view": live_view(finding)}
         made = server.call("POST", f"/projects/{project}/findings", tokens["ana"], json=body).json()
         report = server.call(
             "POST",
@@ -115,12 +116,18 @@ def test_an_officer_reviews_edits_resolves_a_conflict_and_approves(chromium: Any
         ofelia.page.wait_for_selector(".gb-versions li")
         assert ofelia.page.title() == "Loan approval: Annex IV · GlassBox"
         sections = ofelia.page.locator("section.gb-section > h2").all_inner_texts()
-        assert [s.split(".")[0] for s in sections[:9]] == [str(i) for i in range(1, 10)], sections
+        assert sections[0] == "Findings filed as evidence"
+        assert [s.split(".")[0] for s in sections[1:10]] == [str(i) for i in range(1, 10)], sections
         approve = ofelia.page.locator("button:has-text('Approve this version')")
         assert approve.is_disabled()
         assert "2 fields missing: 2(e).oversight, 9.post_market" in ofelia.page.inner_text("#gb-approve-why")
         evidence = ofelia.page.locator(".gb-evidence summary", has_text="Decision logic of loan_approval as rules")
         assert evidence.count() >= 1
+        # the filed finding's live RulesView, mounted without a kernel: a click selects a rule
+        rules = ofelia.page.locator(".gb-findings .gb-rules-view")
+        rules.wait_for()
+        assert "debt_ratio" in rules.inner_text()
+        ofelia.shot("report_findings")
         ofelia.shot("report")
 
         # ofelia fills one missing field; the autosave stores it as a new version
@@ -315,6 +322,9 @@ def test_an_analyst_distills_a_model_watches_the_front_grow_and_files_it(chromiu
         kept = server.call("GET", f"/reports/{report_id}", tokens["ana"]).json()
         assert kept["version"] == 3 and len(kept["finding_ids"]) == 2
         assert ana.page.locator(".gb-evidence summary", has_text="Closed-form description of P").count() == 1
+        assert ana.page.locator(".gb-findings details").count() == 2  # the rules and the job's equations
+        ana.page.locator(".gb-findings summary", has_text="(symbolic)").click()
+        ana.page.locator(".gb-findings .gb-pareto-picker").wait_for()
         ana.check_clean()
     finally:
         ana.context.close()

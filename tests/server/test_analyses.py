@@ -69,6 +69,8 @@ def test_a_math_job_streams_its_growing_front_as_server_sent_events(api: Api, an
             if line.startswith("data: "):
                 events.append(json.loads(line.removeprefix("data: ")))
     assert events[-1]["state"] == "done" and events[-1]["finding_id"]  # the stream ends with the job
+    stored = api.call("GET", f"/findings/{events[-1]['finding_id']}/view", who).json()
+    assert stored["widget"] == "pareto_picker" and stored["data"]["equations"]  # the job's finding, live
     fronts = [e["progress"]["front_view"] for e in events if "front_view" in e["progress"]]
     assert fronts and any(eq["text"] == "x**2/2" for eq in fronts[-1]["equations"])  # y = 0.5 x²
     assert len({e["progress"].get("round") for e in events}) >= 2  # progress arrived while it ran

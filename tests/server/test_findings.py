@@ -100,3 +100,24 @@ def test_who_may_publish_and_who_may_see(api: Api, rules_finding: Any) -> None:
             "detail"
         ].replace("f" * 16, "?").replace("0" * 16, "?")
     assert api.call("POST", f"/projects/{project}/findings", outsider, json=body).status_code == 404
+
+
+def test_a_finding_published_with_its_live_view_serves_it_to_the_dashboard(api: Api, rules_finding: Any) -> None:
+    from glassbox_jupyter.finding.publish import live_view
+
+    who = api.user("ana", "analyst", ("loans",))
+    project = api.call("GET", "/projects", who).json()[0]["id"]
+    view = live_view(rules_finding)
+    assert view is not None and view["widget"] == "rules_view"
+    body = {"finding": rules_finding.to_dict(), "svg": rules_finding.to_svg(), "view": view}
+    made = api.call("POST", f"/projects/{project}/findings", who, json=body)
+    assert made.status_code == 201, made.text
+    stored = api.call("GET", made.json()["view_url"].removeprefix("/api/v1"), who).json()
+    assert stored == json.loads(json.dumps(view))
+    plain = api.call("POST", f"/projects/{project}/findings", who, json={"finding": rules_finding.to_dict()}).json()
+    assert plain["view_url"] is None
+    assert api.call("GET", f"/findings/{plain['id']}/view", who).status_code == 404
+    bad = api.call("POST", f"/projects/{project}/findings", who, json={**body, "view": {**view, "widget": "x"}})
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "view", "widget"]
+    other = api.user("bob", "analyst", ("other",))
+    assert api.call("GET", made.json()["view_url"].removeprefix("/api/v1"), other).status_code == 404

@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import update
 
+from glassbox_jupyter.finding.publish import live_view
 from glassbox_jupyter.server.artifacts import ArtifactStore
 from glassbox_jupyter.server.db import make_engine, session_factory
 from glassbox_jupyter.server.records import store_finding
@@ -127,7 +128,7 @@ def execute_job(database_url: str, artifacts_root: str, job_id: str) -> str:
                     progress({"step": "reading the dataset"})
                     extra["data"] = load_dataset(dataset_record, project_id, store)
                 finding = job_kind.run(model, params, progress, **extra)
-                data, svg = finding.to_dict(), finding.to_svg()
+                data, svg, view = finding.to_dict(), finding.to_svg(), live_view(finding)
             # a partial result (an audit whose endpoint stopped answering) is kept, and the job says why it failed
             partial = None if getattr(finding, "complete", True) else f"the result is partial: {finding.completeness()}"
         except JobCancelled:
@@ -139,7 +140,7 @@ def execute_job(database_url: str, artifacts_root: str, job_id: str) -> str:
         with sessions() as session:
             job = session.get(Analysis, job_id)
             assert job is not None
-            record = store_finding(session, store, job.project_id, job.created_by, data, svg, "job")
+            record = store_finding(session, store, job.project_id, job.created_by, data, svg, "job", view)
             job.finding_id, job.finished_at = record.id, utcnow()
             job.state, job.error = ("failed", partial) if partial else ("done", None)
             job.progress = {**job.progress, "step": "done" if not partial else "stopped"}

@@ -71,6 +71,7 @@ def finding_text(row: FindingRecord) -> str:
         "created_by": row.created_by,
         "created_at": row.created_at,
         "svg_url": f"{API}/findings/{row.id}/svg" if row.svg_sha256 else None,
+        "view_url": f"{API}/findings/{row.id}/view" if row.view_sha256 else None,
     }
     return spliced_text(fields, finding=row.body)
 
@@ -100,7 +101,10 @@ def publish_finding(
     if body.svg is not None and (not body.svg.lstrip().startswith("<svg") or ACTIVE_SVG.search(body.svg)):
         loc = ["body", "svg"]
         raise HTTPException(422, [{"loc": loc, "msg": "not a static SVG view (finding.to_svg())", "type": "svg"}])
-    row = store_finding(session, request.app.state.artifacts, project.id, user.id, body.finding, body.svg, "notebook")
+    view = body.view.model_dump() if body.view is not None else None
+    row = store_finding(
+        session, request.app.state.artifacts, project.id, user.id, body.finding, body.svg, "notebook", view
+    )
     audit.record(session, user, "create", "finding", row.id, project.id, kind=row.kind)
     session.commit()
     return finding_out(row, status=201)
@@ -113,6 +117,15 @@ def _member_finding(session: DbSession, user: CurrentUser, finding_id: str) -> F
 @router.get("/findings/{finding_id}", response_model=FindingOut)
 def get_finding(finding_id: str, session: DbSession, user: CurrentUser) -> Response:
     return finding_out(_member_finding(session, user, finding_id))
+
+
+@router.get("/findings/{finding_id}/view", response_class=Response)
+def finding_view(finding_id: str, request: Request, session: DbSession, user: CurrentUser) -> Response:
+    """What the finding's live widget shows ({widget, data, selection}), for a host without a kernel."""
+    row = _member_finding(session, user, finding_id)
+    if row.view_sha256 is None:
+        raise HTTPException(404, f"finding {finding_id!r} was stored without a live view (its SVG view is at /svg)")
+    return Response(request.app.state.artifacts.read(row.view_sha256), media_type="application/json")
 
 
 @router.get("/findings/{finding_id}/svg", name="finding_svg", response_class=Response)

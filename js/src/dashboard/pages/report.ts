@@ -9,6 +9,8 @@ import type { Report, ReportField, User, Version } from "../api";
 import { allFields, approveBlocker, changedFields, fieldText, humanText, resolveStale } from "../fields";
 import { errorBox, frame, when } from "../layout";
 import { renderMarkdown } from "../markdown";
+import { mountView } from "../widgets";
+import type { LiveView } from "../widgets";
 
 const AUTOSAVE_MS = 1000;
 const EDITORS = ["admin", "analyst", "officer"];
@@ -173,6 +175,8 @@ export async function reportPage(user: User, reportId: string, signOut: () => vo
     box.setAttribute("role", "alert");
   };
 
+  main.append(await findingsView());
+
   for (const section of current.report.sections) {
     const sec = h("section", "gb-section");
     sec.append(h("h2", "", `${section.number}. ${section.title}`));
@@ -261,6 +265,42 @@ export async function reportPage(user: User, reportId: string, signOut: () => vo
       approve.disabled = false;
     }
   });
+
+  async function findingsView(): Promise<HTMLElement> {
+    const section = h("section", "gb-section gb-findings");
+    section.append(h("h2", "", "Findings filed as evidence"));
+    const stored = await call<{ id: string; title: string; kind: string; svg_url: string | null; view_url: string | null }[]>(
+      "GET",
+      `/projects/${encodeURIComponent(current.project_id)}/findings`,
+    );
+    const filed = current.finding_ids.map((id) => stored.find((f) => f.id === id)).filter((f) => f !== undefined);
+    if (filed.length === 0) section.append(h("p", "gb-empty", "No finding is filed in this report."));
+    for (const [i, f] of filed.entries()) {
+      const item = h("details", "gb-finding");
+      item.open = i === 0;
+      item.dataset.finding = f.id;
+      item.append(h("summary", "", `${f.title} (${f.kind})`));
+      const host = h("div", "gb-widget-host");
+      item.append(host);
+      section.append(item);
+      let mounted = false;
+      if (f.view_url) {
+        try {
+          const view = await call<LiveView>("GET", f.view_url.replace(API, ""));
+          mounted = mountView(host, view) !== null;
+        } catch {
+          mounted = false;
+        }
+      }
+      if (!mounted && f.svg_url) {
+        const img = h("img", "gb-finding-svg");
+        img.src = f.svg_url;
+        img.alt = `Static view of ${f.title}`;
+        host.append(img);
+      }
+    }
+    return section;
+  }
 
   async function versionsView(): Promise<HTMLElement> {
     const section = h("section", "gb-section gb-versions");
