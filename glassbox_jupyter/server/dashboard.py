@@ -68,6 +68,11 @@ def distill_page(project_id: str) -> HTMLResponse:
     return shell()
 
 
+@router.get("/projects/{project_id}/transformer", response_class=HTMLResponse)
+def transformer_page(project_id: str) -> HTMLResponse:
+    return shell()
+
+
 @router.get("/audit", response_class=HTMLResponse)
 def audit_page() -> HTMLResponse:
     return shell()

@@ -103,3 +103,54 @@ describe("error lines", () => {
     expect(describeDetail(500, null)).toBe("HTTP 500");
   });
 });
+
+describe("analysis forms", () => {
+  it("read prompt lines, adding the next word's leading space, and name a bad line", async () => {
+    const { readPrompts } = await import("../src/dashboard/pages/transformer");
+    expect(readPrompts("When Mary and John went out, John gave it to | Mary | John\n\n")).toEqual([
+      ["When Mary and John went out, John gave it to", " Mary", " John"],
+    ]);
+    expect(readPrompts("a | b | c | a2\nonly a prompt")).toBe(
+      'line 2: give "prompt | correct | incorrect" (and optionally "| corrupted prompt")',
+    );
+    expect(readPrompts("a |  | c")).toBe("line 1: an empty part");
+    expect(readPrompts("  ")).toBe("give at least one prompt");
+  });
+  it("read an input spec and refuse low >= high or a missing number", async () => {
+    const { readSpec } = await import("../src/dashboard/pages/distill");
+    expect(readSpec([{ name: "T", low: "250", high: "350", unit: "K" }])).toEqual({
+      names: ["T"],
+      low: [250],
+      high: [350],
+      units: ["K"],
+    });
+    expect(readSpec([{ name: "x", low: "0", high: "1", unit: "" }])).toEqual({ names: ["x"], low: [0], high: [1], units: null });
+    expect(readSpec([{ name: "T", low: "400", high: "350", unit: "K" }])).toBe("input T: low (400) must be below high (350)");
+    expect(readSpec([{ name: "T", low: "", high: "350", unit: "" }])).toBe("input T: low and high must be numbers");
+  });
+});
+
+describe("a widget's transport without a kernel", () => {
+  it("keeps the stored selection's details, and has none for a selection made in the page", async () => {
+    const { localTransport } = await import("../src/dashboard/local_transport");
+    const t = localTransport({ title: "x" }, { value: [[0, 1]], details: { faithfulness: { f1: 0.9 } } });
+    expect(t.selection()).toEqual({ value: [[0, 1]], details: { faithfulness: { f1: 0.9 } } });
+    const replies: (string | null)[] = [];
+    let heard = 0;
+    t.onSelection(() => heard++);
+    t.request([[1, 2]], (e) => replies.push(e));
+    await Promise.resolve();
+    expect(t.selection()).toEqual({ value: [[1, 2]], details: {} });
+    t.request([[0, 1]], (e) => replies.push(e));
+    await Promise.resolve();
+    expect((t.selection() as { details: unknown }).details).toEqual({ faithfulness: { f1: 0.9 } });
+    expect(replies).toEqual([null, null]);
+    expect(heard).toBe(2);
+    const forgotten = t.request([[3, 3]], () => replies.push("late"));
+    forgotten();
+    await Promise.resolve();
+    expect(replies).toEqual([null, null]);
+    t.setData({ title: "y" });
+    expect(t.data()).toEqual({ title: "y" });
+  });
+});

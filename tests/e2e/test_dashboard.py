@@ -91,9 +91,11 @@ class Browser:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         self.page.screenshot(path=str(ARTIFACTS / f"dashboard_{name}.png"), full_page=name.endswith("full"))
 
-    def check_clean(self) -> None:
-        # a 409 answers a save that met a newer version: the optimistic protocol, handled by the page
-        errors = [e for e in self.errors if "status of 409 (Conflict)" not in e]
+    def check_clean(self, expected: tuple[str, ...] = ()) -> None:
+        # a 409 answers a save that met a newer version: the optimistic protocol, handled by the page;
+        # ``expected`` names other refusals a test provoked on purpose (e.g. "422")
+        allowed = ("status of 409 (Conflict)", *(f"status of {status}" for status in expected))
+        errors = [e for e in self.errors if not any(a in e for a in allowed)]
         assert errors == [], errors
         assert self.foreign == [], f"requests to other hosts: {self.foreign}"
 
@@ -326,5 +328,41 @@ def test_an_analyst_distills_a_model_watches_the_front_grow_and_files_it(chromiu
         ana.page.locator(".gb-findings summary", has_text="(symbolic)").click()
         ana.page.locator(".gb-findings .gb-pareto-picker").wait_for()
         ana.check_clean()
+    finally:
+        ana.context.close()
+
+
+def test_an_analyst_finds_a_circuit_in_the_demo_transformer_from_the_page(chromium: Any, served: Any) -> None:
+    import glassbox
+
+    server, tokens, project, _report_id = served
+    prompts = glassbox.demos.ioi_prompts(8, seed=0)
+    lines = "\n".join(
+        f"{p.prompt} | {p.correct.strip()} | {p.incorrect.strip()} | {p.corrupted_prompt}" for p in prompts
+    )
+    ana = Browser(chromium, server)
+    try:
+        ana.sign_in(tokens["ana"])
+        ana.page.goto(f"{ana.base}/projects/{project}")
+        ana.page.click("text=Transformer circuits")
+        ana.page.wait_for_selector("#gb-prompts")
+        assert ana.page.title() == "Transformer circuits · loans · GlassBox"
+        ana.page.click("button:has-text('Add the demo IOI transformer')")
+        ana.page.wait_for_function("() => document.querySelector('#gb-model').options.length === 1")
+        ana.page.fill("#gb-prompts", lines + "\nWhen Mary and John went out, John gave it to | Mary Ann | John")
+        ana.page.click("button:has-text('Start')")  # a two-token answer: the server names the prompt
+        ana.page.get_by_text("prompts.8").wait_for()
+        ana.page.fill("#gb-prompts", lines)
+        ana.page.select_option("#gb-method", "taylor")
+        ana.page.click("button:has-text('Start')")
+        ana.page.locator(".gb-job .gb-circuit-heatmap").wait_for(timeout=300_000)
+        assert ana.page.inner_text(".gb-job-state").startswith("done")
+        heatmap = ana.page.inner_text(".gb-job .gb-circuit-heatmap")
+        # the faithfulness measured by the job for its circuit (stored with the view), exact
+        assert "sufficiency" in heatmap and "not computed yet" not in heatmap and "exact" in heatmap, heatmap
+        ana.shot("transformer_full")
+        ana.page.click("button:has-text('File the finding')")  # into a new report
+        ana.page.get_by_text("Filed in version 1").wait_for()
+        ana.check_clean(expected=("422",))  # the two-token answer, refused on purpose
     finally:
         ana.context.close()

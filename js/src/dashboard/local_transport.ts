@@ -1,5 +1,7 @@
 // A widget Transport for pages without a kernel: the view data comes from the server (a job's
-// progress, a stored finding's view) and a selection is the reader's own, granted at once.
+// progress, a stored finding's view) and a selection is the reader's own, granted at once. What a
+// selection makes visible beyond the view data (its "details", e.g. a circuit's faithfulness) is
+// known only for the selection stored with the view: no Python recomputes it for a new one.
 import type { Transport } from "../shared/widget";
 
 export interface LocalTransport extends Transport {
@@ -7,9 +9,14 @@ export interface LocalTransport extends Transport {
   setData(data: unknown): void;
 }
 
-export function localTransport(initial: unknown, selected: unknown = null): LocalTransport {
+export interface StoredSelection {
+  value?: unknown;
+  details?: unknown;
+}
+
+export function localTransport(initial: unknown, stored: StoredSelection = {}): LocalTransport {
   let data = initial;
-  let selection = { value: selected, details: {} };
+  let selection: { value: unknown; details: unknown } = { value: stored.value ?? null, details: stored.details ?? {} };
   const state = new Map<string, unknown>();
   const listeners = { data: new Set<() => void>(), selection: new Set<() => void>() };
   const stateListeners = new Map<string, Set<() => void>>();
@@ -24,7 +31,8 @@ export function localTransport(initial: unknown, selected: unknown = null): Loca
       let live = true;
       queueMicrotask(() => {
         if (!live) return;
-        selection = { value, details: {} };
+        const same = JSON.stringify(value) === JSON.stringify(stored.value ?? null);
+        selection = { value, details: same ? (stored.details ?? {}) : {} };
         for (const fn of listeners.selection) fn();
         reply(null);
       });

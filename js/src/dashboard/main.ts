@@ -10,6 +10,7 @@ import { projectPage } from "./pages/project";
 import { projectsPage } from "./pages/projects";
 import { reportPage } from "./pages/report";
 import { signInPage } from "./pages/signin";
+import { transformerPage } from "./pages/transformer";
 
 async function signOut(): Promise<void> {
   try {
@@ -25,7 +26,9 @@ async function route(user: User): Promise<void> {
   const out = () => void signOut();
   try {
     if (parts[0] === "projects" && parts[1] && parts[2] === "distill") await distillPage(user, parts[1], out);
-    else if (parts[0] === "projects" && parts[1]) await projectPage(user, parts[1], out);
+    else if (parts[0] === "projects" && parts[1] && parts[2] === "transformer") {
+      await transformerPage(user, parts[1], out);
+    } else if (parts[0] === "projects" && parts[1]) await projectPage(user, parts[1], out);
     else if (parts[0] === "reports" && parts[1]) await reportPage(user, parts[1], out);
     else if (parts[0] === "audit") await auditPage(user, out);
     else await projectsPage(user, out);

@@ -27,14 +27,14 @@ const SPECS: Record<string, WidgetSpec<any, any>> = {
 export interface LiveView {
   widget: string;
   data: unknown;
-  selection?: { value?: unknown };
+  selection?: { value?: unknown; details?: unknown };
 }
 
 /** Mount the stored live view in `el`; returns the unmount, or null for a widget this page does not know. */
 export function mountView(el: HTMLElement, view: LiveView): (() => void) | null {
   const spec = SPECS[view.widget];
   if (!spec) return null;
-  return mountWidget(spec, el, localTransport(view.data, view.selection?.value ?? null));
+  return mountWidget(spec, el, localTransport(view.data, view.selection ?? {}));
 }
 
 export const WIDGET_NAMES = Object.keys(SPECS);

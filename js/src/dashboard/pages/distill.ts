@@ -5,8 +5,9 @@ import { h } from "../../shared/dom";
 import { mountWidget } from "../../shared/widget";
 import { spec as paretoSpec } from "../../widgets/pareto_picker";
 import { API, ApiError, call } from "../api";
-import type { Project, Report, User } from "../api";
+import type { Project, User } from "../api";
 import { errorBox, frame, link } from "../layout";
+import { fileFinding } from "../filing";
 import { localTransport } from "../local_transport";
 import type { LocalTransport } from "../local_transport";
 
@@ -222,7 +223,7 @@ export async function distillPage(user: User, projectId: string, signOut: () => 
       if (view) {
         const data = { ...view, running: !finished, status: finished ? now.state : `round ${now.progress.round} · searching` };
         if (transport === null) {
-          transport = localTransport(data, bestId(view));
+          transport = localTransport(data, { value: bestId(view) });
           mountWidget(paretoSpec, picker, transport);
         } else {
           transport.setData(data);
@@ -231,54 +232,15 @@ export async function distillPage(user: User, projectId: string, signOut: () => 
       if (finished) {
         source.close();
         stop.remove();
-        if (now.state === "done" && now.finding_id) void fileIn(now.finding_id, after);
+        if (now.state === "done" && now.finding_id) {
+          void fileFinding(base, now.finding_id, after, "Annex IV: distillation");
+        }
       }
     };
     source.onerror = () => {
       line.textContent += " · (connection lost; reload the page to follow the job)";
       source.close();
     };
-  }
-
-  async function fileIn(findingId: string, box: HTMLElement): Promise<void> {
-    const reports = await call<Report[]>("GET", `${base}/reports`);
-    const pick = h("select");
-    pick.setAttribute("aria-label", "Report to file the finding in");
-    const fresh = h("option", "", "a new report");
-    fresh.value = "";
-    pick.append(fresh);
-    for (const r of reports) {
-      const o = h("option", "", r.title);
-      o.value = r.id;
-      pick.append(o);
-    }
-    const go = h("button", "gb-button", "File the finding");
-    go.type = "button";
-    const result = h("div", "gb-status");
-    result.setAttribute("aria-live", "polite");
-    go.addEventListener("click", async () => {
-      go.disabled = true;
-      try {
-        let report: Report;
-        if (pick.value === "") {
-          report = await call<Report>("POST", `${base}/reports`, { title: "Annex IV: distillation", finding_ids: [findingId] });
-        } else {
-          const current = await call<Report>("GET", `/reports/${encodeURIComponent(pick.value)}`);
-          report = await call<Report>("POST", `/reports/${encodeURIComponent(pick.value)}/findings`, {
-            version: current.version,
-            finding_id: findingId,
-          });
-        }
-        result.replaceChildren(
-          document.createTextNode(`Filed in version ${report.version}: `),
-          link(`/reports/${encodeURIComponent(report.id)}`, report.title),
-        );
-      } catch (err) {
-        result.replaceChildren(errorBox(err instanceof Error ? err.message : String(err)));
-        go.disabled = false;
-      }
-    });
-    box.replaceChildren(h("h2", "", "File it as evidence"), pick, go, result);
   }
 }
 

@@ -64,7 +64,11 @@ export async function projectPage(user: User, projectId: string, signOut: () => 
   const main = frame(user, project.name, signOut);
   if (user.role === "admin" || user.role === "analyst") {
     const actions = h("p", "gb-actions");
-    actions.append(link(`/projects/${encodeURIComponent(projectId)}/distill`, "Distill a model (math or logic mode)"));
+    actions.append(
+      link(`/projects/${encodeURIComponent(projectId)}/distill`, "Distill a model (math or logic mode)"),
+      document.createTextNode(" · "),
+      link(`/projects/${encodeURIComponent(projectId)}/transformer`, "Transformer circuits"),
+    );
     main.append(actions);
   }
   const reportRows = reports.map((r) => [
