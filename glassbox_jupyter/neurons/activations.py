@@ -153,6 +153,7 @@ def collect_neuron_activations(
     """
     if pooling not in POOLINGS:
         raise ValueError(f"pooling must be one of {POOLINGS}, not {pooling!r}")
+    model = _torch_model(model)
     if int(batch_size) < 1 or int(max_length) < 1:
         raise ValueError("batch_size and max_length must be at least 1")
     if isinstance(model, (str, os.PathLike)):
@@ -191,6 +192,7 @@ def mlp_layers(model: Any) -> list[str]:
         >>> mlp_layers(torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 2)))
         ['0', '1', '2']
     """
+    model = _torch_model(model)
     if is_hooked_transformer(model):
         return TransformerAdapter(model).mlp_hooks()
     names = [name for name, _ in _hf_mlp_modules(model)]
@@ -204,6 +206,13 @@ def mlp_layers(model: Any) -> list[str]:
 
 
 # ---------------------------------------------------------------------------------------------- inputs
+def _torch_model(model: Any) -> Any:
+    """The model inside a :class:`~glassbox_jupyter.Teacher` (its neurons are the wrapped module's); others as given."""
+    from glassbox_jupyter.teacher.teacher import Teacher
+
+    return model.model if isinstance(model, Teacher) else model
+
+
 def _looks_like_texts(inputs: Any) -> bool:
     return isinstance(inputs, str) or (
         isinstance(inputs, (list, tuple)) and len(inputs) > 0 and all(isinstance(t, str) for t in inputs)

@@ -48,7 +48,8 @@ def neuron_graph(
 
     Args:
         model: a ``HookedTransformer``, a Hugging Face model (with ``tokenizer=``) or its local folder path, or
-            any ``nn.Module`` (then ``texts_or_inputs`` is a tensor / array and ``layer`` a module name).
+            any ``nn.Module`` or a Teacher around one (then ``texts_or_inputs`` is a tensor / array and ``layer``
+            a module name).
         texts_or_inputs: a list of texts, or a batch of inputs.
         layer: block number or hook / module name (see :func:`collect_neuron_activations`).
         neurons: ``None`` (all, at most ``max_neurons`` by variance), an int k (the k most variable) or ids.

@@ -5,7 +5,7 @@ splice the stored text into its answer instead of parsing it into Python objects
 again (which was most of a read's work). The answer is the same JSON the response model documents.
 
 Example:
-    >>> spliced({"id": "a1"}, finding='{"kind": "rules"}').body
+    >>> json_answer(spliced_text({"id": "a1"}, finding='{"kind": "rules"}')).body
     b'{"id":"a1","finding":{"kind": "rules"}}'
     >>> version_parts("v1", '{"report": {"missing": [], "status": {}}, "finding_ids": ["f"]}').finding_ids
     ['f']
@@ -33,14 +33,14 @@ def spliced_text(fields: dict[str, Any], **stored: str) -> str:
     return head[:-1] + tail + "}" if len(head) > 2 else "{" + tail[1:] + "}"
 
 
-def spliced(fields: dict[str, Any], headers: dict[str, str] | None = None, **stored: str) -> Response:
-    """A JSON response of ``fields`` with the stored JSON texts spliced in (see ``spliced_text``)."""
-    return Response(spliced_text(fields, **stored).encode("utf-8"), media_type="application/json", headers=headers)
+def json_answer(text: str, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """A response of JSON already encoded (by ``spliced_text``)."""
+    return Response(text.encode("utf-8"), status_code=status, media_type="application/json", headers=headers)
 
 
 def spliced_list(items: list[str]) -> Response:
     """A JSON array of objects already encoded by ``spliced_text``."""
-    return Response(("[" + ",".join(items) + "]").encode("utf-8"), media_type="application/json")
+    return json_answer("[" + ",".join(items) + "]")
 
 
 @dataclass(frozen=True)

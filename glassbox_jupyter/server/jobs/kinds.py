@@ -234,13 +234,11 @@ def check_twin(model: Any, params: TwinParams) -> None:
 def check_neurons(model: Any, params: NeuronParams) -> None:
     """The layer must hold MLP neurons (the error lists the layers that do)."""
     from glassbox_jupyter.neurons.activations import mlp_layers
-    from glassbox_jupyter.teacher.transformer import is_hooked_transformer
 
     check_inputs(model, params)
-    target = model if is_hooked_transformer(model) else _module(model)
-    layers = mlp_layers(target)
+    layers = mlp_layers(model)
     if not layers:
-        raise ParamsError(["model_id"], f"{type(target).__name__} has no MLP neurons (an attention-only model?)")
+        raise ParamsError(["model_id"], f"{type(model).__name__} has no MLP neurons (an attention-only model?)")
     if isinstance(params.layer, str) and params.layer not in layers and not params.layer.isdigit():
         raise ParamsError(["layer"], f"no MLP layer {params.layer!r}; the model's are: {', '.join(layers)}")
 
@@ -278,13 +276,12 @@ def run_twin(model: Any, params: TwinParams, progress: Progress, data: Any = Non
 
 def run_neurons(model: Any, params: NeuronParams, progress: Progress, data: Any = None) -> Any:
     from glassbox_jupyter.neurons.build import neuron_graph
-    from glassbox_jupyter.teacher.transformer import is_hooked_transformer
 
     inputs = job_inputs(model, params, data)
     layer: int | str = int(params.layer) if isinstance(params.layer, str) and params.layer.isdigit() else params.layer
     progress({"step": "collecting activations", "rows": len(inputs), "layer": layer})
     return neuron_graph(
-        model if is_hooked_transformer(model) else _module(model),
+        model,
         inputs,
         layer,
         neurons=params.neurons,

@@ -30,7 +30,7 @@ from glassbox_jupyter.server.deps import (
 from glassbox_jupyter.server.records import store_finding
 from glassbox_jupyter.server.schemas import FindingIn, FindingOut
 from glassbox_jupyter.server.settings import API
-from glassbox_jupyter.server.stored_json import spliced_list, spliced_text
+from glassbox_jupyter.server.stored_json import json_answer, spliced_list, spliced_text
 from glassbox_jupyter.server.tables import FindingRecord
 
 router = APIRouter(tags=["findings"])
@@ -77,7 +77,7 @@ def finding_text(row: FindingRecord) -> str:
 
 
 def finding_out(row: FindingRecord, status: int = 200) -> Response:
-    return Response(finding_text(row).encode("utf-8"), status_code=status, media_type="application/json")
+    return json_answer(finding_text(row), status)
 
 
 @router.get("/projects/{project_id}/findings", response_model=list[FindingOut])

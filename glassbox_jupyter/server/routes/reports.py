@@ -37,7 +37,7 @@ from glassbox_jupyter.server.reports import (
     store_imported_report,
     version_body,
 )
-from glassbox_jupyter.server.stored_json import spliced_list, spliced_text, version_parts
+from glassbox_jupyter.server.stored_json import json_answer, spliced_list, spliced_text, version_parts
 from glassbox_jupyter.server.tables import FindingRecord, Report, ReportVersion, User, utcnow
 
 router = APIRouter(tags=["reports"])
@@ -134,8 +134,7 @@ def _report_text(row: Report, version: ReportVersion) -> str:
 
 def _report_out(row: Report, version: ReportVersion, etag: bool = False, status: int = 200) -> Response:
     headers = {"ETag": _etag(version.version)} if etag else None
-    body = _report_text(row, version).encode("utf-8")
-    return Response(body, status_code=status, media_type="application/json", headers=headers)
+    return json_answer(_report_text(row, version), status, headers)
 
 
 def _etag(version: int) -> str:
@@ -227,6 +226,32 @@ def list_versions(report_id: str, session: DbSession, user: CurrentUser) -> list
     return list(session.scalars(query))
 
 
+def _stale(current: int) -> HTTPException:
+    return HTTPException(409, {"msg": StaleEditError(current).args[0], "current_version": current})
+
+
+def _save(
+    session: DbSession,
+    row: Report,
+    based_on: int,
+    built: Any,
+    finding_ids: list[str],
+    user: CurrentUser,
+    action: str,
+    **detail: Any,
+) -> Response:
+    """Store ``built`` as the version after ``based_on`` (409 if another write got there first),
+    log ``action`` and answer with the new version."""
+    try:
+        saved = save_version(session, row, based_on, built, finding_ids, user.id)
+    except StaleEditError as exc:
+        raise _stale(exc.current) from exc
+    audit.record(session, user, action, "report", row.id, row.project_id, version=saved.version, **detail)
+    session.commit()
+    session.refresh(row)
+    return _report_out(row, saved, etag=True)
+
+
 @router.put("/reports/{report_id}/fields", response_model=ReportOut)
 def edit_fields(
     report_id: str,
@@ -246,20 +271,11 @@ def edit_fields(
             msg = f"{fid!r} is not a field a person writes; editable fields: {', '.join(sorted(allowed))}"
             raise HTTPException(422, [{"loc": ["body", "fields", fid], "msg": msg, "type": "field"}])
     if body.version != row.version:
-        raise HTTPException(409, {"msg": StaleEditError(row.version).args[0], "current_version": row.version})
+        raise _stale(row.version)
     base = json.loads(latest(session, row).body)  # parsed afresh: build() changes it
     built = build(session, request.app.state.artifacts, base)
     set_texts(built, body.fields, author=user.name)
-    try:
-        saved = save_version(session, row, body.version, built, base["finding_ids"], user.id)
-    except StaleEditError as exc:
-        raise HTTPException(409, {"msg": str(exc), "current_version": exc.current}) from exc
-    audit.record(
-        session, user, "edit", "report", row.id, row.project_id, version=saved.version, fields=sorted(body.fields)
-    )
-    session.commit()
-    session.refresh(row)
-    return _report_out(row, saved, etag=True)
+    return _save(session, row, body.version, built, base["finding_ids"], user, "edit", fields=sorted(body.fields))
 
 
 @router.post("/reports/{report_id}/findings", response_model=ReportOut)
@@ -274,22 +290,13 @@ def file_finding(
         msg = f"no finding {body.finding_id!r} in this project"
         raise HTTPException(422, [{"loc": ["body", "finding_id"], "msg": msg, "type": "finding"}])
     if body.version != row.version:
-        raise HTTPException(409, {"msg": StaleEditError(row.version).args[0], "current_version": row.version})
+        raise _stale(row.version)
     base = json.loads(latest(session, row).body)
     if body.finding_id in base["finding_ids"]:
         raise HTTPException(409, {"msg": "the finding is filed in this report already", "current_version": row.version})
     finding_ids = [*base["finding_ids"], body.finding_id]
     built = build(session, request.app.state.artifacts, {**base, "finding_ids": finding_ids})
-    try:
-        saved = save_version(session, row, body.version, built, finding_ids, user.id)
-    except StaleEditError as exc:
-        raise HTTPException(409, {"msg": str(exc), "current_version": exc.current}) from exc
-    audit.record(
-        session, user, "file_finding", "report", row.id, row.project_id, version=saved.version, finding=body.finding_id
-    )
-    session.commit()
-    session.refresh(row)
-    return _report_out(row, saved, etag=True)
+    return _save(session, row, body.version, built, finding_ids, user, "file_finding", finding=body.finding_id)
 
 
 @router.post("/reports/{report_id}/approve", response_model=ReportOut)

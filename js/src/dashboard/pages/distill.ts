@@ -4,33 +4,20 @@
 import { h } from "../../shared/dom";
 import { mountWidget } from "../../shared/widget";
 import { spec as paretoSpec } from "../../widgets/pareto_picker";
-import { API, ApiError, call } from "../api";
+import { call } from "../api";
 import type { Project, User } from "../api";
 import { errorBox, frame, link } from "../layout";
 import { fileFinding } from "../filing";
+import { followJob, loadModels as fillModels, startJob } from "../jobs";
+import type { Job, ModelRow } from "../jobs";
 import { localTransport } from "../local_transport";
 import type { LocalTransport } from "../local_transport";
-
-interface ModelRow {
-  id: string;
-  name: string;
-  format: string;
-  card: { spec?: SpecIn; task?: string; description?: string };
-}
 
 export interface SpecIn {
   names: string[];
   low: number[];
   high: number[];
   units?: (string | null)[] | null;
-}
-
-interface Job {
-  id: string;
-  state: string;
-  error: string | null;
-  finding_id: string | null;
-  progress: { step?: string; round?: number; front_view?: Record<string, unknown> };
 }
 
 const DEMOS = ["ideal_gas", "friedman_mlp", "square_law", "quadratic_cosine", "loan_approval"];
@@ -148,14 +135,7 @@ export async function distillPage(user: User, projectId: string, signOut: () => 
     else addInput();
   };
   const loadModels = async (pick?: string): Promise<void> => {
-    models = (await call<ModelRow[]>("GET", `${base}/models`)).filter((m) => m.card.task !== "next_token_prediction");
-    modelSelect.replaceChildren();
-    for (const m of models) {
-      const o = h("option", "", `${m.name} (${m.format})`);
-      o.value = m.id;
-      modelSelect.append(o);
-    }
-    if (pick) modelSelect.value = pick;
+    models = await fillModels(base, modelSelect, (m) => m.card.task !== "next_token_prediction", pick);
     fillInputs();
   };
   modelSelect.addEventListener("change", fillInputs);
@@ -189,58 +169,27 @@ export async function distillPage(user: User, projectId: string, signOut: () => 
     }
     const n = Number(budget.value);
     const params = mode.value === "math" ? { spec, generations: n } : { spec, max_leaves: n };
-    submit.disabled = true;
-    try {
-      const job = await call<Job>("POST", `${base}/analyses`, { kind: mode.value, model_id: modelSelect.value, params });
-      watch(job);
-    } catch (err) {
-      status.append(errorBox(err instanceof ApiError ? err.message : String(err)));
-    } finally {
-      submit.disabled = false;
-    }
+    const job = await startJob(base, { kind: mode.value, model_id: modelSelect.value, params }, status, submit);
+    if (job) watch(job);
   });
 
   function watch(job: Job): void {
-    out.replaceChildren(h("h2", "", "Job"));
-    const line = h("p", "gb-job-state");
-    line.setAttribute("aria-live", "polite");
-    const stop = h("button", "gb-button gb-quiet", "Cancel");
-    stop.type = "button";
-    stop.addEventListener("click", () => void call("POST", `/analyses/${encodeURIComponent(job.id)}/cancel`));
-    const picker = h("div", "gb-widget-host");
-    const after = h("div", "gb-after");
-    out.append(line, stop, picker, after);
     let transport: LocalTransport | null = null;
-    const source = new EventSource(`${API}/analyses/${encodeURIComponent(job.id)}/events`);
-    source.onmessage = (message) => {
-      const now = JSON.parse(message.data) as Job;
-      const finished = ["done", "failed", "cancelled"].includes(now.state);
-      const step = now.progress.step && now.progress.step !== now.state ? ` · ${now.progress.step}` : "";
-      line.textContent = `${now.state}${step}${
-        now.progress.round ? ` · round ${now.progress.round}` : ""
-      }${now.error ? ` · ${now.error}` : ""}`;
+    followJob(out, job, true, (now, finished, panel) => {
       const view = now.progress.front_view;
       if (view) {
         const data = { ...view, running: !finished, status: finished ? now.state : `round ${now.progress.round} · searching` };
         if (transport === null) {
           transport = localTransport(data, { value: bestId(view) });
-          mountWidget(paretoSpec, picker, transport);
+          mountWidget(paretoSpec, panel.host, transport);
         } else {
           transport.setData(data);
         }
       }
-      if (finished) {
-        source.close();
-        stop.remove();
-        if (now.state === "done" && now.finding_id) {
-          void fileFinding(base, now.finding_id, after, "Annex IV: distillation");
-        }
+      if (finished && now.state === "done" && now.finding_id) {
+        void fileFinding(base, now.finding_id, panel.after, "Annex IV: distillation");
       }
-    };
-    source.onerror = () => {
-      line.textContent += " · (connection lost; reload the page to follow the job)";
-      source.close();
-    };
+    });
   }
 }
 

@@ -49,6 +49,14 @@ export async function reportPage(user: User, reportId: string, signOut: () => vo
   toolbar.append(approve, approveWhy, exports);
   main.append(back, summary, toolbar);
 
+  // whether "approve" is possible: redrawn on every keystroke, so it reads only the editors' state
+  const drawApprove = (): void => {
+    const pending = [...editors.values()].some((e) => e.paused || e.timer !== null || e.box.value !== e.base);
+    const why = approveBlocker(current, user.role) || (pending ? "save or resolve your changes first" : "");
+    approve.disabled = why !== "";
+    approveWhy.textContent = why;
+  };
+
   const drawSummary = (): void => {
     const s = current.status;
     const approved =
@@ -60,10 +68,7 @@ export async function reportPage(user: User, reportId: string, signOut: () => vo
     summary.textContent =
       `Version ${current.version} · saved ${when(current.saved_at)} by ${current.saved_by} · ${approved} · ` +
       `${s.automatic ?? 0} automatic, ${s.human ?? 0} human, ${s.missing ?? 0} missing`;
-    const pending = [...editors.values()].some((e) => e.paused || e.timer !== null || e.box.value !== e.base);
-    const why = approveBlocker(current, user.role) || (pending ? "save or resolve your changes first" : "");
-    approve.disabled = why !== "";
-    approveWhy.textContent = why;
+    drawApprove();
     exports.replaceChildren(h("span", "", "Export: "));
     for (const fmt of ["html", "pdf", "json"]) {
       const a = h("a", "gb-export", fmt.toUpperCase());
@@ -139,7 +144,7 @@ export async function reportPage(user: User, reportId: string, signOut: () => vo
 
   const showConflict = (editor: Editor, theirs: string, by: string, version: number): void => {
     editor.paused = true;
-    drawSummary();
+    drawApprove();
     editor.state.textContent = "";
     const box = editor.conflict;
     box.replaceChildren();
@@ -167,7 +172,7 @@ export async function reportPage(user: User, reportId: string, signOut: () => vo
       editor.preview.innerHTML = renderMarkdown(theirs);
       box.hidden = true;
       editor.state.textContent = `Their text kept (version ${version})`;
-      drawSummary();
+      drawApprove();
     });
     const choices = h("div", "gb-choices");
     choices.append(keep, take);
@@ -235,7 +240,7 @@ export async function reportPage(user: User, reportId: string, signOut: () => vo
         preview.innerHTML = renderMarkdown(box.value);
         if (editor.paused) return;
         state.textContent = "Unsaved changes…";
-        drawSummary();
+        drawApprove();
         if (editor.timer !== null) window.clearTimeout(editor.timer);
         editor.timer = window.setTimeout(() => void save(editor), AUTOSAVE_MS);
       });

@@ -3,27 +3,14 @@
 // widget as in JupyterLab, from the finding's stored live view) shows which heads carry the answer,
 // with the circuit's faithfulness; then file the finding in a report.
 import { h } from "../../shared/dom";
-import { API, ApiError, call } from "../api";
+import { call } from "../api";
 import type { Project, User } from "../api";
 import { fileFinding } from "../filing";
+import { followJob, loadModels, startJob } from "../jobs";
+import type { Job, ModelRow } from "../jobs";
 import { errorBox, frame, link } from "../layout";
 import { mountView } from "../widgets";
 import type { LiveView } from "../widgets";
-
-interface ModelRow {
-  id: string;
-  name: string;
-  format: string;
-  card: { task?: string };
-}
-
-interface Job {
-  id: string;
-  state: string;
-  error: string | null;
-  finding_id: string | null;
-  progress: { step?: string };
-}
 
 /**
  * Prompts from lines "prompt | correct | incorrect [| corrupted prompt]"; answers are next words, so
@@ -92,23 +79,12 @@ export async function transformerPage(user: User, projectId: string, signOut: ()
   const out = h("section", "gb-section gb-job");
   main.append(form, out);
 
-  const loadModels = async (pick?: string): Promise<void> => {
-    const models = (await call<ModelRow[]>("GET", `${base}/models`)).filter(
-      (m) => m.card.task === "next_token_prediction",
-    );
-    modelSelect.replaceChildren();
-    for (const m of models) {
-      const o = h("option", "", `${m.name} (${m.format})`);
-      o.value = m.id;
-      modelSelect.append(o);
-    }
-    if (pick) modelSelect.value = pick;
-  };
+  const isTransformer = (m: ModelRow): boolean => m.card.task === "next_token_prediction";
   addDemo.addEventListener("click", async () => {
     const made = await call<ModelRow>("POST", `${base}/models/demo`, { demo: "ioi" });
-    await loadModels(made.id);
+    await loadModels(base, modelSelect, isTransformer, made.id);
   });
-  await loadModels();
+  await loadModels(base, modelSelect, isTransformer);
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -122,43 +98,17 @@ export async function transformerPage(user: User, projectId: string, signOut: ()
       status.append(errorBox("choose a transformer, or add the demo one"));
       return;
     }
-    submit.disabled = true;
-    try {
-      const job = await call<Job>("POST", `${base}/analyses`, {
-        kind: "circuit",
-        model_id: modelSelect.value,
-        params: { prompts: rows, method: method.value },
-      });
-      watch(job);
-    } catch (err) {
-      status.append(errorBox(err instanceof ApiError ? err.message : String(err)));
-    } finally {
-      submit.disabled = false;
-    }
+    const body = { kind: "circuit", model_id: modelSelect.value, params: { prompts: rows, method: method.value } };
+    const job = await startJob(base, body, status, submit);
+    if (job) watch(job);
   });
 
   function watch(job: Job): void {
-    out.replaceChildren(h("h2", "", "Job"));
-    const line = h("p", "gb-job-state");
-    line.setAttribute("aria-live", "polite");
-    const host = h("div", "gb-widget-host");
-    const after = h("div", "gb-after");
-    out.append(line, host, after);
-    const source = new EventSource(`${API}/analyses/${encodeURIComponent(job.id)}/events`);
-    source.onmessage = async (message) => {
-      const now = JSON.parse(message.data) as Job;
-      const step = now.progress.step && now.progress.step !== now.state ? ` · ${now.progress.step}` : "";
-      line.textContent = `${now.state}${step}${now.error ? ` · ${now.error}` : ""}`;
-      if (!["done", "failed", "cancelled"].includes(now.state)) return;
-      source.close();
-      if (now.state !== "done" || !now.finding_id) return;
+    followJob(out, job, false, async (now, finished, panel) => {
+      if (!finished || now.state !== "done" || !now.finding_id) return;
       const view = await call<LiveView>("GET", `/findings/${encodeURIComponent(now.finding_id)}/view`);
-      mountView(host, view);
-      await fileFinding(base, now.finding_id, after, "Annex IV: transformer circuit");
-    };
-    source.onerror = () => {
-      line.textContent += " · (connection lost; reload the page to follow the job)";
-      source.close();
-    };
+      mountView(panel.host, view);
+      await fileFinding(base, now.finding_id, panel.after, "Annex IV: transformer circuit");
+    });
   }
 }
