@@ -94,6 +94,9 @@ class OpenAIProvider(Provider):
             requests go to ``{base_url}/chat/completions``.
         model: the model name sent with each request.
         api_key_env: name of the environment variable holding the key (``None``: send no key, for local servers).
+        api_key: the key itself, for a caller that keeps keys elsewhere (the GlassBox server decrypts a
+            stored key into it); it then replaces ``api_key_env``. In a notebook prefer ``api_key_env``, so
+            the key never lands in the notebook. It is never part of ``identity()`` and is redacted from errors.
         timeout: seconds to wait for one response.
         max_retries: retries after a 429, a 5xx, a timeout or a dropped connection (``0``: none).
         backoff: first back-off in seconds (doubles each retry, ±50 % jitter) when no ``Retry-After`` is sent.
@@ -111,6 +114,7 @@ class OpenAIProvider(Provider):
         model: str,
         *,
         api_key_env: str | None = "OPENAI_API_KEY",
+        api_key: str | None = None,
         timeout: float = 30,
         max_retries: int = 5,
         backoff: float = 0.5,
@@ -133,7 +137,8 @@ class OpenAIProvider(Provider):
             raise ValueError("max_concurrency must be >= 1, max_retries >= 0, timeout > 0 and backoff >= 0")
         self._parts = parts
         self.model = str(model)
-        self.api_key_env = api_key_env
+        self.api_key_env = None if api_key is not None else api_key_env
+        self.__key = api_key
         self.timeout = float(timeout)
         self.max_retries = int(max_retries)
         self.backoff = float(backoff)
@@ -171,6 +176,8 @@ class OpenAIProvider(Provider):
         }
 
     def _api_key(self) -> str | None:
+        if self.__key is not None:
+            return self.__key
         if self.api_key_env is None:
             return None
         key = os.environ.get(self.api_key_env)
@@ -184,7 +191,7 @@ class OpenAIProvider(Provider):
         return key
 
     def redact(self, text: str) -> str:
-        key = os.environ.get(self.api_key_env) if self.api_key_env else None
+        key = self.__key if self.__key is not None else os.environ.get(self.api_key_env) if self.api_key_env else None
         if key and len(key) >= 4:
             text = text.replace(key, "[redacted]")
         return _SECRETISH.sub(lambda m: (m.group(1) or "") + "[redacted]", text)
@@ -261,7 +268,10 @@ class OpenAIProvider(Provider):
         if status == 429 or 500 <= status < 600:
             raise _Retryable(f"HTTP {status}", exc.headers.get("Retry-After") if exc.headers else None) from None
         if status in (401, 403):
-            where = f"the key in ${self.api_key_env}" if self.api_key_env else "the request without a key"
+            where = (
+                "the key given" if self.__key is not None
+                else f"the key in ${self.api_key_env}" if self.api_key_env else "the request without a key"
+            )
             raise ProviderAuthError(
                 f"{where} was refused by {self.base_url} (HTTP {status}); check the key, or that it may use "
                 f"model {self.model!r}"

@@ -30,6 +30,7 @@ from glassbox_jupyter.server.routes import (
     analyses,
     audit_log,
     datasets,
+    endpoint_keys,
     findings,
     me,
     models,
@@ -76,7 +77,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    for module in (session, me, projects, models, datasets, analyses, findings, reports, audit_log):
+    for module in (session, me, projects, models, datasets, endpoint_keys, analyses, findings, reports, audit_log):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(dashboard.router)

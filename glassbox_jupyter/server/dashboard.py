@@ -73,6 +73,11 @@ def transformer_page(project_id: str) -> HTMLResponse:
     return shell()
 
 
+@router.get("/projects/{project_id}/endpoint", response_class=HTMLResponse)
+def endpoint_page(project_id: str) -> HTMLResponse:
+    return shell()
+
+
 @router.get("/audit", response_class=HTMLResponse)
 def audit_page() -> HTMLResponse:
     return shell()

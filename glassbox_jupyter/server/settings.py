@@ -38,3 +38,8 @@ class ServerSettings(BaseModel):
     @property
     def artifacts_dir(self) -> Path:
         return self.data_dir / "artifacts"
+
+    @property
+    def secret_file(self) -> Path:
+        """The server's key that encrypts stored endpoint keys (unless ``$GLASSBOX_SECRET_KEY`` is set)."""
+        return self.data_dir / "secret.key"

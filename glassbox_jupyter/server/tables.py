@@ -119,6 +119,20 @@ class DatasetRecord(Base):
     deleted_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
+class EndpointKey(Base):
+    """An audited endpoint's API key, stored once by a project member; only its ciphertext is kept
+    (``server/secrets.py``), and no answer ever carries it."""
+
+    __tablename__ = "endpoint_keys"
+    id: Mapped[str] = mapped_column(String(16), primary_key=True, default=new_id)
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    ciphertext: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    deleted_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
 class Analysis(Base):
     """A job: one capability run on one model, outside the request."""
 

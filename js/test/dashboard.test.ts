@@ -154,3 +154,16 @@ describe("a widget's transport without a kernel", () => {
     expect(t.data()).toEqual({ title: "y" });
   });
 });
+
+describe("endpoint audit form", () => {
+  it("reads variables as name: values lines and refuses bad ones with the line", async () => {
+    const { readVariables, placeholders } = await import("../src/dashboard/pages/endpoint");
+    expect(readVariables("name: Ana, Bo\n\nincome: low , high")).toEqual({ name: ["Ana", "Bo"], income: ["low", "high"] });
+    expect(readVariables("name Ana, Bo")).toMatch(/line 1: give "name: value/);
+    expect(readVariables("name: Ana")).toMatch(/line 1: name needs at least two values/);
+    expect(readVariables("name: a, b\nname: c, d")).toMatch(/line 2: name is given twice/);
+    expect(readVariables("2x: a, b")).toMatch(/not a variable name/);
+    expect(readVariables("  ")).toBe("give at least one variable");
+    expect(placeholders("Applicant {name}, income {income}; {name} again, {{literal}}")).toEqual(["name", "income"]);
+  });
+});

@@ -26,7 +26,7 @@ LAST_TWO = ("2(e).oversight", "9.post_market")
 
 @pytest.fixture()
 def served(tmp_path: Path) -> Any:
-    server = Server(tmp_path / "data", f"sqlite:///{tmp_path / 'glassbox.db'}")
+    server = Server(tmp_path / "data", f"sqlite:///{tmp_path / 'glassbox.db'}", ("--endpoint-host", "127.0.0.1"))
     tokens = {}
     for name, role, project in [
         ("ana", "analyst", "loans"),
@@ -366,3 +366,47 @@ def test_an_analyst_finds_a_circuit_in_the_demo_transformer_from_the_page(chromi
         ana.check_clean(expected=("422",))  # the two-token answer, refused on purpose
     finally:
         ana.context.close()
+
+
+def test_an_analyst_audits_an_endpoint_with_a_key_entered_once(chromium: Any, served: Any) -> None:
+    from tests.server.test_audit_jobs import Endpoint
+
+    server, tokens, project, _report_id = served
+    endpoint, secret = Endpoint(), "sk-e2e-0123456789abcdef"
+    ana = Browser(chromium, server)
+    try:
+        ana.sign_in(tokens["ana"])
+        ana.page.goto(f"{ana.base}/projects/{project}")
+        ana.page.click("text=Audit an endpoint")
+        ana.page.wait_for_selector("#gb-url")
+        assert ana.page.title() == "Audit an endpoint · loans · GlassBox"
+        ana.page.fill("#gb-key-name", "loan-bot staging")
+        ana.page.fill("#gb-key-value", secret)
+        ana.page.click("button:has-text('Store the key')")
+        ana.page.get_by_text('Stored "loan-bot staging"').wait_for()
+        assert ana.page.input_value("#gb-key-value") == ""  # the page keeps no copy
+        assert ana.page.eval_on_selector("#gb-key", "s => s.selectedOptions[0].text") == "loan-bot staging"
+        ana.page.fill("#gb-url", endpoint.url)
+        ana.page.fill("#gb-endpoint-model", "loan-bot")
+        ana.page.fill("#gb-decision", "Applicant {name}, income {income}. Approve or deny?")
+        ana.page.fill("#gb-variables", "name: Ana, Bo\nincome: low")
+        ana.page.click("button:has-text('Start the audit')")
+        assert "line 2: income needs at least two values" in ana.page.inner_text(".gb-form > .gb-status")
+        ana.page.fill("#gb-variables", "name: Ana, Bo\nincome: low, high")
+        ana.page.fill("#gb-protected", "name")
+        ana.page.fill("#gb-contexts", "4")
+        ana.page.click("button:has-text('Start the audit')")
+        ana.page.locator(".gb-job .gb-audit-view").wait_for(timeout=300_000)
+        assert ana.page.inner_text(".gb-job-state").startswith("done")
+        shown = ana.page.inner_text(".gb-job .gb-audit-view")
+        assert "name" in shown and "income" in shown, shown
+        assert endpoint.keys == {f"Bearer {secret}"}  # the stored key reached the endpoint
+        ana.shot("endpoint_full")
+        assert secret not in ana.page.content()
+        ana.page.reload()  # the key is listed by name, never shown
+        ana.page.wait_for_selector("#gb-key")
+        assert "loan-bot staging" in ana.page.inner_text("#gb-key") and secret not in ana.page.content()
+        ana.check_clean()
+    finally:
+        ana.context.close()
+        endpoint.close()

@@ -162,3 +162,59 @@ def test_an_endpoint_that_stops_answering_fails_the_job_and_keeps_the_partial_re
         assert kept["kind"] == "audit"
     finally:
         endpoint.close()
+
+
+STORED = "sk-stored-fedcba9876543210"
+
+
+@pytest.mark.timeout(300)
+def test_a_key_stored_once_runs_the_audit_and_never_comes_back(audit_api: Api) -> None:
+    """The dashboard's path: the key is entered once, kept encrypted, named by key_id in the job."""
+    from glassbox_jupyter.server.tables import EndpointKey
+
+    api, endpoint = audit_api, Endpoint()
+    try:
+        who = api.user("ana", "analyst", ("loans",))
+        viewer = api.user("vic", "viewer", ("loans",))
+        project = api.call("GET", "/projects", who).json()[0]["id"]
+        keys = f"/projects/{project}/endpoint-keys"
+        assert api.call("POST", keys, viewer, json={"name": "bot", "key": STORED}).status_code == 403
+        stored = api.call("POST", keys, who, json={"name": "loan-bot staging", "key": STORED})
+        assert stored.status_code == 201, stored.text
+        key_id = stored.json()["id"]
+        assert set(stored.json()) == {"id", "project_id", "name", "created_by", "created_at"}
+        listed = api.call("GET", keys, viewer)
+        assert [k["name"] for k in listed.json()] == ["loan-bot staging"]
+        with api.app.state.sessions() as session:
+            row = session.get(EndpointKey, key_id)
+            assert row is not None and STORED not in row.ciphertext and "fedcba" not in row.ciphertext
+        assert (api.settings.secret_file.stat().st_mode & 0o777) == 0o600
+        params = {**PARAMS, "base_url": endpoint.url, "key_env": None, "key_id": key_id}
+        job = api.call("POST", f"/projects/{project}/analyses", who, json={"kind": "audit", "params": params})
+        assert job.status_code == 202, job.text
+        done = wait_for(api, who, job.json()["id"], FINISHED)
+        assert done["state"] == "done", done
+        assert endpoint.keys == {f"Bearer {STORED}"}
+        finding = api.call("GET", f"/findings/{done['finding_id']}", who)
+        log = api.call("GET", "/audit", api.user("root", "admin", ("loans",)))
+        assert STORED not in job.text + json.dumps(done) + finding.text + listed.text + log.text
+        assert "loan-bot staging" in log.text  # the log names the key it stored
+
+        # refused on submit: both ways of naming a key, a key of another project, a deleted key
+        both = {**params, "key_env": "GLASSBOX_ENDPOINT_KEY_TEST"}
+        other = api.user("bo", "analyst", ("cards",))
+        other_project = api.call("GET", "/projects", other).json()[0]["id"]
+        foreign = api.call(
+            "POST", f"/projects/{other_project}/endpoint-keys", other, json={"name": "x", "key": "sk-other-key"}
+        ).json()["id"]
+        assert api.call("DELETE", f"/endpoint-keys/{foreign}", who).status_code == 404
+        for bad, words in ((both, "not both"), ({**params, "key_id": foreign}, "no endpoint key")):
+            answer = api.call("POST", f"/projects/{project}/analyses", who, json={"kind": "audit", "params": bad})
+            assert answer.status_code == 422 and answer.json()["detail"][0]["loc"][-1] == "key_id", answer.text
+            assert words in answer.json()["detail"][0]["msg"]
+        assert api.call("DELETE", f"/endpoint-keys/{key_id}", who).status_code == 204
+        assert api.call("GET", keys, who).json() == []
+        gone = api.call("POST", f"/projects/{project}/analyses", who, json={"kind": "audit", "params": params})
+        assert gone.status_code == 422 and "no endpoint key" in gone.text
+    finally:
+        endpoint.close()

@@ -30,8 +30,9 @@ def _free_port() -> int:
 class Server:
     """``glassbox serve`` in its own process group (so SIGKILL reaches its job processes too)."""
 
-    def __init__(self, data: Path, database: str):
+    def __init__(self, data: Path, database: str, serve_args: tuple[str, ...] = ()):
         self.data, self.database, self.port = data, database, _free_port()
+        self.serve_args = serve_args  # more options of ``glassbox serve`` (e.g. --endpoint-host)
         self.process: subprocess.Popen | None = None
 
     def cli(self, *args: str) -> str:
@@ -49,7 +50,7 @@ class Server:
 
     def start(self) -> None:
         command = [sys.executable, "-m", "glassbox_jupyter.cli", "serve", "--port", str(self.port)]
-        command += ["--data", str(self.data), "--database", self.database]
+        command += ["--data", str(self.data), "--database", self.database, *self.serve_args]
         log = (self.data.parent / "server.log").open("ab")
         self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + 90

@@ -319,11 +319,13 @@ KEY_ENV = re.compile(r"^GLASSBOX_ENDPOINT_KEY_[A-Z0-9_]+$")
 
 class AuditParams(BaseModel):
     """A black-box audit of an OpenAI-compatible endpoint. Its key never travels with the job: the
-    job names an environment variable of the server (``GLASSBOX_ENDPOINT_KEY_…``) that holds it."""
+    job names a key stored in the project (``key_id``, see ``routes/endpoint_keys.py``) or an
+    environment variable of the server (``GLASSBOX_ENDPOINT_KEY_…``) that holds it."""
 
     base_url: str = Field(pattern=r"^https?://", max_length=500, description="e.g. http://127.0.0.1:8000/v1")
     model: str = Field(min_length=1, max_length=200)
     key_env: str | None = Field(default=None, description="GLASSBOX_ENDPOINT_KEY_<NAME> in the server's environment")
+    key_id: str | None = Field(default=None, max_length=16, description="a key stored in the project (endpoint-keys)")
     decision_prompt: str = Field(min_length=1, max_length=5000, description="a str.format template")
     expected_positive: str = Field(min_length=1, max_length=50)
     expected_negative: str = Field(min_length=1, max_length=50)
@@ -353,6 +355,9 @@ class AuditParams(BaseModel):
     def check(self) -> None:
         import string
 
+        if self.key_env is not None and self.key_id is not None:
+            raise ParamsError(["key_id"], "give key_id (a key stored in the project) or key_env, not both")
+
         fields = {f for _, f, _, _ in string.Formatter().parse(self.decision_prompt) if f}
         if fields != set(self.context_variables):
             raise ParamsError(
@@ -381,7 +386,8 @@ def check_audit_server(params: AuditParams, endpoint_hosts: tuple[str, ...]) -> 
         )
 
 
-def run_audit(_model: Any, params: AuditParams, progress: Progress) -> Any:
+def run_audit(_model: Any, params: AuditParams, progress: Progress, api_key: str | None = None) -> Any:
+    """``api_key``: the stored key ``params.key_id`` names, decrypted by the worker."""
     from glassbox_jupyter.audit.auditor import BlackBoxAuditor
     from glassbox_jupyter.audit.endpoint import OpenAIProvider
 
@@ -389,6 +395,7 @@ def run_audit(_model: Any, params: AuditParams, progress: Progress) -> Any:
         params.base_url,
         params.model,
         api_key_env=params.key_env,
+        api_key=api_key,
         timeout=params.timeout,
         max_retries=params.max_retries,
     )

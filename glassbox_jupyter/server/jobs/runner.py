@@ -131,12 +131,13 @@ class JobRunner:
             waiting = select(Analysis.id).where(Analysis.state == "queued", Analysis.id.not_in(list(self.running)))
             queued = list(session.scalars(waiting.order_by(Analysis.created_at).limit(free)))
         url, root = self.settings.database_url, str(self.settings.artifacts_dir)
+        secret = str(self.settings.secret_file)
         for job_id in queued:
             if self._dask is not None:
-                self.running[job_id] = self._dask.submit(execute_job, url, root, job_id, pure=False)
+                self.running[job_id] = self._dask.submit(execute_job, url, root, job_id, secret, pure=False)
             else:
                 process = self._context.Process(
-                    target=execute_job, args=(url, root, job_id), name=f"glassbox-job-{job_id}"
+                    target=execute_job, args=(url, root, job_id, secret), name=f"glassbox-job-{job_id}"
                 )
                 process.start()
                 self.running[job_id] = process

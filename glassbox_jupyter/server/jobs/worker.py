@@ -26,7 +26,7 @@ from glassbox_jupyter.finding.publish import live_view
 from glassbox_jupyter.server.artifacts import ArtifactStore
 from glassbox_jupyter.server.db import make_engine, session_factory
 from glassbox_jupyter.server.records import store_finding
-from glassbox_jupyter.server.tables import Analysis, DatasetRecord, ModelRecord, utcnow
+from glassbox_jupyter.server.tables import Analysis, DatasetRecord, EndpointKey, ModelRecord, utcnow
 
 log = logging.getLogger("glassbox.server.jobs")
 
@@ -79,8 +79,20 @@ def load_dataset(record: DatasetRecord | None, project_id: str, store: ArtifactS
     return read_dataset(store.path(record.artifact_sha256).read_bytes(), record.format)
 
 
-def execute_job(database_url: str, artifacts_root: str, job_id: str) -> str:
-    """Run job ``job_id`` to its end; returns its final state."""
+def load_key(record: EndpointKey | None, project_id: str, secret_file: str | None) -> str:
+    """The stored endpoint key a job names, decrypted here, in the job's own process."""
+    from glassbox_jupyter.server.secrets import SecretBox
+
+    if record is None or record.project_id != project_id or record.deleted_at is not None:
+        raise JobInputError("its endpoint key was deleted before the job started")
+    if secret_file is None:
+        raise JobInputError("this worker was not given the server's secret file, so it cannot read stored keys")
+    return SecretBox.open(Path(secret_file)).decrypt(record.ciphertext)
+
+
+def execute_job(database_url: str, artifacts_root: str, job_id: str, secret_file: str | None = None) -> str:
+    """Run job ``job_id`` to its end; returns its final state. ``secret_file``: the server's key
+    that decrypts stored endpoint keys (``ServerSettings.secret_file``)."""
     from glassbox_jupyter.server.jobs.kinds import KINDS
 
     engine = make_engine(database_url)
@@ -102,6 +114,8 @@ def execute_job(database_url: str, artifacts_root: str, job_id: str) -> str:
             kind, params_data, project_id = job.kind, dict(job.params), job.project_id
             dataset_id = params_data.get("dataset_id")
             dataset_record = session.get(DatasetRecord, dataset_id) if dataset_id else None
+            key_id = params_data.get("key_id")
+            key_record = session.get(EndpointKey, key_id) if key_id else None
 
         def progress(update_: dict[str, Any]) -> None:
             with sessions() as s:
@@ -127,6 +141,8 @@ def execute_job(database_url: str, artifacts_root: str, job_id: str) -> str:
                 if dataset_id:
                     progress({"step": "reading the dataset"})
                     extra["data"] = load_dataset(dataset_record, project_id, store)
+                if key_id:
+                    extra["api_key"] = load_key(key_record, project_id, secret_file)
                 finding = job_kind.run(model, params, progress, **extra)
                 data, svg, view = finding.to_dict(), finding.to_svg(), live_view(finding)
             # a partial result (an audit whose endpoint stopped answering) is kept, and the job says why it failed

@@ -32,7 +32,7 @@ from glassbox_jupyter.server.deps import (
     require,
 )
 from glassbox_jupyter.server.jobs.kinds import KINDS
-from glassbox_jupyter.server.tables import Analysis, DatasetRecord, ModelRecord, utcnow
+from glassbox_jupyter.server.tables import Analysis, DatasetRecord, EndpointKey, ModelRecord, utcnow
 
 router = APIRouter(tags=["analyses"])
 EVENT_POLL_S = 0.5
@@ -92,6 +92,13 @@ def check_dataset(
         raise HTTPException(422, [{"loc": loc, "msg": msg, "type": "dataset"}])
 
 
+def check_key(key: EndpointKey | None, project_id: str, key_id: str) -> None:
+    """A stored endpoint key must be a live one of the job's project (422 otherwise)."""
+    if key is None or key.project_id != project_id or key.deleted_at is not None:
+        msg = f"no endpoint key {key_id!r} in this project (store it with POST /projects/{{id}}/endpoint-keys)"
+        raise HTTPException(422, [{"loc": ["body", "params", "key_id"], "msg": msg, "type": "key"}])
+
+
 def member_analysis(session: DbSession, user: CurrentUser, analysis_id: str) -> Analysis:
     return member_row(session, user, Analysis, analysis_id, "analysis")
 
@@ -119,6 +126,9 @@ def submit(project_id: str, body: AnalysisIn, request: Request, session: DbSessi
             for e in exc.errors(include_url=False)
         ]
         raise HTTPException(422, errors) from exc
+    key_id = getattr(params, "key_id", None)
+    if key_id is not None:
+        check_key(session.get(EndpointKey, key_id), project.id, key_id)
     dataset_id = getattr(params, "dataset_id", None)
     if dataset_id is not None:
         check_dataset(session.get(DatasetRecord, dataset_id), project.id, dataset_id, job_kind.data, body.kind)

@@ -48,3 +48,11 @@ export function when(iso: string): string {
   const d = new Date(iso);
   return Number.isNaN(d.getTime()) ? iso : d.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
 }
+
+/** `control` with its label (the label's `for` names the control's new `id`), as one form row part. */
+export function labelled<T extends HTMLElement>(text: string, control: T, id: string): [HTMLLabelElement, T] {
+  control.id = id;
+  const label = h("label", "", text);
+  label.htmlFor = id;
+  return [label, control];
+}

@@ -6,6 +6,7 @@ import type { User } from "./api";
 import { errorBox, frame } from "./layout";
 import { auditPage } from "./pages/audit";
 import { distillPage } from "./pages/distill";
+import { endpointPage } from "./pages/endpoint";
 import { projectPage } from "./pages/project";
 import { projectsPage } from "./pages/projects";
 import { reportPage } from "./pages/report";
@@ -26,6 +27,7 @@ async function route(user: User): Promise<void> {
   const out = () => void signOut();
   try {
     if (parts[0] === "projects" && parts[1] && parts[2] === "distill") await distillPage(user, parts[1], out);
+    else if (parts[0] === "projects" && parts[1] && parts[2] === "endpoint") await endpointPage(user, parts[1], out);
     else if (parts[0] === "projects" && parts[1] && parts[2] === "transformer") {
       await transformerPage(user, parts[1], out);
     } else if (parts[0] === "projects" && parts[1]) await projectPage(user, parts[1], out);

@@ -68,6 +68,8 @@ export async function projectPage(user: User, projectId: string, signOut: () => 
       link(`/projects/${encodeURIComponent(projectId)}/distill`, "Distill a model (math or logic mode)"),
       document.createTextNode(" · "),
       link(`/projects/${encodeURIComponent(projectId)}/transformer`, "Transformer circuits"),
+      document.createTextNode(" · "),
+      link(`/projects/${encodeURIComponent(projectId)}/endpoint`, "Audit an endpoint"),
     );
     main.append(actions);
   }
