@@ -113,6 +113,7 @@ class CircuitAnalyzer:
         extras: dict[str, Any] = {
             "head_types": combined_head_types(lens.head_types(self.model, self.seed), roles),
             "head_roles": roles,
+            "logit_lens": lens.logit_lens(self.model, prompt_set),  # one cached forward pass per bucket
         }
         cfg = self.model.cfg
         if self.method != "exact" and cfg.n_layers * cfg.n_heads <= 256:

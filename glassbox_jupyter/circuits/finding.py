@@ -71,6 +71,10 @@ class CircuitFinding(Finding):
         head_roles: the IOI measures behind those roles (:class:`~glassbox_jupyter.circuits.roles.HeadRoles`),
             or None when the prompts are not IOI-shaped.
         faithfulness: ``sufficiency``, ``comprehensiveness`` and ``f1``, each ``{"value", "ci", "exact"}``.
+        logit_lens: the mean logit difference read off the residual stream after each layer
+            (``by_layer``, with ``labels``) and each head's direct effect on it (``direct_effects``
+            ``[layer][head]``), on the prompts the circuit was found on; see
+            :func:`~glassbox_jupyter.circuits.lens.logit_lens`. None when not measured.
         logit_diff: mean logit difference of the clean and corrupted runs.
         fidelity: agreement between the circuit-only model (all other heads ablated) and the full
             model on which answer wins, over held-out prompts when there are enough.
@@ -104,6 +108,7 @@ class CircuitFinding(Finding):
         self.exact_effects = extras.get("exact_effects")
         self.head_types = extras.get("head_types")
         self.head_roles = extras.get("head_roles")
+        self.logit_lens = extras.get("logit_lens")
         self._set_circuit(circuit)
 
     # ------------------------------------------------------------------ circuit editing
@@ -226,8 +231,21 @@ class CircuitFinding(Finding):
             "logit_diff": self.logit_diff,
             "head_types": self.head_types,
             "head_roles": None if self.head_roles is None else self.head_roles.to_dict(),
+            "logit_lens": self._lens_dict(),
             "prompts": len(self.prompts),
             "held_out_prompts": 0 if self.held_out is None else len(self.held_out),
+        }
+
+    def _lens_dict(self) -> dict[str, Any] | None:
+        lens = self.logit_lens
+        if lens is None:
+            return None
+        return {
+            "labels": list(lens["labels"]),
+            "by_layer": [float(v) for v in lens["by_layer"]],
+            "direct_effects": np.asarray(lens["direct_effects"], dtype=float).tolist(),
+            "measures": "mean logit difference (correct − incorrect) at the last position, read through the final "
+            "layer norm and unembedding, on the clean prompts the circuit was found on",
         }
 
     def evidence(self) -> list[EvidenceItem]:
@@ -302,6 +320,7 @@ class CircuitFinding(Finding):
             if len(self.prompts) == 1
             else f"prompt {first.rows[0] + 1} of {len(self.prompts)}",
             "logit_diff": self.logit_diff,
+            "logit_lens": self._lens_dict(),
             "caption": f"{prompts}; click a head to add or remove it",
         }
 

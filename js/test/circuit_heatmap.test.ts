@@ -320,6 +320,30 @@ describe("faithfulness panel", () => {
   });
 });
 
+describe("logit lens panel", () => {
+  const lens = { labels: ["embed", "after L0", "after L1", "after L2"], by_layer: [0.1, -0.5, 1.2, 3.2], direct_effects: [[0, 0.1, 0, 0], [0, 0, 0.9, 0], [0, 2.5, 0, -0.4]], measures: "mean logit difference on 8 prompts" };
+
+  it("draws one signed bar per read-out, scaled by the largest, and puts direct effects in the head titles", () => {
+    mount(model({ data: circuitData({ logit_lens: lens }) }));
+    const rows = Array.from(el.querySelectorAll(".gb-lens-row"));
+    expect(rows.map((r) => r.querySelector(".gb-lens-label")!.textContent)).toEqual(lens.labels);
+    expect(rows.map((r) => r.querySelector(".gb-bar-value")!.textContent)).toEqual(["+0.10", "−0.50", "+1.20", "+3.20"]);
+    const last = rows[3].querySelector<HTMLElement>(".gb-signed-fill")!;
+    expect([last.style.left, last.style.width]).toEqual(["50%", "50%"]);
+    const negative = rows[1].querySelector<HTMLElement>(".gb-signed-fill")!;
+    expect(negative.classList.contains("gb-negative")).toBe(true);
+    expect(Number.parseFloat(negative.style.left) + Number.parseFloat(negative.style.width)).toBeCloseTo(50);
+    expect(el.querySelector(".gb-lens-note")!.textContent).toBe("mean logit difference on 8 prompts");
+    expect(cellAt(2, 1).getAttribute("aria-label")).toContain("direct effect +2.5");
+  });
+
+  it("hides the panel when no lens was sent", () => {
+    mount(model());
+    expect(el.querySelector<HTMLElement>(".gb-lens")!.hidden).toBe(true);
+    expect(cellAt(2, 1).getAttribute("aria-label")).not.toContain("direct effect");
+  });
+});
+
 describe("attention panel", () => {
   it("names the prompt its tokens come from", () => {
     mount(model({ data: circuitData({ attention_note: "prompt 1 of 28" }) }));

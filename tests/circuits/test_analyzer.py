@@ -75,6 +75,11 @@ def test_circuit_finding_contract_and_toggle(toy_model):
         before["value"]
     )
     assert finding.select(finding.circuit) == finding.circuit  # tuples, as finding.circuit lists them
+    # the logit lens of the prompts the circuit was found on travels with the finding and its live view
+    lens = finding.artifact_dict()["logit_lens"]
+    assert lens == finding.view_data()["logit_lens"] and lens["labels"] == ["embed", "after L0", "after L1"]
+    assert lens["by_layer"] == pytest.approx(CircuitAnalyzer(toy_model).logit_lens(finding.prompts.texts)["by_layer"])
+    assert np.asarray(lens["direct_effects"]).shape == (2, 4) and "clean prompts" in lens["measures"]
 
 
 @pytest.mark.parametrize(

@@ -360,6 +360,11 @@ def test_an_analyst_finds_a_circuit_in_the_demo_transformer_from_the_page(chromi
         heatmap = ana.page.inner_text(".gb-job .gb-circuit-heatmap")
         # the faithfulness measured by the job for its circuit (stored with the view), exact
         assert "sufficiency" in heatmap and "not computed yet" not in heatmap and "exact" in heatmap, heatmap
+        # the logit lens of the same prompts: one read-out per layer, the last one the model's own logit diff
+        lens = ana.page.locator(".gb-job .gb-lens-row .gb-lens-label").all_inner_texts()
+        assert lens == ["embed", "after L0", "after L1"], lens
+        ana.page.locator(".gb-job .gb-head-cell").first.hover()
+        assert "direct effect" in ana.page.inner_text(".gb-job .gb-head-info")
         ana.shot("transformer_full")
         ana.page.click("button:has-text('File the finding')")  # into a new report
         ana.page.get_by_text("Filed in version 1").wait_for()

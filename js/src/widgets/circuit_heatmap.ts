@@ -26,7 +26,7 @@ import type { SelectionState, WidgetSpec } from "../shared/widget";
 import { DEFAULT_WIDTH, NO_HEADS_TEXT, SIDE_BY_SIDE_MIN, circuitText, circuitValue, faithfulnessOf, fidelityOf, headKey, headLabel, headTitle, headsIn, normalize, toggleHead } from "./circuit/data";
 import type { Head, Norm } from "./circuit/data";
 import { drawGrid, drawTypeKey } from "./circuit/grid";
-import { drawAttention, drawFaithfulness } from "./circuit/panels";
+import { drawAttention, drawFaithfulness, drawLens } from "./circuit/panels";
 import type { ShownHead } from "./circuit/panels";
 
 export * from "./circuit/data";
@@ -70,8 +70,11 @@ export const spec: WidgetSpec<Norm, Head[]> = {
     focusSelect.setAttribute("aria-label", "head whose attention pattern is shown");
     pinLabel.appendChild(focusSelect);
     attnHead.append(attention.title, pinLabel);
+    const lensBody = h("div", "gb-lens-body");
+    const lensNote = h("div", "gb-attention-note gb-lens-note");
+    const lensPanel = panel("gb-lens", "logit lens · logit diff after each layer", lensBody, lensNote);
     const side = h("div", "gb-circuit-side");
-    side.append(faithPanel, panel("gb-attention", attnHead, attention.note, attention.body));
+    side.append(faithPanel, panel("gb-attention", attnHead, attention.note, attention.body), lensPanel);
     const main = h("div", "gb-columns gb-circuit-body");
     main.append(gridPanel, side);
     const readout = liveRegion("gb-selection");
@@ -254,6 +257,8 @@ export const spec: WidgetSpec<Norm, Head[]> = {
         side.style.width = sideBySide ? `${sideW}px` : "";
         drawGrid(gridWrap, legendWrap, d, sideBySide ? width - sideW - GAP : width);
         drawTypeKey(typeKey, d);
+        lensPanel.hidden = !d.lens;
+        drawLens(lensBody, lensNote, d);
         syncFocusSelect(d);
         balance();
       },

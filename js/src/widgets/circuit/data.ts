@@ -25,7 +25,17 @@ export interface CircuitData {
   /** Which prompt the attention panel's tokens come from ("prompt 1 of 28"). */
   attention_note?: string | null;
   logit_diff?: { clean: number; corrupted: number } | null;
+  /** Logit difference read off the residual stream after each layer, and each head's direct effect. */
+  logit_lens?: { labels?: string[]; by_layer?: number[]; direct_effects?: number[][]; measures?: string } | null;
   caption?: string;
+}
+
+/** The logit lens, normalised: one value per residual-stream read-out, direct effects per head. */
+export interface Lens {
+  labels: string[];
+  byLayer: number[];
+  direct: number[][];
+  measures: string;
 }
 
 export const NO_HEADS_TEXT = "no attention heads to show";
@@ -65,6 +75,7 @@ export interface Norm {
   attention: Map<string, number[]> | null; // key "layer.head"
   attentionNote: string;
   logitDiff: { clean: number; corrupted: number } | null;
+  lens: Lens | null;
   caption: string;
 }
 
@@ -129,6 +140,21 @@ export function normalize(raw: unknown): Norm | null {
     logitDiff = { clean: num(ld.clean), corrupted: num(ld.corrupted) };
   }
 
+  let lens: Lens | null = null;
+  if (d.logit_lens && typeof d.logit_lens === "object") {
+    const o = obj(d.logit_lens);
+    const byLayer = arr(o.by_layer).map(num);
+    const labels = arr(o.labels).map((t) => str(t));
+    if (byLayer.length > 0) {
+      lens = {
+        byLayer,
+        labels: byLayer.map((_, i) => labels[i] || (i === 0 ? "embed" : `after L${i - 1}`)),
+        direct: arr(o.direct_effects).map((row) => arr(row).map(num)),
+        measures: str(o.measures),
+      };
+    }
+  }
+
   return {
     title: str(d.title),
     nLayers,
@@ -142,6 +168,7 @@ export function normalize(raw: unknown): Norm | null {
     attention,
     attentionNote: str(d.attention_note),
     logitDiff,
+    lens,
     caption: str(d.caption),
   };
 }
@@ -198,7 +225,9 @@ export function signedNumber(v: number): string {
 /** The hover text of a head: "L1H2: score +0.71 · type s-inhibition · in circuit". */
 export function headTitle(d: Norm, l: number, hd: number, inCircuit: boolean): string {
   const type = d.headTypes[l]?.[hd] ?? null;
-  return `${headLabel(l, hd)}: score ${signedNumber(d.scores[l]?.[hd] ?? NaN)} · type ${type ?? "—"} · ${inCircuit ? "in circuit" : "not in circuit"}`;
+  const direct = d.lens?.direct[l]?.[hd];
+  const effect = direct !== undefined && Number.isFinite(direct) ? ` · direct effect ${signedNumber(direct)}` : "";
+  return `${headLabel(l, hd)}: score ${signedNumber(d.scores[l]?.[hd] ?? NaN)}${effect} · type ${type ?? "—"} · ${inCircuit ? "in circuit" : "not in circuit"}`;
 }
 
 /** "circuit: L0H1, L1H2 (2 heads)". */

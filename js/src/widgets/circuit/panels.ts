@@ -98,3 +98,37 @@ export function drawAttention(p: AttentionParts, d: Norm, shown: ShownHead | nul
   p.body.appendChild(list);
   if (weights.length !== n && d.tokens.length > 0) p.body.appendChild(messageEl(`${weights.length} weights for ${n} tokens`, "gb-message gb-warning"));
 }
+
+/** A bar from a centre line: right for a positive value, left for a negative one, scaled by `limit`. */
+function signedBar(v: number, limit: number): HTMLSpanElement {
+  const bar = h("span", "gb-bar-track gb-signed-track");
+  bar.setAttribute("aria-hidden", "true");
+  const fill = h("span", `gb-bar-fill gb-signed-fill ${v < 0 ? "gb-negative" : "gb-positive"}`);
+  const share = Number.isFinite(v) && limit > 0 ? Math.min(1, Math.abs(v) / limit) : 0;
+  fill.style.width = `${(share * 50).toFixed(1)}%`;
+  fill.style.left = v < 0 ? `${(50 - share * 50).toFixed(1)}%` : "50%";
+  bar.appendChild(fill);
+  return bar;
+}
+
+/** The logit lens: the logit difference read off the residual stream after each layer (a bar per read-out). */
+export function drawLens(body: HTMLElement, note: HTMLElement, d: Norm): void {
+  body.replaceChildren();
+  note.textContent = d.lens?.measures ?? "";
+  if (!d.lens) {
+    body.appendChild(messageEl("no logit lens was sent"));
+    return;
+  }
+  const limit = Math.max(0, ...d.lens.byLayer.filter(Number.isFinite).map(Math.abs));
+  const list = h("div", "gb-lens-list");
+  list.setAttribute("role", "list");
+  list.setAttribute("aria-label", "logit difference after each layer");
+  d.lens.byLayer.forEach((v, i) => {
+    const row = h("div", "gb-lens-row");
+    row.setAttribute("role", "listitem");
+    row.title = `${d.lens!.labels[i]}: logit diff ${signedText(v)}`;
+    row.append(h("span", "gb-lens-label", d.lens!.labels[i]), signedBar(v, limit), h("span", "gb-bar-value", signedText(v)));
+    list.appendChild(row);
+  });
+  body.appendChild(list);
+}
