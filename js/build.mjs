@@ -80,7 +80,36 @@ async function main() {
     metafile: true,
     logLevel: "warning",
   });
-  Object.assign(result.metafile.outputs, dashboard.metafile.outputs, dashboardCss.metafile.outputs);
+  // The live widgets of an exported HTML report: one classic script and one stylesheet, which the
+  // report renderer (glassbox_jupyter/report/render.py) inlines into the report.
+  const viewer = await build({
+    entryPoints: { report_viewer: join(here, "src", "report_viewer", "main.ts") },
+    outdir: outDir,
+    bundle: true,
+    format: "iife",
+    target: "es2020",
+    platform: "browser",
+    minify: true,
+    legalComments: "none",
+    metafile: true,
+    logLevel: "warning",
+  });
+  const viewerCss = await build({
+    entryPoints: { report_viewer: join(here, "src", "report_viewer", "report_viewer.css") },
+    outdir: outDir,
+    bundle: true,
+    minify: true,
+    legalComments: "none",
+    metafile: true,
+    logLevel: "warning",
+  });
+  Object.assign(
+    result.metafile.outputs,
+    dashboard.metafile.outputs,
+    dashboardCss.metafile.outputs,
+    viewer.metafile.outputs,
+    viewerCss.metafile.outputs,
+  );
 
   // Guard: widgets must be self-contained (no CDN / URL imports).
   const urlImport = /(?:\bimport\s*\(?\s*|\bfrom\s*)["']https?:\/\//;

@@ -135,7 +135,7 @@ def svg_of(static_html: str | None) -> str | None:
 def publish_report(
     report: Any, project: str, title: str | None = None, server: str | None = None, token: str | None = None
 ) -> Published:
-    """Publish an ``AnnexIVReport`` (its texts and Findings, with their SVG views) to ``project``."""
+    """Publish an ``AnnexIVReport`` (its texts and Findings, with their SVG and live views) to ``project``."""
     client = ServerClient(server, token)
     try:
         project_id, name = client.project_id(project)
@@ -143,6 +143,7 @@ def publish_report(
             "title": title or report.model_name or "Annex IV report",
             "report": report.to_dict(),
             "svgs": [svg_of(stored.static_html) for stored in report.findings],
+            "views": [stored.view for stored in report.findings],
         }
         made = client.request("POST", f"/projects/{project_id}/reports/import", json=body)
         return Published("report", made["id"], client.server, name)

@@ -112,11 +112,13 @@ class ReportField:
 
 @dataclass
 class StoredFinding:
-    """A Finding as the report keeps it: its JSON form and its static view (SVG in HTML)."""
+    """A Finding as the report keeps it: its JSON form, its static view (SVG in HTML) and, when it has
+    a widget, its live view (``finding.publish.live_view``: what the HTML report's inline widget shows)."""
 
     data: dict[str, Any]
     static_html: str | None
     origin: str
+    view: dict[str, Any] | None = None
 
 
 class AnnexIVReport:
@@ -188,20 +190,23 @@ class AnnexIVReport:
         """File a Finding's evidence under the sections it supports (and ``section``, when given).
 
         ``finding`` is a GlassBox Finding or its JSON form (``finding.to_dict()``, as stored in a
-        notebook output). Returns the report, so calls chain.
+        notebook output, optionally with ``"static_html"`` and ``"live_view"``). Returns the report,
+        so calls chain.
         """
         if hasattr(finding, "to_dict") and hasattr(finding, "evidence"):
-            data, static = finding.to_dict(), finding.static_html()
+            from glassbox_jupyter.finding.publish import live_view
+
+            data, static, view = finding.to_dict(), finding.static_html(), live_view(finding)
         elif isinstance(finding, dict) and finding.get("schema") == "glassbox-finding/1":
-            data, static = finding, finding.get("static_html")
+            data, static, view = finding, finding.get("static_html"), finding.get("live_view")
         else:
             raise TypeError(
                 f"add() takes a GlassBox Finding or its to_dict() form, got {type(finding).__name__}; "
                 "for free text use report.write(section, text)"
             )
-        data = {k: v for k, v in data.items() if k != "static_html"}
+        data = {k: v for k, v in data.items() if k not in ("static_html", "live_view")}
         index = len(self.findings)
-        self.findings.append(StoredFinding(data, static, origin))
+        self.findings.append(StoredFinding(data, static, origin, view if isinstance(view, dict) else None))
         for raw in data.get("evidence", []):
             item = EvidenceItem(**{k: raw[k] for k in ("section", "title", "body", "data", "status") if k in raw})
             self.fields[self._evidence_field(item)].evidence.append(FiledEvidence(item, index))
@@ -396,11 +401,15 @@ class AnnexIVReport:
             Path(path).write_text(text, encoding="utf-8")
         return text
 
-    def to_html(self, path: str | Path | None = None, *, include_code: bool = False) -> str:
-        """Offline HTML: cover, contents, the nine sections, evidence, findings as SVG, provenance appendix."""
+    def to_html(self, path: str | Path | None = None, *, include_code: bool = False, live: bool = True) -> str:
+        """Offline HTML: cover, contents, the nine sections, evidence, findings as SVG, provenance appendix.
+
+        ``live``: inline the widget code and each finding's live view, so a reader can hover and click
+        the Pareto front, circuit heatmap or flow graph with no kernel and no server (the SVG stays for
+        printing and for readers without JavaScript)."""
         from glassbox_jupyter.report.render import render_html
 
-        html = render_html(self, include_code=include_code)
+        html = render_html(self, include_code=include_code, live=live)
         if path is not None:
             Path(path).write_text(html, encoding="utf-8")
         return html
@@ -409,7 +418,7 @@ class AnnexIVReport:
         """Print the HTML report to PDF with headless Chromium (:func:`glassbox_jupyter.report.pdf.html_to_pdf`)."""
         from glassbox_jupyter.report.pdf import html_to_pdf
 
-        return html_to_pdf(self.to_html(include_code=include_code), path)
+        return html_to_pdf(self.to_html(include_code=include_code, live=False), path)
 
     # ------------------------------------------------------------------ display
     def summary(self) -> str:

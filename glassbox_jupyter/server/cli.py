@@ -75,11 +75,19 @@ def run(args: argparse.Namespace) -> int:
         from glassbox_jupyter.server.app import create_app
 
         app = create_app(settings)
+        officer_token = None
         if args.demo:
             from glassbox_jupyter.server.demo import fill_demo
 
-            fill_demo(app.state.sessions, app.state.artifacts)
+            officer_token = fill_demo(app.state.sessions, app.state.artifacts)
         print(f"GlassBox server on http://{args.host}:{args.port}/api/v1 (data: {settings.data_dir})", flush=True)
+        if officer_token is not None:
+            # shown once, on this terminal only (the server's log never has it); the token rides in the
+            # link's fragment, which the browser does not send, and the page drops it after signing in
+            print(
+                f"Review the demo report in the browser: http://{args.host}:{args.port}/#token={officer_token}",
+                flush=True,
+            )
         # keep-alive longer than a client pool idles: fewer races of a reused connection with its closing
         uvicorn.run(app, host=args.host, port=args.port, log_level="info", timeout_keep_alive=30)
         return 0

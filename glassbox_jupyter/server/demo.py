@@ -24,6 +24,7 @@ from glassbox_jupyter.server.tables import Project
 
 DEMO_PROJECT = "demo walkthrough"
 DEMO_USER = "glassbox-demo"
+DEMO_OFFICER = "demo-officer"  # reviews the demo report; its token signs the browser in once
 DEMO_GENERATIONS = 100
 
 
@@ -58,8 +59,13 @@ def walkthrough_report(say: Callable[[str], None] = print) -> AnnexIVReport:
     return report
 
 
-def fill_demo(sessions: sessionmaker[Session], store: ArtifactStore, say: Callable[[str], None] = print) -> bool:
-    """Add the demo project, findings and report unless the database has them; True when added."""
+def fill_demo(
+    sessions: sessionmaker[Session], store: ArtifactStore, say: Callable[[str], None] = print
+) -> str | None:
+    """Add the demo project, findings and report unless the database has them. Returns, when it added
+    them, the API token of the demo's compliance officer (``DEMO_OFFICER``) for the caller to show
+    once (``glassbox serve --demo`` prints a sign-in link); None when the demo was there already.
+    ``say`` never hears a token."""
     from glassbox_jupyter.finding.publish import svg_of
     from glassbox_jupyter.server.reports import store_imported_report
     from glassbox_jupyter.server.users import add_user
@@ -67,18 +73,21 @@ def fill_demo(sessions: sessionmaker[Session], store: ArtifactStore, say: Callab
     with sessions() as session:
         if session.scalar(select(Project).where(Project.name == DEMO_PROJECT)) is not None:
             say(f"demo: project {DEMO_PROJECT!r} is there already")
-            return False
+            return None
     report = walkthrough_report(say)
     with sessions() as session:
         owner, _token = add_user(session, DEMO_USER, "analyst", (DEMO_PROJECT,))  # the token is not kept
+        _officer, officer_token = add_user(session, DEMO_OFFICER, "officer", (DEMO_PROJECT,))
         project = session.scalar(select(Project).where(Project.name == DEMO_PROJECT))
         assert project is not None
         data = report.to_dict()
         findings = [{k: v for k, v in f.items() if k != "origin"} for f in data["findings"]]
         svgs = [svg_of(stored.static_html) for stored in report.findings]
-        store_imported_report(session, store, project.id, owner, "Annex IV: demo walkthrough", data, findings, svgs)
+        views = [stored.view for stored in report.findings]  # the dashboard shows them as live widgets
+        title = "Annex IV: demo walkthrough"
+        store_imported_report(session, store, project.id, owner, title, data, findings, svgs, views)
     say(
-        f"demo: project {DEMO_PROJECT!r} filled (4 findings, 1 report). To see it: "
-        f'glassbox users add NAME --role officer --project "{DEMO_PROJECT}"'
+        f"demo: project {DEMO_PROJECT!r} filled (4 findings, 1 report). To review it, open the sign-in link "
+        f'below, or make your own user: glassbox users add NAME --role officer --project "{DEMO_PROJECT}"'
     )
-    return True
+    return officer_token

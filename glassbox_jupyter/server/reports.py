@@ -44,7 +44,8 @@ def editable_fields() -> list[str]:
 
 
 def build(session: Session, store: ArtifactStore, body: dict[str, Any]) -> AnnexIVReport:
-    """The ``AnnexIVReport`` a stored version describes (its texts, and its Findings with their SVG views)."""
+    """The ``AnnexIVReport`` a stored version describes (its texts, and its Findings with their SVG and
+    live views)."""
     report = AnnexIVReport.from_dict(body["report"], with_findings=False)
     for finding_id in body["finding_ids"]:
         row = session.get(FindingRecord, finding_id)
@@ -54,6 +55,8 @@ def build(session: Session, store: ArtifactStore, body: dict[str, Any]) -> Annex
         data = json.loads(row.body)
         if row.svg_sha256:
             data["static_html"] = store.read(row.svg_sha256).decode("utf-8")
+        if row.view_sha256:  # the exported HTML report shows it as a live widget
+            data["live_view"] = json.loads(store.read(row.view_sha256))
         report.add(data, origin=f"finding {row.id}")
     return report
 
@@ -111,12 +114,14 @@ def store_imported_report(
     report_data: dict[str, Any],
     findings: list[dict[str, Any]],
     svgs: list[str | None],
+    views: list[dict[str, Any] | None] | None = None,
 ) -> Report:
     """A report made elsewhere (``AnnexIVReport.to_dict()``): its Findings become the project's
-    (with their SVG views), its texts version 1. Committed."""
+    (with their SVG and live views), its texts version 1. Committed."""
+    views = list(views or []) + [None] * (len(findings) - len(views or []))
     finding_ids = [
-        store_finding(session, store, project_id, user.id, finding, svg, "report").id
-        for finding, svg in zip(findings, svgs)
+        store_finding(session, store, project_id, user.id, finding, svg, "report", view).id
+        for finding, svg, view in zip(findings, svgs, views)
     ]
     base = {"report": AnnexIVReport.from_dict(report_data, with_findings=False).to_dict(), "finding_ids": finding_ids}
     built = build(session, store, base)

@@ -167,3 +167,13 @@ describe("endpoint audit form", () => {
     expect(placeholders("Applicant {name}, income {income}; {name} again, {{literal}}")).toEqual(["name", "income"]);
   });
 });
+
+describe("sign-in link", () => {
+  it("reads the token from the fragment only", async () => {
+    const { tokenFromHash } = await import("../src/dashboard/api");
+    expect(tokenFromHash("#token=gbx_abc")).toBe("gbx_abc");
+    expect(tokenFromHash("#other=1&token=gbx_x%2By")).toBe("gbx_x+y");
+    expect(tokenFromHash("")).toBeNull();
+    expect(tokenFromHash("#token=")).toBeNull();
+  });
+});

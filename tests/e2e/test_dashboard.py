@@ -415,3 +415,42 @@ def test_an_analyst_audits_an_endpoint_with_a_key_entered_once(chromium: Any, se
     finally:
         ana.context.close()
         endpoint.close()
+
+
+def test_serve_demo_prints_a_link_that_opens_the_demo_report_ready_for_review(chromium: Any, tmp_path: Path) -> None:
+    import re
+
+    server = Server(tmp_path / "data", f"sqlite:///{tmp_path / 'glassbox.db'}", ("--demo",))
+    started = time.monotonic()
+    server.start(timeout=480)
+    filled_s = time.monotonic() - started
+    try:
+        printed = (tmp_path / "server.log").read_text()
+        link = re.search(r"Review the demo report in the browser: (http://\S+/#token=(gbx_\S+))", printed)
+        assert link is not None, printed[-2000:]
+        officer = Browser(chromium, server)
+        try:
+            officer.page.goto(link.group(1))
+            officer.page.wait_for_selector("h1:has-text('Projects')")
+            assert "#token" not in officer.page.url  # the page dropped the token from the address bar
+            assert "demo-officer · officer" in officer.page.inner_text(".gb-top")
+            reports = officer.page.inner_text(".gb-report-list")
+            assert "Annex IV: demo walkthrough" in reports and "in review" in reports and "missing" in reports
+            officer.shot("demo_projects")
+            report_id = officer.page.get_attribute(".gb-report-list a", "href").rsplit("/", 1)[-1]
+            load_s = officer.open_report(report_id)  # the report page with the demo data, timed from navigation
+            widgets = (".gb-pareto-picker", ".gb-rules-view", ".gb-circuit-heatmap", ".gb-audit-view")
+            officer.page.eval_on_selector_all(".gb-findings details", "ds => ds.forEach(d => { d.open = true; })")
+            for widget in widgets:  # each demo finding as the live widget the notebook shows
+                officer.page.locator(f".gb-findings {widget}").wait_for()
+            assert officer.page.locator("button:has-text('Approve this version')").is_disabled()
+            officer.shot("demo_report")
+            officer.check_clean()
+        finally:
+            officer.context.close()
+        timing = ARTIFACTS / "dashboard_timing.json"
+        kept = json.loads(timing.read_text()) if timing.exists() else {}
+        kept.update({"demo_report_page_load_s": round(load_s, 3), "serve_demo_fill_s": round(filled_s, 1)})
+        timing.write_text(json.dumps(kept, indent=2))
+    finally:
+        server.stop()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import jsonschema
 import numpy as np
@@ -99,7 +100,10 @@ def test_html_is_offline_and_escapes_what_people_write(response_finding):
     html = report.to_html()
     for number, title in ((n, ANNEX_IV_SECTIONS[str(n)]) for n in range(1, 10)):
         assert f"{number}. {title}" in html
-    assert "<script" not in html and "&lt;script&gt;" in html and "<strong>two</strong>" in html
+    assert "&lt;script&gt;alert(1)" in html and "<strong>two</strong>" in html
+    # the only scripts: the finding's live view (JSON, never run) and the widget code its CSP hash allows
+    assert re.findall(r"<script[^>]*>", html) == ['<script type="application/json" class="gb-live-view">', "<script>"]
+    assert "<script" not in report.to_html(live=False)
     assert "http://" not in html.split("<body>")[0] and "https://" not in html.split("<body>")[0]
     assert html.count("<svg") >= 1 and "Appendix A. Provenance" in html and "Appendix B. Fields still missing" in html
 

@@ -48,7 +48,9 @@ def test_finding_and_report_publish_the_same_json(served) -> None:
     assert texts["2(e).oversight"][0]["text"] == "A loan officer reviews every refusal."
     assert got["report"]["findings"][0]["artifact"] == finding.to_dict()["artifact"]
     html = server.call("GET", f"/reports/{sent.id}/export/html", token).text
-    assert "<svg" in html
+    assert "<svg" in html and html.count('class="gb-live-view"') == 1  # the report's finding keeps its widget
+    view = server.call("GET", f"/findings/{got['finding_ids'][0]}/view", token)
+    assert view.status_code == 200 and view.json()["widget"] == "rules_view"
 
 
 def test_publishing_errors_name_the_fix_and_never_the_token(served, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -86,6 +88,10 @@ def test_the_demo_fills_a_fresh_database_once(tmp_path: Path) -> None:
         assert kinds == ["audit", "circuit", "rules", "symbolic"]
         report = api.call("GET", f"/projects/{project}/reports", officer).json()[0]
         assert report["finding_ids"] and "2(e).oversight" in report["missing"]
+        widgets = sorted(
+            api.call("GET", f"/findings/{fid}/view", officer).json()["widget"] for fid in report["finding_ids"]
+        )
+        assert widgets == ["audit_view", "circuit_heatmap", "pareto_picker", "rules_view"]  # the dashboard's widgets
     finally:
         api.close()
 

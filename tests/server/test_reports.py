@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from glassbox_jupyter.finding.publish import live_view
+from glassbox_jupyter.report.render import content_security_policy
 from glassbox_jupyter.server.reports import StaleEditError, build, latest, save_version
 from glassbox_jupyter.server.tables import Report
 from tests.examples import rules_example
@@ -28,7 +30,7 @@ def team(api: Api, rules_finding: Any) -> dict[str, Any]:
         "viewer": api.user("vic", "viewer", ("loans",)),
     }
     project = api.call("GET", "/projects", people["analyst"]).json()[0]["id"]
-    body = {"finding": rules_finding.to_dict(), "svg": rules_finding.to_svg()}
+    body = {"finding": rules_finding.to_dict(), "svg": rules_finding.to_svg(), "view": live_view(rules_finding)}
     finding = api.call("POST", f"/projects/{project}/findings", people["analyst"], json=body).json()["id"]
     report = api.call(
         "POST",
@@ -51,7 +53,11 @@ def test_a_report_is_built_from_the_projects_findings(api: Api, team: dict[str, 
     assert "2(e).oversight" in report["missing"] and "2(b).logic" not in report["missing"]
     html = api.call("GET", f"/reports/{report['id']}/export/html", team["viewer"])
     assert html.status_code == 200 and "<svg" in html.text and "loan_approval" in html.text
-    assert "default-src 'none'" in html.headers["content-security-policy"]
+    # the finding's live view goes into the HTML with the widget code, which the header's policy allows by hash
+    assert html.text.count('class="gb-live-view"') == 1 and '"widget": "rules_view"' in html.text
+    policy = html.headers["content-security-policy"]
+    assert policy.startswith("default-src 'none'") and "script-src 'sha256-" in policy
+    assert policy == content_security_policy(html.text)
     exported = api.call("GET", f"/reports/{report['id']}/export/json", team["viewer"]).json()
     assert exported["schema"] == "glassbox-annex-iv/1" and exported["missing"] == report["missing"]
     bad = api.call(

@@ -48,12 +48,12 @@ class Server:
         ]
         return subprocess.run(command, capture_output=True, text=True, check=True, timeout=120).stdout
 
-    def start(self) -> None:
+    def start(self, timeout: float = 90) -> None:
         command = [sys.executable, "-m", "glassbox_jupyter.cli", "serve", "--port", str(self.port)]
         command += ["--data", str(self.data), "--database", self.database, *self.serve_args]
         log = (self.data.parent / "server.log").open("ab")
         self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + timeout
         while True:
             try:
                 if httpx.get(f"http://127.0.0.1:{self.port}/api/v1/health", timeout=2).status_code == 200:
@@ -61,7 +61,7 @@ class Server:
             except httpx.HTTPError:
                 pass
             assert self.process.poll() is None, (self.data.parent / "server.log").read_text()[-3000:]
-            assert time.monotonic() < deadline, "the server did not answer within 90 s"
+            assert time.monotonic() < deadline, f"the server did not answer within {timeout:.0f} s"
             time.sleep(0.3)
 
     def kill(self) -> None:

@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import object_session
 
+from glassbox_jupyter.report.render import content_security_policy
 from glassbox_jupyter.server import audit
 from glassbox_jupyter.server.deps import (
     CurrentUser,
@@ -37,6 +38,7 @@ from glassbox_jupyter.server.reports import (
     store_imported_report,
     version_body,
 )
+from glassbox_jupyter.server.schemas import LiveView
 from glassbox_jupyter.server.stored_json import json_answer, spliced_list, spliced_text, version_parts
 from glassbox_jupyter.server.tables import FindingRecord, Report, ReportVersion, User, utcnow
 
@@ -65,6 +67,9 @@ class ReportImport(BaseModel):
     title: str = Field(min_length=1, max_length=300)
     report: dict[str, Any] = Field(description="AnnexIVReport.to_dict() (schema glassbox-annex-iv/1)")
     svgs: list[str | None] = Field(default_factory=list, description="the SVG view of each finding, in order")
+    views: list[LiveView | None] = Field(
+        default_factory=list, description="what each finding's live widget shows (publish.live_view), in order"
+    )
 
 
 class FieldsEdit(BaseModel):
@@ -184,7 +189,7 @@ def import_report(
     project_id: str, body: ReportImport, request: Request, session: DbSession, user: CurrentUser
 ) -> Response:
     """A report published from a notebook (``report.publish``): its Findings are stored as the
-    project's findings (with their SVG views), its texts become version 1."""
+    project's findings (with their SVG and live views), its texts become version 1."""
     from glassbox_jupyter.report.annex import SCHEMA_ID
     from glassbox_jupyter.server.routes.findings import ACTIVE_SVG, schema_errors
 
@@ -201,8 +206,9 @@ def import_report(
             raise HTTPException(422, [error])
         if svg is not None and (not svg.lstrip().startswith("<svg") or ACTIVE_SVG.search(svg)):
             raise HTTPException(422, [{"loc": ["body", "svgs", i], "msg": "not a static SVG view", "type": "svg"}])
+    views = [None if v is None else v.model_dump() for v in body.views]
     report = store_imported_report(
-        session, request.app.state.artifacts, project.id, user, body.title, body.report, findings, svgs
+        session, request.app.state.artifacts, project.id, user, body.title, body.report, findings, svgs, views
     )
     return _report_out(report, latest(session, report), status=201)
 
@@ -353,8 +359,6 @@ def export_report(
     session.commit()
     name = f"annex-iv-{row.id}-v{stored.version}.{fmt}"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
-    if fmt == "html":
-        headers["Content-Security-Policy"] = (
-            "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:"
-        )
+    if fmt == "html":  # the report's own policy: no request at all; its one inline script by hash
+        headers["Content-Security-Policy"] = content_security_policy(content.decode("utf-8"))
     return Response(content, media_type=MEDIA[fmt], headers=headers)

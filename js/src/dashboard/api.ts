@@ -111,3 +111,9 @@ export interface Version {
   approved_by: string | null;
   approved_at: string | null;
 }
+
+/** The API token a sign-in link carries in its fragment ("#token=…", as `glassbox serve --demo` prints), or null. */
+export function tokenFromHash(hash: string): string | null {
+  const token = new URLSearchParams(hash.replace(/^#/, "")).get("token");
+  return token && token.trim() ? token.trim() : null;
+}

@@ -1,7 +1,7 @@
 // The GlassBox dashboard: signs the browser in (session cookie + CSRF token) and draws the page
 // the path names: "/" projects, "/projects/<id>", "/reports/<id>". Links stay ordinary links
 // (each page load asks the server again), so the back button and bookmarks just work.
-import { ApiError, call, setCsrf } from "./api";
+import { ApiError, call, setCsrf, tokenFromHash } from "./api";
 import type { User } from "./api";
 import { errorBox, frame } from "./layout";
 import { auditPage } from "./pages/audit";
@@ -45,6 +45,19 @@ async function route(user: User): Promise<void> {
 }
 
 async function start(): Promise<void> {
+  const linked = tokenFromHash(window.location.hash);
+  if (linked) {
+    // the fragment never reached the server; drop it from the address bar and history now
+    history.replaceState(null, "", window.location.pathname + window.location.search);
+    try {
+      const answer = await call<{ user: User; csrf_token: string }>("POST", "/session", { token: linked });
+      setCsrf(answer.csrf_token);
+      await route(answer.user);
+      return;
+    } catch {
+      // a spent or mistyped link: the sign-in form below says what to do
+    }
+  }
   const session = await call<{ user: User | null; csrf_token: string | null }>("GET", "/session");
   if (session.user === null) {
     signInPage((user) => void route(user));
