@@ -84,7 +84,18 @@ def test_every_finding_has_a_live_view_a_dashboard_can_mount(name, examples):
     view = live_view(finding)
     assert view is not None and view["widget"] in WIDGET_NAMES, view and view["widget"]
     assert LiveView.model_validate(json.loads(json.dumps(view, allow_nan=False))).data == view["data"]
-    assert view["data"]["title"] and set(view["selection"]) == {"value", "details"}
+    assert view["data"]["title"] and set(view["selection"]) - {"choices"} == {"value", "details"}
+    # the stored choices are what selecting each of them shows in Python (and the selection comes back)
+    from glassbox_jupyter.finding.base import selection_key
+
+    before = finding.selection
+    for key, details in view["selection"].get("choices", {}).items():
+        finding.select(json.loads(key))
+        assert json.loads(json.dumps(finding.selection_details(), default=str)) == json.loads(
+            json.dumps(details, default=str)
+        ), key
+    finding.select(before)
+    assert selection_key(finding.selection) == selection_key(before)
 
 
 def test_the_dashboard_knows_every_widget_the_server_accepts():

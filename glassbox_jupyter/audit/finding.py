@@ -216,6 +216,13 @@ class AuditFinding(Finding):
         """The selected variable's flipped counterfactual pairs (up to ``MAX_VIEW_PAIRS``), or None."""
         return {"flips": None if self._selected is None else self._flips_view(self._selected)}
 
+    def selection_choices(self) -> dict[str, dict[str, Any]]:
+        """Each variable's flipped pairs (and none selected), so a view without Python can list them."""
+        from glassbox_jupyter.finding.base import selection_key
+
+        choices = {selection_key(name): {"flips": self._flips_view(name)} for name in self.variables}
+        return {selection_key(None): {"flips": None}, **choices}
+
     def _apply_selection(self, name: Any) -> pd.DataFrame:
         """Pick variable ``name`` and return its flipped pairs; ``None`` (or ``""``) clears."""
         if name is None or name == "":

@@ -108,6 +108,13 @@ class Finding(abc.ABC):
         """JSON-ready data the current selection makes visible (e.g. a path's coefficients); ``{}`` by default."""
         return {}
 
+    def selection_choices(self) -> dict[str, dict[str, Any]]:
+        """The details (as :meth:`selection_details` gives them) of each selection a host without Python
+        may offer, keyed by :func:`selection_key` of the value; ``{}`` by default. A stored live view
+        carries them, so the dashboard and the exported HTML report answer a click with stored numbers;
+        a Finding offers them only where they are few and cheap (an audit's variables, a graph's neurons)."""
+        return {}
+
     def select(self, value: Any) -> Any:  # each Finding returns its own selected object (a Rule, an Equation...)
         """Select ``value`` (the form :attr:`selection` has) and tell every view; returns the typed selection.
 
@@ -223,3 +230,14 @@ def finding_payload(finding: Finding) -> dict[str, Any] | None:
         return None
     remember(finding, data)
     return data
+
+
+def selection_key(value: Any) -> str:
+    """The key of a selection value in :meth:`Finding.selection_choices`: its compact JSON, the same
+    text JavaScript's ``JSON.stringify`` makes of it.
+
+    Example:
+        >>> selection_key([1, 2]), selection_key("income"), selection_key(None)
+        ('[1,2]', '"income"', 'null')
+    """
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)

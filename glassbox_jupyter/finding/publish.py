@@ -90,14 +90,19 @@ class ServerClient:
 
 def live_view(finding: Any) -> dict[str, Any] | None:
     """What the Finding's live widget shows, for hosts without a kernel (the server's dashboard):
-    ``{"widget": <bundle name>, "data": <view data>, "selection": {"value", "details"}}``; None when
-    the Finding has no widget."""
+    ``{"widget": <bundle name>, "data": <view data>, "selection": {"value", "details"[, "choices"]}}``
+    (``choices``: the details of each other selection, where the Finding offers them); None when the
+    Finding has no widget."""
     try:
         view = finding.widget()
     except NotImplementedError:
         return None
     try:
-        return {"widget": widget_name(type(view)), "data": view._data, "selection": view._selection}
+        selection = dict(view._selection)
+        choices = finding.selection_choices()
+        if choices:  # what a click shows without Python (see Finding.selection_choices)
+            selection["choices"] = choices
+        return {"widget": widget_name(type(view)), "data": view._data, "selection": selection}
     finally:
         view.close()
 

@@ -97,6 +97,9 @@ def neighbour_regression_fidelity(result: PrecisionResult, values: np.ndarray, s
     return pooled_r2_fidelity([neighbour_predictions(result, values)], seed)
 
 
+MAX_STORED_CHOICES = 512  # neurons whose top inputs a stored live view carries
+
+
 class NeuronSelection:
     """Choosing a neuron and reading the inputs that activate it most (shared by the graph and the comparison).
 
@@ -136,6 +139,16 @@ class NeuronSelection:
 
     def _top_inputs(self) -> list[dict[str, Any]]:
         return [] if self.selected_neuron is None else self._top_input_dicts(self.selected_neuron)
+
+    def selection_choices(self) -> dict[str, dict[str, Any]]:
+        """Each neuron's top inputs (and none selected), so a view without Python can list them; {} for
+        a graph of more than ``MAX_STORED_CHOICES`` neurons."""
+        from glassbox_jupyter.finding.base import selection_key
+
+        if len(self.neuron_ids) > MAX_STORED_CHOICES:
+            return {}
+        choices = {selection_key(n): {"top_inputs": self._top_input_dicts(n)} for n in self.neuron_ids}
+        return {selection_key(None): {"top_inputs": []}, **choices}
 
     def _apply_selection(self, neuron: Any) -> list[dict[str, Any]]:
         """Choose ``neuron`` by id (None clears); returns its top inputs."""

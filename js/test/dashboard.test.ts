@@ -153,6 +153,18 @@ describe("a widget's transport without a kernel", () => {
     t.setData({ title: "y" });
     expect(t.data()).toEqual({ title: "y" });
   });
+
+  it("answers a selection the Finding stored choices for with their details", async () => {
+    const { localTransport } = await import("../src/dashboard/local_transport");
+    const choices = { '"income"': { flips: [{ a: 1 }] }, null: { flips: null } };
+    const t = localTransport({}, { value: null, details: { flips: null }, choices });
+    t.request("income", () => undefined);
+    await Promise.resolve();
+    expect(t.selection()).toEqual({ value: "income", details: { flips: [{ a: 1 }] } });
+    t.request("age", () => undefined); // not stored: no details
+    await Promise.resolve();
+    expect(t.selection()).toEqual({ value: "age", details: {} });
+  });
 });
 
 describe("endpoint audit form", () => {

@@ -406,6 +406,12 @@ def test_an_analyst_audits_an_endpoint_with_a_key_entered_once(chromium: Any, se
         shown = ana.page.inner_text(".gb-job .gb-audit-view")
         assert "name" in shown and "income" in shown, shown
         assert endpoint.keys == {f"Bearer {secret}"}  # the stored key reached the endpoint
+        # a click on a variable lists its flipped decisions from the choices stored with the view (no Python)
+        ana.page.locator(".gb-job .gb-var-row[data-name='income']").focus()
+        ana.page.keyboard.press("Enter")  # keyboard works as a click does
+        flips = ana.page.locator(".gb-job .gb-flips-body")
+        flips.get_by_text("high").first.wait_for()
+        assert "low" in flips.inner_text(), flips.inner_text()
         ana.shot("endpoint_full")
         assert secret not in ana.page.content()
         ana.page.reload()  # the key is listed by name, never shown

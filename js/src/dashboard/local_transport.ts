@@ -1,7 +1,9 @@
 // A widget Transport for pages without a kernel: the view data comes from the server (a job's
 // progress, a stored finding's view) and a selection is the reader's own, granted at once. What a
 // selection makes visible beyond the view data (its "details", e.g. a circuit's faithfulness) is
-// known only for the selection stored with the view: no Python recomputes it for a new one.
+// known for the selection stored with the view and for the choices the Finding stored with it
+// (Finding.selection_choices: an audit's variables, a graph's neurons); no Python recomputes the
+// details of any other selection.
 import type { Transport } from "../shared/widget";
 
 export interface LocalTransport extends Transport {
@@ -12,6 +14,8 @@ export interface LocalTransport extends Transport {
 export interface StoredSelection {
   value?: unknown;
   details?: unknown;
+  /** Details of other selections, keyed by JSON.stringify(value). */
+  choices?: Record<string, unknown>;
 }
 
 export function localTransport(initial: unknown, stored: StoredSelection = {}): LocalTransport {
@@ -31,8 +35,10 @@ export function localTransport(initial: unknown, stored: StoredSelection = {}): 
       let live = true;
       queueMicrotask(() => {
         if (!live) return;
-        const same = JSON.stringify(value) === JSON.stringify(stored.value ?? null);
-        selection = { value, details: same ? (stored.details ?? {}) : {} };
+        const key = JSON.stringify(value ?? null);
+        const same = key === JSON.stringify(stored.value ?? null);
+        const details = same ? stored.details : stored.choices?.[key];
+        selection = { value, details: details ?? {} };
         for (const fn of listeners.selection) fn();
         reply(null);
       });
