@@ -223,6 +223,19 @@ def test_a_viewer_reads_only_and_another_project_sees_nothing(chromium: Any, ser
             ana.open_report(report_id)
             assert ana.page.evaluate("document.documentElement.scrollWidth") <= 390
             ana.shot("report_phone")
+            # the analysis pages fit the phone too, and the keyboard alone reaches each form's start button
+            for page, start in (("distill", "Start"), ("transformer", "Start"), ("endpoint", "Start the audit")):
+                ana.page.goto(f"{ana.base}/projects/{_project}/{page}")
+                ana.page.wait_for_selector("form.gb-form button[type=submit]")
+                assert ana.page.evaluate("document.documentElement.scrollWidth") <= 390, page
+                ana.shot(f"{page}_phone")
+                reached = []
+                for _ in range(40):
+                    ana.page.keyboard.press("Tab")
+                    reached.append(ana.page.evaluate("document.activeElement.textContent.trim()"))
+                    if reached[-1] == start:
+                        break
+                assert reached[-1] == start, (page, reached)
             ana.check_clean()
         finally:
             ana.context.close()
