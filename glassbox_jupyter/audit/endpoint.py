@@ -269,8 +269,11 @@ class OpenAIProvider(Provider):
             raise _Retryable(f"HTTP {status}", exc.headers.get("Retry-After") if exc.headers else None) from None
         if status in (401, 403):
             where = (
-                "the key given" if self.__key is not None
-                else f"the key in ${self.api_key_env}" if self.api_key_env else "the request without a key"
+                "the key given"
+                if self.__key is not None
+                else f"the key in ${self.api_key_env}"
+                if self.api_key_env
+                else "the request without a key"
             )
             raise ProviderAuthError(
                 f"{where} was refused by {self.base_url} (HTTP {status}); check the key, or that it may use "

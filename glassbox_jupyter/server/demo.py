@@ -59,9 +59,7 @@ def walkthrough_report(say: Callable[[str], None] = print) -> AnnexIVReport:
     return report
 
 
-def fill_demo(
-    sessions: sessionmaker[Session], store: ArtifactStore, say: Callable[[str], None] = print
-) -> str | None:
+def fill_demo(sessions: sessionmaker[Session], store: ArtifactStore, say: Callable[[str], None] = print) -> str | None:
     """Add the demo project, findings and report unless the database has them. Returns, when it added
     them, the API token of the demo's compliance officer (``DEMO_OFFICER``) for the caller to show
     once (``glassbox serve --demo`` prints a sign-in link); None when the demo was there already.
