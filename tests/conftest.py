@@ -21,6 +21,13 @@ def friedman_probes(friedman: glassbox.Teacher) -> glassbox.ProbeSet:
     return glassbox.Probe(friedman, n=600, method="sobol", seed=0).run()
 
 
+@pytest.fixture(scope="session")
+def smollm2():
+    """SmolLM2-135M-Instruct (a real pretrained Llama-architecture LM) as a HookedTransformer, loaded once.
+    The setup installs its package; without it the test fails with the install command."""
+    return glassbox.demos.load("smollm2")
+
+
 @pytest.fixture()
 def small_mlp() -> nn.Module:
     """A tiny random 3-input MLP (weights seeded)."""

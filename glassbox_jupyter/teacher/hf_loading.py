@@ -282,18 +282,23 @@ def load_hooked_transformer(
     refactor_factored_attn_matrices: bool = False,
     tokenizer: Any = None,
     default_prepend_bos: bool | None = None,
+    max_memory_gb: float | None = None,
 ) -> HookedTransformer:
-    """Load a local Hugging Face checkpoint folder as an eval-mode HookedTransformer.
+    """Load a local Hugging Face checkpoint folder, or a GGUF file, as an eval-mode HookedTransformer.
 
     Args:
         path: a folder written by ``model.save_pretrained(folder)`` and ``tokenizer.save_pretrained(folder)``
-            (config.json, weights, tokenizer files). Shipped demos load with ``glassbox.demos.load(name)``.
+            (config.json, weights, tokenizer files), or a ``.gguf`` file (llama.cpp's format; needs the
+            ``gguf`` package), dequantized to float32 and converted once into a folder cached under
+            ``~/.cache/glassbox/gguf`` by the file's SHA-256 (see
+            :mod:`~glassbox_jupyter.teacher.gguf_loading`). Shipped demos load with ``glassbox.demos.load(name)``.
         device, dtype: where and in what precision (default float32) to build the model.
         fold_ln, center_writing_weights, center_unembed, fold_value_biases, refactor_factored_attn_matrices:
             TransformerLens's weight processing, as in ``HookedTransformer.from_pretrained``. They leave the
             log-probabilities unchanged (``center_unembed`` shifts each position's logits by a constant).
         tokenizer: a tokenizer to use instead of the folder's (required if the folder has none).
         default_prepend_bos: override whether strings get a BOS token prepended (TransformerLens default: yes).
+        max_memory_gb: for a GGUF file, the memory its size check may assume (default: what is available).
 
     Nothing is downloaded: Hugging Face offline mode is on for the whole call.
 
@@ -303,6 +308,10 @@ def load_hooked_transformer(
         (2, False)
     """
     folder = Path(path).expanduser()
+    if folder.suffix.lower() == ".gguf" and not folder.is_dir():
+        from glassbox_jupyter.teacher.gguf_loading import gguf_folder
+
+        folder = gguf_folder(folder, max_memory_gb=max_memory_gb)
     config = check_checkpoint(folder)
     if tokenizer is None and not _has_tokenizer(folder):
         raise CheckpointError(
