@@ -64,8 +64,17 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, *args: Any) -> None:  # quiet
         pass
 
+    def _leave(self) -> None:
+        """The request stops counting as in flight (once): before its answer is sent, since the client
+        may send its next request as soon as it has read this one's answer."""
+        if getattr(self, "_counted", False):
+            self._counted = False
+            with self.state.lock:
+                self.state.in_flight -= 1
+
     def _send(self, status: int, body: bytes | dict, headers: dict[str, str] | None = None) -> None:
         raw = json.dumps(body).encode() if isinstance(body, dict) else body
+        self._leave()
         try:
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
@@ -89,11 +98,11 @@ class Handler(BaseHTTPRequestHandler):
             state.times[model].append(time.monotonic())
             state.in_flight += 1
             state.max_in_flight = max(state.max_in_flight, state.in_flight)
+        self._counted = True
         try:
             self._answer(state, mode, k, n, body)
         finally:
-            with state.lock:
-                state.in_flight -= 1
+            self._leave()
 
     def _answer(self, state: ServerState, mode: str, k: int, n: int, body: dict) -> None:
         if self.path != "/v1/chat/completions" or mode == "notfound":
