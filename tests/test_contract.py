@@ -85,6 +85,15 @@ def test_every_finding_has_a_live_view_a_dashboard_can_mount(name, examples):
     assert view is not None and view["widget"] in WIDGET_NAMES, view and view["widget"]
     assert LiveView.model_validate(json.loads(json.dumps(view, allow_nan=False))).data == view["data"]
     assert view["data"]["title"] and set(view["selection"]) - {"choices"} == {"value", "details"}
+    # it is what the Finding's widget syncs, read without making one
+    from glassbox_jupyter.finding.publish import widget_name
+
+    widget = finding.widget()
+    try:
+        assert view["widget"] == widget_name(type(widget)) and view["data"] == widget._data
+        assert {k: view["selection"][k] for k in ("value", "details")} == widget._selection
+    finally:
+        widget.close()
     # the stored choices are what selecting each of them shows in Python (and the selection comes back)
     from glassbox_jupyter.finding.base import selection_key
 

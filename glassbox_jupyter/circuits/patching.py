@@ -124,21 +124,21 @@ def activation_patching(
     names = [z_name(layer) for layer in range(cfg.n_layers)]
     if not cfg.attn_only:
         names += [mlp_name(layer) for layer in range(cfg.n_layers)]
+    from glassbox_jupyter.circuits.fast_patching import BatchedPatcher
+
     total = 0
     for b in prompts.buckets:
         if direction == "noising":
             values = ablation_values(model, b, names, ablation, seed)
-            tokens, sign = None, 1.0
+            tokens, sign = b.clean, 1.0
         else:
             values, tokens, sign = _cache(model, b.clean, names), b.corrupted, -1.0
-        base = run_ablated(model, b, values=values, tokens=tokens)
+        # one patched run per component, batched and started at its layer (fast_patching.py): exact
+        patcher = BatchedPatcher(model, tokens, values, b.correct, b.incorrect)
         for layer in range(cfg.n_layers):
-            for head in range(cfg.n_heads):
-                patched = run_ablated(model, b, [(layer, head)], values=values, tokens=tokens)
-                heads[layer, head] += sign * float((base - patched).sum())
+            heads[layer] += sign * patcher.head_effects(layer)
             if not cfg.attn_only:
-                patched = run_ablated(model, b, mlps=[layer], values=values, tokens=tokens)
-                mlps[layer] += sign * float((base - patched).sum())
+                mlps[layer] += sign * patcher.mlp_effect(layer)
         total += len(b.rows)
     return {"heads": heads / total, "mlps": mlps / total}
 

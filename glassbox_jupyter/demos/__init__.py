@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 
 from glassbox_jupyter.demos.digits import load_digits_split  # noqa: F401 - re-exported
 from glassbox_jupyter.demos.ioi import IOIPrompt, ioi_prompts  # noqa: F401 - re-exported
+from glassbox_jupyter.demos.ioi_real import ioi_prompt_set  # noqa: F401 - re-exported
 from glassbox_jupyter.demos.latent import load_latent_demo  # noqa: F401 - re-exported
 from glassbox_jupyter.demos.loan_lm import load_loan_lm  # noqa: F401 - re-exported
 from glassbox_jupyter.demos.topics import load_topics  # noqa: F401 - re-exported

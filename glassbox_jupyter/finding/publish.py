@@ -89,22 +89,43 @@ class ServerClient:
 
 
 def live_view(finding: Any) -> dict[str, Any] | None:
-    """What the Finding's live widget shows, for hosts without a kernel (the server's dashboard):
-    ``{"widget": <bundle name>, "data": <view data>, "selection": {"value", "details"[, "choices"]}}``
-    (``choices``: the details of each other selection, where the Finding offers them); None when the
-    Finding has no widget."""
-    try:
-        view = finding.widget()
-    except NotImplementedError:
+    """What the Finding's live widget shows, for hosts without a kernel (the server's dashboard, the
+    exported HTML report): ``{"widget": <bundle name>, "data": <view data>, "selection": {"value",
+    "details"[, "choices"]}}`` (``choices``: the details of each other selection, where the Finding
+    offers them); None when the Finding has no widget.
+
+    It is built from the Finding itself, as its widget's synced state is, without making a widget:
+    in a kernel a widget made and closed at once would reach the browser half-made."""
+    from glassbox_jupyter.finding.jsonable import jsonable
+
+    name = finding_widget_name(finding)
+    if name is None:
         return None
-    try:
-        selection = dict(view._selection)
-        choices = finding.selection_choices()
-        if choices:  # what a click shows without Python (see Finding.selection_choices)
-            selection["choices"] = choices
-        return {"widget": widget_name(type(view)), "data": view._data, "selection": selection}
-    finally:
-        view.close()
+    selection = {"value": jsonable(finding.selection), "details": jsonable(finding.selection_details())}
+    choices = finding.selection_choices()
+    if choices:  # what a click shows without Python (see Finding.selection_choices)
+        selection["choices"] = jsonable(choices)
+    return {"widget": name, "data": jsonable(finding.view_data()), "selection": selection}
+
+
+def finding_widget_name(finding: Any) -> str | None:
+    """The bundle name of the widget ``finding.widget()`` returns, read from its return annotation
+    (no widget is made); None for a Finding without its own widget.
+
+    Example:
+        >>> class Demo:
+        ...     def widget(self) -> "ParetoPicker": ...
+        >>> finding_widget_name(Demo())
+        'pareto_picker'
+    """
+    import inspect
+
+    method = getattr(type(finding), "widget", None)
+    annotation = inspect.get_annotations(method).get("return") if method is not None else None
+    name = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", None)
+    if not name or name in ("AnyWidget", "Any"):
+        return None
+    return widget_name(type(name.rsplit(".", 1)[-1], (), {}))
 
 
 def widget_name(cls: type) -> str:

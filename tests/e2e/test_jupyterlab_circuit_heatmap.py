@@ -181,8 +181,12 @@ def _assert_hover(nb: NotebookPage, kernel: dict[str, Any], head: tuple[int, int
     title = next(c["title"] for c in _state(nb)["cells"] if (c["layer"], c["head"]) == head)
     nb.log(f"hover {_label(head)}: {info!r}; tooltip {title!r}")
     for text in (info, title.splitlines()[0]):
-        m = re.fullmatch(rf"{_label(head)}: score ([+\-−]?[\d.eE+\-]+) · type (.+) · (in circuit|not in circuit)", text)
-        assert m, f"hover text {text!r} does not read 'L?H?: score … · type … · …'"
+        m = re.fullmatch(
+            rf"{_label(head)}: score ([+\-−]?[\d.eE+\-]+) · direct effect [+\-−]?[\d.eE+\-]+ · type (.+) · "
+            "(in circuit|not in circuit)",
+            text,
+        )
+        assert m, f"hover text {text!r} does not read 'L?H?: score … · direct effect … · type … · …'"
         score = float(m.group(1).replace("−", "-"))
         assert score == pytest.approx(kernel["scores"][layer][h], rel=1e-3), (
             f"hover shows score {score}, the kernel's attribution is {kernel['scores'][layer][h]}"

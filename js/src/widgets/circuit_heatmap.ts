@@ -71,15 +71,15 @@ export const spec: WidgetSpec<Norm, Head[]> = {
     pinLabel.appendChild(focusSelect);
     attnHead.append(attention.title, pinLabel);
     const lensBody = h("div", "gb-lens-body");
-    const lensNote = h("div", "gb-attention-note gb-lens-note");
+    const lensNote = h("div", "gb-lens-note");
     const lensPanel = panel("gb-lens", "logit lens · logit diff after each layer", lensBody, lensNote);
     const side = h("div", "gb-circuit-side");
-    side.append(faithPanel, panel("gb-attention", attnHead, attention.note, attention.body), lensPanel);
+    side.append(faithPanel, panel("gb-attention", attnHead, attention.note, attention.body));
     const main = h("div", "gb-columns gb-circuit-body");
     main.append(gridPanel, side);
     const readout = liveRegion("gb-selection");
     let sideBySide = false;
-    shell.body.appendChild(main);
+    shell.body.append(main, lensPanel); // the logit lens, layer by layer, under both columns
     shell.footer.appendChild(readout);
 
     let data: Norm | null = null;
