@@ -123,6 +123,7 @@ def finding_widget_name(finding: Any) -> str | None:
     method = getattr(type(finding), "widget", None)
     annotation = inspect.get_annotations(method).get("return") if method is not None else None
     name = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", None)
+    name = name.strip("'\"") if name else None  # a quoted annotation under postponed evaluation
     if not name or name in ("AnyWidget", "Any"):
         return None
     return widget_name(type(name.rsplit(".", 1)[-1], (), {}))

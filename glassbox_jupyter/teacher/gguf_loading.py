@@ -172,7 +172,7 @@ def gguf_folder(path: str | os.PathLike[str], *, max_memory_gb: float | None = N
         return folder
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from glassbox_jupyter.teacher.hf_loading import offline, quiet_loading
+    from glassbox_jupyter.teacher.hf_offline import offline, quiet_loading
 
     folder.parent.mkdir(parents=True, exist_ok=True)
     with offline(), quiet_loading(), tempfile.TemporaryDirectory(dir=folder.parent, prefix=".convert-") as tmp:
