@@ -58,58 +58,19 @@ async function main() {
   });
   if (result.errors.length > 0) throw new Error(`${result.errors.length} esbuild error(s)`);
 
-  // The dashboard of `glassbox serve` (pages drawn from the REST API): one script, one stylesheet.
-  const dashboard = await build({
-    entryPoints: { dashboard: join(here, "src", "dashboard", "main.ts") },
-    outdir: outDir,
-    bundle: true,
-    format: "esm",
-    target: "es2020",
-    platform: "browser",
-    minify: true,
-    legalComments: "none",
-    metafile: true,
-    logLevel: "warning",
-  });
-  const dashboardCss = await build({
-    entryPoints: { dashboard: join(here, "src", "dashboard", "dashboard.css") },
-    outdir: outDir,
-    bundle: true,
-    minify: true,
-    legalComments: "none",
-    metafile: true,
-    logLevel: "warning",
-  });
-  // The live widgets of an exported HTML report: one classic script and one stylesheet, which the
-  // report renderer (glassbox_jupyter/report/render.py) inlines into the report.
-  const viewer = await build({
-    entryPoints: { report_viewer: join(here, "src", "report_viewer", "main.ts") },
-    outdir: outDir,
-    bundle: true,
-    format: "iife",
-    target: "es2020",
-    platform: "browser",
-    minify: true,
-    legalComments: "none",
-    metafile: true,
-    logLevel: "warning",
-  });
-  const viewerCss = await build({
-    entryPoints: { report_viewer: join(here, "src", "report_viewer", "report_viewer.css") },
-    outdir: outDir,
-    bundle: true,
-    minify: true,
-    legalComments: "none",
-    metafile: true,
-    logLevel: "warning",
-  });
-  Object.assign(
-    result.metafile.outputs,
-    dashboard.metafile.outputs,
-    dashboardCss.metafile.outputs,
-    viewer.metafile.outputs,
-    viewerCss.metafile.outputs,
-  );
+  // One script and one stylesheet for a page that is not a notebook widget.
+  const page = async (name, script, stylesheet, format) => {
+    const common = { outdir: outDir, bundle: true, minify: true, legalComments: "none", metafile: true, logLevel: "warning" };
+    const js = await build({ ...common, entryPoints: { [name]: script }, format, target: "es2020", platform: "browser" });
+    const css = await build({ ...common, entryPoints: { [name]: stylesheet } });
+    Object.assign(result.metafile.outputs, js.metafile.outputs, css.metafile.outputs);
+  };
+  // The dashboard of `glassbox serve` (pages drawn from the REST API).
+  await page("dashboard", join(here, "src", "dashboard", "main.ts"), join(here, "src", "dashboard", "dashboard.css"), "esm");
+  // The live widgets of an exported HTML report: a classic script, which the report renderer
+  // (glassbox_jupyter/report/render.py) inlines into the report with its stylesheet.
+  const viewer = join(here, "src", "report_viewer");
+  await page("report_viewer", join(viewer, "main.ts"), join(viewer, "report_viewer.css"), "iife");
 
   // Guard: widgets must be self-contained (no CDN / URL imports).
   const urlImport = /(?:\bimport\s*\(?\s*|\bfrom\s*)["']https?:\/\//;
