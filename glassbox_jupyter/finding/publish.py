@@ -126,7 +126,7 @@ def finding_widget_name(finding: Any) -> str | None:
     name = name.strip("'\"") if name else None  # a quoted annotation under postponed evaluation
     if not name or name in ("AnyWidget", "Any"):
         return None
-    return widget_name(type(name.rsplit(".", 1)[-1], (), {}))
+    return snake_case(name.rsplit(".", 1)[-1])
 
 
 def widget_name(cls: type) -> str:
@@ -136,7 +136,12 @@ def widget_name(cls: type) -> str:
         >>> widget_name(type("FlowGraphExplorer", (), {}))
         'flow_graph_explorer'
     """
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", cls.__name__).lower()
+    return snake_case(cls.__name__)
+
+
+def snake_case(name: str) -> str:
+    """``FlowGraphExplorer`` → ``flow_graph_explorer``."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
 def publish_finding(finding: Any, project: str, server: str | None = None, token: str | None = None) -> Published:

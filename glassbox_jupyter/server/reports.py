@@ -43,9 +43,9 @@ def editable_fields() -> list[str]:
     return list(FIELDS)
 
 
-def build(session: Session, store: ArtifactStore, body: dict[str, Any]) -> AnnexIVReport:
-    """The ``AnnexIVReport`` a stored version describes (its texts, and its Findings with their SVG and
-    live views)."""
+def build(session: Session, store: ArtifactStore, body: dict[str, Any], with_views: bool = False) -> AnnexIVReport:
+    """The ``AnnexIVReport`` a stored version describes (its texts, and its Findings with their SVG
+    views); ``with_views`` adds their live views, which only an HTML export shows."""
     report = AnnexIVReport.from_dict(body["report"], with_findings=False)
     for finding_id in body["finding_ids"]:
         row = session.get(FindingRecord, finding_id)
@@ -55,7 +55,7 @@ def build(session: Session, store: ArtifactStore, body: dict[str, Any]) -> Annex
         data = json.loads(row.body)
         if row.svg_sha256:
             data["static_html"] = store.read(row.svg_sha256).decode("utf-8")
-        if row.view_sha256:  # the exported HTML report shows it as a live widget
+        if with_views and row.view_sha256:  # the exported HTML report shows it as a live widget
             data["live_view"] = json.loads(store.read(row.view_sha256))
         report.add(data, origin=f"finding {row.id}")
     return report

@@ -347,7 +347,7 @@ def export_report(
         stored = latest(session, row, version)
     except LookupError as exc:
         raise HTTPException(404, str(exc)) from exc
-    built = build(session, request.app.state.artifacts, json.loads(stored.body))
+    built = build(session, request.app.state.artifacts, json.loads(stored.body), with_views=fmt == "html")
     if fmt == "html":
         content: bytes = built.to_html().encode("utf-8")
     elif fmt == "json":
