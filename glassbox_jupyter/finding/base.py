@@ -115,6 +115,13 @@ class Finding(abc.ABC):
         a Finding offers them only where they are few and cheap (an audit's variables, a graph's neurons)."""
         return {}
 
+    def record_choices(self) -> list[Any]:
+        """The selections that change the Finding's record (its summary, fidelity and evidence), which
+        a host without Python may file instead of the current one: a server job stores the record of
+        each (``glassbox serve``: ``POST /analyses/{id}/pick``). ``[]`` by default: most selections
+        only change what a view highlights."""
+        return []
+
     def select(self, value: Any) -> Any:  # each Finding returns its own selected object (a Rule, an Equation...)
         """Select ``value`` (the form :attr:`selection` has) and tell every view; returns the typed selection.
 
@@ -208,7 +215,7 @@ class Finding(abc.ABC):
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
         # in_kernel() is looked up on its module each time, so one patch there reaches every display
         return display.display_bundle(
-            repr(self), self.static_html(), self.widget if display.in_kernel() else None, payload=finding_payload(self)
+            repr(self), self.static_html(), self.widget if display.in_kernel() else None, payload=display_payload(self)
         )
 
     def __repr__(self) -> str:
@@ -230,6 +237,25 @@ def finding_payload(finding: Finding) -> dict[str, Any] | None:
         return None
     remember(finding, data)
     return data
+
+
+MAX_NOTEBOOK_VIEW_CHARS = 2_000_000  # a larger live view stays out of the notebook; exports show its SVG
+
+
+def display_payload(finding: Finding) -> dict[str, Any] | None:
+    """What a display output carries under FINDING_MIME: the Finding's JSON (:func:`finding_payload`)
+    with its live view (``"live_view"``, see ``finding.publish.live_view``), so an HTML report
+    exported from the saved notebook mounts the same widget without a kernel. A live view over
+    ``MAX_NOTEBOOK_VIEW_CHARS`` of JSON is left out (the export then shows the SVG)."""
+    from glassbox_jupyter.finding.publish import live_view
+
+    data = finding_payload(finding)
+    if data is None:
+        return None
+    view = live_view(finding)
+    if view is None or len(json.dumps(view, allow_nan=False)) > MAX_NOTEBOOK_VIEW_CHARS:
+        return data
+    return {**data, "live_view": view}
 
 
 def selection_key(value: Any) -> str:

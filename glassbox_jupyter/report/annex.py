@@ -448,6 +448,8 @@ class AnnexIVReport:
         data = self.to_dict()
         for stored, entry in zip(self.findings, data["findings"]):
             entry["static_html"] = stored.static_html  # so a notebook reader can show it without a kernel
+            if stored.view is not None:  # and an HTML export from the saved notebook mounts its widget
+                entry["live_view"] = stored.view
         return {"text/plain": repr(self), "text/html": self._repr_html_(), REPORT_MIME: data}
 
     def __repr__(self) -> str:

@@ -37,12 +37,14 @@ class ExportResult:
 def apply_live(report: AnnexIVReport, live: dict[str, Any]) -> None:
     """Replace stored Findings by their live objects' current state (same key), in place."""
     from glassbox_jupyter.finding.live import finding_key
+    from glassbox_jupyter.finding.publish import live_view
 
     for stored in report.findings:
         finding = live.get(finding_key(stored.data))
         if finding is not None:
             stored.data = finding.to_dict()
             stored.static_html = finding.static_html()
+            stored.view = live_view(finding)
     report._derive()
 
 

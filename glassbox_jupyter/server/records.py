@@ -27,6 +27,7 @@ def store_artifact(session: Session, store: ArtifactStore, data: bytes, media_ty
     sha = store.put(data)
     if session.get(Artifact, sha) is None:
         session.add(Artifact(sha256=sha, size=len(data), media_type=media_type))
+        session.flush()  # before any row that refers to it (no relationship orders the two)
     return sha
 
 

@@ -146,6 +146,8 @@ class Analysis(Base):
     progress: Mapped[dict[str, Any]] = mapped_column(default=dict)
     error: Mapped[str | None] = mapped_column(Text, default=None)
     finding_id: Mapped[str | None] = mapped_column(ForeignKey("findings.id"), default=None)
+    # the records of the finding's other record choices (a front's other equations), as one JSON artifact
+    picks_sha256: Mapped[str | None] = mapped_column(ForeignKey("artifacts.sha256"), default=None)
     cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
     created_by: Mapped[str] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

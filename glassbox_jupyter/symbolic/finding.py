@@ -109,6 +109,10 @@ class SymbolicFinding(Finding):
         self._selected_index = index
         return self.selected
 
+    def record_choices(self) -> list[int]:
+        """Every equation of the front: picking one makes it the described law, with its fidelity."""
+        return list(range(len(self.pareto_front)))
+
     def set_front(self, equations: list[Equation], best: int) -> None:
         """Replace the Pareto front (a search round ended) and select its best equation; views follow."""
         self.pareto_front = equations
@@ -429,13 +433,13 @@ class SymbolicFindings(dict[str, SymbolicFinding]):
         return already_shown
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        from glassbox_jupyter.finding.base import finding_payload
+        from glassbox_jupyter.finding.base import display_payload
         from glassbox_jupyter.finding.mime import FINDING_MIME
 
         html = "".join(f.static_html() for f in self.values())
         bundle: dict[str, Any] = {"text/plain": "\n".join(repr(f) for f in self.values()), "text/html": html}
         payloads = [
-            {**p, "static_html": f.static_html()} for f in self.values() if (p := finding_payload(f)) is not None
+            {**p, "static_html": f.static_html()} for f in self.values() if (p := display_payload(f)) is not None
         ]
         if payloads:
             bundle[FINDING_MIME] = payloads  # a list: one Finding per output

@@ -32,7 +32,7 @@ import traitlets
 
 from glassbox_jupyter.errors import SelectionError
 from glassbox_jupyter.finding import display
-from glassbox_jupyter.finding.base import Change, Finding, finding_payload
+from glassbox_jupyter.finding.base import Change, Finding, display_payload
 from glassbox_jupyter.finding.jsonable import jsonable
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -130,7 +130,7 @@ class GlassboxWidget(anywidget.AnyWidget):
             repr(self),
             self._finding.static_html(),
             (lambda: self) if display.in_kernel() else None,
-            payload=finding_payload(self._finding),
+            payload=display_payload(self._finding),
         )
 
     def __repr__(self) -> str:

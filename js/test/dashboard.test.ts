@@ -4,7 +4,8 @@ import { describeDetail } from "../src/dashboard/api";
 import type { Report, ReportField } from "../src/dashboard/api";
 import { approveBlocker, changedFields, missingReason, resolveStale } from "../src/dashboard/fields";
 import { renderMarkdown } from "../src/dashboard/markdown";
-import { reportState } from "../src/dashboard/pages/project";
+import { uploadBody } from "../src/dashboard/model_upload";
+import { modelInputs, reportState } from "../src/dashboard/pages/project";
 
 function field(id: string, text: string): ReportField {
   return {
@@ -187,5 +188,37 @@ describe("sign-in link", () => {
     expect(tokenFromHash("#other=1&token=gbx_x%2By")).toBe("gbx_x+y");
     expect(tokenFromHash("")).toBeNull();
     expect(tokenFromHash("#token=")).toBeNull();
+  });
+});
+
+describe("model upload form", () => {
+  const file = (name: string) => new File([new Uint8Array([1, 2, 3])], name);
+  it("sends an ONNX file without a card, and its name", () => {
+    const body = uploadBody(file("net.onnx"), " loans net ", "");
+    expect(body).toBeInstanceOf(FormData);
+    const form = body as FormData;
+    expect((form.get("file") as File).name).toBe("net.onnx");
+    expect(form.get("name")).toBe("loans net");
+    expect(form.get("card")).toBeNull();
+  });
+  it("asks for the architecture card of a safetensors file", () => {
+    expect(uploadBody(file("w.safetensors"), "", "")).toMatch(/architecture card/);
+    const ok = uploadBody(file("w.safetensors"), "", '{"architecture": "torch.nn:Linear"}') as FormData;
+    expect(JSON.parse(ok.get("card") as string)).toEqual({ architecture: "torch.nn:Linear" });
+  });
+  it("names what is wrong before sending", () => {
+    expect(uploadBody(null, "", "")).toBe("choose a model file");
+    expect(uploadBody(file("model.pkl"), "", "")).toMatch(/ONNX or TorchScript/);
+    expect(uploadBody(file("net.onnx"), "", "{oops")).toMatch(/not JSON/);
+    expect(uploadBody(file("net.onnx"), "", "[1]")).toMatch(/JSON object/);
+  });
+});
+
+describe("project page", () => {
+  it("lists a model's inputs with their units, or its task", () => {
+    const base = { id: "m", name: "gas", format: "demo", created_at: "2026-12-07T10:00:00Z" };
+    const spec = { names: ["n", "T"], low: [1, 250], high: [2, 350], units: ["mol", null] };
+    expect(modelInputs({ ...base, card: { spec } })).toBe("n [mol], T");
+    expect(modelInputs({ ...base, card: { task: "next_token_prediction" } })).toBe("next_token_prediction");
   });
 });

@@ -51,6 +51,7 @@ def test_executed_notebook_fills_the_report(exported):
     assert report.field("2(b).logic").status == "automatic"  # the finding, filed by the cell magic and itself
     assert [s.data["kind"] for s in report.findings] == ["response"]
     assert report.findings[0].static_html and "<svg" in report.findings[0].static_html
+    assert report.findings[0].view is not None and report.findings[0].view["widget"] == "response_view"
     assert report.field("2(h).cybersecurity").status == "human"  # the annotated cell's output
     data = json.loads(exported.paths["json"].read_text(encoding="utf-8"))
     jsonschema.validate(data, json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
@@ -100,6 +101,9 @@ def test_html_renders_with_the_network_blocked_and_no_failed_request(exported, c
         page.goto(exported.paths["html"].as_uri())
         page.wait_for_load_state("load")
         headings = page.locator("section.annex-section > h2").all_inner_texts()
+        # the finding's live widget, from the view its notebook output carries, replaces its SVG on screen
+        page.wait_for_selector(".gb-live-on .gb-live-host .gb-response-view")
+        page.emulate_media(media="print")  # printing shows the static SVG again
         svg_boxes = [box for box in (s.bounding_box() for s in page.locator("figure svg").all()) if box]
     finally:
         context.close()
@@ -157,3 +161,29 @@ def test_nbconvert_finds_the_exporters_and_jupyter_nbconvert_writes_the_report(e
     assert done.returncode == 0, done.stderr
     html = (tmp_path / "audit.annex-iv.html").read_text(encoding="utf-8")
     assert "9. Post-market monitoring plan" in html and "Friedman demo" in html and SECRET not in html
+
+
+def test_a_saved_notebook_carries_each_findings_live_view_into_the_html_export(monkeypatch):
+    from glassbox_jupyter.finding import base
+    from tests.examples import rules_example
+
+    finding, _ = rules_example()
+
+    def notebook_of(bundle):
+        nb = nbformat.v4.new_notebook()
+        output = nbformat.v4.new_output("display_data", data=bundle)
+        nb.cells = [nbformat.v4.new_code_cell("rules", outputs=[output], metadata={"tags": ["annex-iv:2b"]})]
+        return nb
+
+    report = report_from_notebook(notebook_of(finding._repr_mimebundle_()))
+    view = report.findings[0].view
+    assert view is not None and view["widget"] == "rules_view" and view["data"]["rules"]
+    assert 'class="gb-live-view"' in report.to_html() and "gb-live-view" not in report.to_html(live=False)
+    # a report displayed in the notebook (report.add in a cell) keeps its findings' views too
+    again = report_from_notebook(notebook_of(report._repr_mimebundle_()))
+    assert again.findings[0].view == view
+
+    monkeypatch.setattr(base, "MAX_NOTEBOOK_VIEW_CHARS", 100)  # too large a view stays out of the notebook
+    bundle = finding._repr_mimebundle_()
+    assert "live_view" not in bundle["application/vnd.glassbox.finding+json"]
+    assert report_from_notebook(notebook_of(bundle)).findings[0].view is None

@@ -55,6 +55,31 @@ def test_a_math_job_stores_its_finding(api: Api, analyst) -> None:
     jsonschema.validate(finding["finding"], json.loads(SCHEMA_PATH.read_text()))
     assert api.call("GET", finding["svg_url"].removeprefix("/api/v1"), who).text.startswith("<svg")
     assert job["progress"]["step"] == "done" and job["started_at"] and job["finished_at"]
+    check_picks(api, who, job, finding["finding"])
+
+
+def check_picks(api: Api, who: dict[str, str], job: dict[str, Any], finding: dict[str, Any]) -> None:
+    """Another equation of the front is filed as a finding of its own, with that equation's fidelity."""
+    front, best = finding["artifact"]["pareto_front"], finding["artifact"]["selected"]
+    assert len(front) >= 2, front
+    other = next(i for i in range(len(front)) if i != best)
+    path = f"/analyses/{job['id']}/pick"
+    same = api.call("POST", path, who, json={"selection": best})
+    assert same.status_code == 200 and same.json()["id"] == job["finding_id"]
+    picked = api.call("POST", path, who, json={"selection": other})
+    assert picked.status_code == 201, picked.text
+    record = picked.json()
+    assert record["source"] == "job pick" and record["finding"]["artifact"]["selected"] == other
+    assert record["finding"]["fidelity"] == front[other]["fidelity"] != finding["fidelity"]
+    assert f"= {front[other]['text']} — selected of " in record["title"]
+    view = api.call("GET", record["view_url"].removeprefix("/api/v1"), who).json()
+    assert view["widget"] == "pareto_picker" and view["selection"]["value"] == other
+    again = api.call("POST", path, who, json={"selection": other})
+    assert again.status_code == 200 and again.json()["id"] == record["id"]  # the same record, not a copy
+    wrong = api.call("POST", path, who, json={"selection": len(front) + 5})
+    assert wrong.status_code == 422 and "pick one of 0, 1" in wrong.json()["detail"][0]["msg"]
+    viewer = api.user("vic", "viewer", ("physics",))
+    assert api.call("POST", path, viewer, json={"selection": other}).status_code == 403
 
 
 def test_a_math_job_streams_its_growing_front_as_server_sent_events(api: Api, analyst) -> None:
@@ -162,6 +187,9 @@ def test_a_circuit_job_on_the_demo_transformer(api: Api, analyst) -> None:
     assert done["state"] == "done", done
     finding = api.call("GET", f"/findings/{done['finding_id']}", who).json()
     assert finding["kind"] == "circuit" and finding["finding"]["artifact"]
+    # a circuit's selection only highlights heads: there is no other record to file
+    other = api.call("POST", f"/analyses/{job['id']}/pick", who, json={"selection": [[0, 1]]})
+    assert other.status_code == 422 and "no other selection" in other.json()["detail"][0]["msg"]
 
 
 @pytest.mark.timeout(300)

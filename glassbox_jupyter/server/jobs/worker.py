@@ -22,10 +22,11 @@ from typing import Any
 
 from sqlalchemy import update
 
+from glassbox_jupyter.finding.base import selection_key
 from glassbox_jupyter.finding.publish import live_view
 from glassbox_jupyter.server.artifacts import ArtifactStore
 from glassbox_jupyter.server.db import make_engine, session_factory
-from glassbox_jupyter.server.records import store_finding
+from glassbox_jupyter.server.records import store_artifact, store_finding
 from glassbox_jupyter.server.tables import Analysis, DatasetRecord, EndpointKey, ModelRecord, utcnow
 
 log = logging.getLogger("glassbox.server.jobs")
@@ -145,6 +146,7 @@ def execute_job(database_url: str, artifacts_root: str, job_id: str, secret_file
                     extra["api_key"] = load_key(key_record, project_id, secret_file)
                 finding = job_kind.run(model, params, progress, **extra)
                 data, svg, view = finding.to_dict(), finding.to_svg(), live_view(finding)
+                picks = record_alternatives(finding)
             # a partial result (an audit whose endpoint stopped answering) is kept, and the job says why it failed
             partial = None if getattr(finding, "complete", True) else f"the result is partial: {finding.completeness()}"
         except JobCancelled:
@@ -158,12 +160,37 @@ def execute_job(database_url: str, artifacts_root: str, job_id: str, secret_file
             assert job is not None
             record = store_finding(session, store, job.project_id, job.created_by, data, svg, "job", view)
             job.finding_id, job.finished_at = record.id, utcnow()
+            if picks:  # what POST /analyses/{id}/pick files instead of the job's own selection
+                stored = {"current": selection_key(finding.selection), "picks": picks}
+                text = json.dumps(stored, ensure_ascii=False, allow_nan=False).encode("utf-8")
+                job.picks_sha256 = store_artifact(session, store, text, "application/json")
             job.state, job.error = ("failed", partial) if partial else ("done", None)
             job.progress = {**job.progress, "step": "done" if not partial else "stopped"}
             session.commit()
         return "failed" if partial else "done"
     finally:
         engine.dispose()
+
+
+def record_alternatives(finding: Any) -> dict[str, dict[str, Any]]:
+    """The record (``finding``, ``svg``, ``view``) the Finding would have under each of its other
+    record choices (``Finding.record_choices``: a front's other equations), keyed by
+    ``selection_key``; the Finding's own selection is left as it was."""
+    current = finding.selection
+    others = [value for value in finding.record_choices() if value != current]
+    picks: dict[str, dict[str, Any]] = {}
+    try:
+        for value in others:
+            finding.select(value)
+            picks[selection_key(value)] = {
+                "finding": finding.to_dict(),
+                "svg": finding.to_svg(),
+                "view": live_view(finding),
+            }
+    finally:
+        if others:
+            finding.select(current)
+    return picks
 
 
 def _finish(sessions: Any, job_id: str, state: str, reason: str) -> str:

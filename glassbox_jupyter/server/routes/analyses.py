@@ -17,12 +17,13 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select, update
 from starlette.concurrency import run_in_threadpool
 
+from glassbox_jupyter.finding.base import selection_key
 from glassbox_jupyter.server import audit
 from glassbox_jupyter.server.deps import (
     CurrentUser,
@@ -32,7 +33,10 @@ from glassbox_jupyter.server.deps import (
     require,
 )
 from glassbox_jupyter.server.jobs.kinds import KINDS
-from glassbox_jupyter.server.tables import Analysis, DatasetRecord, EndpointKey, ModelRecord, utcnow
+from glassbox_jupyter.server.records import store_finding
+from glassbox_jupyter.server.routes.findings import finding_out
+from glassbox_jupyter.server.schemas import FindingOut
+from glassbox_jupyter.server.tables import Analysis, DatasetRecord, EndpointKey, FindingRecord, ModelRecord, utcnow
 
 router = APIRouter(tags=["analyses"])
 EVENT_POLL_S = 0.5
@@ -213,3 +217,46 @@ def cancel(analysis_id: str, request: Request, session: DbSession, user: Current
     session.refresh(job)
     request.app.state.jobs.wake()
     return job
+
+
+class PickIn(BaseModel):
+    selection: Any = Field(description="the selection to file, e.g. an equation's id on the Pareto front")
+
+
+@router.post("/analyses/{analysis_id}/pick", response_model=FindingOut, status_code=201)
+def pick(analysis_id: str, body: PickIn, request: Request, session: DbSession, user: CurrentUser) -> Response:
+    """The finding the job made, with another of its record choices selected (a front's other
+    equation): stored once as a finding of its own (201), or the job's own finding when that is
+    its selection already (200). Choices are the ones the job stored when it finished."""
+    job = member_analysis(session, user, analysis_id)
+    require(session, user, "publish", job.project_id)
+    if job.state != "done" or job.finding_id is None:
+        raise HTTPException(409, f"the job is {job.state}: only a finished job's finding can be picked from")
+    row = session.get(FindingRecord, job.finding_id)
+    assert row is not None
+    key = selection_key(body.selection)
+    stored = json.loads(request.app.state.artifacts.read(job.picks_sha256)) if job.picks_sha256 else None
+    if stored is None or key == stored["current"]:
+        if stored is None and key != selection_key(None):
+            msg = f"a {job.kind} job's finding has no other selection to file"
+            raise HTTPException(422, [{"loc": ["body", "selection"], "msg": msg, "type": "selection"}])
+        return finding_out(row)
+    if key not in stored["picks"]:
+        options = ", ".join(sorted([stored["current"], *stored["picks"]], key=lambda k: (len(k), k)))
+        msg = f"{key} is not a selection of this job's finding; pick one of {options}"
+        raise HTTPException(422, [{"loc": ["body", "selection"], "msg": msg, "type": "selection"}])
+    chosen = stored["picks"][key]
+    text = json.dumps(chosen["finding"], ensure_ascii=False, allow_nan=False)
+    same = select(FindingRecord).where(
+        FindingRecord.project_id == job.project_id, FindingRecord.source == "job pick", FindingRecord.body == text
+    )
+    earlier = session.scalars(same.limit(1)).first()
+    if earlier is not None:  # picked before: the same record, not a copy
+        return finding_out(earlier)
+    store = request.app.state.artifacts
+    made = store_finding(
+        session, store, job.project_id, user.id, chosen["finding"], chosen["svg"], "job pick", chosen["view"]
+    )
+    audit.record(session, user, "create", "finding", made.id, job.project_id, analysis=job.id, selection=key)
+    session.commit()
+    return finding_out(made, 201)

@@ -4,7 +4,14 @@ import { call } from "./api";
 import type { Report } from "./api";
 import { errorBox, link } from "./layout";
 
-export async function fileFinding(base: string, findingId: string, box: HTMLElement, title: string): Promise<void> {
+/** Offer to file a job's finding. `finding` is its id, or a function that gives the id to file when
+ * the button is pressed (the distill page's: the finding with the equation picked on the front). */
+export async function fileFinding(
+  base: string,
+  finding: string | (() => Promise<string>),
+  box: HTMLElement,
+  title: string,
+): Promise<void> {
   const reports = await call<Report[]>("GET", `${base}/reports`);
   const pick = h("select");
   pick.setAttribute("aria-label", "Report to file the finding in");
@@ -23,6 +30,7 @@ export async function fileFinding(base: string, findingId: string, box: HTMLElem
   go.addEventListener("click", async () => {
     go.disabled = true;
     try {
+      const findingId = typeof finding === "string" ? finding : await finding();
       let report: Report;
       if (pick.value === "") {
         report = await call<Report>("POST", `${base}/reports`, { title, finding_ids: [findingId] });

@@ -8,7 +8,12 @@ export interface ModelRow {
   id: string;
   name: string;
   format: string;
-  card: { spec?: { names: string[]; low: number[]; high: number[]; units?: (string | null)[] | null }; task?: string };
+  card: {
+    spec?: { names: string[]; low: number[]; high: number[]; units?: (string | null)[] | null };
+    task?: string;
+    parameters?: number;
+  };
+  created_at: string;
 }
 
 export interface Job {

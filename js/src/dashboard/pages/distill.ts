@@ -1,6 +1,6 @@
-// Distill a model into equations (math mode) or rules (logic mode) on the server: choose or add a
-// model, give its inputs (names, units, ranges), start the job and watch its Pareto front grow
-// (server-sent events); when it is done, file the finding in a report.
+// Distill a model into equations (math mode) or rules (logic mode) on the server: choose, upload or
+// add a model, give its inputs (names, units, ranges), start the job and watch its Pareto front grow
+// (server-sent events); when it is done, pick an equation and file it in a report.
 import { h } from "../../shared/dom";
 import { mountWidget } from "../../shared/widget";
 import { spec as paretoSpec } from "../../widgets/pareto_picker";
@@ -11,6 +11,7 @@ import { fileFinding } from "../filing";
 import { followJob, loadModels as fillModels, startJob } from "../jobs";
 import type { Job, ModelRow } from "../jobs";
 import { localTransport } from "../local_transport";
+import { modelUpload } from "../model_upload";
 import type { LocalTransport } from "../local_transport";
 
 export interface SpecIn {
@@ -102,7 +103,8 @@ export async function distillPage(user: User, projectId: string, signOut: () => 
   row1.append(modelLabel, modelSelect, demoSelect, addDemo);
   const row3 = h("div", "gb-form-row");
   row3.append(modeLabel, mode, budgetLabel, budget);
-  form.append(row1, h("h2", "", "Inputs"), inputs, addRow, row3, submit, status);
+  const upload = modelUpload(base, (made) => loadModels(made.id));
+  form.append(row1, upload, h("h2", "", "Inputs"), inputs, addRow, row3, submit, status);
   main.append(form);
   const out = h("section", "gb-section gb-job");
   main.append(out);
@@ -187,7 +189,13 @@ export async function distillPage(user: User, projectId: string, signOut: () => 
         }
       }
       if (finished && now.state === "done" && now.finding_id) {
-        void fileFinding(base, now.finding_id, panel.after, "Annex IV: distillation");
+        // the equation picked on the front is the one filed: the job stored each equation's record
+        const picked = async (): Promise<string> => {
+          const chosen = (transport?.selection() ?? {}) as { value?: unknown };
+          const path = `/analyses/${encodeURIComponent(job.id)}/pick`;
+          return (await call<{ id: string }>("POST", path, { selection: chosen.value ?? null })).id;
+        };
+        void fileFinding(base, transport ? picked : now.finding_id, panel.after, "Annex IV: distillation");
       }
     });
   }

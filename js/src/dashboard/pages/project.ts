@@ -1,8 +1,9 @@
 // One project: its reports at a glance (automatic / human / missing counts, approval, last edit
-// and by whom), its findings and its jobs.
+// and by whom), its models, its findings and its jobs.
 import { h, tableHead } from "../../shared/dom";
 import { call } from "../api";
 import type { Project, Report, User } from "../api";
+import type { ModelRow } from "../jobs";
 import { frame, link, when } from "../layout";
 
 interface FindingRow {
@@ -48,6 +49,13 @@ function table(caption: string, columns: string[], rows: (string | Node)[][], em
   return section;
 }
 
+/** "n [mol], T [K], V [m^3]", or the task for a model without an input spec. */
+export function modelInputs(m: ModelRow): string {
+  const spec = m.card.spec;
+  if (!spec) return m.card.task ?? "given when a job runs";
+  return spec.names.map((n, i) => (spec.units?.[i] ? `${n} [${spec.units[i]}]` : n)).join(", ");
+}
+
 export function reportState(r: Report): string {
   if (r.approved_version === r.version) return `approved (v${r.version}, ${r.approved_by ?? ""})`;
   if (r.approved_version !== null) return `v${r.approved_version} approved; v${r.version} not yet`;
@@ -55,9 +63,10 @@ export function reportState(r: Report): string {
 }
 
 export async function projectPage(user: User, projectId: string, signOut: () => void): Promise<void> {
-  const [project, reports, findings, jobs] = await Promise.all([
+  const [project, reports, models, findings, jobs] = await Promise.all([
     call<Project>("GET", `/projects/${encodeURIComponent(projectId)}`),
     call<Report[]>("GET", `/projects/${encodeURIComponent(projectId)}/reports`),
+    call<ModelRow[]>("GET", `/projects/${encodeURIComponent(projectId)}/models`),
     call<FindingRow[]>("GET", `/projects/${encodeURIComponent(projectId)}/findings`),
     call<JobRow[]>("GET", `/projects/${encodeURIComponent(projectId)}/analyses`),
   ]);
@@ -87,6 +96,14 @@ export async function projectPage(user: User, projectId: string, signOut: () => 
       ["Report", "Automatic", "Human", "Missing", "State", "Last saved"],
       reportRows,
       "No report yet: an analyst makes one from findings (API: POST /projects/{id}/reports).",
+    ),
+  );
+  main.append(
+    table(
+      "Models",
+      ["Model", "Format", "Inputs", "Parameters", "Added"],
+      models.map((m) => [m.name, m.format, modelInputs(m), m.card.parameters?.toLocaleString("en") ?? "", when(m.created_at)]),
+      "No model yet: an analyst uploads one or adds a demo model on the distill page (API: POST /projects/{id}/models).",
     ),
   );
   main.append(
