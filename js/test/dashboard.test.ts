@@ -5,6 +5,7 @@ import type { Report, ReportField } from "../src/dashboard/api";
 import { approveBlocker, changedFields, missingReason, resolveStale } from "../src/dashboard/fields";
 import { renderMarkdown } from "../src/dashboard/markdown";
 import { uploadBody } from "../src/dashboard/model_upload";
+import { budgetParams } from "../src/dashboard/pages/distill";
 import { modelInputs, reportState } from "../src/dashboard/pages/project";
 
 function field(id: string, text: string): ReportField {
@@ -220,5 +221,19 @@ describe("project page", () => {
     const spec = { names: ["n", "T"], low: [1, 250], high: [2, 350], units: ["mol", null] };
     expect(modelInputs({ ...base, card: { spec } })).toBe("n [mol], T");
     expect(modelInputs({ ...base, card: { task: "next_token_prediction" } })).toBe("next_token_prediction");
+  });
+});
+
+describe("distill budget", () => {
+  it("is generations, a time limit or the most rules", () => {
+    expect(budgetParams("math", "generations", "60")).toEqual({ generations: 60 });
+    expect(budgetParams("math", "time_limit", "2.5")).toEqual({ time_limit: 2.5 });
+    expect(budgetParams("logic", "time_limit", "16")).toEqual({ max_leaves: 16 });
+  });
+  it("names what is wrong", () => {
+    expect(budgetParams("math", "generations", "")).toMatch(/positive number/);
+    expect(budgetParams("math", "generations", "1.5")).toMatch(/whole number/);
+    expect(budgetParams("math", "time_limit", "7200")).toMatch(/3600/);
+    expect(budgetParams("logic", "generations", "1")).toMatch(/from 2/);
   });
 });

@@ -400,11 +400,13 @@ def test_an_analyst_uploads_a_model_distills_it_and_the_project_lists_it(
         ana.page.click("button:has-text('Add input')")
         for column, value in (("name", "b"), ("low", "-1"), ("high", "1")):
             ana.page.fill(f".gb-inputs tr:nth-child(2) input[name={column}]", value)
-        ana.page.fill("#gb-budget", "10")
+        ana.page.select_option("select[aria-label='Budget in']", "time_limit")  # seconds instead of generations
+        ana.page.fill("#gb-budget", "3")
         ana.page.click("button:has-text('Start')")
         ana.page.get_by_text("File the finding").wait_for(timeout=300_000)
         assert ana.page.inner_text(".gb-job-state").startswith("done")
         job = server.call("GET", f"/projects/{project}/analyses", tokens["ana"]).json()[0]
+        assert job["params"]["time_limit"] == 3 and job["params"]["generations"] is None
         finding = server.call("GET", f"/findings/{job['finding_id']}", tokens["ana"]).json()
         assert finding["finding"]["fidelity"]["value"] > 0.999, finding["finding"]["fidelity"]  # y = 2a - b
 

@@ -113,11 +113,14 @@ def test_bad_jobs_are_refused_when_submitted(api: Api, analyst) -> None:
         ({"kind": "math", "model_id": "0" * 16}, ["body", "model_id"]),
         ({"kind": "math", "model_id": model, "params": {"spec": spec}}, ["body", "params", "spec"]),
         ({"kind": "math", "model_id": model, "params": {"generations": 0}}, ["body", "params", "generations"]),
+        ({"kind": "math", "model_id": model, "params": {"time_limit": -1}}, ["body", "params", "time_limit"]),
+        ({"kind": "math", "model_id": model, "params": {"generations": 9, "time_limit": 5}}, ["body", "params"]),
     ]
     for body, loc in cases:
         answer = api.call("POST", path, who, json=body)
         assert answer.status_code == 422 and answer.json()["detail"][0]["loc"] == loc, (body, answer.text)
     assert "below high" in api.call("POST", path, who, json=cases[2][0]).json()["detail"][0]["msg"]
+    assert "not both" in api.call("POST", path, who, json=cases[5][0]).json()["detail"][0]["msg"]
     nan = (
         b'{"kind": "math", "model_id": "%s", "params": {"spec": {"names": ["x"], "low": [NaN], "high": [1]}}}'
         % model.encode()

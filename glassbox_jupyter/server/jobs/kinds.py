@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 Progress = Callable[[dict[str, Any]], None]
 
@@ -72,7 +72,20 @@ class TeacherParams(BaseModel):
 
 
 class MathParams(TeacherParams):
-    generations: int = Field(default=100, ge=1, le=5000, description="search budget (reproducible)")
+    generations: int | None = Field(
+        default=None, ge=1, le=5000, description="search budget in generations (reproducible); 100 when no budget"
+    )
+    time_limit: float | None = Field(
+        default=None, gt=0, le=3600, description="search budget in seconds (depends on the machine's load)"
+    )
+
+    @model_validator(mode="after")
+    def _one_budget(self) -> MathParams:
+        if self.generations is not None and self.time_limit is not None:
+            raise ValueError("give either generations (reproducible) or time_limit (seconds), not both")
+        if self.generations is None and self.time_limit is None:
+            self.generations = 100
+        return self
 
 
 class LogicParams(TeacherParams):
@@ -83,7 +96,8 @@ def run_math(teacher: Any, params: MathParams, progress: Progress) -> Any:
     from glassbox_jupyter.distill import distill
 
     spec = params.spec.to_input_spec() if params.spec else None
-    progress({"step": "searching", "generations": params.generations})
+    budget = {"generations": params.generations} if params.time_limit is None else {"time_limit": params.time_limit}
+    progress({"step": "searching", **budget})
     rounds = {"n": 0}
 
     def on_front(finding: Any) -> None:  # the front so far, as the ParetoPicker draws it (a dashboard shows it live)
@@ -94,7 +108,7 @@ def run_math(teacher: Any, params: MathParams, progress: Progress) -> Any:
         teacher,
         spec,
         mode="math",
-        generations=params.generations,
+        **budget,
         seed=params.seed,
         n=params.n,
         live=False,

@@ -93,8 +93,18 @@ export async function distillPage(user: User, projectId: string, signOut: () => 
   budget.max = "5000";
   budget.value = "60";
   budget.id = "gb-budget";
-  const budgetLabel = h("label", "", "Generations (math; the same seed gives the same front)");
+  const budgetLabel = h("label", "", "Budget");
   budgetLabel.htmlFor = budget.id;
+  const budgetKind = h("select");
+  budgetKind.setAttribute("aria-label", "Budget in");
+  for (const [v, t] of [
+    ["generations", "generations (the same seed gives the same front)"],
+    ["time_limit", "seconds (time limit; depends on the machine's load)"],
+  ]) {
+    const o = h("option", "", t);
+    o.value = v;
+    budgetKind.append(o);
+  }
   const submit = h("button", "gb-button", "Start");
   submit.type = "submit";
   const status = h("div", "gb-status");
@@ -102,7 +112,7 @@ export async function distillPage(user: User, projectId: string, signOut: () => 
   const row1 = h("div", "gb-form-row");
   row1.append(modelLabel, modelSelect, demoSelect, addDemo);
   const row3 = h("div", "gb-form-row");
-  row3.append(modeLabel, mode, budgetLabel, budget);
+  row3.append(modeLabel, mode, budgetLabel, budget, budgetKind);
   const upload = modelUpload(base, (made) => loadModels(made.id));
   form.append(row1, upload, h("h2", "", "Inputs"), inputs, addRow, row3, submit, status);
   main.append(form);
@@ -146,10 +156,14 @@ export async function distillPage(user: User, projectId: string, signOut: () => 
     const made = await call<ModelRow>("POST", `${base}/models/demo`, { demo: demoSelect.value });
     await loadModels(made.id);
   });
+  const budgetDefault = (): string => (mode.value === "logic" ? "16" : budgetKind.value === "time_limit" ? "30" : "60");
   mode.addEventListener("change", () => {
-    budgetLabel.textContent =
-      mode.value === "math" ? "Generations (math; the same seed gives the same front)" : "Most rules (leaves)";
-    budget.value = mode.value === "math" ? "60" : "16";
+    budgetLabel.textContent = mode.value === "math" ? "Budget" : "Most rules (leaves)";
+    budgetKind.hidden = mode.value !== "math";
+    budget.value = budgetDefault();
+  });
+  budgetKind.addEventListener("change", () => {
+    budget.value = budgetDefault();
   });
   await loadModels();
 
@@ -169,9 +183,13 @@ export async function distillPage(user: User, projectId: string, signOut: () => 
       status.append(errorBox("choose a model, or add a demo model"));
       return;
     }
-    const n = Number(budget.value);
-    const params = mode.value === "math" ? { spec, generations: n } : { spec, max_leaves: n };
-    const job = await startJob(base, { kind: mode.value, model_id: modelSelect.value, params }, status, submit);
+    const params = budgetParams(mode.value, budgetKind.value, budget.value);
+    if (typeof params === "string") {
+      status.append(errorBox(params));
+      return;
+    }
+    const body = { kind: mode.value, model_id: modelSelect.value, params: { spec, ...params } };
+    const job = await startJob(base, body, status, submit);
     if (job) watch(job);
   });
 
@@ -199,6 +217,17 @@ export async function distillPage(user: User, projectId: string, signOut: () => 
       }
     });
   }
+}
+
+/** The job's budget parameter ({generations}, {time_limit} or {max_leaves}), or why it is not one. */
+export function budgetParams(mode: string, kind: string, text: string): Record<string, number> | string {
+  const n = Number(text);
+  if (text.trim() === "" || !Number.isFinite(n) || n <= 0) return "the budget must be a positive number";
+  if (mode === "logic") {
+    return Number.isInteger(n) && n >= 2 ? { max_leaves: n } : "the most rules (leaves) is a whole number from 2";
+  }
+  if (kind === "time_limit") return n <= 3600 ? { time_limit: n } : "the time limit is at most 3600 seconds";
+  return Number.isInteger(n) && n <= 5000 ? { generations: n } : "generations is a whole number up to 5000";
 }
 
 function bestId(view: Record<string, unknown>): number | null {
