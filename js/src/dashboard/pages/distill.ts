@@ -98,8 +98,8 @@ export async function distillPage(user: User, projectId: string, signOut: () => 
   const budgetKind = h("select");
   budgetKind.setAttribute("aria-label", "Budget in");
   for (const [v, t] of [
-    ["generations", "generations (the same seed gives the same front)"],
-    ["time_limit", "seconds (time limit; depends on the machine's load)"],
+    ["generations", "generations (reproducible)"],
+    ["time_limit", "seconds (time limit)"],
   ]) {
     const o = h("option", "", t);
     o.value = v;
