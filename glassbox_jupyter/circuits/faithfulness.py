@@ -26,8 +26,11 @@ def ablated_logit_diffs(model: Any, prompts: PromptSet, heads: list[Head], ablat
     out = np.zeros(len(prompts))
     names = [z_name(layer) for layer in range(model.cfg.n_layers)]
     for b in prompts.buckets:
-        values = ablation_values(model, b, names, ablation, seed)
-        out[b.rows] = run_ablated(model, b, heads, values=values).numpy()
+        # the ablated values depend only on the bucket: a circuit search (or clicks) asks many times
+        cache = b.ablation_cache
+        if cache.get("model") is not model or cache.get("how") != (ablation, seed):
+            cache.update(model=model, how=(ablation, seed), values=ablation_values(model, b, names, ablation, seed))
+        out[b.rows] = run_ablated(model, b, heads, values=cache["values"]).numpy()
     return out
 
 

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from glassbox_jupyter.circuits.prompts import logit_diff
+from glassbox_jupyter.circuits.prompts import answer_logit_diff
 
 #: Patched copies run at once are capped at about this many query positions (batch × positions).
 TOKENS_PER_RUN = 6144
@@ -70,8 +70,8 @@ class BatchedPatcher:
         names |= {f"blocks.{layer}.hook_resid_pre" for layer in range(cfg.n_layers)}
         names |= {f"blocks.{layer}.attn.hook_{kv}" for layer in range(cfg.n_layers) for kv in "kv"}
         with torch.no_grad():
-            logits, cache = model.run_with_cache(tokens, names_filter=lambda n: n in names)
-        self.base = logit_diff(logits, correct, incorrect)
+            resid, cache = model.run_with_cache(tokens, names_filter=lambda n: n in names, stop_at_layer=cfg.n_layers)
+            self.base = answer_logit_diff(model, resid, correct, incorrect)
         self.cache = cache
         starts = [first_difference(v, cache[n]) for n, v in values.items()]
         self.p0 = min(starts) if starts else int(tokens.shape[1])
@@ -127,10 +127,7 @@ class BatchedPatcher:
                 past_kv_cache=self._kv_cache(layer, copies),
             )
             # only the last position's logit difference is read: unembed just the two answers' columns
-            last = model.ln_final(resid[:, -1:, :])[:, 0] if model.cfg.normalization_type else resid[:, -1]
-            correct, incorrect = self.correct.repeat(copies), self.incorrect.repeat(copies)
-            direction = model.W_U[:, correct] - model.W_U[:, incorrect]  # [d_model copies*batch]
-            diffs = (last * direction.T).sum(-1) + model.b_U[correct] - model.b_U[incorrect]
+            diffs = answer_logit_diff(model, resid, self.correct.repeat(copies), self.incorrect.repeat(copies))
         return diffs.reshape(copies, batch)
 
     def head_effects(self, layer: int) -> np.ndarray:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from glassbox_jupyter.circuits.prompts import Bucket, PromptSet, logit_diff
+from glassbox_jupyter.circuits.prompts import Bucket, PromptSet, answer_logit_diff, final_logit_diff
 
 if TYPE_CHECKING:
     import torch
@@ -35,9 +35,24 @@ def _cache(model: Any, tokens: Any, names: Iterable[str]) -> dict[str, Any]:
     import torch
 
     wanted = set(names)
+    stop = {} if (last := _last_block(wanted)) is None else {"stop_at_layer": last + 1}
     with torch.no_grad():
-        _, cache = model.run_with_cache(tokens, names_filter=lambda n: n in wanted)
+        _, cache = model.run_with_cache(tokens, names_filter=lambda n: n in wanted, **stop)
     return {n: cache[n] for n in wanted}
+
+
+def _last_block(names: Iterable[str]) -> int | None:
+    """The last block a forward pass must run to record ``names`` (-1: the embeddings alone), or
+    None when one of them is after the blocks (the final norm, the logits): then it runs whole."""
+    last = -1
+    for name in names:
+        if name in ("hook_embed", "hook_pos_embed", "hook_tokens"):
+            continue
+        parts = name.split(".")
+        if parts[0] != "blocks" or not parts[1].isdigit():
+            return None
+        last = max(last, int(parts[1]))
+    return last
 
 
 def ablation_values(model: Any, bucket: Bucket, names: list[str], ablation: str, seed: int = 0) -> dict[str, Any]:
@@ -87,8 +102,9 @@ def run_ablated(
     for layer in mlps:
         hooks.append((mlp_name(layer), lambda out, hook: replacement[hook.name]))
     with torch.no_grad():
-        logits = model.run_with_hooks(bucket.clean if tokens is None else tokens, fwd_hooks=hooks)
-    return logit_diff(logits, bucket.correct, bucket.incorrect)
+        return final_logit_diff(
+            model, bucket.clean if tokens is None else tokens, bucket.correct, bucket.incorrect, hooks
+        )
 
 
 def clean_and_corrupted(model: Any, prompts: PromptSet) -> tuple[np.ndarray, np.ndarray]:
@@ -98,8 +114,8 @@ def clean_and_corrupted(model: Any, prompts: PromptSet) -> tuple[np.ndarray, np.
     clean, corrupted = np.zeros(len(prompts)), np.zeros(len(prompts))
     with torch.no_grad():
         for b in prompts.buckets:
-            clean[b.rows] = logit_diff(model(b.clean), b.correct, b.incorrect).numpy()
-            corrupted[b.rows] = logit_diff(model(b.corrupted), b.correct, b.incorrect).numpy()
+            clean[b.rows] = final_logit_diff(model, b.clean, b.correct, b.incorrect).numpy()
+            corrupted[b.rows] = final_logit_diff(model, b.corrupted, b.correct, b.incorrect).numpy()
     return clean, corrupted
 
 
@@ -155,17 +171,25 @@ def _gradients(model: Any, tokens: Any, bucket: Bucket, names: list[str], embed:
     def keep_grad(g: Any, hook: Any) -> None:
         grads[hook.name] = g.detach()
 
+    def start_graph(t: Any, hook: Any) -> Any:  # gradients flow from the embeddings, not the weights
+        return (t if embed is None else embed).detach().requires_grad_(True)
+
     model.reset_hooks()
+    trainable = [p for p in model.parameters() if p.requires_grad]
     try:
+        for p in trainable:  # no weight gradients: W_E's alone is [vocab d_model] per backward pass
+            p.requires_grad_(False)
         for n in names:
             model.add_hook(n, keep, dir="fwd")
             model.add_hook(n, keep_grad, dir="bwd")
-        if embed is not None:
-            model.add_hook("hook_embed", lambda t, hook: embed, dir="fwd")
+        model.add_hook("hook_embed", start_graph, dir="fwd")
         with torch.enable_grad():
-            logit_diff(model(tokens), bucket.correct, bucket.incorrect).sum().backward()
+            resid = model(tokens, stop_at_layer=model.cfg.n_layers)
+            answer_logit_diff(model, resid, bucket.correct, bucket.incorrect).sum().backward()
     finally:
         model.reset_hooks()
+        for p in trainable:
+            p.requires_grad_(True)
         model.zero_grad(set_to_none=True)
     return acts, grads
 

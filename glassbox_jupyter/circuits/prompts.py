@@ -13,7 +13,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from glassbox_jupyter.errors import GlassboxError
@@ -77,6 +77,8 @@ class Bucket:
     correct: Any
     incorrect: Any
     rows: list[int]  # positions of these prompts in the original list
+    # the values ablated heads take, kept by faithfulness.ablated_logit_diffs (per model and ablation)
+    ablation_cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
 @dataclass
@@ -139,3 +141,27 @@ def logit_diff(logits: torch.Tensor, correct: torch.Tensor, incorrect: torch.Ten
     """Per-prompt logit difference (correct − incorrect) at the last position: ``[batch]``."""
     last = logits[:, -1, :]
     return last.gather(1, correct[:, None])[:, 0] - last.gather(1, incorrect[:, None])[:, 0]
+
+
+def answer_logit_diff(model: Any, resid: torch.Tensor, correct: torch.Tensor, incorrect: torch.Tensor) -> torch.Tensor:
+    """:func:`logit_diff` read off ``resid``, the residual stream after the last block (``[batch pos
+    d_model]``): the final norm at the last position and only the two answers' unembedding columns,
+    so the ``[batch pos vocab]`` logits are never made (49,152 columns per position on SmolLM2).
+    A final logit soft cap (Gemma 2) is applied to each answer's logit, as the full forward pass does."""
+    import torch
+
+    last = model.ln_final(resid[:, -1:, :])[:, 0] if model.cfg.normalization_type else resid[:, -1]
+    logits = [(last * model.W_U[:, ids].T).sum(-1) + model.b_U[ids] for ids in (correct, incorrect)]
+    cap = getattr(model.cfg, "output_logits_soft_cap", -1.0) or -1.0
+    if cap > 0:
+        logits = [cap * torch.tanh(x / cap) for x in logits]
+    return logits[0] - logits[1]
+
+
+def final_logit_diff(
+    model: Any, tokens: Any, correct: torch.Tensor, incorrect: torch.Tensor, hooks: list[Any] | None = None
+) -> torch.Tensor:
+    """Per-prompt logit difference of a forward pass on ``tokens`` (with ``hooks``, TransformerLens
+    ``(name, fn)`` pairs), without the full unembedding (see :func:`answer_logit_diff`)."""
+    resid = model.run_with_hooks(tokens, fwd_hooks=hooks or [], stop_at_layer=model.cfg.n_layers)
+    return answer_logit_diff(model, resid, correct, incorrect)

@@ -329,4 +329,24 @@ def load_hooked_transformer(
             refactor_factored_attn_matrices=refactor_factored_attn_matrices,
         )
     model.move_model_modules_to_device()  # type: ignore[no-untyped-call]  # unannotated upstream
+    transposed_layout(model)
     return model.eval()
+
+
+TRANSPOSED_WEIGHTS = ("W_in", "W_gate", "W_out", "W_U")
+
+
+def transposed_layout(model: Any) -> None:
+    """Store the MLP and unembedding weights so that their transpose is contiguous.
+
+    TransformerLens 3.9 calls ``F.linear(x, W.T.contiguous())`` in every MLP and unembedding
+    forward pass, which copies the whole weight each time when ``W`` is contiguous: on SmolLM2-135M
+    that copying was a third of an ``analyze``. Holding the same values with the transposed strides
+    makes ``.contiguous()`` free; every number stays identical (the same weight reaches ``F.linear``).
+    """
+    import torch
+
+    with torch.no_grad():
+        for name, param in model.named_parameters():
+            if name.rsplit(".", 1)[-1] in TRANSPOSED_WEIGHTS and param.ndim == 2 and param.is_contiguous():
+                param.data = param.data.T.contiguous().T

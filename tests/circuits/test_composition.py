@@ -151,3 +151,14 @@ def test_demo_subject_reader_composes_into_layer_one_queries():
     assert l0h0["score"].min() > quiet["score"].max()
     v = table[(table["kind"] == "v") & table["sender"].isin(["L0H1", "L0H3"])]
     assert len(v) == 8 and (v["z"] > 3).all()
+
+
+def test_a_circuits_table_scores_only_its_pairs_and_matches_the_full_scores(toy_model):
+    """for_circuit on a fresh analyzer scores the circuit's pairs alone (no all-pairs tensor)."""
+    fresh = HeadCompositionAnalyzer(toy_model)
+    table = fresh.for_circuit([(0, 1), (0, 2), (1, 0), (1, 3)])
+    assert fresh._scores == {}  # the all-pairs scores were never computed
+    full = {kind: HeadCompositionAnalyzer(toy_model).scores(kind) for kind in "qkv"}
+    for row in table.itertuples():
+        expected = full[row.kind][row.sender_layer, row.sender_head, row.receiver_layer, row.receiver_head]
+        assert row.score == pytest.approx(expected, rel=1e-9)
