@@ -1,6 +1,6 @@
 """The browser dashboard of ``glassbox serve``: one HTML shell for every page, the bundled scripts.
 
-The pages (``/``, ``/projects/<id>``, ``/reports/<id>``, ``/audit``) are drawn in the browser by
+The pages (``/``, ``/projects/<id>``, ``/reports/<id>``, ``/jobs``, ``/audit``) are drawn in the browser by
 ``static/dashboard.js`` (TypeScript in ``js/src/dashboard/``, bundled by esbuild) from the REST API
 under ``/api/v1``; the server answers each page path with the same shell. Nothing loads from
 another origin: the Content-Security-Policy allows only this server's own scripts and styles.
@@ -80,6 +80,11 @@ def endpoint_page(project_id: str) -> HTMLResponse:
 
 @router.get("/audit", response_class=HTMLResponse)
 def audit_page() -> HTMLResponse:
+    return shell()
+
+
+@router.get("/jobs", response_class=HTMLResponse)
+def jobs_page() -> HTMLResponse:
     return shell()
 
 

@@ -4,6 +4,7 @@ import { describeDetail } from "../src/dashboard/api";
 import type { Report, ReportField } from "../src/dashboard/api";
 import { approveBlocker, changedFields, missingReason, resolveStale } from "../src/dashboard/fields";
 import { renderMarkdown } from "../src/dashboard/markdown";
+import { jobOrder } from "../src/dashboard/job_list";
 import { uploadBody } from "../src/dashboard/model_upload";
 import { budgetParams } from "../src/dashboard/pages/distill";
 import { modelInputs, reportState } from "../src/dashboard/pages/project";
@@ -235,5 +236,20 @@ describe("distill budget", () => {
     expect(budgetParams("math", "generations", "1.5")).toMatch(/whole number/);
     expect(budgetParams("math", "time_limit", "7200")).toMatch(/3600/);
     expect(budgetParams("logic", "generations", "1")).toMatch(/from 2/);
+  });
+});
+
+describe("jobs list", () => {
+  it("puts live jobs first, then the newest", () => {
+    const job = (id: string, state: string, created_at: string) => ({
+      id, project_id: "p", kind: "math", state, error: null, created_at, progress: {},
+    });
+    const rows = [
+      job("a", "done", "2026-12-07T08:00:00Z"),
+      job("b", "running", "2026-12-07T07:00:00Z"),
+      job("c", "failed", "2026-12-07T09:00:00Z"),
+      job("d", "queued", "2026-12-07T09:30:00Z"),
+    ];
+    expect(jobOrder(rows).map((j) => j.id)).toEqual(["d", "b", "c", "a"]);
   });
 });

@@ -274,9 +274,12 @@ def test_jobs_show_progress_and_errors_and_can_be_cancelled_and_the_audit_log_re
     ana, ofelia = Browser(chromium, server), Browser(chromium, server)
     try:
         ana.sign_in(tokens["ana"])
-        ana.page.goto(f"{ana.base}/projects/{project}")
+        ana.page.click("header a:has-text('Jobs')")  # the jobs of every project of the user
+        ana.page.wait_for_selector("h1:has-text('Jobs')")
+        assert ana.page.title() == "Jobs · GlassBox"
         ana.page.locator("tr", has_text="logic").locator(".gb-state-failed").wait_for(timeout=120_000)
         assert "params.spec" in ana.page.locator("tr", has_text="logic").inner_text()  # the reason, as the job says
+        assert ana.page.locator("tr", has_text="logic").locator("a:has-text('loans')").count() == 1
         running = ana.page.locator("tr", has_text="math")
         running.locator(".gb-state-running").wait_for(timeout=120_000)
         ana.shot("jobs")
@@ -284,6 +287,16 @@ def test_jobs_show_progress_and_errors_and_can_be_cancelled_and_the_audit_log_re
         running.locator(".gb-state-cancelled").wait_for(timeout=60_000)
         assert server.call("GET", f"/analyses/{long_job['id']}", tokens["ana"]).json()["state"] == "cancelled"
         assert ana.page.locator("a:has-text('Audit log')").count() == 0  # analysts do not read the log
+        ana.page.click("tr:has-text('logic') a:has-text('loans')")  # the project page lists the same jobs
+        ana.page.locator("section:has(h2:has-text('Jobs')) tr", has_text="cancelled").wait_for()
+        bob = Browser(chromium, server)
+        try:  # another project's member sees none of them
+            bob.sign_in(tokens["bob"])
+            bob.page.goto(f"{bob.base}/jobs")
+            bob.page.get_by_text("No job has run in your projects.").wait_for()
+            bob.check_clean()
+        finally:
+            bob.context.close()
 
         ofelia.sign_in(tokens["ofelia"])
         ofelia.page.click("a:has-text('Audit log')")

@@ -12,6 +12,9 @@ export function frame(user: User | null, title: string, onSignOut?: () => void):
   home.href = "/";
   header.append(home);
   if (user) {
+    const jobs = h("a", "gb-nav", "Jobs");
+    jobs.href = "/jobs";
+    header.append(jobs);
     if (user.role === "admin" || user.role === "officer") {
       const audit = h("a", "gb-nav", "Audit log");
       audit.href = "/audit";

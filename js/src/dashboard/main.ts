@@ -5,6 +5,7 @@ import { ApiError, call, setCsrf, tokenFromHash } from "./api";
 import type { User } from "./api";
 import { errorBox, frame } from "./layout";
 import { auditPage } from "./pages/audit";
+import { jobsPage } from "./pages/jobs";
 import { distillPage } from "./pages/distill";
 import { endpointPage } from "./pages/endpoint";
 import { projectPage } from "./pages/project";
@@ -33,6 +34,7 @@ async function route(user: User): Promise<void> {
     } else if (parts[0] === "projects" && parts[1]) await projectPage(user, parts[1], out);
     else if (parts[0] === "reports" && parts[1]) await reportPage(user, parts[1], out);
     else if (parts[0] === "audit") await auditPage(user, out);
+    else if (parts[0] === "jobs") await jobsPage(user, out);
     else await projectsPage(user, out);
   } catch (err) {
     const notFound = err instanceof ApiError && err.status === 404;

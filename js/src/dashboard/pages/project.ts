@@ -1,9 +1,11 @@
 // One project: its reports at a glance (automatic / human / missing counts, approval, last edit
 // and by whom), its models, its findings and its jobs.
-import { h, tableHead } from "../../shared/dom";
+import { h } from "../../shared/dom";
 import { call } from "../api";
 import type { Project, Report, User } from "../api";
 import type { ModelRow } from "../jobs";
+import { jobList, table } from "../job_list";
+import type { JobRow } from "../job_list";
 import { frame, link, when } from "../layout";
 
 interface FindingRow {
@@ -12,41 +14,6 @@ interface FindingRow {
   title: string;
   source: string;
   created_at: string;
-}
-
-interface JobRow {
-  id: string;
-  kind: string;
-  state: string;
-  error: string | null;
-  created_at: string;
-  progress: Record<string, unknown>;
-}
-
-function table(caption: string, columns: string[], rows: (string | Node)[][], empty: string): HTMLElement {
-  const section = h("section", "gb-section");
-  section.append(h("h2", "", caption));
-  if (rows.length === 0) {
-    section.append(h("p", "gb-empty", empty));
-    return section;
-  }
-  const wrap = h("div", "gb-table-wrap");
-  const t = h("table", "gb-table");
-  t.append(tableHead(columns));
-  const body = h("tbody");
-  for (const row of rows) {
-    const tr = h("tr");
-    for (const cell of row) {
-      const td = h("td");
-      td.append(cell);
-      tr.append(td);
-    }
-    body.append(tr);
-  }
-  t.append(body);
-  wrap.append(t);
-  section.append(wrap);
-  return section;
 }
 
 /** "n [mol], T [K], V [m^3]", or the task for a model without an input spec. */
@@ -116,40 +83,6 @@ export async function projectPage(user: User, projectId: string, signOut: () => 
   );
   const jobsSection = h("div");
   main.append(jobsSection);
-  const canRun = user.role === "admin" || user.role === "analyst";
-  const drawJobs = (rows: JobRow[]): void => {
-    const live = rows.filter((j) => j.state === "queued" || j.state === "running");
-    jobsSection.replaceChildren(
-      table(
-        "Jobs",
-        ["Kind", "State", "Step", "Submitted", "Error", ""],
-        [...rows].reverse().map((j) => [
-          j.kind,
-          h("span", `gb-state gb-state-${j.state}`, j.state),
-          String(j.progress.step ?? ""),
-          when(j.created_at),
-          j.error ?? "",
-          canRun && (j.state === "queued" || j.state === "running") ? cancelButton(j) : "",
-        ]),
-        "No job has run in this project.",
-      ),
-    );
-    if (live.length > 0) window.setTimeout(() => void refresh(), 2000);
-  };
-  const refresh = async (): Promise<void> => {
-    if (!jobsSection.isConnected) return;
-    drawJobs(await call<JobRow[]>("GET", `/projects/${encodeURIComponent(projectId)}/analyses`));
-  };
-  const cancelButton = (job: JobRow): HTMLButtonElement => {
-    const b = h("button", "gb-button gb-quiet", "Cancel");
-    b.type = "button";
-    b.setAttribute("aria-label", `Cancel the ${job.kind} job`);
-    b.addEventListener("click", async () => {
-      b.disabled = true;
-      await call("POST", `/analyses/${encodeURIComponent(job.id)}/cancel`).catch(() => undefined);
-      await refresh();
-    });
-    return b;
-  };
-  drawJobs(jobs);
+  const load = () => call<JobRow[]>("GET", `/projects/${encodeURIComponent(projectId)}/analyses`);
+  jobList(jobsSection, user, load, { caption: "Jobs", empty: "No job has run in this project." })(jobs);
 }
