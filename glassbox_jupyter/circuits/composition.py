@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from glassbox_jupyter.circuits.prompts import PromptError, require_hooked_transformer
+from glassbox_jupyter.circuits.prompts import PromptError, head_weights, require_hooked_transformer
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -138,7 +138,7 @@ class HeadCompositionAnalyzer:
         if self._weights is None:
             m = self.model
             with torch.no_grad():
-                raw = {n: getattr(m, n).detach().to("cpu", torch.float64) for n in ("W_Q", "W_K", "W_V", "W_O")}
+                raw = {n: head_weights(m, n).detach().to("cpu", torch.float64) for n in ("W_Q", "W_K", "W_V", "W_O")}
             out: dict[str, list[torch.Tensor]] = {n: [] for n in raw}
             for layer in range(m.cfg.n_layers):
                 for n in ("W_Q", "W_K", "W_V"):

@@ -230,6 +230,12 @@ def _resolve_edges(cfg: Any, edges: Sequence[Sequence[str]]) -> list[tuple[_Node
 def _edge_hooks_enabled(model: Any) -> Iterator[None]:
     """Turn on the hooks edges need (per-head q/k/v inputs, head results, MLP inputs); restore after."""
     cfg = model.cfg
+    if not hasattr(model, "set_ungroup_grouped_query_attention"):
+        raise PromptError(
+            f"edge patching needs per-head query/key/value inputs, which a {type(model).__name__} does not "
+            "offer; load the same checkpoint with glassbox.load_hooked_transformer(path) for edges (every "
+            "other circuit method takes the bridge as it is)"
+        )
     saved = {
         "use_split_qkv_input": cfg.use_split_qkv_input,
         "use_attn_result": cfg.use_attn_result,

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from glassbox_jupyter.circuits.prompts import answer_logit_diff
+from glassbox_jupyter.circuits.prompts import answer_logit_diff, final_logit_diff
 
 #: Patched copies run at once are capped at about this many query positions (batch × positions).
 TOKENS_PER_RUN = 6144
@@ -145,3 +145,39 @@ class BatchedPatcher:
     def mlp_effect(self, layer: int) -> float:
         diffs = self.patched(layer, f"blocks.{layer}.hook_mlp_out", [None])
         return float((self.base - diffs[0]).sum())
+
+
+class WholePassPatcher:
+    """The same numbers as :class:`BatchedPatcher` from one whole patched forward pass per component,
+    for models that cannot start a pass at a layer (a TransformerLens ``TransformerBridge``)."""
+
+    def __init__(self, model: Any, tokens: Any, values: dict[str, Any], correct: Any, incorrect: Any):
+        import torch
+
+        self.model, self.tokens, self.values = model, tokens, values
+        self.correct, self.incorrect = correct, incorrect
+        with torch.no_grad():
+            self.base = final_logit_diff(model, tokens, correct, incorrect)
+
+    def _patched(self, name: str, head: int | None) -> Any:
+        import torch
+
+        value = self.values[name]
+
+        def patch(act: Any, hook: Any) -> Any:
+            if head is None:
+                return value
+            act = act.clone()
+            act[:, :, head] = value[:, :, head]
+            return act
+
+        with torch.no_grad():
+            return final_logit_diff(self.model, self.tokens, self.correct, self.incorrect, [(name, patch)])
+
+    def head_effects(self, layer: int) -> np.ndarray:
+        name = f"blocks.{layer}.attn.hook_z"
+        heads = range(self.model.cfg.n_heads)
+        return np.array([float((self.base - self._patched(name, h)).sum()) for h in heads])
+
+    def mlp_effect(self, layer: int) -> float:
+        return float((self.base - self._patched(f"blocks.{layer}.hook_mlp_out", None)).sum())

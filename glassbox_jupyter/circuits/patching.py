@@ -14,7 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from glassbox_jupyter.circuits.prompts import Bucket, PromptSet, answer_logit_diff, final_logit_diff
+from glassbox_jupyter.circuits.prompts import (
+    Bucket,
+    PromptSet,
+    answer_logit_diff,
+    final_logit_diff,
+    logit_diff,
+    sliceable,
+)
 
 if TYPE_CHECKING:
     import torch
@@ -35,7 +42,8 @@ def _cache(model: Any, tokens: Any, names: Iterable[str]) -> dict[str, Any]:
     import torch
 
     wanted = set(names)
-    stop = {} if (last := _last_block(wanted)) is None else {"stop_at_layer": last + 1}
+    last = _last_block(wanted) if sliceable(model) else None
+    stop = {} if last is None else {"stop_at_layer": last + 1}
     with torch.no_grad():
         _, cache = model.run_with_cache(tokens, names_filter=lambda n: n in wanted, **stop)
     return {n: cache[n] for n in wanted}
@@ -140,7 +148,7 @@ def activation_patching(
     names = [z_name(layer) for layer in range(cfg.n_layers)]
     if not cfg.attn_only:
         names += [mlp_name(layer) for layer in range(cfg.n_layers)]
-    from glassbox_jupyter.circuits.fast_patching import BatchedPatcher
+    from glassbox_jupyter.circuits.fast_patching import BatchedPatcher, WholePassPatcher
 
     total = 0
     for b in prompts.buckets:
@@ -150,7 +158,9 @@ def activation_patching(
         else:
             values, tokens, sign = _cache(model, b.clean, names), b.corrupted, -1.0
         # one patched run per component, batched and started at its layer (fast_patching.py): exact
-        patcher = BatchedPatcher(model, tokens, values, b.correct, b.incorrect)
+        patcher = (BatchedPatcher if sliceable(model) else WholePassPatcher)(
+            model, tokens, values, b.correct, b.incorrect
+        )
         for layer in range(cfg.n_layers):
             heads[layer] += sign * patcher.head_effects(layer)
             if not cfg.attn_only:
@@ -184,8 +194,12 @@ def _gradients(model: Any, tokens: Any, bucket: Bucket, names: list[str], embed:
             model.add_hook(n, keep_grad, dir="bwd")
         model.add_hook("hook_embed", start_graph, dir="fwd")
         with torch.enable_grad():
-            resid = model(tokens, stop_at_layer=model.cfg.n_layers)
-            answer_logit_diff(model, resid, bucket.correct, bucket.incorrect).sum().backward()
+            if sliceable(model):
+                resid = model(tokens, stop_at_layer=model.cfg.n_layers)
+                metric = answer_logit_diff(model, resid, bucket.correct, bucket.incorrect)
+            else:
+                metric = logit_diff(model(tokens), bucket.correct, bucket.incorrect)
+            metric.sum().backward()
     finally:
         model.reset_hooks()
         for p in trainable:

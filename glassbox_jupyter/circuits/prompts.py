@@ -28,21 +28,60 @@ class PromptError(GlassboxError, ValueError):
 
 
 def require_hooked_transformer(model: Any) -> HookedTransformer:
-    """Return ``model`` if it is a TransformerLens ``HookedTransformer``, else explain how to get one."""
+    """The one adapter between circuit analysis and TransformerLens: return ``model`` if it is a
+    ``HookedTransformer`` or a ``TransformerBridge`` (TransformerLens 3.9+, the class TransformerLens 4
+    keeps), else explain how to get one.
+
+    A bridge is put in compatibility mode (``enable_compatibility_mode()``, as TransformerLens advises
+    for HookedTransformer-equivalent numerics: folded layer norms, the same hook names), once. Code
+    that slices a forward pass (``stop_at_layer``, ``start_at_layer`` with a key-value cache) asks
+    :func:`sliceable` first; a bridge runs whole forward passes instead, with the same numbers."""
     try:
         from transformer_lens import HookedTransformer
     except ImportError as exc:  # pragma: no cover - a dependency
         raise ImportError("circuit analysis needs transformer-lens (pip install transformer-lens)") from exc
-    if not isinstance(model, HookedTransformer):
+    bridge = _bridge_class()
+    if bridge is not None and isinstance(model, bridge):
+        if not getattr(model, "compatibility_mode", False):
+            model.enable_compatibility_mode()  # type: ignore[attr-defined]
+    elif not isinstance(model, HookedTransformer):
         raise TypeError(
-            f"circuit analysis needs a TransformerLens HookedTransformer, got {type(model).__name__}. "
-            "Load a local Hugging Face checkpoint with HookedTransformer.from_pretrained(name, "
-            "hf_model=AutoModelForCausalLM.from_pretrained(folder), tokenizer=...) (offline), build one "
-            "from a HookedTransformerConfig, or use glassbox.demos.load('ioi')."
+            f"circuit analysis needs a TransformerLens HookedTransformer or TransformerBridge, got "
+            f"{type(model).__name__}. Load a local checkpoint folder or GGUF file with "
+            "glassbox.load_hooked_transformer(path) (offline), boot a bridge with "
+            "TransformerBridge.boot_transformers(folder, hf_model=..., tokenizer=...), build one from a "
+            "HookedTransformerConfig, or use glassbox.demos.load('ioi')."
         )
     if model.tokenizer is None:
         raise PromptError("the model has no tokenizer; attach one with model.set_tokenizer(tokenizer)")
     return model
+
+
+def _bridge_class() -> type | None:
+    try:
+        from transformer_lens.model_bridge import TransformerBridge
+    except ImportError:  # TransformerLens before 3.9
+        return None
+    return TransformerBridge
+
+
+def head_weights(model: Any, name: str) -> torch.Tensor:
+    """``model``'s ``W_Q``/``W_K``/``W_V``/``W_O`` ``[layer head …]`` with one entry per query head: a
+    TransformerBridge of a grouped-query model keeps one ``W_K``/``W_V`` per key/value head, which
+    this repeats for the query heads that share it (as a HookedTransformer's weights already are)."""
+    weight = getattr(model, name)
+    n_heads = model.cfg.n_heads
+    if weight.shape[1] != n_heads:
+        weight = weight.repeat_interleave(n_heads // weight.shape[1], dim=1)
+    return weight
+
+
+def sliceable(model: Any) -> bool:
+    """Whether ``model`` runs part of a forward pass (``stop_at_layer``; ``start_at_layer`` with a frozen
+    key-value cache) as a HookedTransformer does; a TransformerBridge runs whole passes."""
+    from transformer_lens import HookedTransformer
+
+    return isinstance(model, HookedTransformer)
 
 
 def _single_token(model: Any, text: str, role: str) -> int:
@@ -162,6 +201,9 @@ def final_logit_diff(
     model: Any, tokens: Any, correct: torch.Tensor, incorrect: torch.Tensor, hooks: list[Any] | None = None
 ) -> torch.Tensor:
     """Per-prompt logit difference of a forward pass on ``tokens`` (with ``hooks``, TransformerLens
-    ``(name, fn)`` pairs), without the full unembedding (see :func:`answer_logit_diff`)."""
+    ``(name, fn)`` pairs), without the full unembedding (see :func:`answer_logit_diff`) where the
+    model can stop after its last block."""
+    if not sliceable(model):
+        return logit_diff(model.run_with_hooks(tokens, fwd_hooks=hooks or []), correct, incorrect)
     resid = model.run_with_hooks(tokens, fwd_hooks=hooks or [], stop_at_layer=model.cfg.n_layers)
     return answer_logit_diff(model, resid, correct, incorrect)

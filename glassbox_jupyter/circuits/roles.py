@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from glassbox_jupyter.circuits.prompts import PromptSet
+from glassbox_jupyter.circuits.prompts import PromptSet, head_weights
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -192,7 +192,7 @@ def ioi_head_roles(model: Any, prompts: PromptSet) -> HeadRoles | None:
                 resid = cache[f"blocks.{layer}.hook_resid_pre"][at, io][:, None, :]  # [batch 1 d_model]
                 ln1 = getattr(model.blocks[layer], "ln1", None)
                 x = (ln1(resid) if ln1 is not None else resid)[:, 0]
-                written = torch.einsum("bd,hdk,hke->bhe", x, model.W_V[layer], model.W_O[layer])
+                written = torch.einsum("bd,hdk,hke->bhe", x, head_weights(model, "W_V")[layer], model.W_O[layer])
                 logits = final_norm(written) @ model.W_U  # [batch head vocab]
                 top = logits.topk(TOP_K, dim=-1).indices
                 bottom = (-logits).topk(TOP_K, dim=-1).indices

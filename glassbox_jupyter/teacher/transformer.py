@@ -33,14 +33,20 @@ __all__ = ["TransformerAdapter", "is_hooked_transformer", "module_adapter"]
 
 
 def is_hooked_transformer(model: object) -> bool:
-    """True for a TransformerLens ``HookedTransformer`` (without importing transformer_lens when it is not loaded).
+    """True for a TransformerLens ``HookedTransformer`` or ``TransformerBridge`` (without importing
+    transformer_lens when it is not loaded).
 
     Example:
         >>> is_hooked_transformer(object())
         False
     """
     module = sys.modules.get("transformer_lens")
-    return module is not None and isinstance(model, module.HookedTransformer)
+    if module is None:
+        return False
+    if isinstance(model, module.HookedTransformer):
+        return True
+    bridge = sys.modules.get("transformer_lens.model_bridge")  # TransformerLens 3.9+; all of TL 4
+    return bridge is not None and isinstance(model, getattr(bridge, "TransformerBridge", ()))
 
 
 class TransformerAdapter(TorchAdapter):
@@ -67,7 +73,10 @@ class TransformerAdapter(TorchAdapter):
 
     def __init__(self, model: Any, *, name: str | None = None):
         if not is_hooked_transformer(model):
-            raise TypeError(f"TransformerAdapter needs a TransformerLens HookedTransformer, got {type(model).__name__}")
+            raise TypeError(
+                f"TransformerAdapter needs a TransformerLens HookedTransformer or TransformerBridge, got "
+                f"{type(model).__name__}"
+            )
         super().__init__(model, name=name or getattr(model.cfg, "model_name", None) or "transformer")
         self.kind = "hooked_transformer"
         self.cfg = model.cfg
