@@ -38,7 +38,8 @@ def mlp_name(layer: int) -> str:
     return f"blocks.{layer}.hook_mlp_out"
 
 
-def _cache(model: Any, tokens: Any, names: Iterable[str]) -> dict[str, Any]:
+def cached_activations(model: Any, tokens: Any, names: Iterable[str]) -> dict[str, Any]:
+    """The activations ``names`` of a no-grad run on ``tokens``, running only the blocks they need."""
     import torch
 
     wanted = set(names)
@@ -70,12 +71,12 @@ def ablation_values(model: Any, bucket: Bucket, names: list[str], ablation: str,
     if ablation not in ABLATIONS:
         raise ValueError(f"ablation must be one of {ABLATIONS}, got {ablation!r}")
     if ablation == "corrupted":
-        return _cache(model, bucket.corrupted, names)
-    clean = _cache(model, bucket.clean, names)
+        return cached_activations(model, bucket.corrupted, names)
+    clean = cached_activations(model, bucket.clean, names)
     if ablation == "zero":
         return {n: torch.zeros_like(v) for n, v in clean.items()}
     if ablation == "mean":  # mean over the reference prompts (the corrupted set), per position
-        reference = _cache(model, bucket.corrupted, names)
+        reference = cached_activations(model, bucket.corrupted, names)
         return {n: v.mean(dim=0, keepdim=True).expand_as(v) for n, v in reference.items()}
     order = np.random.default_rng(seed).permutation(len(bucket.rows))  # resample: another prompt's value
     if len(order) > 1:
@@ -156,7 +157,7 @@ def activation_patching(
             values = ablation_values(model, b, names, ablation, seed)
             tokens, sign = b.clean, 1.0
         else:
-            values, tokens, sign = _cache(model, b.clean, names), b.corrupted, -1.0
+            values, tokens, sign = cached_activations(model, b.clean, names), b.corrupted, -1.0
         # one patched run per component, batched and started at its layer (fast_patching.py): exact
         patcher = (BatchedPatcher if sliceable(model) else WholePassPatcher)(
             model, tokens, values, b.correct, b.incorrect
@@ -229,20 +230,20 @@ def attribution_patching(
     mlps = np.zeros(cfg.n_layers)
     total = 0
     for b in prompts.buckets:
-        corrupt = _cache(model, b.corrupted, names)
+        corrupt = cached_activations(model, b.corrupted, names)
         if method == "taylor":
             clean, grads = _gradients(model, b.clean, b, names)
         else:
             embeds = (
-                _cache(model, b.clean, ["hook_embed"])["hook_embed"],
-                _cache(model, b.corrupted, ["hook_embed"])["hook_embed"],
+                cached_activations(model, b.clean, ["hook_embed"])["hook_embed"],
+                cached_activations(model, b.corrupted, ["hook_embed"])["hook_embed"],
             )
             grads = {n: 0.0 for n in names}
             for alpha in (np.arange(n_steps) + 0.5) / n_steps:
                 mix = embeds[1] + float(alpha) * (embeds[0] - embeds[1])
                 _, g = _gradients(model, b.clean, b, names, embed=mix)
                 grads = {n: grads[n] + g[n] / n_steps for n in names}
-            clean = _cache(model, b.clean, names)
+            clean = cached_activations(model, b.clean, names)
         with torch.no_grad():
             for layer in range(cfg.n_layers):
                 delta = clean[z_name(layer)] - corrupt[z_name(layer)]  # [batch pos head d_head]

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from glassbox_jupyter.circuits.patching import cached_activations
 from glassbox_jupyter.circuits.prompts import PromptSet, head_weights
 
 if TYPE_CHECKING:
@@ -168,6 +169,7 @@ def ioi_head_roles(model: Any, prompts: PromptSet) -> HeadRoles | None:
     wanted = {f"blocks.{layer}.attn.hook_pattern" for layer in range(cfg.n_layers)}
     wanted |= {f"blocks.{layer}.hook_resid_pre" for layer in range(cfg.n_layers)}
     final_norm = getattr(model, "ln_final", None) or (lambda x: x)
+    W_V = head_weights(model, "W_V").detach()  # one per query head (a grouped-query bridge keeps one per group)
     measured = 0
     with torch.no_grad():
         for b in prompts.buckets:
@@ -178,7 +180,7 @@ def ioi_head_roles(model: Any, prompts: PromptSet) -> HeadRoles | None:
             io, s1, s2 = (torch.tensor([places[j][k] for j in rows]) for k in range(3))  # type: ignore[index]
             end = b.clean.shape[1] - 1
             picked = torch.tensor(rows)
-            _, cache = model.run_with_cache(b.clean[picked], names_filter=lambda name: name in wanted)
+            cache = cached_activations(model, b.clean[picked], wanted)  # the blocks only: no logits needed
             at = torch.arange(len(rows))
             answer = b.correct[picked]
             for layer in range(cfg.n_layers):
@@ -192,7 +194,7 @@ def ioi_head_roles(model: Any, prompts: PromptSet) -> HeadRoles | None:
                 resid = cache[f"blocks.{layer}.hook_resid_pre"][at, io][:, None, :]  # [batch 1 d_model]
                 ln1 = getattr(model.blocks[layer], "ln1", None)
                 x = (ln1(resid) if ln1 is not None else resid)[:, 0]
-                written = torch.einsum("bd,hdk,hke->bhe", x, head_weights(model, "W_V")[layer], model.W_O[layer])
+                written = torch.einsum("bd,hdk,hke->bhe", x, W_V[layer], model.W_O[layer])
                 logits = final_norm(written) @ model.W_U  # [batch head vocab]
                 top = logits.topk(TOP_K, dim=-1).indices
                 bottom = (-logits).topk(TOP_K, dim=-1).indices

@@ -31,6 +31,11 @@ def store_artifact(session: Session, store: ArtifactStore, data: bytes, media_ty
     return sha
 
 
+def finding_body(data: dict[str, Any]) -> str:
+    """The stored JSON text of a Finding's ``to_dict()`` form (``FindingRecord.body``)."""
+    return json.dumps(data, ensure_ascii=False, allow_nan=False)
+
+
 def store_finding(
     session: Session,
     store: ArtifactStore,
@@ -53,7 +58,7 @@ def store_finding(
         project_id=project_id,
         kind=data["kind"],
         title=data["summary"][:300],
-        body=json.dumps(data, ensure_ascii=False, allow_nan=False),
+        body=finding_body(data),
         svg_sha256=sha,
         view_sha256=view_sha,
         source=source,

@@ -33,7 +33,7 @@ from glassbox_jupyter.server.deps import (
     require,
 )
 from glassbox_jupyter.server.jobs.kinds import KINDS
-from glassbox_jupyter.server.records import store_finding
+from glassbox_jupyter.server.records import finding_body, store_finding
 from glassbox_jupyter.server.routes.findings import finding_out
 from glassbox_jupyter.server.schemas import FindingOut
 from glassbox_jupyter.server.tables import Analysis, DatasetRecord, EndpointKey, FindingRecord, ModelRecord, utcnow
@@ -246,9 +246,10 @@ def pick(analysis_id: str, body: PickIn, request: Request, session: DbSession, u
         msg = f"{key} is not a selection of this job's finding; pick one of {options}"
         raise HTTPException(422, [{"loc": ["body", "selection"], "msg": msg, "type": "selection"}])
     chosen = stored["picks"][key]
-    text = json.dumps(chosen["finding"], ensure_ascii=False, allow_nan=False)
     same = select(FindingRecord).where(
-        FindingRecord.project_id == job.project_id, FindingRecord.source == "job pick", FindingRecord.body == text
+        FindingRecord.project_id == job.project_id,
+        FindingRecord.source == "job pick",
+        FindingRecord.body == finding_body(chosen["finding"]),
     )
     earlier = session.scalars(same.limit(1)).first()
     if earlier is not None:  # picked before: the same record, not a copy

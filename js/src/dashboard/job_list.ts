@@ -1,10 +1,10 @@
 // A table of jobs with their state, step, submission time and error, a cancel button for live ones
 // (analysts and admins), redrawn every 2 s while any job is queued or running. Used by a project's
 // page (its jobs) and by the jobs page (every job of the user's projects).
-import { h, tableHead } from "../shared/dom";
+import { h } from "../shared/dom";
 import { call } from "./api";
 import type { User } from "./api";
-import { when } from "./layout";
+import { table, when } from "./layout";
 
 export interface JobRow {
   id: string;
@@ -17,33 +17,6 @@ export interface JobRow {
 }
 
 export const LIVE = ["queued", "running"];
-
-/** A titled table of `rows` (or the `empty` line when there are none). */
-export function table(caption: string, columns: string[], rows: (string | Node)[][], empty: string): HTMLElement {
-  const section = h("section", "gb-section");
-  section.append(h("h2", "", caption));
-  if (rows.length === 0) {
-    section.append(h("p", "gb-empty", empty));
-    return section;
-  }
-  const wrap = h("div", "gb-table-wrap");
-  const t = h("table", "gb-table");
-  t.append(tableHead(columns));
-  const body = h("tbody");
-  for (const row of rows) {
-    const tr = h("tr");
-    for (const cell of row) {
-      const td = h("td");
-      td.append(cell);
-      tr.append(td);
-    }
-    body.append(tr);
-  }
-  t.append(body);
-  wrap.append(t);
-  section.append(wrap);
-  return section;
-}
 
 /** Newest first; the live ones (queued, running) before the finished ones. */
 export function jobOrder(rows: JobRow[]): JobRow[] {

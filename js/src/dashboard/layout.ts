@@ -1,6 +1,6 @@
 // The frame every dashboard page shares: a header with the signed-in user, a main region, and
 // navigation by ordinary links (the router intercepts same-origin clicks).
-import { h } from "../shared/dom";
+import { h, tableHead } from "../shared/dom";
 import type { User } from "./api";
 
 export function frame(user: User | null, title: string, onSignOut?: () => void): HTMLElement {
@@ -58,4 +58,31 @@ export function labelled<T extends HTMLElement>(text: string, control: T, id: st
   const label = h("label", "", text);
   label.htmlFor = id;
   return [label, control];
+}
+
+/** A titled table of `rows` (or the `empty` line when there are none). */
+export function table(caption: string, columns: string[], rows: (string | Node)[][], empty: string): HTMLElement {
+  const section = h("section", "gb-section");
+  section.append(h("h2", "", caption));
+  if (rows.length === 0) {
+    section.append(h("p", "gb-empty", empty));
+    return section;
+  }
+  const wrap = h("div", "gb-table-wrap");
+  const t = h("table", "gb-table");
+  t.append(tableHead(columns));
+  const body = h("tbody");
+  for (const row of rows) {
+    const tr = h("tr");
+    for (const cell of row) {
+      const td = h("td");
+      td.append(cell);
+      tr.append(td);
+    }
+    body.append(tr);
+  }
+  t.append(body);
+  wrap.append(t);
+  section.append(wrap);
+  return section;
 }

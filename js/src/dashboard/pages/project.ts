@@ -4,9 +4,9 @@ import { h } from "../../shared/dom";
 import { call } from "../api";
 import type { Project, Report, User } from "../api";
 import type { ModelRow } from "../jobs";
-import { jobList, table } from "../job_list";
+import { jobList } from "../job_list";
 import type { JobRow } from "../job_list";
-import { frame, link, when } from "../layout";
+import { frame, link, table, when } from "../layout";
 
 interface FindingRow {
   id: string;
