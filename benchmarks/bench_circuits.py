@@ -1,8 +1,10 @@
 """Circuit discovery benchmark: GlassBox's attributions against exact patching and against ACDC.
 
-For each model in :data:`circuit_models.SIZES` (the shipped IOI demo and two larger IOI transformers
-trained by the demo's recipe), on the same IOI prompts (training names in held-out sentence frames,
-where all three models are accurate; ABC corruption):
+For each model in :func:`circuit_models.names` (the shipped IOI demo, two larger IOI transformers trained by
+the demo's recipe, and the real pretrained SmolLM2-135M-Instruct, 30 layers × 9 query heads sharing 3 key/value
+heads), on IOI prompts with ABC corruption (for the IOI models: training names in held-out sentence frames, where
+all three are accurate; for SmolLM2: the IOI paper's templates with names that are single tokens in its
+tokenizer):
 
 * **ground truth**: exact activation patching of every head's ``hook_z`` (one ablated forward pass per
   head, clean run with the head's output taken from the corrupted prompt);
@@ -22,8 +24,14 @@ Approximations are named in the table: Taylor/EAP are first order; IG/EAP-IG use
 steps; ACDC optimises KL divergence of the whole output (auto-circuit offers no logit-difference target)
 and patches at all positions; GlassBox patches heads at all positions.
 
+ACDC is not run on SmolLM2: auto-circuit's ACDC makes one patched forward pass per edge per threshold, and
+SmolLM2 has 30 × (9 + 1) = 300 components (so about 45,000 edges); the table says so and gives the estimate from
+the measured time of one forward pass. Timings on SmolLM2 use ``--pretrained-repeats`` (1: one timed run after
+the warm-up).
+
 Run: ``python benchmarks/bench_circuits.py [--prompts 32] [--json benchmarks/results/bench_circuits.json]``
-(``--no-acdc`` skips ACDC when its venv cannot be built).
+(``--no-acdc`` skips ACDC when its venv cannot be built; ``--models SmolLM2-135M-Instruct`` runs one model, and
+its results replace that model's in an existing ``--json`` file).
 """
 
 from __future__ import annotations
@@ -126,12 +134,14 @@ def bench_model(name: str, args: argparse.Namespace) -> dict[str, Any]:
 
     model, card = circuit_models.load(name)
     cfg = model.cfg
-    prompts = [tuple(p) for p in glassbox.demos.ioi_prompts(args.prompts, seed=args.seed, split=args.split)]
+    pretrained = name in circuit_models.PRETRAINED
+    repeats = args.pretrained_repeats if pretrained else args.repeats
+    prompts = circuit_models.prompts(name, model, args.prompts, args.seed, args.split)
     prompt_set = PromptSet.build(model, prompts)
     clean, corrupted = patching.clean_and_corrupted(model, prompt_set)
     gap = float(clean.mean() - corrupted.mean())
     accuracy = float((clean > 0).mean())
-    exact, t_exact = timed(lambda: patching.activation_patching(model, prompt_set)["heads"], args.repeats)
+    exact, t_exact = timed(lambda: patching.activation_patching(model, prompt_set)["heads"], repeats)
     restored = patching.activation_patching(model, prompt_set, direction="denoising")["heads"]
     cut = args.threshold * abs(gap)
     truth = {
@@ -168,11 +178,11 @@ def bench_model(name: str, args: argparse.Namespace) -> dict[str, Any]:
         ),
     }
     for label, (fn, note) in methods.items():
-        scores, seconds = timed(fn, args.repeats)
+        scores, seconds = timed(fn, repeats)
         rows.append({"method": label, "approximation": note, "seconds": seconds, **agreement(scores, truth)})
 
     analyzer = glassbox.CircuitAnalyzer(model, method="integrated_gradients", n_boot=1000, seed=args.seed)
-    finding, t_analyze = timed(lambda: analyzer.analyze(prompts=prompts), args.repeats)
+    finding, t_analyze = timed(lambda: analyzer.analyze(prompts=prompts), repeats)
     f = finding.faithfulness
     analyze_row = {
         "seconds": t_analyze,
@@ -184,7 +194,10 @@ def bench_model(name: str, args: argparse.Namespace) -> dict[str, Any]:
     }
 
     acdc: dict[str, Any] | None = None
-    if args.acdc:
+    acdc_skipped = None
+    if pretrained:
+        acdc_skipped = acdc_estimate(model, prompt_set)
+    elif args.acdc:
         weights, tokenizer = model_files(name, card)
         payload = acdc_input(model, card["config"], weights, tokenizer, prompts, args.threads)
         runs = []
@@ -224,7 +237,34 @@ def bench_model(name: str, args: argparse.Namespace) -> dict[str, Any]:
         "methods": rows,
         "analyze": analyze_row,
         "acdc": acdc,
+        "acdc_skipped": acdc_skipped,
+        "repeats": repeats,
+        "threads": args.threads,
+        "n_key_value_heads": cfg.n_key_value_heads,
     }
+
+
+def acdc_estimate(model: Any, prompt_set: Any) -> str:
+    """Why ACDC is not run on a large pretrained model, with the time it would take at one forward pass per
+    edge per threshold (the measured time of one forward pass of the prompts × the edge count)."""
+    import torch
+
+    cfg = model.cfg
+    components = cfg.n_layers * (cfg.n_heads + (0 if cfg.attn_only else 1))
+    # edges: every component (and the embedding) to every later component and to the logits
+    edges = components * (components + 1) // 2 + components
+    with torch.no_grad():
+        model(prompt_set.buckets[0].clean)
+        start = time.perf_counter()
+        for b in prompt_set.buckets:
+            model(b.clean)
+        one_pass = time.perf_counter() - start
+    hours = edges * one_pass / 3600
+    return (
+        f"not run: {components} components → about {edges:,} edges; one forward pass of the {len(prompt_set)} "
+        f"prompts takes {one_pass:.2f} s here, so ACDC's one patched pass per edge would take about {hours:.0f} h "
+        "per threshold τ (auto-circuit sweeps several)"
+    )
 
 
 def table(results: list[dict[str, Any]], args: argparse.Namespace) -> str:
@@ -237,8 +277,10 @@ def table(results: list[dict[str, Any]], args: argparse.Namespace) -> str:
         "",
     ]
     for r in results:
+        kv = r.get("n_key_value_heads")
+        shape = r["shape"] + (f", {kv} key/value heads shared by the query heads" if kv else "")
         lines.append(
-            f"## {r['model']} ({r['shape']}): accuracy {r['accuracy']:.3f}, logit diff clean "
+            f"## {r['model']} ({shape}): accuracy {r['accuracy']:.3f}, logit diff clean "
             f"{r['logit_diff']['clean']:.2f} / corrupted {r['logit_diff']['corrupted']:.2f}, "
             f"{r['important_heads']} of {r['heads']} heads important ({r['important_heads_noising']} by noising alone)"
         )
@@ -253,12 +295,19 @@ def table(results: list[dict[str, Any]], args: argparse.Namespace) -> str:
                 f"{m['spearman_denoising']:.3f} | {m['auc']:.3f} | {m['auc_noising_only']:.3f} |"
             )
         a = r["acdc"]
+        if r.get("acdc_skipped"):
+            lines.append(f"| ACDC (auto-circuit) | {r['acdc_skipped']} | – | – | – | – | – |")
         if a is not None:
             lines.append(
                 f"| ACDC (auto-circuit, {len(a['runs'])} edge orders) | greedy edge pruning, KL target, one patched "
                 f"pass per edge per τ | {a['seconds']:.3f} | {a['spearman_noising_abs_mean']:.3f} (on |·|) | "
                 f"{a['spearman_denoising_abs_mean']:.3f} (on |·|) | {a['auc_mean']:.3f} (range "
                 f"{a['auc_min']:.3f}–{a['auc_max']:.3f}) | {a['auc_noising_only_mean']:.3f} |"
+            )
+        if r.get("repeats", args.repeats) != args.repeats or r.get("threads", args.threads) != args.threads:
+            lines.append(
+                f"\n(timings on this model: median of {r['repeats']} timed run(s) after a warm-up, "
+                f"{r['threads']} torch thread(s))"
             )
         an = r["analyze"]
         lines.append(
@@ -291,17 +340,25 @@ def main() -> None:
         "--acdc-orders", type=int, default=3, help="ACDC runs with different edge orders on the demo (1 on the others)"
     )
     parser.add_argument("--no-acdc", dest="acdc", action="store_false")
-    parser.add_argument("--models", nargs="*", default=list(circuit_models.SIZES))
+    parser.add_argument(
+        "--pretrained-repeats", type=int, default=1, help="timed runs on a pretrained model (after a warm-up)"
+    )
+    parser.add_argument("--models", nargs="*", default=circuit_models.names(), choices=circuit_models.names())
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     if args.acdc and not ACDC_PYTHON.exists():
         subprocess.run(["bash", str(HERE / "setup_acdc.sh")], check=True)
-    results = []
+    results: list[dict[str, Any]] = []
+    if args.json and args.json.exists():  # keep the other models' results of an earlier run
+        results = [
+            r for r in json.loads(args.json.read_text(encoding="utf-8"))["results"] if r["model"] not in args.models
+        ]
     for name in args.models:  # results are written after each model, so an interrupted run keeps them
         results.append(bench_model(name, args))
+        results.sort(key=lambda r: circuit_models.names().index(r["model"]))
         text = table(results, args)
-        print(table(results[-1:], args), flush=True)
+        print(table([r for r in results if r["model"] == name], args), flush=True)
         if args.json:
             args.json.parent.mkdir(parents=True, exist_ok=True)
             payload = {"args": vars(args) | {"json": str(args.json)}, "results": results}

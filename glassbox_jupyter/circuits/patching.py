@@ -116,16 +116,59 @@ def run_ablated(
         )
 
 
-def clean_and_corrupted(model: Any, prompts: PromptSet) -> tuple[np.ndarray, np.ndarray]:
-    """Per-prompt logit differences of the clean and the corrupted runs."""
+#: Token positions one batched ablation pass holds (copies × prompts × positions).
+ABLATION_TOKENS_PER_PASS = 4096
+
+
+def run_ablated_many(model: Any, bucket: Bucket, head_sets: list[list[Head]], values: dict[str, Any]) -> torch.Tensor:
+    """``[len(head_sets) batch]``: the clean run's per-prompt logit difference with each set of heads replaced
+    by ``values``, every set in the same forward pass (one copy of the bucket per set, stacked along the
+    batch; several passes when they exceed :data:`ABLATION_TOKENS_PER_PASS`). Same numbers as
+    :func:`run_ablated` once per set."""
     import torch
 
-    clean, corrupted = np.zeros(len(prompts)), np.zeros(len(prompts))
+    n, positions = bucket.clean.shape
+    per_pass = max(1, ABLATION_TOKENS_PER_PASS // max(1, n * positions))
+    out = []
+    for start in range(0, len(head_sets), per_pass):
+        chunk = head_sets[start : start + per_pass]
+        k = len(chunk)
+        masks: dict[int, Any] = {}
+        for i, heads in enumerate(chunk):
+            for layer, head in heads:
+                masks.setdefault(layer, torch.zeros(k, model.cfg.n_heads, dtype=torch.bool))[i, head] = True
+
+        def patch_z(z: Any, hook: Any, masks: dict[int, Any] = masks, k: int = k) -> Any:
+            mask = masks[int(hook.name.split(".")[1])].view(k, 1, 1, -1, 1)
+            stacked = z.view(k, n, *z.shape[1:])
+            return torch.where(mask, values[hook.name].unsqueeze(0), stacked).view_as(z)
+
+        hooks = [(z_name(layer), patch_z) for layer in sorted(masks)]
+        with torch.no_grad():
+            diffs = final_logit_diff(
+                model, bucket.clean.repeat(k, 1), bucket.correct.repeat(k), bucket.incorrect.repeat(k), hooks
+            )
+        out.append(diffs.view(k, n))
+    return torch.cat(out)
+
+
+def clean_and_corrupted(model: Any, prompts: PromptSet, corrupted: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Per-prompt logit differences of the clean and the corrupted runs (both in one forward pass per bucket;
+    ``corrupted=False`` runs the clean prompts alone and leaves the second array at zero)."""
+    import torch
+
+    clean, corrupt = np.zeros(len(prompts)), np.zeros(len(prompts))
     with torch.no_grad():
         for b in prompts.buckets:
-            clean[b.rows] = final_logit_diff(model, b.clean, b.correct, b.incorrect).numpy()
-            corrupted[b.rows] = final_logit_diff(model, b.corrupted, b.correct, b.incorrect).numpy()
-    return clean, corrupted
+            n = len(b.rows)
+            if not corrupted:
+                clean[b.rows] = final_logit_diff(model, b.clean, b.correct, b.incorrect).numpy()
+                continue
+            both = final_logit_diff(
+                model, torch.cat([b.clean, b.corrupted]), b.correct.repeat(2), b.incorrect.repeat(2)
+            ).numpy()
+            clean[b.rows], corrupt[b.rows] = both[:n], both[n:]
+    return clean, corrupt
 
 
 def activation_patching(
@@ -170,8 +213,38 @@ def activation_patching(
     return {"heads": heads / total, "mlps": mlps / total}
 
 
-def _gradients(model: Any, tokens: Any, bucket: Bucket, names: list[str], embed: Any = None) -> tuple[dict, dict]:
-    """Forward activations and gradients of the summed logit difference at ``names``."""
+#: Token positions one integrated-gradients pass holds (steps × prompts × positions): bounds the memory the
+#: backward pass keeps (SmolLM2: about 0.35 MB of saved activations per position per layer).
+IG_TOKENS_PER_PASS = 2048
+
+
+def _integrated_gradients(
+    model: Any, bucket: Bucket, names: list[str], clean_embed: Any, corrupt_embed: Any, n_steps: int
+) -> dict[str, Any]:
+    """Gradients at ``names`` averaged over ``n_steps`` midpoint steps of the embeddings from corrupted to
+    clean; several steps share one forward and backward pass (stacked along the batch), as many as
+    :data:`IG_TOKENS_PER_PASS` allows."""
+    import torch
+
+    n, positions = bucket.clean.shape
+    per_pass = max(1, min(n_steps, IG_TOKENS_PER_PASS // max(1, n * positions)))
+    alphas = (np.arange(n_steps) + 0.5) / n_steps
+    grads: dict[str, Any] = {name: 0.0 for name in names}
+    for start in range(0, n_steps, per_pass):
+        chunk = torch.as_tensor(alphas[start : start + per_pass], dtype=clean_embed.dtype)
+        k = len(chunk)
+        mix = corrupt_embed.unsqueeze(0) + chunk.view(k, 1, 1, 1) * (clean_embed - corrupt_embed).unsqueeze(0)
+        _, g = _gradients(model, bucket.clean.repeat(k, 1), bucket, names, embed=mix.flatten(0, 1), repeat=k)
+        for name in names:
+            grads[name] = grads[name] + g[name].view(k, n, *g[name].shape[1:]).sum(dim=0) / n_steps
+    return grads
+
+
+def _gradients(
+    model: Any, tokens: Any, bucket: Bucket, names: list[str], embed: Any = None, repeat: int = 1
+) -> tuple[dict, dict]:
+    """Forward activations and gradients of the summed logit difference at ``names`` (``tokens`` holds the
+    bucket's prompts ``repeat`` times over, stacked along the batch)."""
     import torch
 
     acts, grads = {}, {}
@@ -195,11 +268,12 @@ def _gradients(model: Any, tokens: Any, bucket: Bucket, names: list[str], embed:
             model.add_hook(n, keep_grad, dir="bwd")
         model.add_hook("hook_embed", start_graph, dir="fwd")
         with torch.enable_grad():
+            correct, incorrect = bucket.correct.repeat(repeat), bucket.incorrect.repeat(repeat)
             if sliceable(model):
                 resid = model(tokens, stop_at_layer=model.cfg.n_layers)
-                metric = answer_logit_diff(model, resid, bucket.correct, bucket.incorrect)
+                metric = answer_logit_diff(model, resid, correct, incorrect)
             else:
-                metric = logit_diff(model(tokens), bucket.correct, bucket.incorrect)
+                metric = logit_diff(model(tokens), correct, incorrect)
             metric.sum().backward()
     finally:
         model.reset_hooks()
@@ -230,20 +304,14 @@ def attribution_patching(
     mlps = np.zeros(cfg.n_layers)
     total = 0
     for b in prompts.buckets:
-        corrupt = cached_activations(model, b.corrupted, names)
+        both = cached_activations(model, torch.cat([b.clean, b.corrupted]), [*names, "hook_embed"])  # one pass
+        n = len(b.rows)
+        clean = {name: v[:n] for name, v in both.items()}
+        corrupt = {name: v[n:] for name, v in both.items()}
         if method == "taylor":
-            clean, grads = _gradients(model, b.clean, b, names)
+            _, grads = _gradients(model, b.clean, b, names)
         else:
-            embeds = (
-                cached_activations(model, b.clean, ["hook_embed"])["hook_embed"],
-                cached_activations(model, b.corrupted, ["hook_embed"])["hook_embed"],
-            )
-            grads = {n: 0.0 for n in names}
-            for alpha in (np.arange(n_steps) + 0.5) / n_steps:
-                mix = embeds[1] + float(alpha) * (embeds[0] - embeds[1])
-                _, g = _gradients(model, b.clean, b, names, embed=mix)
-                grads = {n: grads[n] + g[n] / n_steps for n in names}
-            clean = cached_activations(model, b.clean, names)
+            grads = _integrated_gradients(model, b, names, clean["hook_embed"], corrupt["hook_embed"], n_steps)
         with torch.no_grad():
             for layer in range(cfg.n_layers):
                 delta = clean[z_name(layer)] - corrupt[z_name(layer)]  # [batch pos head d_head]

@@ -196,10 +196,11 @@ def ioi_head_roles(model: Any, prompts: PromptSet) -> HeadRoles | None:
                 x = (ln1(resid) if ln1 is not None else resid)[:, 0]
                 written = torch.einsum("bd,hdk,hke->bhe", x, W_V[layer], model.W_O[layer])
                 logits = final_norm(written) @ model.W_U  # [batch head vocab]
-                top = logits.topk(TOP_K, dim=-1).indices
-                bottom = (-logits).topk(TOP_K, dim=-1).indices
-                sums["copy"][layer] += (top == answer[:, None, None]).any(-1).float().sum(0).cpu().numpy()
-                sums["negative_copy"][layer] += (bottom == answer[:, None, None]).any(-1).float().sum(0).cpu().numpy()
+                # the answer is among the top (bottom) TOP_K tokens when fewer than TOP_K tokens beat it (a count,
+                # not a top-k sort over the vocabulary: 49,152 columns per head on SmolLM2)
+                own = logits.gather(-1, answer[:, None, None].expand(-1, logits.shape[1], 1))
+                sums["copy"][layer] += ((logits > own).sum(-1) < TOP_K).float().sum(0).cpu().numpy()
+                sums["negative_copy"][layer] += ((logits < own).sum(-1) < TOP_K).float().sum(0).cpu().numpy()
             measured += len(rows)
     if measured == 0 or measured < MIN_IOI_SHARE * len(prompts):
         return None

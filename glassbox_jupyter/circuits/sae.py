@@ -99,9 +99,14 @@ class SAEFeatureAttributor:
         model: a TransformerLens ``HookedTransformer`` with its tokenizer.
         sae: a sae-lens ``SAE`` (e.g. ``StandardSAE``) whose ``d_in`` is the hook's width.
         hook_name: where to splice it; by default the SAE's own ``sae.cfg.metadata.hook_name``.
+        skip_first: leave the first position (the BOS token the model prepends) alone: the SAE is neither
+            spliced in nor measured there. Models such as Llama-family ones make that position an attention
+            sink whose activation is orders of magnitude larger than any other, and SAEs trained without it
+            (sae-lens's ``exclude_special_tokens``) cannot reconstruct it. By default, read from the SAE's
+            ``cfg.metadata.exclude_special_tokens`` (``False`` when absent).
     """
 
-    def __init__(self, model: Any, sae: Any, hook_name: str | None = None) -> None:
+    def __init__(self, model: Any, sae: Any, hook_name: str | None = None, skip_first: bool | None = None) -> None:
         import torch
 
         self.model = require_hooked_transformer(model)
@@ -128,6 +133,10 @@ class SAEFeatureAttributor:
                 "this SAE reads a single head (cfg.metadata.hook_head_index is set); use an SAE of the whole hook"
             )
         self.hook_name = name
+        if skip_first is None:
+            skip_first = bool(getattr(metadata, "exclude_special_tokens", None) or False)
+        #: positions left alone at the start of every prompt (0 or 1)
+        self.skip = int(bool(skip_first))
         bos = model.tokenizer.bos_token_id if model.tokenizer.bos_token_id is not None else 0
         with torch.no_grad():
             tokens = torch.tensor([[bos]], device=model.cfg.device)
@@ -146,11 +155,20 @@ class SAEFeatureAttributor:
 
         with torch.no_grad():
             f = self.sae.encode(x.to(self.sae.device))
-            return f, self.sae.decode(f).to(x.device, x.dtype)
+            recon = self.sae.decode(f).to(x.device, x.dtype)
+            if self.skip and x.dim() >= 3:  # [batch pos d]: the first position keeps its own activation
+                f[:, : self.skip] = 0.0
+                recon[:, : self.skip] = x[:, : self.skip]
+            return f, recon
 
     def _spliced(self, x: Any, f: Any, recon: Any) -> Any:
         """``x + x̂(f) − x̂(f₀)``: the activation with the reconstruction's change added (the error term kept)."""
-        return x + (self.sae.decode(f).to(x.device, x.dtype) - recon)
+        import torch
+
+        decoded = self.sae.decode(f).to(x.device, x.dtype)
+        if self.skip:
+            decoded = torch.cat([recon[:, : self.skip], decoded[:, self.skip :]], dim=1)
+        return x + (decoded - recon)
 
     def _run(
         self,
@@ -326,14 +344,15 @@ class SAEFeatureAttributor:
                 contrib = (f * grad).detach().double()
                 per_prompt[b.rows] = contrib.reshape(len(b.rows), -1, d_sae).sum(dim=1).cpu().numpy()
                 clean[b.rows] = ld.detach().cpu().numpy()
-                flat = f.reshape(-1, d_sae).double()
+                measured = slice(self.skip, None)  # the positions the SAE is spliced in at
+                flat = f[:, measured].reshape(-1, d_sae).double()
                 act_sum += flat.sum(dim=0).cpu().numpy()
                 active += (flat > 0).sum(dim=0).cpu().numpy()
                 n_pos += flat.shape[0]
-                x = state["x"].reshape(-1, self.sae.cfg.d_in).double()
+                x = state["x"][:, measured].reshape(-1, self.sae.cfg.d_in).double()
                 x_vec_sum = x_vec_sum + x.sum(dim=0)
                 x_sq += float((x**2).sum())
-                err_sq += float(((x - state["recon"].reshape(x.shape).double()) ** 2).sum())
+                err_sq += float(((x - state["recon"][:, measured].reshape(x.shape).double()) ** 2).sum())
                 with torch.no_grad():  # the reconstruction alone, no error term
                     replace = [(self.hook_name, lambda t, hook: self._encode(t)[1])]
                     logits = model.run_with_hooks(b.clean, fwd_hooks=replace)

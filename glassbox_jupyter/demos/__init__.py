@@ -130,7 +130,9 @@ def load(name: str, **teacher_kwargs: Any) -> Teacher | HookedTransformer:
 
 
 def load_sae(name: str = "ioi") -> StandardSAE:
-    """The sparse autoencoder shipped for demo ``name`` (a sae-lens ``StandardSAE``, loaded offline).
+    """The sparse autoencoder shipped for demo ``name`` (a sae-lens ``StandardSAE``, loaded offline): ``"ioi"``
+    (residual stream after layer 0) or ``"smollm2"`` (SmolLM2's residual stream after layer 15, trained without
+    the BOS position; see :mod:`glassbox_jupyter.demos.training.smollm2_sae`).
 
     Example:
         >>> import glassbox  # doctest: +SKIP
@@ -138,8 +140,8 @@ def load_sae(name: str = "ioi") -> StandardSAE:
         >>> sae.cfg.metadata.hook_name  # doctest: +SKIP
         'blocks.0.hook_resid_post'
     """
-    if name != "ioi":
-        raise KeyError(f"no SAE is shipped for demo {name!r}; the one shipped is for 'ioi'")
-    from glassbox_jupyter.demos.ioi_sae import load_ioi_sae
+    from glassbox_jupyter.demos.ioi_sae import SHIPPED, load_ioi_sae
 
-    return load_ioi_sae()
+    if name not in SHIPPED:
+        raise KeyError(f"no SAE is shipped for demo {name!r}; SAEs are shipped for {sorted(SHIPPED)}")
+    return load_ioi_sae(demo=name)

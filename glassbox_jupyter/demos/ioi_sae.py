@@ -24,29 +24,34 @@ if TYPE_CHECKING:
 
 MODELS = Path(__file__).resolve().parent / "models"
 NAME = "ioi_sae"
+#: The SAE shipped for each demo model: its folder under ``models/`` (the training script has the same name).
+SHIPPED = {"ioi": NAME, "smollm2": "smollm2_sae"}
 
 
-def sae_path() -> Path:
-    """Folder of the shipped SAE (``sae_weights.safetensors`` + ``cfg.json``)."""
-    return MODELS / NAME
+def sae_path(demo: str = "ioi") -> Path:
+    """Folder of the SAE shipped for ``demo`` (``sae_weights.safetensors`` + ``cfg.json``)."""
+    return MODELS / SHIPPED[demo]
 
 
-def load_ioi_sae(path: Path | str | None = None, device: str = "cpu") -> StandardSAE:
-    """Load the ``ioi`` demo's SAE as a sae-lens ``StandardSAE`` (safetensors + JSON config; nothing fetched).
+def load_ioi_sae(path: Path | str | None = None, device: str = "cpu", demo: str = "ioi") -> StandardSAE:
+    """Load a shipped SAE as a sae-lens ``StandardSAE`` (safetensors + JSON config; nothing fetched): the
+    ``ioi`` demo's by default, ``demo="smollm2"`` for SmolLM2's (see
+    :mod:`glassbox_jupyter.demos.training.smollm2_sae`).
 
     Args:
         path: a folder in sae-lens's format; the shipped one by default.
         device: where to put the weights.
+        demo: whose shipped SAE to load when ``path`` is not given.
     """
     import warnings
 
     from sae_lens import StandardSAE
 
-    folder = sae_path() if path is None else Path(path)
+    folder = sae_path(demo) if path is None else Path(path)
     if not (folder / "cfg.json").is_file() or not (folder / "sae_weights.safetensors").is_file():
         raise FileNotFoundError(
             f"no SAE at {folder} (expected cfg.json and sae_weights.safetensors); rebuild it with "
-            "python -m glassbox_jupyter.demos.training.ioi_sae"
+            f"python -m glassbox_jupyter.demos.training.{SHIPPED.get(demo, NAME)}"
         )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
