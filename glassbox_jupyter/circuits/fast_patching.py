@@ -11,8 +11,10 @@ nothing at the positions where the patched value equals the base run's. So each 
    end): the earlier positions' keys and values come from the base run's cache, frozen, so the later
    positions attend to them exactly as in a full pass (TransformerLens's key-value cache, rotary
    positions offset by the prefix);
-3. patches several heads of one layer at once, one copy of the batch per head, along the batch
-   dimension.
+3. patches many components at once, one copy of the batch per component, along the batch dimension:
+   the components of several consecutive layers share a run that starts at the first of them (a copy
+   whose component comes later runs the layers before it unpatched, which is the base run), so a CPU
+   gets a few large matrix products instead of many small ones.
 
 The logit difference is read at the last position, which every run computes, through the final
 norm and only the two answers' unembedding columns. The result equals the
@@ -33,8 +35,10 @@ import numpy as np
 
 from glassbox_jupyter.circuits.prompts import answer_logit_diff, final_logit_diff
 
-#: Patched copies run at once are capped at about this many query positions (batch × positions).
-TOKENS_PER_RUN = 6144
+#: Patched copies run at once are capped at about this many query positions (copies × batch × positions).
+TOKENS_PER_RUN = 2048
+#: A component: ``(layer, head)``, or ``(layer, None)`` for the layer's MLP.
+Component = tuple[int, int | None]
 
 
 def first_difference(a: Any, b: Any) -> int:
@@ -98,53 +102,72 @@ class BatchedPatcher:
     def group_size(self) -> int:
         return max(1, TOKENS_PER_RUN // max(1, self.tokens.shape[0] * self.positions))
 
-    def patched(self, layer: int, name: str, items: Sequence[int | None]) -> Any:
-        """Logit differences ``[len(items) batch]`` with, in copy ``j``, head ``items[j]`` of ``name``
-        (a ``hook_z``) patched, or the whole activation ``name`` when ``items[j]`` is None (an MLP)."""
+    def patched(self, items: Sequence[Component]) -> Any:
+        """Logit differences ``[len(items) batch]``: in copy ``j``, component ``items[j]`` patched (head
+        ``head`` of ``blocks.layer.attn.hook_z``, or the layer's ``hook_mlp_out`` when ``head`` is None).
+        The run starts at the earliest component's layer; a copy whose component is later runs its earlier
+        layers unpatched, which is the base run."""
         import torch
 
         copies, batch, p0 = len(items), self.tokens.shape[0], self.p0
         if self.unchanged:
             return self.base.repeat(copies, 1)
-        resid = self.cache[f"blocks.{layer}.hook_resid_pre"][:, p0:].repeat(copies, 1, 1)
-        value = self.values[name][:, p0:]
+        start = min(layer for layer, _ in items)
+        n_heads = self.model.cfg.n_heads
+        head_masks: dict[int, Any] = {}
+        mlp_masks: dict[int, Any] = {}
+        for j, (layer, head) in enumerate(items):
+            if head is None:
+                mlp_masks.setdefault(layer, torch.zeros(copies, dtype=torch.bool))[j] = True
+            else:
+                head_masks.setdefault(layer, torch.zeros(copies, n_heads, dtype=torch.bool))[j, head] = True
 
         def patch(act: Any, hook: Any) -> Any:
-            for j, item in enumerate(items):
-                rows = slice(j * batch, (j + 1) * batch)
-                if item is None:
-                    act[rows] = value
-                else:
-                    act[rows, :, item] = value[:, :, item]
-            return act
+            layer = int(hook.name.split(".")[1])
+            value = self.values[hook.name][:, p0:].unsqueeze(0)
+            stacked = act.view(copies, batch, *act.shape[1:])
+            if hook.name.endswith("hook_z"):
+                mask = head_masks[layer].view(copies, 1, 1, n_heads, 1)
+            else:
+                mask = mlp_masks[layer].view(copies, *([1] * (stacked.dim() - 1)))
+            return torch.where(mask, value, stacked).view_as(act)
 
+        hooks = [(f"blocks.{layer}.attn.hook_z", patch) for layer in head_masks]
+        hooks += [(f"blocks.{layer}.hook_mlp_out", patch) for layer in mlp_masks]
+        resid = self.cache[f"blocks.{start}.hook_resid_pre"][:, p0:].repeat(copies, 1, 1)
         model = self.model
-        with torch.no_grad(), model.hooks(fwd_hooks=[(name, patch)]):
+        with torch.no_grad(), model.hooks(fwd_hooks=hooks):
             resid = model(
                 resid,
-                start_at_layer=layer,
+                start_at_layer=start,
                 stop_at_layer=model.cfg.n_layers,  # the residual stream after the last block
-                past_kv_cache=self._kv_cache(layer, copies),
+                past_kv_cache=self._kv_cache(start, copies),
             )
             # only the last position's logit difference is read: unembed just the two answers' columns
             diffs = answer_logit_diff(model, resid, self.correct.repeat(copies), self.incorrect.repeat(copies))
         return diffs.reshape(copies, batch)
 
-    def head_effects(self, layer: int) -> np.ndarray:
-        """``base − patched``, summed over prompts, for each head of ``layer``."""
-        name = f"blocks.{layer}.attn.hook_z"
-        heads = list(range(self.model.cfg.n_heads))
-        out = np.zeros(len(heads))
+    def effects(self, mlps: bool = True) -> tuple[np.ndarray, np.ndarray]:
+        """``base − patched``, summed over prompts: ``[layer head]`` for every head and ``[layer]`` for every
+        MLP (zeros when ``mlps`` is False). Components are packed, in layer order, into runs of
+        :meth:`group_size` copies: few large batched runs rather than one small run per layer, which is
+        what a CPU computes fastest (each run recomputes a little: its later layers' copies run the
+        earlier layers of the run unpatched)."""
+        cfg = self.model.cfg
+        items: list[Component] = []
+        for layer in range(cfg.n_layers):
+            items += [(layer, head) for head in range(cfg.n_heads)] + ([(layer, None)] if mlps else [])
+        heads, mlp = np.zeros((cfg.n_layers, cfg.n_heads)), np.zeros(cfg.n_layers)
         size = self.group_size()
-        for start in range(0, len(heads), size):
-            group = heads[start : start + size]
-            diffs = self.patched(layer, name, group)
-            out[start : start + len(group)] = (self.base[None] - diffs).sum(dim=1).numpy()
-        return out
-
-    def mlp_effect(self, layer: int) -> float:
-        diffs = self.patched(layer, f"blocks.{layer}.hook_mlp_out", [None])
-        return float((self.base - diffs[0]).sum())
+        for first in range(0, len(items), size):
+            run = items[first : first + size]
+            drops = (self.base[None] - self.patched(run)).sum(dim=1).numpy()
+            for (layer, head), drop in zip(run, drops):
+                if head is None:
+                    mlp[layer] = drop
+                else:
+                    heads[layer, head] = drop
+        return heads, mlp
 
 
 class WholePassPatcher:
@@ -181,3 +204,10 @@ class WholePassPatcher:
 
     def mlp_effect(self, layer: int) -> float:
         return float((self.base - self._patched(f"blocks.{layer}.hook_mlp_out", None)).sum())
+
+    def effects(self, mlps: bool = True) -> tuple[np.ndarray, np.ndarray]:
+        """Same as :meth:`BatchedPatcher.effects`, one whole pass per component."""
+        cfg = self.model.cfg
+        heads = np.stack([self.head_effects(layer) for layer in range(cfg.n_layers)])
+        mlp = np.array([self.mlp_effect(layer) if mlps else 0.0 for layer in range(cfg.n_layers)])
+        return heads, mlp

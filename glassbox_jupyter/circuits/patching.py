@@ -205,10 +205,9 @@ def activation_patching(
         patcher = (BatchedPatcher if sliceable(model) else WholePassPatcher)(
             model, tokens, values, b.correct, b.incorrect
         )
-        for layer in range(cfg.n_layers):
-            heads[layer] += sign * patcher.head_effects(layer)
-            if not cfg.attn_only:
-                mlps[layer] += sign * patcher.mlp_effect(layer)
+        head_drops, mlp_drops = patcher.effects(mlps=not cfg.attn_only)
+        heads += sign * head_drops
+        mlps += sign * mlp_drops
         total += len(b.rows)
     return {"heads": heads / total, "mlps": mlps / total}
 

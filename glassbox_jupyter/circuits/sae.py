@@ -101,8 +101,9 @@ class SAEFeatureAttributor:
         hook_name: where to splice it; by default the SAE's own ``sae.cfg.metadata.hook_name``.
         skip_first: leave the first position (the BOS token the model prepends) alone: the SAE is neither
             spliced in nor measured there. Models such as Llama-family ones make that position an attention
-            sink whose activation is orders of magnitude larger than any other, and SAEs trained without it
-            (sae-lens's ``exclude_special_tokens``) cannot reconstruct it. By default, read from the SAE's
+            sink whose activation is orders of magnitude larger than any other: SAEs are trained without it
+            (sae-lens's ``exclude_special_tokens``), and counted in the fraction of variance explained it swamps
+            the measure (SmolLM2's layer-15 SAE: 0.99995 with it, 0.947 without). By default, read from the SAE's
             ``cfg.metadata.exclude_special_tokens`` (``False`` when absent).
     """
 

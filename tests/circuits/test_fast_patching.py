@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import glassbox
-from glassbox_jupyter.circuits import patching
+from glassbox_jupyter.circuits import fast_patching, patching
 from glassbox_jupyter.circuits.fast_patching import BatchedPatcher, first_difference
 from glassbox_jupyter.circuits.prompts import PromptSet
 
@@ -50,7 +50,7 @@ def test_batched_patching_equals_one_pass_per_head_on_the_demo(ablation: str, di
     assert np.abs(slow["heads"]).max() > 0.1  # the comparison is not between zeros
 
 
-def test_batched_patching_on_a_real_grouped_query_model_uses_the_prefix_and_matches(smollm2) -> None:
+def test_batched_patching_on_a_real_grouped_query_model_uses_the_prefix_and_matches(smollm2, monkeypatch) -> None:
     prompts = PromptSet.build(smollm2, glassbox.demos.ioi_prompt_set(smollm2, 6, seed=3))
     bucket = prompts.buckets[0]
     names = [patching.z_name(layer) for layer in range(smollm2.cfg.n_layers)]
@@ -60,13 +60,17 @@ def test_batched_patching_on_a_real_grouped_query_model_uses_the_prefix_and_matc
     # ABC corruption changes the repeated subject: everything before it comes from the frozen cache
     assert patcher.p0 == first_difference(bucket.clean, bucket.corrupted) > 0
     base = patching.run_ablated(smollm2, bucket, values=values)
+    # every component, packed into runs that span several layers; a small budget makes runs start mid-layer
+    monkeypatch.setattr(fast_patching, "TOKENS_PER_RUN", 7 * bucket.clean.shape[0] * patcher.positions)
+    assert patcher.group_size() == 7
+    heads, mlps = patcher.effects()
     for layer in (0, 14, 29):
         slow = [
             float((base - patching.run_ablated(smollm2, bucket, [(layer, h)], values=values)).sum()) for h in range(9)
         ]
-        np.testing.assert_allclose(patcher.head_effects(layer), slow, atol=2e-3)
+        np.testing.assert_allclose(heads[layer], slow, atol=2e-3)
         mlp = float((base - patching.run_ablated(smollm2, bucket, mlps=[layer], values=values)).sum())
-        assert patcher.mlp_effect(layer) == pytest.approx(mlp, abs=2e-3)
+        assert mlps[layer] == pytest.approx(mlp, abs=2e-3)
 
 
 def test_first_difference() -> None:
