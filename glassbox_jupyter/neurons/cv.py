@@ -1,7 +1,8 @@
 """Choosing the graphical-lasso penalty by cross-validation (see ``precision.py`` for the whole pipeline).
 
 The held-out Gaussian log-likelihood is scored along a descending geometric α path (early-stopped,
-extended downwards while improving, refined once); folds keep groups (texts) whole when given; a fold the
+extended downwards while improving, refined once around the best; each fold's fit starts from its fit at the
+nearest α); folds keep groups (texts) whole when given; a fold the
 plain solver cannot fit scores −∞ rather than being rescued.
 
 Example:
@@ -23,21 +24,21 @@ __all__ = ["choose_alpha", "fold_rows", "log_likelihood"]
 
 PATH_RATIO = 50.0  # the CV path runs from alpha_max down to alpha_max / PATH_RATIO
 LOWEST_RATIO = 1e-3  # ...and is extended no lower than alpha_max * LOWEST_RATIO
+WARM_FITS = 3  # fits kept per fold as warm starts (W and β: 2 p² floats each)
 
 
 def log_likelihood(fit: Fit, S_test: np.ndarray) -> float:
-    """Held-out Gaussian log-likelihood (up to constants): log det Θ − tr(S_test Θ), summed over blocks."""
-    total = 0.0
-    for block in fit.blocks:
-        if len(block) == 1:
-            i = block[0]
-            total += float(np.log(fit.precision[i, i]) - S_test[i, i] * fit.precision[i, i])
-            continue
-        index = np.ix_(block, block)
-        sign, logdet = np.linalg.slogdet(fit.precision[index])
-        if sign <= 0:
-            return -np.inf
-        total += float(logdet - np.sum(S_test[index] * fit.precision[index]))
+    """Held-out Gaussian log-likelihood (up to constants): log det Θ − tr(S_test Θ) (Θ is block-diagonal;
+    log det Θ comes from the fit's positive-definiteness check, block by block)."""
+    log_det = fit.log_det
+    if not np.isfinite(log_det):
+        log_det = 0.0
+        for block in fit.blocks:
+            sign, value = np.linalg.slogdet(fit.precision[np.ix_(block, block)])
+            if sign <= 0:
+                return -np.inf
+            log_det += float(value)
+    total = log_det - float(np.vdot(S_test, fit.precision))
     return total if np.isfinite(total) else -np.inf
 
 
@@ -56,30 +57,32 @@ def choose_alpha(
 ) -> tuple[float, np.ndarray, np.ndarray]:
     """The α of the best mean held-out log-likelihood (``rule="best"``), or the largest α within one standard
     error (over folds) of it (``rule="1se"``); also every α tried and its mean score, sorted by α."""
-    folds = []
-    for test in fold_rows(len(standard), cv, seed, groups):
-        train = np.setdiff1d(np.arange(len(standard)), test)
-        S_train = np.cov(standard[train].T, bias=True)
-        S_train[np.diag_indices_from(S_train)] = np.maximum(np.diag(S_train), DIAGONAL_FLOOR)
-        folds.append((S_train, np.cov(standard[test].T, bias=True)))
+    folds = [fold_covariances(standard, S, test) for test in fold_rows(len(standard), cv, seed, groups)]
     scores: dict[float, float] = {}
     per_fold: dict[float, list[float]] = {}
 
     failed: list[tuple[float, str]] = []
+    # each fold's last few fits, to start the next α from the nearest one (warm start)
+    recent: list[dict[float, Fit]] = [{} for _ in folds]
 
     def score(alpha: float) -> float:
         for tried in scores:
             if np.isclose(tried, alpha, rtol=1e-9, atol=0):
                 return scores[tried]
         values: list[float] = []
-        for S_train, S_test in folds:
+        for (S_train, S_test), kept in zip(folds, recent):
+            start = kept[min(kept, key=lambda a: abs(np.log(a / alpha)))] if kept else None
             try:
-                fit = fit_screened(S_train, alpha, settings, shrinkage, [], recover=False)
+                fit = fit_screened(S_train, alpha, settings, shrinkage, [], recover=False, start=start)
             except FitFailed as exc:
                 failed.append((alpha, str(exc)))
                 values = [-np.inf] * len(folds)
                 break
             values.append(log_likelihood(fit, S_test))
+            fit.precision = np.empty((0, 0))  # only W and β are kept for warm starts
+            kept[alpha] = fit
+            if len(kept) > WARM_FITS:
+                del kept[next(iter(kept))]
         per_fold[alpha] = values
         scores[alpha] = float(np.sum(values)) / cv
         return scores[alpha]
@@ -99,18 +102,16 @@ def choose_alpha(
             raise ValueError(f"alphas must be at least 3 points on the CV path, not {alphas}")
         grid = list(alpha_max * np.geomspace(1.0, 1.0 / PATH_RATIO, int(alphas)))
         step = grid[1] / grid[0]
-        walk_path(grid, score)
+        walk_path(grid, score, per_fold)
         # extend downwards while the best point is the last one tried
         while max(scores, key=scores.__getitem__) == min(scores) and min(scores) * step >= alpha_max * LOWEST_RATIO:
             extension = [min(scores) * step**k for k in range(1, 4)]
-            walk_path(extension, score, max(scores.values()))
-        for _ in range(int(n_refinements)):
-            tried = sorted(scores)
+            walk_path(extension, score, per_fold, max(scores, key=scores.__getitem__))
+        # refine: half a step either side of the best, then a quarter, ... (on the regular grid the walk leaves,
+        # the points between the best's neighbours that the earlier bracket rule gave)
+        for round_ in range(int(n_refinements)):
             best = max(scores, key=scores.__getitem__)
-            position = tried.index(best)
-            low = tried[position - 1] if position > 0 else best * step
-            high = tried[position + 1] if position + 1 < len(tried) else best / step
-            for a in np.geomspace(low, high, 5)[1:-1]:
+            for a in (best * step ** (0.5**round_ / 2), best / step ** (0.5**round_ / 2)):
                 score(float(a))
     best = max(scores, key=scores.__getitem__)
     below = [a for a, _ in failed if a < best]
@@ -128,6 +129,28 @@ def choose_alpha(
         best = one_standard_error(best, scores, per_fold, log)
     tried_alphas = np.array(sorted(scores))
     return float(best), tried_alphas, np.array([scores[a] for a in tried_alphas])
+
+
+def fold_covariances(standard: np.ndarray, S: np.ndarray, test: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(training covariance, held-out covariance) of one fold, each centred on its own rows. Only the held-out
+    rows' Gram matrix is computed; the training one is the full one (``S`` = XᵀX / n of the centred ``standard``)
+    minus it.
+
+    Example:
+        >>> X = np.random.default_rng(0).standard_normal((9, 2)); X -= X.mean(0)
+        >>> train, held_out = fold_covariances(X, X.T @ X / 9, np.array([0, 4, 8]))
+        >>> bool(np.allclose(train, np.cov(X[[1, 2, 3, 5, 6, 7]].T, bias=True)))
+        True
+    """
+    n, n_test = len(standard), len(test)
+    rows = standard[test]
+    mean_test = rows.mean(axis=0)
+    gram_test = rows.T @ rows
+    S_test = gram_test / n_test - np.outer(mean_test, mean_test)
+    mean_train = -mean_test * n_test / (n - n_test)  # the full data is centred
+    S_train = (S * n - gram_test) / (n - n_test) - np.outer(mean_train, mean_train)
+    S_train[np.diag_indices_from(S_train)] = np.maximum(np.diag(S_train), DIAGONAL_FLOOR)
+    return S_train, S_test
 
 
 def one_standard_error(
@@ -158,14 +181,68 @@ def fold_rows(n: int, cv: int, seed: int, groups: Sequence[Any] | np.ndarray | N
     return [np.sort(part) for part in np.array_split(rng.permutation(n), cv)]
 
 
-def walk_path(grid: Sequence[float], score: Callable[[float], float], best: float = -np.inf) -> None:
-    """Score a descending path of alphas; stop once the score has fallen at two consecutive points."""
+def walk_path(
+    grid: Sequence[float],
+    score: Callable[[float], float],
+    per_fold: dict[float, list[float]],
+    best_alpha: float | None = None,
+) -> None:
+    """Score a descending path of alphas; stop once the score has fallen at two consecutive points, or at one
+    point where it fell in every fold.
+
+    The points below the best are the densest, slowest fits. So when a parabola through the last three path
+    scores puts the peak less than half a step below the newest (best) point, the point half a step below is
+    scored first (refinement scores it anyway); if it already fell in every fold, the full step below is not
+    fitted at all: on a single-peaked curve it could only be worse.
+
+    Example:
+        >>> curve = {4.0: [1, 2], 2.0: [3, 4], 1.0: [2, 5], 0.5: [0, 0], 0.25: [9, 9]}
+        >>> tried = []
+        >>> def score(a):
+        ...     tried.append(a)
+        ...     return sum(curve[a]) / 2
+        >>> walk_path(sorted(curve, reverse=True), score, curve)  # 1.0 fell in one fold only: one more point
+        >>> tried
+        [4.0, 2.0, 1.0, 0.5]
+    """
+    best = -np.inf if best_alpha is None else score(best_alpha)
     worse = 0
-    for alpha in grid:
-        value = score(float(alpha))
-        if value > best:
-            best, worse = value, 0
-        else:
-            worse += 1
-            if worse >= 2:
+    path: list[float] = []  # the scores of the path points, in order
+
+    def fell(alpha: float) -> bool:
+        return best_alpha is not None and all(now < then for now, then in zip(per_fold[alpha], per_fold[best_alpha]))
+
+    for point in grid:
+        alpha = float(point)
+        if worse == 0 and path and best_alpha is not None and peak_is_near(path):
+            probe = float(np.sqrt(best_alpha * alpha))
+            value = score(probe)
+            if value > best:
+                best, best_alpha = value, probe
+            elif fell(probe):
                 return
+        value = score(alpha)
+        path.append(value)
+        if value > best:
+            best, best_alpha, worse = value, alpha, 0
+            continue
+        worse += 1
+        if worse >= 2 or fell(alpha):
+            return
+
+
+def peak_is_near(path: Sequence[float]) -> bool:
+    """Whether a parabola through the last three (rising, equally spaced) path scores peaks less than half a
+    step beyond the last one.
+
+    Example:
+        >>> peak_is_near([-1328.9, -1315.4, -1310.0]), peak_is_near([-30.0, -20.0, -10.0])
+        (True, False)
+    """
+    if len(path) < 3:
+        return False
+    y1, y2, y3 = path[-3:]
+    curvature = (y1 + y3 - 2 * y2) / 2
+    if not (y1 < y2 < y3 and curvature < 0 and np.isfinite(curvature)):
+        return False
+    return bool(-(y3 - y1) / 2 / (2 * curvature) < 1.5)

@@ -1,7 +1,7 @@
 """Sparse precision matrix of neuron activations by the graphical lasso: fast, and robust to bad data.
 
-Pipeline (chosen by measurement on synthetic data with a known sparse precision, p = 512, n = 4000, on a
-2-core machine; ``benchmarks/bench_neurons.py`` has the numbers):
+Pipeline (chosen by measurement on synthetic data with a known sparse precision, p = 128…1,536, n = 4000, on
+a 2-core machine; ``benchmarks/bench_neurons.py`` has the numbers):
 
 1. **Clean.** Constant columns (std below 1e-10 × (1 + |mean|)) are dropped, the rest z-scored, and exact
    duplicates (|correlation| > 1 − 1e-8, either sign) merged into one representative (the first column of
@@ -11,33 +11,45 @@ Pipeline (chosen by measurement on synthetic data with a known sparse precision,
    each component on its own: this gives exactly the full solution (Witten, Friedman & Simon 2011; Mazumder &
    Hastie 2012). Along the CV path most fits split into many small components (down to α ≈ 0.08 at p = 512
    the largest holds about 300 neurons and most are single); single neurons are solved in closed form
-   (Θ_ii = 1 / S_ii). At the small α that CV finally picks the largest component is usually most of the layer.
-3. **Solve.** Each component goes to scikit-learn's ``graphical_lasso`` (``mode="cd"``) with
-   ``enet_tol=1e-7``. With the default ``enet_tol=1e-4`` the inner lasso is so loose that the duality gap
-   goes negative and the outer loop never meets ``tol``: every fit runs all ``max_iter=100`` iterations
-   (6.8 s at p = 512). With 1e-7 the same fit converges in 4–6 iterations (0.3–0.6 s) to the same support.
+   (Θ_ii = 1 / S_ii). At the small α that CV finally picks the largest component is usually most of the layer
+   (sample-noise correlations above α join it), so the solver below carries the cost.
+3. **Solve.** Each component goes to GlassBox's graphical lasso (``glasso.py``, ``mode="cd"``): the same
+   estimator and outer algorithm as scikit-learn's ``graphical_lasso`` (one lasso per column against the
+   current covariance W), but each column's lasso is solved exactly on its few neighbours (an active-set
+   solve of a k × k system, k ≈ 5–50) with the column's gradient in O(p·k) instead of O(p²), and a fit can
+   start from the fit at a nearby α. It starts inside the feasible box |W − S| ≤ α, so it stays positive
+   definite where scikit-learn's solver raises "Non SPD result" (n < p, nearly collinear neurons). Sweeps
+   stop when no entry of W moves by more than ``tol`` / 100 (1e-6): within ~1e-7 of the exact solution,
+   where scikit-learn's duality gap at ``tol`` = 1e-4 leaves ~1e-4. At p = 1,024 one fit at the CV α takes
+   about 1 s where scikit-learn's takes 3–5 s. ``mode="sklearn-cd"`` and ``"lars"`` run scikit-learn's
+   solvers instead.
 4. **Choose α** (``alpha=None``): K-fold cross-validation of the Gaussian log-likelihood of the held-out
    fold (as ``GraphicalLassoCV`` does), on a descending geometric path of ``alphas`` points from α_max (the
-   largest |S_ij|, where the graph is empty) to α_max / 50. The covariance of every fold is computed once;
-   the path stops once the CV score has fallen at two consecutive points, is extended downwards while the
-   best point is its last, and is refined once with three points between the best point's neighbours. Folds
-   keep ``groups`` whole (all tokens of a text in one fold) when given. CV fits are not rescued: an α where the
-   plain solver fails on a fold scores −∞, so CV stops above the α where nearly collinear (low-rank)
-   activations make the problem ill-posed, and says so in ``actions``.
+   largest |S_ij|, where the graph is empty) to α_max / 50. The covariance of every fold is computed once,
+   and each fold's fit starts from its fit at the nearest α already tried. The path stops once the CV score
+   has fallen at two consecutive points or at one point in every fold, is extended downwards while the best
+   point is its last, and is refined once half a step either side of the best. The fits below the best are
+   the densest and slowest (at p = 1,536 one half step down doubles a fit's cost), so when a parabola
+   through the last three scores puts the peak within half a step, the half step (which refinement needs
+   anyway) is scored before the full one, and the full one is skipped when the half step already fell in
+   every fold. On a single-peaked CV curve this picks the same α as walking every point. Folds keep
+   ``groups`` whole (all tokens of a text in one fold) when given. CV fits are not rescued: an α where the
+   plain solver fails on a fold scores −∞, so CV stops above it, and says so in ``actions``.
    Cross-validated likelihood prefers a denser graph than the true one: on the benchmark about 5× the true
    edge count, every extra edge weak (|ρ| < 0.05). The strongest partial correlations are the true ones (F1
    = 1.0 at the true graph's sparsity, and for the edges with |ρ| ≥ 0.05 that the views show by default).
 5. **Recover** instead of crashing: when a component's fit raises (``FloatingPointError`` "Non SPD result" /
    "too ill-conditioned", ``ValueError``) or returns a non-finite or non-positive-definite matrix, it is
-   retried with ``mode="lars"``, then on a Ledoit–Wolf-shrunk covariance, then with increasing diagonal
-   loading, then with a larger α; as a last resort the component's neurons are treated as independent.
-   Every step taken is a plain sentence in :attr:`PrecisionResult.actions`.
-6. **Threads.** The solver's BLAS calls are small matrix-vector products; a multi-threaded BLAS only adds
-   overhead (2.6× slower on 2 cores), so the estimate runs with BLAS limited to one thread.
+   retried with the other solver (``mode="lars"``), then on a Ledoit–Wolf-shrunk covariance, then with
+   increasing diagonal loading, then with a larger α; as a last resort the component's neurons are treated as
+   independent. Every step taken is a plain sentence in :attr:`PrecisionResult.actions`.
+6. **Threads.** The solver's BLAS calls are small (k × k systems, k × p products); a multi-threaded BLAS only
+   adds overhead on 2 cores, so the estimate runs with BLAS limited to one thread.
 
-Measured on 2 shared cores, n = 4000: p = 512 in 9.5–12 s (CV and final fit; F1 = 1.0 at matched sparsity),
-where one plain ``GraphicalLasso`` fit at the same α takes 6.5 s (it stops at ``max_iter`` without
-converging); p = 256 in 2.8 s against 34.5 s for plain ``GraphicalLassoCV``.
+Measured on 2 shared cores, n = 4000, α by CV (``benchmarks/results/bench_neurons.md``): p = 1,536 (a whole
+MLP layer of SmolLM2 or MiniLM) in 22 s, p = 1,024 in 9 s, p = 512 in 3.5 s, with the same α and F1 as with
+scikit-learn's solver (p = 1,024 took 86.5 s with it). On a real layer whose CV score keeps rising towards small α
+(MiniLM's 1,536 neurons on 2,306 tokens) the dense fits there still take minutes.
 
 Example:
     >>> import numpy as np
@@ -68,6 +80,7 @@ __all__ = ["PrecisionResult", "estimate_precision"]
 CONSTANT_TOL = 1e-10
 DUPLICATE_CORRELATION = 1 - 1e-8
 MIN_SAMPLES = 10
+MODES = ("cd", "sklearn-cd", "lars")
 
 
 @dataclass
@@ -156,7 +169,13 @@ def estimate_precision(
         cv: folds for the cross-validation.
         alphas: the number of points on the CV path, or the exact α values to try (no refinement then).
         n_refinements: refinement rounds around the best α.
-        max_iter, tol, enet_tol, mode: passed to ``sklearn.covariance.graphical_lasso``.
+        mode: ``"cd"``: GlassBox's exact-column coordinate descent (``glasso.py``); ``"sklearn-cd"`` or
+            ``"lars"``: ``sklearn.covariance.graphical_lasso`` with that mode (the recovery ladder tries
+            ``"lars"`` after ``"cd"``, and ``"cd"`` after the others).
+        max_iter: sweeps over the columns (outer iterations) per fit.
+        tol: scikit-learn's duality-gap tolerance; GlassBox's solver stops when no entry of the covariance moved
+            by more than ``tol`` / 100 in a sweep.
+        enet_tol: scikit-learn's inner lasso tolerance (``mode="sklearn-cd"`` only).
         seed: shuffles the rows into folds.
         names: a label per column for the actions (e.g. neuron ids; the column position by default).
         groups: a group label per row (e.g. the text a token comes from): the CV folds then keep each group
@@ -228,6 +247,8 @@ def _estimate(
         raise ValueError(f"alpha must be a positive number (or None to choose it by cross-validation), not {alpha!r}")
     if int(cv) < 2:
         raise ValueError(f"cv must be at least 2 folds, not {cv}")
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(map(repr, MODES))}, not {mode!r}")
     settings = {"mode": mode, "tol": float(tol), "enet_tol": float(enet_tol), "max_iter": int(max_iter)}
     actions: list[str] = []
 
@@ -235,7 +256,8 @@ def _estimate(
     mean = values[:, kept].mean(axis=0)
     scale = values[:, kept].std(axis=0)
     standard = (values[:, kept] - mean) / scale
-    reps, groups = _merge_duplicates(standard, kept, labels, actions)
+    correlation = standard.T @ standard / n
+    reps, groups = _merge_duplicates(correlation, kept, labels, actions)
     rep_positions = [int(np.flatnonzero(kept == r)[0]) for r in reps]
     standard = standard[:, rep_positions]
     mean, scale = mean[rep_positions], scale[rep_positions]
@@ -244,7 +266,7 @@ def _estimate(
             f"after merging duplicates only {labels[reps[0]]} is left ({len(groups[0])} identical neurons): a "
             "graph needs at least two neurons that vary independently; choose more neurons or another layer"
         )
-    S = standard.T @ standard / n
+    S = correlation[np.ix_(rep_positions, rep_positions)]
     shrinkage = LedoitWolf(standard)
 
     cv_alphas = cv_scores = None
@@ -326,11 +348,10 @@ def _drop_constant(values: np.ndarray, labels: list[str], actions: list[str]) ->
 
 
 def _merge_duplicates(
-    standard: np.ndarray, kept: np.ndarray, labels: list[str], actions: list[str]
+    corr: np.ndarray, kept: np.ndarray, labels: list[str], actions: list[str]
 ) -> tuple[list[int], list[list[int]]]:
     from scipy.sparse.csgraph import connected_components
 
-    corr = standard.T @ standard / len(standard)
     same = np.abs(corr) > DUPLICATE_CORRELATION
     np.fill_diagonal(same, False)
     if not same.any():

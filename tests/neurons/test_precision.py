@@ -98,17 +98,21 @@ def test_constant_neurons_are_dropped_and_reported():
 
 
 def test_ill_conditioned_fit_recovers_with_shrinkage_and_says_so():
-    X = np.random.default_rng(1).standard_normal((10, 30))  # n < p: sklearn's solver fails at small alpha
+    X = np.random.default_rng(1).standard_normal((10, 30))  # n < p: sklearn's solvers fail at small alpha
     Z = (X - X.mean(0)) / X.std(0)
     with pytest.raises(FloatingPointError), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         graphical_lasso(Z.T @ Z / len(Z), 0.01, enet_tol=1e-7)
-    result = estimate_precision(X, alpha=0.01)
+    ours = estimate_precision(X, alpha=0.01)  # GlassBox's solver starts inside the feasible box: no failure
+    assert ours.actions == [] and ours.converged
+    np.linalg.cholesky(ours.precision)
+    result = estimate_precision(X, alpha=0.01, mode="lars")  # scikit-learn's LARS fails: the ladder steps in
     assert np.all(np.isfinite(result.precision))
     np.linalg.cholesky(result.precision)
     assert any(
         "failed on a block of" in a and ("mode=" in a or "shrunk" in a or "diagonal" in a) for a in result.actions
     )
+    np.testing.assert_allclose(result.precision, ours.precision, atol=1e-4 * np.abs(ours.precision).max())
 
 
 def test_all_constant_and_single_varying_neuron_are_clear_errors():
@@ -140,10 +144,16 @@ def test_too_few_samples_nan_and_bad_alpha_are_clear_errors():
 def test_cv_stops_where_low_rank_activations_make_the_solver_fail():
     rng = np.random.default_rng(0)
     X = rng.standard_normal((300, 3)) @ rng.standard_normal((3, 12)) + 0.01 * rng.standard_normal((300, 12))
-    result = estimate_precision(X)  # 12 neurons driven by 3 causes: nearly collinear, as in real layers
+    # 12 neurons driven by 3 causes: nearly collinear, as in real layers; scikit-learn's LARS fails at small alpha
+    result = estimate_precision(X, mode="lars")
     assert any(a.startswith(f"cross-validation stopped at alpha = {result.alpha:.4g}") for a in result.actions)
     assert np.isfinite(result.cv_scores[-1]) and np.isneginf(result.cv_scores[0])  # the smallest alphas failed
     np.linalg.cholesky(result.precision)
+    # GlassBox's solver fits every fold down to the path's floor (alpha_max / 1000), positive definite
+    ours = estimate_precision(X)
+    assert np.all(np.isfinite(ours.cv_scores)) and ours.converged and ours.actions == []
+    assert ours.alpha == ours.cv_alphas[0] < result.alpha
+    np.linalg.cholesky(ours.precision)
 
 
 def test_cv_folds_keep_groups_whole():
