@@ -37,6 +37,9 @@ from glassbox_jupyter.circuits.prompts import answer_logit_diff, final_logit_dif
 
 #: Patched copies run at once are capped at about this many query positions (copies × batch × positions).
 TOKENS_PER_RUN = 2048
+#: A run spans ``(layers left) // SPAN_SHARE`` whole layers (at least one): the work the shared start repeats
+#: stays a few percent of the run's.
+SPAN_SHARE = 10
 #: A component: ``(layer, head)``, or ``(layer, None)`` for the layer's MLP.
 Component = tuple[int, int | None]
 
@@ -149,25 +152,36 @@ class BatchedPatcher:
 
     def effects(self, mlps: bool = True) -> tuple[np.ndarray, np.ndarray]:
         """``base − patched``, summed over prompts: ``[layer head]`` for every head and ``[layer]`` for every
-        MLP (zeros when ``mlps`` is False). Components are packed, in layer order, into runs of
-        :meth:`group_size` copies: few large batched runs rather than one small run per layer, which is
-        what a CPU computes fastest (each run recomputes a little: its later layers' copies run the
-        earlier layers of the run unpatched)."""
+        MLP (zeros when ``mlps`` is False). The components of one layer (its heads and its MLP) share a
+        batched run, and so do those of a few consecutive early layers (:data:`SPAN_SHARE`): fewer, larger
+        matrix products, which a CPU computes faster, for a little repeated work (a later layer's copies
+        run the run's first layers unpatched). Runs hold at most :meth:`group_size` copies."""
         cfg = self.model.cfg
-        items: list[Component] = []
-        for layer in range(cfg.n_layers):
-            items += [(layer, head) for head in range(cfg.n_heads)] + ([(layer, None)] if mlps else [])
+        per_layer = cfg.n_heads + (1 if mlps else 0)
         heads, mlp = np.zeros((cfg.n_layers, cfg.n_heads)), np.zeros(cfg.n_layers)
         size = self.group_size()
-        for first in range(0, len(items), size):
-            run = items[first : first + size]
+        layer = 0
+        while layer < cfg.n_layers:
+            # whole layers per run, as many as fit and cost at most ~1/SPAN_SHARE extra work (the later layers'
+            # copies run the run's first layers unpatched): several early layers share a run, late ones run alone
+            span = max(1, min((cfg.n_layers - layer) // SPAN_SHARE, size // per_layer))
+            items: list[Component] = []
+            for run_layer in range(layer, min(layer + span, cfg.n_layers)):
+                items += [(run_layer, h) for h in range(cfg.n_heads)] + ([(run_layer, None)] if mlps else [])
+            layer += span
+            for first in range(0, len(items), size):
+                self._record(items[first : first + size], heads, mlp)
+        return heads, mlp
+
+    def _record(self, run: list[Component], heads: np.ndarray, mlp: np.ndarray) -> None:
+        """Patch the components of ``run`` (one batched run) and write their summed drops."""
+        if run:
             drops = (self.base[None] - self.patched(run)).sum(dim=1).numpy()
             for (layer, head), drop in zip(run, drops):
                 if head is None:
                     mlp[layer] = drop
                 else:
                     heads[layer, head] = drop
-        return heads, mlp
 
 
 class WholePassPatcher:

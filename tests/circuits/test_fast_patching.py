@@ -60,9 +60,9 @@ def test_batched_patching_on_a_real_grouped_query_model_uses_the_prefix_and_matc
     # ABC corruption changes the repeated subject: everything before it comes from the frozen cache
     assert patcher.p0 == first_difference(bucket.clean, bucket.corrupted) > 0
     base = patching.run_ablated(smollm2, bucket, values=values)
-    # every component, packed into runs that span several layers; a small budget makes runs start mid-layer
-    monkeypatch.setattr(fast_patching, "TOKENS_PER_RUN", 7 * bucket.clean.shape[0] * patcher.positions)
-    assert patcher.group_size() == 7
+    # every component, the early layers two to a run (25 copies fit: 2 layers of 9 heads + 1 MLP)
+    monkeypatch.setattr(fast_patching, "TOKENS_PER_RUN", 25 * bucket.clean.shape[0] * patcher.positions)
+    assert patcher.group_size() == 25
     heads, mlps = patcher.effects()
     for layer in (0, 14, 29):
         slow = [
