@@ -16,8 +16,9 @@ from typing import Any
 
 import numpy as np
 
+from glassbox_jupyter.circuits.fast_patching import BatchedPatcher
 from glassbox_jupyter.circuits.patching import Head, ablation_values, run_ablated_many, z_name
-from glassbox_jupyter.circuits.prompts import PromptError, PromptSet
+from glassbox_jupyter.circuits.prompts import PromptError, PromptSet, sliceable
 from glassbox_jupyter.finding.stats import bootstrap_ci
 
 
@@ -30,15 +31,24 @@ def ablated_logit_diffs_many(
     model: Any, prompts: PromptSet, head_sets: list[list[Head]], ablation: str, seed: int
 ) -> np.ndarray:
     """``[len(head_sets) prompts]``: :func:`ablated_logit_diffs` of each set of heads, the sets batched into
-    shared forward passes (:func:`~glassbox_jupyter.circuits.patching.run_ablated_many`)."""
+    shared forward passes that start at the first patched layer and compute only the positions the
+    ablation changes (:meth:`~glassbox_jupyter.circuits.fast_patching.BatchedPatcher.patched_sets`; a
+    model that cannot start a pass at a layer runs whole passes,
+    :func:`~glassbox_jupyter.circuits.patching.run_ablated_many`)."""
     out = np.zeros((len(head_sets), len(prompts)))
     names = [z_name(layer) for layer in range(model.cfg.n_layers)]
     for b in prompts.buckets:
         # the ablated values depend only on the bucket: a circuit search (or clicks) asks many times
         cache = b.ablation_cache
         if cache.get("model") is not model or cache.get("how") != (ablation, seed):
+            cache.clear()
             cache.update(model=model, how=(ablation, seed), values=ablation_values(model, b, names, ablation, seed))
-        out[:, b.rows] = run_ablated_many(model, b, head_sets, cache["values"]).numpy()
+        if sliceable(model):  # from the first patched layer, over the positions the ablation changes
+            if "patcher" not in cache:
+                cache["patcher"] = BatchedPatcher(model, b.clean, cache["values"], b.correct, b.incorrect)
+            out[:, b.rows] = cache["patcher"].patched_sets(head_sets).numpy()
+        else:
+            out[:, b.rows] = run_ablated_many(model, b, head_sets, cache["values"]).numpy()
     return out
 
 

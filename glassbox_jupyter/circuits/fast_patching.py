@@ -112,10 +112,9 @@ class BatchedPatcher:
         layers unpatched, which is the base run."""
         import torch
 
-        copies, batch, p0 = len(items), self.tokens.shape[0], self.p0
+        copies = len(items)
         if self.unchanged:
             return self.base.repeat(copies, 1)
-        start = min(layer for layer, _ in items)
         n_heads = self.model.cfg.n_heads
         head_masks: dict[int, Any] = {}
         mlp_masks: dict[int, Any] = {}
@@ -124,6 +123,35 @@ class BatchedPatcher:
                 mlp_masks.setdefault(layer, torch.zeros(copies, dtype=torch.bool))[j] = True
             else:
                 head_masks.setdefault(layer, torch.zeros(copies, n_heads, dtype=torch.bool))[j, head] = True
+        return self._run(copies, head_masks, mlp_masks)
+
+    def patched_sets(self, head_sets: Sequence[Sequence[tuple[int, int]]]) -> Any:
+        """Logit differences ``[len(head_sets) batch]``: in copy ``j``, every head of ``head_sets[j]``
+        patched at once (a circuit's complement, for sufficiency), in runs of :meth:`group_size` copies."""
+        import torch
+
+        if self.unchanged or not any(head_sets):
+            return self.base.repeat(len(head_sets), 1)
+        out = []
+        size = self.group_size()
+        for first in range(0, len(head_sets), size):
+            chunk = head_sets[first : first + size]
+            masks: dict[int, Any] = {}
+            for j, heads in enumerate(chunk):
+                for layer, head in heads:
+                    masks.setdefault(layer, torch.zeros(len(chunk), self.model.cfg.n_heads, dtype=torch.bool))[
+                        j, head
+                    ] = True
+            out.append(self._run(len(chunk), masks, {}) if masks else self.base.repeat(len(chunk), 1))
+        return torch.cat(out)
+
+    def _run(self, copies: int, head_masks: dict[int, Any], mlp_masks: dict[int, Any]) -> Any:
+        """One batched run of ``copies`` copies from the earliest patched layer: in copy ``j``, the heads
+        ``head_masks[layer][j]`` and the MLPs with ``mlp_masks[layer][j]`` set take their patch values."""
+        import torch
+
+        batch, p0, n_heads = self.tokens.shape[0], self.p0, self.model.cfg.n_heads
+        start = min([*head_masks, *mlp_masks])
 
         def patch(act: Any, hook: Any) -> Any:
             layer = int(hook.name.split(".")[1])

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
 import glassbox
 from glassbox_jupyter.circuits import fast_patching, patching
@@ -71,6 +72,11 @@ def test_batched_patching_on_a_real_grouped_query_model_uses_the_prefix_and_matc
         np.testing.assert_allclose(heads[layer], slow, atol=2e-3)
         mlp = float((base - patching.run_ablated(smollm2, bucket, mlps=[layer], values=values)).sum())
         assert mlps[layer] == pytest.approx(mlp, abs=2e-3)
+    # sets of heads at once (sufficiency: everything outside a circuit ablated), against whole ablated passes
+    outside = [(layer, h) for layer in range(30) for h in range(9) if (layer, h) not in {(23, 3), (29, 1)}]
+    sets = [outside, [(23, 3), (29, 1)], []]
+    slow_sets = [patching.run_ablated(smollm2, bucket, heads, values=values) for heads in sets]
+    np.testing.assert_allclose(patcher.patched_sets(sets), torch.stack(slow_sets), atol=2e-3)
 
 
 def test_first_difference() -> None:
