@@ -31,9 +31,14 @@ def logit_lens(model: Any, prompts: PromptSet) -> dict[str, Any]:
     cfg = model.cfg
     by_layer = np.zeros(cfg.n_layers + 1)
     direct = np.zeros((cfg.n_layers, cfg.n_heads))
+    # only what the two readings use (not every hook of the model): the residual stream between blocks,
+    # each head's output before W_O, and the final norm's scale
+    wanted = {f"blocks.{layer}.hook_resid_pre" for layer in range(cfg.n_layers)}
+    wanted |= {f"blocks.{cfg.n_layers - 1}.hook_resid_post", "ln_final.hook_scale"}
+    wanted |= {f"blocks.{layer}.attn.hook_z" for layer in range(cfg.n_layers)}
     with torch.no_grad():
         for b in prompts.buckets:
-            _, cache = model.run_with_cache(b.clean)
+            _, cache = model.run_with_cache(b.clean, names_filter=lambda name: name in wanted)
             direction = _direction(model, b.correct, b.incorrect)  # [d_model batch]
             resid = cache.accumulated_resid(
                 layer=None, incl_mid=False, apply_ln=True, pos_slice=-1
