@@ -29,7 +29,6 @@ held-out split (held-out names in held-out frames) FVE 0.896, L0 14.1, fidelity 
 
 from __future__ import annotations
 
-import json
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -39,6 +38,7 @@ import torch
 
 from glassbox_jupyter.demos import ioi as task
 from glassbox_jupyter.demos.training.common import MODELS, seed_everything
+from glassbox_jupyter.demos.training.sae_common import cli, train_loop
 
 NAME = "ioi_sae"
 HOOK = "blocks.0.hook_resid_post"
@@ -162,7 +162,7 @@ def train(
     ``cfg.metadata.training``) and its metrics. The defaults are the shipped recipe; smaller numbers make a
     quick smoke run."""
     from sae_lens import StandardTrainingSAE, StandardTrainingSAEConfig
-    from sae_lens.saes.sae import SAEMetadata, TrainStepInput
+    from sae_lens.saes.sae import SAEMetadata
 
     import glassbox_jupyter.demos as demos
 
@@ -193,29 +193,7 @@ def train(
     sae = StandardTrainingSAE(cfg)
     with torch.no_grad():
         sae.b_dec.copy_(acts.mean(dim=0))
-    optimiser = torch.optim.Adam(sae.parameters(), lr=LR)
-    decay_from = int(0.8 * steps)
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimiser, lambda step: 1.0 if step < decay_from else max(0.0, (steps - step) / max(1, steps - decay_from))
-    )
-    g = torch.Generator().manual_seed(seed)
-    sae.train()
-    for step in range(steps):
-        batch = acts[torch.randint(0, len(acts), (BATCH,), generator=g)]
-        out = sae.training_forward_pass(
-            TrainStepInput(
-                sae_in=batch,
-                coefficients={"l1": l1 * min(1.0, (step + 1) / WARMUP_L1)},  # linear L1 warm-up
-                dead_neuron_mask=None,
-                n_training_steps=step,
-                is_logging_step=False,
-            )
-        )
-        optimiser.zero_grad(set_to_none=True)
-        out.loss.backward()
-        optimiser.step()
-        schedule.step()
-    sae.eval()
+    train_loop(sae, acts, steps=steps, l1=l1, warm_up=WARMUP_L1, lr=LR, batch=BATCH, seed=seed)
     seconds = time.perf_counter() - started
     metrics: dict[str, Any] = {f"train_{k}": v for k, v in sae_metrics(sae, acts).items()}
     for split, prompts in evals.items():
@@ -241,17 +219,7 @@ def save(sae: Any, metrics: dict[str, Any], folder: Path) -> Path:
 
 
 def main() -> None:
-    import argparse
-
-    parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
-    parser.add_argument("--out", type=Path, default=MODELS / NAME, help="folder for sae_weights.safetensors + cfg.json")
-    parser.add_argument("--steps", type=int, default=STEPS)
-    parser.add_argument("--d-sae", type=int, default=D_SAE)
-    parser.add_argument("--l1", type=float, default=L1)
-    args = parser.parse_args()
-    sae, metrics = train(steps=args.steps, d_sae=args.d_sae, l1=args.l1)
-    path = save(sae, metrics, args.out)
-    print(f"wrote {path} ({path.stat().st_size} bytes); {json.dumps(metrics)}")
+    cli(__doc__ or "", MODELS / NAME, {"steps": STEPS, "d_sae": D_SAE, "l1": L1}, train, save)
 
 
 if __name__ == "__main__":

@@ -41,6 +41,7 @@ from typing import Any
 import torch
 
 from glassbox_jupyter.demos.training.common import MODELS, seed_everything
+from glassbox_jupyter.demos.training.sae_common import cli, train_loop
 
 NAME = "smollm2_sae"
 LAYER = 15
@@ -196,7 +197,7 @@ def fit(acts: torch.Tensor, model_name: str, steps: int, d_sae: int, l1: float, 
     """Train a ``StandardTrainingSAE`` on ``acts`` (scaled to a mean norm of √d_in) and return the inference
     ``StandardSAE`` with the scale folded back into its weights, and that scale."""
     from sae_lens import StandardSAE, StandardSAEConfig, StandardTrainingSAE, StandardTrainingSAEConfig
-    from sae_lens.saes.sae import SAEMetadata, TrainStepInput
+    from sae_lens.saes.sae import SAEMetadata
 
     scale = float(acts.shape[1] ** 0.5 / acts.norm(dim=-1).mean())
     scaled = acts * scale
@@ -215,29 +216,7 @@ def fit(acts: torch.Tensor, model_name: str, steps: int, d_sae: int, l1: float, 
     sae = StandardTrainingSAE(cfg)
     with torch.no_grad():
         sae.b_dec.copy_(scaled.mean(dim=0))
-    optimiser = torch.optim.Adam(sae.parameters(), lr=LR)
-    decay_from = int(0.8 * steps)
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimiser, lambda step: 1.0 if step < decay_from else max(0.0, (steps - step) / max(1, steps - decay_from))
-    )
-    g = torch.Generator().manual_seed(seed)
-    sae.train()
-    for step in range(steps):
-        batch = scaled[torch.randint(0, len(scaled), (BATCH,), generator=g)]
-        out = sae.training_forward_pass(
-            TrainStepInput(
-                sae_in=batch,
-                coefficients={"l1": l1 * min(1.0, (step + 1) / WARMUP_L1)},
-                dead_neuron_mask=None,
-                n_training_steps=step,
-                is_logging_step=False,
-            )
-        )
-        optimiser.zero_grad(set_to_none=True)
-        out.loss.backward()
-        optimiser.step()
-        schedule.step()
-    sae.eval()
+    train_loop(sae, scaled, steps=steps, l1=l1, warm_up=WARMUP_L1, lr=LR, batch=BATCH, seed=seed)
     inference = StandardSAE(StandardSAEConfig(d_in=cfg.d_in, d_sae=d_sae, metadata=metadata))
     inference.load_state_dict({k: v for k, v in sae.state_dict().items() if k in inference.state_dict()})
     inference.fold_activation_norm_scaling_factor(scale)
@@ -291,17 +270,7 @@ def save(sae: Any, metrics: dict[str, Any], folder: Path) -> Path:
 
 
 def main() -> None:
-    import argparse
-
-    parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
-    parser.add_argument("--out", type=Path, default=MODELS / NAME, help="folder for sae_weights.safetensors + cfg.json")
-    parser.add_argument("--steps", type=int, default=STEPS)
-    parser.add_argument("--d-sae", type=int, default=D_SAE)
-    parser.add_argument("--l1", type=float, default=L1)
-    args = parser.parse_args()
-    sae, metrics = train(steps=args.steps, d_sae=args.d_sae, l1=args.l1)
-    path = save(sae, metrics, args.out)
-    print(f"wrote {path} ({path.stat().st_size} bytes); {json.dumps(metrics)}")
+    cli(__doc__ or "", MODELS / NAME, {"steps": STEPS, "d_sae": D_SAE, "l1": L1}, train, save)
 
 
 if __name__ == "__main__":
