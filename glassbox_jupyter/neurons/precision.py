@@ -34,7 +34,10 @@ a 2-core machine; ``benchmarks/bench_neurons.py`` has the numbers):
    anyway) is scored before the full one, and the full one is skipped when the half step already fell in
    every fold. On a single-peaked CV curve this picks the same α as walking every point. Folds keep
    ``groups`` whole (all tokens of a text in one fold) when given. CV fits are not rescued: an α where the
-   plain solver fails on a fold scores −∞, so CV stops above it, and says so in ``actions``.
+   plain solver fails on a fold scores −∞, so CV stops above it, and says so in ``actions``. Likewise an α
+   whose graph on a training fold has more than ``max_degree`` (25) edges per neuron on average is not
+   scored (a readability ceiling: on a real MiniLM layer the CV score keeps rising into graphs with 100+
+   edges per neuron, each fold fit taking 30 s and more); the action says where CV stopped and why.
    Cross-validated likelihood prefers a denser graph than the true one: on the benchmark about 5× the true
    edge count, every extra edge weak (|ρ| < 0.05). The strongest partial correlations are the true ones (F1
    = 1.0 at the true graph's sparsity, and for the edges with |ρ| ≥ 0.05 that the views show by default).
@@ -71,7 +74,7 @@ from typing import Any
 
 import numpy as np
 
-from glassbox_jupyter.neurons.cv import choose_alpha
+from glassbox_jupyter.neurons.cv import MAX_MEAN_DEGREE, choose_alpha
 from glassbox_jupyter.neurons.errors import DegenerateActivationsError
 from glassbox_jupyter.neurons.solver import LedoitWolf, fit_screened, list_names
 
@@ -158,6 +161,7 @@ def estimate_precision(
     seed: int = 0,
     names: Sequence[Any] | np.ndarray | None = None,
     groups: Sequence[Any] | None = None,
+    max_degree: float | None = MAX_MEAN_DEGREE,
 ) -> PrecisionResult:
     """Sparse precision of the columns of ``Z`` ``[n_samples, n_neurons]`` by the graphical lasso.
 
@@ -180,6 +184,9 @@ def estimate_precision(
         names: a label per column for the actions (e.g. neuron ids; the column position by default).
         groups: a group label per row (e.g. the text a token comes from): the CV folds then keep each group
             whole, so that tokens of one text are never both fitted and scored (which favours dense graphs).
+        max_degree: the readability ceiling of the CV path (``alpha=None`` or ``"1se"`` only): an α whose graph
+            on a training fold has more than this many edges per neuron on average is not scored, so CV stops
+            descending there and says so in ``actions`` (see ``cv.py``); ``None`` scores every α.
 
     Raises:
         DegenerateActivationsError: non-finite values, fewer than 2 varying columns, or too few rows.
@@ -196,7 +203,9 @@ def estimate_precision(
     # the solver's BLAS calls are small matrix-vector products: a multi-threaded BLAS only adds overhead
     # (2.6x slower on 2 cores), so it runs single-threaded
     with threadpool_limits(limits=1, user_api="blas"):
-        return _estimate(Z, alpha, cv, alphas, n_refinements, max_iter, tol, enet_tol, mode, seed, names, groups)
+        return _estimate(
+            Z, alpha, cv, alphas, n_refinements, max_iter, tol, enet_tol, mode, seed, names, groups, max_degree
+        )
 
 
 def _row_groups(groups: Sequence[Any] | None, n: int) -> np.ndarray | None:
@@ -221,6 +230,7 @@ def _estimate(
     seed: int,
     names: Sequence[Any] | np.ndarray | None,
     groups: Sequence[Any] | None,
+    max_degree: float | None = MAX_MEAN_DEGREE,
 ) -> PrecisionResult:
     rule = "best"
     if isinstance(alpha, str):
@@ -273,7 +283,18 @@ def _estimate(
     if alpha is None:
         fold_log: list[str] = []
         alpha, cv_alphas, cv_scores = choose_alpha(
-            standard, S, int(cv), alphas, int(n_refinements), settings, seed, shrinkage, fold_log, row_groups, rule
+            standard,
+            S,
+            int(cv),
+            alphas,
+            int(n_refinements),
+            settings,
+            seed,
+            shrinkage,
+            fold_log,
+            row_groups,
+            rule,
+            max_degree,
         )
         actions.extend(fold_log)
         method = "cv" if rule == "best" else "cv-1se"

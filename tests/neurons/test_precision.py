@@ -35,6 +35,32 @@ def test_random_sparse_graph_f1_at_matched_sparsity_and_fixed_alpha():
     assert f1(support(fixed), edges) >= 0.9
 
 
+def test_cv_stops_at_the_readability_ceiling_when_n_is_close_to_p_and_says_so():
+    # shaped like a real MLP layer: about as many samples as neurons, low rank plus noise (the held-out
+    # likelihood keeps rising into ever denser graphs: without the ceiling CV ends at alpha ~ 0.005, 52 edges per
+    # neuron, in ~10 s)
+    rng = np.random.default_rng(0)
+    p, n, rank = 200, 220, 10
+    X = rng.standard_normal((n, rank)) @ rng.standard_normal((rank, p)) + 0.5 * rng.standard_normal((n, p))
+    result = estimate_precision(X)
+    assert result.method == "cv" and 2 * result.n_edges / p <= 25
+    stop = [a for a in result.actions if "readability ceiling max_degree=25" in a]
+    assert len(stop) == 1 and f"did not go below alpha = {result.alpha:.4g}" in stop[0]
+    scores = dict(zip(result.cv_alphas, result.cv_scores))
+    rejected = [a for a, s in scores.items() if not np.isfinite(s)]
+    assert rejected and max(rejected) < result.alpha  # only the denser side of the path was cut
+    assert result.alpha == max(scores, key=scores.__getitem__)
+    # the rule, not the likelihood, stopped the path: scored, the rejected alpha is better and too dense
+    denser = estimate_precision(X, alphas=[result.alpha, max(rejected)], max_degree=None)
+    assert denser.alpha == max(rejected) and 2 * denser.n_edges / p > 25
+    assert not any("readability ceiling" in a for a in denser.actions)
+    # a sparse graph never reaches the ceiling
+    sparse, _ = sparse_gaussian(60, 3000, seed=1)
+    assert not any("readability ceiling" in a for a in estimate_precision(sparse).actions)
+    with pytest.raises(ValueError, match="max_degree"):
+        estimate_precision(X, max_degree=0)
+
+
 def test_cv_picks_the_best_scored_alpha_and_is_deterministic():
     X, _ = sparse_gaussian(15, 600, seed=2)
     a = estimate_precision(X, seed=3)
