@@ -240,6 +240,7 @@ def bench_model(name: str, args: argparse.Namespace) -> dict[str, Any]:
         "acdc_skipped": acdc_skipped,
         "repeats": repeats,
         "threads": args.threads,
+        "measured": time.strftime("%Y-%m-%d"),
         "n_key_value_heads": cfg.n_key_value_heads,
     }
 
@@ -269,8 +270,8 @@ def acdc_estimate(model: Any, prompt_set: Any) -> str:
 
 def table(results: list[dict[str, Any]], args: argparse.Namespace) -> str:
     lines = [
-        f"circuits benchmark: {args.prompts} IOI prompts (split {args.split}, ABC corruption), torch threads "
-        f"{args.threads}, median of {args.repeats} timed runs after a warm-up. Important head: exact noising "
+        f"circuits benchmark: IOI prompts (ABC corruption; the IOI models' from split {args.split}), median of the "
+        f"timed runs after a warm-up (counts and torch threads per model below). Important head: exact noising "
         f"(clean run, head from the corrupted prompt) or denoising (corrupted run, head from the clean prompt) "
         f"effect >= {args.threshold:g} x (clean - corrupted logit diff) in absolute value, i.e. necessary or "
         "sufficient alone; AUC ranks heads by |score|. Same machine, same run, same token ids.",
@@ -304,11 +305,13 @@ def table(results: list[dict[str, Any]], args: argparse.Namespace) -> str:
                 f"{a['spearman_denoising_abs_mean']:.3f} (on |·|) | {a['auc_mean']:.3f} (range "
                 f"{a['auc_min']:.3f}–{a['auc_max']:.3f}) | {a['auc_noising_only_mean']:.3f} |"
             )
-        if r.get("repeats", args.repeats) != args.repeats or r.get("threads", args.threads) != args.threads:
-            lines.append(
-                f"\n(timings on this model: median of {r['repeats']} timed run(s) after a warm-up, "
-                f"{r['threads']} torch thread(s))"
-            )
+        lines.append(
+            f"\n{r['prompts']} prompts; timings: median of {r.get('repeats', args.repeats)} timed run(s) after a "
+            f"warm-up, {r.get('threads', args.threads)} torch thread(s)"
+            + (f"; measured {r['measured']}" if "measured" in r else "; measured in an earlier run of this script")
+        )
+        if r.get("note"):  # a remark written into the JSON by hand after the run (e.g. the machine was busy)
+            lines.append(f"\nNote: {r['note']}")
         an = r["analyze"]
         lines.append(
             f"\n`CircuitAnalyzer(method='integrated_gradients').analyze`: {an['seconds']:.3f} s → circuit "
@@ -345,7 +348,15 @@ def main() -> None:
     )
     parser.add_argument("--models", nargs="*", default=circuit_models.names(), choices=circuit_models.names())
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument(
+        "--table-only", action="store_true", help="print (and rewrite) the table of --json; run nothing"
+    )
     args = parser.parse_args()
+    if args.table_only:
+        text = table(json.loads(args.json.read_text(encoding="utf-8"))["results"], args)
+        args.json.with_suffix(".txt").write_text(text + "\n", encoding="utf-8")
+        print(text)
+        return
     torch.set_num_threads(args.threads)
     if args.acdc and not ACDC_PYTHON.exists():
         subprocess.run(["bash", str(HERE / "setup_acdc.sh")], check=True)
@@ -361,7 +372,7 @@ def main() -> None:
         print(table([r for r in results if r["model"] == name], args), flush=True)
         if args.json:
             args.json.parent.mkdir(parents=True, exist_ok=True)
-            payload = {"args": vars(args) | {"json": str(args.json)}, "results": results}
+            payload = {"args": vars(args) | {"json": str(args.json)}, "results": results}  # the last run's
             args.json.write_text(json.dumps(payload, indent=2), encoding="utf-8")
             args.json.with_suffix(".txt").write_text(text + "\n", encoding="utf-8")
 
