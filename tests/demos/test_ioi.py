@@ -237,5 +237,5 @@ def test_the_shipped_sae_loads_through_demos_and_unknown_names_are_refused():
 
     sae = glassbox.demos.load_sae("ioi")
     assert sae.cfg.metadata.hook_name == "blocks.0.hook_resid_post" and sae.cfg.d_in == 64
-    with pytest.raises(KeyError, match="SAEs are shipped for \['ioi', 'smollm2'\]"):
+    with pytest.raises(KeyError, match=r"SAEs are shipped for \['ioi', 'smollm2'\]"):
         glassbox.demos.load_sae("friedman_mlp")
