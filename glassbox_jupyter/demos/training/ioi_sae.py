@@ -38,7 +38,7 @@ import torch
 
 from glassbox_jupyter.demos import ioi as task
 from glassbox_jupyter.demos.training.common import MODELS, seed_everything
-from glassbox_jupyter.demos.training.sae_common import cli, train_loop
+from glassbox_jupyter.demos.training.sae_common import cli, sae_metrics, train_loop
 
 NAME = "ioi_sae"
 HOOK = "blocks.0.hook_resid_post"
@@ -69,21 +69,6 @@ def collect(model: Any, texts: list[str], hook: str = HOOK) -> torch.Tensor:
             _, cache = model.run_with_cache(torch.stack(groups[length]), names_filter=hook)
             out.append(cache[hook].reshape(-1, cache[hook].shape[-1]))
     return torch.cat(out)
-
-
-def sae_metrics(sae: Any, acts: torch.Tensor) -> dict[str, float]:
-    """Fraction of variance explained, mean L0, dead features (never active) and MSE of ``sae`` on ``acts``."""
-    with torch.no_grad():
-        f = sae.encode(acts)
-        recon = sae.decode(f)
-    resid = ((acts - recon) ** 2).sum()
-    total = ((acts - acts.mean(dim=0)) ** 2).sum()
-    return {
-        "fve": round(float(1 - resid / total), 4),
-        "l0": round(float((f > 0).float().sum(dim=-1).mean()), 2),
-        "dead_features": int(((f > 0).sum(dim=0) == 0).sum()),
-        "mse": round(float(((acts - recon) ** 2).sum(dim=-1).mean()), 5),
-    }
 
 
 def logit_diff_fidelity(model: Any, sae: Any, prompts: list[task.IOIPrompt], hook: str = HOOK) -> dict[str, float]:

@@ -1,4 +1,5 @@
-"""What the demo SAE training scripts share: sae-lens's training step in a seeded Adam loop, and the command line.
+"""What the demo SAE training scripts share: sae-lens's training step in a seeded Adam loop, the held-out
+metrics, and the command line.
 
 Example:
     >>> import torch
@@ -70,3 +71,18 @@ def cli(
     sae, metrics = train(steps=args.steps, d_sae=args.d_sae, l1=args.l1)
     path = save(sae, metrics, args.out)
     print(f"wrote {path} ({path.stat().st_size} bytes); {json.dumps(metrics)}")
+
+
+def sae_metrics(sae: Any, acts: torch.Tensor) -> dict[str, float]:
+    """Fraction of variance explained, mean L0, dead features (never active) and MSE of ``sae`` on ``acts``."""
+    with torch.no_grad():
+        f = sae.encode(acts)
+        recon = sae.decode(f)
+    resid = ((acts - recon) ** 2).sum()
+    total = ((acts - acts.mean(dim=0)) ** 2).sum()
+    return {
+        "fve": round(float(1 - resid / total), 4),
+        "l0": round(float((f > 0).float().sum(dim=-1).mean()), 2),
+        "dead_features": int(((f > 0).sum(dim=0) == 0).sum()),
+        "mse": round(float(((acts - recon) ** 2).sum(dim=-1).mean()), 5),
+    }

@@ -41,7 +41,8 @@ from typing import Any
 import torch
 
 from glassbox_jupyter.demos.training.common import MODELS, seed_everything
-from glassbox_jupyter.demos.training.sae_common import cli, train_loop
+from glassbox_jupyter.demos.training.ioi_sae import ioi_texts
+from glassbox_jupyter.demos.training.sae_common import cli, sae_metrics, train_loop
 
 NAME = "smollm2_sae"
 LAYER = 15
@@ -91,11 +92,6 @@ def topic_sentences() -> list[str]:
     return [s for name in sorted(topics) for s in topics[name]]
 
 
-def ioi_texts(prompts: list[Any]) -> list[str]:
-    """Each IOI prompt and its corrupted twin."""
-    return [text for p in prompts for text in (p.prompt, p.corrupted_prompt)]
-
-
 def collect(model: Any, texts: list[str], hook: str = HOOK, batch: int = 64) -> torch.Tensor:
     """Activations ``[n_tokens d]`` at ``hook`` for every token but the first (the BOS sink) of ``texts``,
     each cut to :data:`MAX_TOKENS` tokens; runs only the blocks up to the hook."""
@@ -113,20 +109,6 @@ def collect(model: Any, texts: list[str], hook: str = HOOK, batch: int = 64) -> 
                 _, cache = model.run_with_cache(tokens, names_filter=hook, stop_at_layer=layer + 1)
                 out.append(cache[hook][:, 1:].reshape(-1, cache[hook].shape[-1]))
     return torch.cat(out)
-
-
-def sae_metrics(sae: Any, acts: torch.Tensor) -> dict[str, float]:
-    """Fraction of variance explained, mean L0 and dead features (never active) of ``sae`` on ``acts``."""
-    with torch.no_grad():
-        f = sae.encode(acts)
-        recon = sae.decode(f)
-    resid = ((acts - recon) ** 2).sum()
-    total = ((acts - acts.mean(dim=0)) ** 2).sum()
-    return {
-        "fve": round(float(1 - resid / total), 4),
-        "l0": round(float((f > 0).float().sum(dim=-1).mean()), 2),
-        "dead_features": int(((f > 0).sum(dim=0) == 0).sum()),
-    }
 
 
 def logit_diff_fidelity(model: Any, sae: Any, prompts: list[Any], hook: str = HOOK) -> dict[str, float]:
