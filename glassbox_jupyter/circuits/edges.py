@@ -22,6 +22,18 @@ summed logit difference (correct − incorrect); positive = the edge pushes towa
 Summed over its receivers, a head's EAP edge scores equal its attribution-patching score, so
 :meth:`EdgeAttribution.head_scores` is comparable with the head-level results.
 
+Models: a TransformerLens ``HookedTransformer`` or ``TransformerBridge`` (TransformerLens 3.9+, in
+compatibility mode), through the same code and with the same scores on the same weights; a bridge
+runs whole forward passes (it cannot stop after its last block). Grouped-query attention (SmolLM2:
+9 query heads sharing 3 key/value heads per layer): receivers are per *query* head, and
+``"L{l}H{h}.k"``/``".v"`` is the key/value input of query head ``h`` alone, so an edge into it changes
+only the keys/values head ``h`` attends with, not those of the heads sharing its key/value head. A
+HookedTransformer gets these inputs from ``ungroup_grouped_query_attention``; a bridge, which forks
+its key/value inputs per key/value head, has each layer's key and value projections repeated per query
+head for the call (the same weights, so the same forward pass) and put back afterwards. A bridge whose
+attention cannot be split that way is refused with a :class:`PromptError` that names the fix
+(``glassbox.load_hooked_transformer(path)``).
+
 Example:
     >>> import glassbox  # doctest: +SKIP
     >>> from glassbox_jupyter.circuits.edges import edge_attribution_patching, exact_edge_patching
@@ -40,6 +52,7 @@ import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -51,6 +64,7 @@ from glassbox_jupyter.circuits.prompts import (
     answer_logit_diff,
     logit_diff,
     require_hooked_transformer,
+    sliceable,
 )
 
 if TYPE_CHECKING:
@@ -191,10 +205,12 @@ def _edge_mask(cfg: Any, senders: list[_Node], receivers: list[_Node]) -> np.nda
 def _check_architecture(cfg: Any) -> None:
     from transformer_lens.utilities.architectures import POST_NORM_ARCHITECTURES
 
-    if cfg.use_normalization_before_and_after or cfg.original_architecture in POST_NORM_ARCHITECTURES:
+    # a TransformerBridge's config names the architecture in ``architecture``
+    architecture = getattr(cfg, "original_architecture", None) or getattr(cfg, "architecture", None)
+    if cfg.use_normalization_before_and_after or architecture in POST_NORM_ARCHITECTURES:
         raise PromptError(
             "edge attribution needs a pre-norm model whose residual stream is the sum of its heads' and MLPs' "
-            f"outputs; {cfg.original_architecture or 'this model'} normalises those outputs before adding them. "
+            f"outputs; {architecture or 'this model'} normalises those outputs before adding them. "
             "Use head-level attribution_patching for it instead"
         )
 
@@ -235,31 +251,115 @@ def _resolve_edges(cfg: Any, edges: Sequence[Sequence[str]]) -> list[tuple[_Node
 
 @contextmanager
 def _edge_hooks_enabled(model: Any) -> Iterator[None]:
-    """Turn on the hooks edges need (per-head q/k/v inputs, head results, MLP inputs); restore after."""
+    """Turn on the hooks edges need (per-head q/k/v inputs, head results, MLP inputs); restore after.
+
+    A HookedTransformer and a TransformerBridge take the same switches (``set_use_split_qkv_input``,
+    ``set_use_attn_result``, ``set_use_hook_mlp_in``); a grouped-query model also gets one key/value
+    input per query head (:func:`_one_key_value_input_per_query_head`)."""
     cfg = model.cfg
-    if not hasattr(model, "set_ungroup_grouped_query_attention"):
-        raise PromptError(
-            f"edge patching needs per-head query/key/value inputs, which a {type(model).__name__} does not "
-            "offer; load the same checkpoint with glassbox.load_hooked_transformer(path) for edges (every "
-            "other circuit method takes the bridge as it is)"
-        )
     saved = {
         "use_split_qkv_input": cfg.use_split_qkv_input,
         "use_attn_result": cfg.use_attn_result,
         "use_hook_mlp_in": cfg.use_hook_mlp_in,
-        "ungroup_grouped_query_attention": cfg.ungroup_grouped_query_attention,
     }
     try:
-        model.set_use_split_qkv_input(True)
-        model.set_use_attn_result(True)
+        try:
+            model.set_use_split_qkv_input(True)
+            model.set_use_attn_result(True)
+        except NotImplementedError as exc:  # a bridge whose attention has no per-head input fork
+            raise PromptError(
+                f"edge patching needs per-head query/key/value inputs, which this {type(model).__name__}'s "
+                f"attention does not offer ({exc}); load the same checkpoint with "
+                "glassbox.load_hooked_transformer(path) for edges"
+            ) from exc
         if not cfg.attn_only:
             model.set_use_hook_mlp_in(True)
-        if cfg.n_key_value_heads is not None:  # one k/v input per query head
+        with _one_key_value_input_per_query_head(model):
+            yield
+    finally:
+        for key, value in saved.items():  # a bridge's config routes these through its setters
+            setattr(cfg, key, value)
+
+
+@contextmanager
+def _one_key_value_input_per_query_head(model: Any) -> Iterator[None]:
+    """Give every query head of a grouped-query model its own key and value input (receivers
+    ``L{l}H{h}.k``/``.v`` per query head), for the duration of the block.
+
+    A HookedTransformer has TransformerLens's switch for it (``ungroup_grouped_query_attention``). A
+    TransformerBridge forks its key/value inputs per key/value head; here each attention layer's key
+    and value projections are repeated once per query head sharing them (the same weights, as
+    ``ungroup_grouped_query_attention`` repeats ``W_K``/``W_V``), so the bridge computes the same
+    attention with one key/value input per query head; the projections are put back afterwards."""
+    cfg = model.cfg
+    if cfg.n_key_value_heads is None or cfg.n_key_value_heads == cfg.n_heads:
+        yield
+        return
+    if hasattr(model, "set_ungroup_grouped_query_attention"):  # HookedTransformer
+        saved = cfg.ungroup_grouped_query_attention
+        try:
             model.set_ungroup_grouped_query_attention(True)
+            yield
+        finally:
+            cfg.ungroup_grouped_query_attention = saved
+        return
+    undo: list[Any] = []
+    try:
+        for layer, block in enumerate(model.blocks):
+            undo.append(_ungroup_bridge_attention(block.attn, layer, cfg.n_heads))
         yield
     finally:
-        for key, value in saved.items():
-            setattr(cfg, key, value)
+        for restore in reversed(undo):
+            restore()
+
+
+def _ungroup_bridge_attention(attn: Any, layer: int, n_heads: int) -> Any:
+    """Repeat a bridge attention layer's key/value projections per query head; return the undo."""
+    import torch
+    from transformer_lens.model_bridge.generalized_components.position_embeddings_attention import (
+        PositionEmbeddingsAttentionBridge,
+    )
+
+    hf_attn, config = attn.original_component, attn.config  # config: the layer's own copy on a Llama bridge
+    linears: list[Any] = [getattr(getattr(attn, name, None), "original_component", None) for name in "kv"]
+    groups = getattr(hf_attn, "num_key_value_groups", None)
+    d_head = int(getattr(hf_attn, "head_dim", None) or config.d_head)
+    key_norm = getattr(getattr(attn, "k_norm", None), "original_component", None)
+    key_norm_weight = getattr(key_norm, "weight", None)
+    if (
+        not isinstance(attn, PositionEmbeddingsAttentionBridge)
+        or not all(isinstance(x, torch.nn.Linear) for x in linears)
+        or not isinstance(groups, int)
+        or any(groups * (x.weight.shape[0] // d_head) != n_heads for x in linears)
+        # a key norm over all key/value heads at once, or one per key/value head
+        or (isinstance(key_norm_weight, torch.Tensor) and key_norm_weight.numel() not in (1, d_head))
+    ):
+        raise PromptError(
+            f"edge patching needs one key/value input per query head; layer {layer}'s grouped-query attention "
+            f"({type(attn).__name__} over {type(hf_attn).__name__}) cannot be given them on a TransformerBridge. "
+            "Load the same checkpoint with glassbox.load_hooked_transformer(path) for edges (TransformerLens "
+            "ungroups its keys and values)"
+        )
+    saved_heads, saved_groups = config.n_key_value_heads, groups
+    saved = [(linear, linear.weight, linear.bias, linear.out_features) for linear in linears]
+    for linear in linears:  # rows: (key/value head, d_head) → (query head, d_head), query head h using h // groups
+        weight = linear.weight.detach()
+        expanded = weight.view(-1, d_head, weight.shape[-1]).repeat_interleave(groups, dim=0)
+        linear.weight = torch.nn.Parameter(expanded.flatten(0, 1), requires_grad=linear.weight.requires_grad)
+        if linear.bias is not None:
+            bias = linear.bias.detach().view(-1, d_head).repeat_interleave(groups, dim=0)
+            linear.bias = torch.nn.Parameter(bias.flatten(), requires_grad=linear.bias.requires_grad)
+        linear.out_features = linear.weight.shape[0]
+    config.n_key_value_heads = n_heads
+    hf_attn.num_key_value_groups = 1
+
+    def restore() -> None:
+        config.n_key_value_heads = saved_heads
+        hf_attn.num_key_value_groups = saved_groups
+        for linear, weight, bias, out_features in saved:
+            linear.weight, linear.bias, linear.out_features = weight, bias, out_features
+
+    return restore
 
 
 def _sender_hook(node: _Node) -> str:
@@ -292,16 +392,16 @@ def _stack(values: dict[str, Any], nodes: list[_Node], hook: Any) -> Any:
 def _subtract_hooks(patches: dict[str, list[tuple[slice, int, Any]]]) -> list[tuple[str, Any]]:
     """Forward hooks that subtract ``delta`` from rows ``rows`` (and head ``head``, if ≥ 0) of each hook."""
 
-    def patch(t: Any, hook: Any) -> Any:
+    def patch(t: Any, hook: Any, name: str) -> Any:  # name: a bridge's hook.name is its own, not the alias
         t = t.clone()  # the per-head q/k/v inputs are broadcast views of one residual
-        for rows, head, delta in patches[hook.name]:
+        for rows, head, delta in patches[name]:
             if head >= 0:
                 t[rows, :, head] -= delta
             else:
                 t[rows] -= delta
         return t
 
-    return [(name, patch) for name in patches]
+    return [(name, partial(patch, name=name)) for name in patches]
 
 
 def _sender_values(model: Any, tokens: Any, senders: list[_Node]) -> Any:
@@ -319,25 +419,34 @@ def _receiver_grads(model: Any, bucket: Bucket, receivers: list[_Node], embed: A
     ``embed`` replaces the token embeddings (integrated gradients): ``repeat`` stacked copies of the bucket
     (``[repeat·batch pos d_model]``, one per step), whose gradients are summed over the copies. The gradient
     is taken with ``torch.autograd.grad`` at the hooked tensors, so no parameter gradients are accumulated,
-    and the logit difference is read off the last residual stream (no ``[batch pos vocab]`` logits)."""
+    and the logit difference is read off the last residual stream (no ``[batch pos vocab]`` logits) where
+    the model can stop after its last block."""
     import torch
 
     n_layers = model.cfg.n_layers
     names = sorted({_receiver_hook(r, n_layers) for r in receivers})
     acts: dict[str, Any] = {}
 
-    def keep(t: Any, hook: Any) -> None:
-        acts[hook.name] = t
+    def keep(t: Any, hook: Any, name: str) -> Any:  # name: a bridge's hook.name is its own, not the alias
+        # a copy that feeds only this receiver: a bridge's hook_mlp_in fires on the residual stream itself
+        # (a HookedTransformer's on a copy), whose gradient would include the residual path past the MLP
+        acts[name] = t = t.clone()
+        return t
 
     def leaf_embed(t: Any, hook: Any) -> Any:  # a leaf that needs grad, even if the weights are frozen
         return (t if embed is None else embed).detach().clone().requires_grad_(True)
 
-    hooks = [("hook_embed", leaf_embed)] + [(n, keep) for n in names]
+    hooks = [("hook_embed", leaf_embed)] + [(n, partial(keep, name=n)) for n in names]
     tokens = bucket.clean.repeat(repeat, 1)
     with torch.enable_grad(), model.hooks(fwd_hooks=hooks):
-        resid = model(tokens, stop_at_layer=n_layers)
-        correct, incorrect = (ids.repeat(repeat).to(resid.device) for ids in (bucket.correct, bucket.incorrect))
-        metric = answer_logit_diff(model, resid, correct, incorrect).sum()
+        if sliceable(model):
+            resid = model(tokens, stop_at_layer=n_layers)
+            correct, incorrect = (ids.repeat(repeat).to(resid.device) for ids in (bucket.correct, bucket.incorrect))
+            metric = answer_logit_diff(model, resid, correct, incorrect).sum()
+        else:  # a TransformerBridge runs whole passes
+            logits = model(tokens)
+            correct, incorrect = (ids.repeat(repeat).to(logits.device) for ids in (bucket.correct, bucket.incorrect))
+            metric = logit_diff(logits, correct, incorrect).sum()
         grads = torch.autograd.grad(metric, [acts[n] for n in names], allow_unused=True)
     n = len(bucket.rows)
     values = {

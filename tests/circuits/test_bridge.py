@@ -81,7 +81,60 @@ def test_exact_patching_attributions_and_analyze_agree_on_the_same_weights(twins
     assert theirs["circuit"] == ours["circuit"] and theirs["f1"] == pytest.approx(ours["f1"], abs=1e-6)
 
 
-def test_edges_on_a_bridge_name_the_way_out(twins) -> None:
+def test_edges_on_a_bridge_equal_the_hooked_transformers(twins) -> None:
+    """EAP, EAP-IG and exact edge patching give the same score to every edge on both objects, with the
+    key/value receivers per query head on the bridge too (it forks them per key/value head itself)."""
+    hooked, bridge, prompts = twins
+    tokens = bridge.to_tokens(prompts[0][0])
+    with torch.no_grad():
+        logits_before = bridge(tokens)
+    projections = [(b.attn.k.original_component.weight, b.attn.v.original_component.weight) for b in bridge.blocks]
+    results = {}
+    for name, model in (("hooked", hooked), ("bridge", bridge)):
+        analyzer = glassbox.CircuitAnalyzer(model)
+        eap = analyzer.edge_attribution_patching(prompts)
+        edges = [(u, v) for u, v, _ in eap.edges]
+        results[name] = {
+            "eap": eap.scores(),
+            "eap_ig": analyzer.edge_attribution_patching(prompts, method="eap_ig", n_steps=4).scores(),
+            "exact": analyzer.exact_edge_patching(prompts, edges),
+        }
+    ours, theirs = results["hooked"], results["bridge"]
+    assert len(ours["eap"]) == 110  # embed, 8 heads, 2 MLPs into 4×3 q/k/v receivers, 2 MLPs and the logits
+    for key in ("eap", "eap_ig", "exact"):
+        assert theirs[key].keys() == ours[key].keys(), key
+        edges = list(ours[key])
+        expected = np.array([ours[key][e] for e in edges])
+        scale = np.abs(expected).max()
+        assert scale > 1e-3, key  # a real signal to compare, not zeros
+        got = np.array([theirs[key][e] for e in edges])
+        np.testing.assert_allclose(got, expected, rtol=1e-3, atol=1e-4 * scale, err_msg=key)
+    # query heads 0 and 1 share a key/value head, yet each has its own key and value input
+    for kind in "kv":
+        a, b = theirs["exact"][("embed", f"L0H0.{kind}")], theirs["exact"][("embed", f"L0H1.{kind}")]
+        assert abs(a - b) > 1e-2 * max(abs(a), abs(b))
+    # the bridge is as it was: hook switches off, one key/value projection per key/value head, same logits
+    assert not (bridge.cfg.use_split_qkv_input or bridge.cfg.use_attn_result or bridge.cfg.use_hook_mlp_in)
+    assert [(b.attn.k.original_component.weight, b.attn.v.original_component.weight) for b in bridge.blocks] == (
+        projections
+    )
+    assert all(b.attn.config.n_key_value_heads == 2 for b in bridge.blocks)
+    with torch.no_grad():
+        torch.testing.assert_close(bridge(tokens), logits_before, rtol=0, atol=0)
+
+
+def test_edges_on_a_bridge_refuse_bad_input(twins, monkeypatch: pytest.MonkeyPatch) -> None:
     _, bridge, prompts = twins
-    with pytest.raises(PromptError, match="load_hooked_transformer"):
-        glassbox.CircuitAnalyzer(bridge).edge_attribution_patching(prompts[:2])
+    analyzer = glassbox.CircuitAnalyzer(bridge)
+    with pytest.raises(PromptError, match="is a receiver: drop the"):
+        analyzer.exact_edge_patching(prompts[:2], [("L0H1.q", "logits")])
+    with pytest.raises(PromptError, match="sender must be upstream"):
+        analyzer.exact_edge_patching(prompts[:2], [("L1H0", "L0H2.k")])
+    # attention whose keys and values cannot be split per query head is refused with the way out, and the
+    # layers already split are put back
+    weight = bridge.blocks[0].attn.k.original_component.weight
+    monkeypatch.setattr(bridge.blocks[1].attn.original_component, "num_key_value_groups", None)
+    with pytest.raises(PromptError, match="one key/value input per query head.*load_hooked_transformer"):
+        analyzer.edge_attribution_patching(prompts[:2])
+    assert bridge.blocks[0].attn.k.original_component.weight is weight
+    assert bridge.blocks[0].attn.config.n_key_value_heads == 2 and not bridge.cfg.use_split_qkv_input
