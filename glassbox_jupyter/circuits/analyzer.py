@@ -48,6 +48,11 @@ class CircuitAnalyzer:
             prompt), ``mean``, ``zero`` or ``resample``.
         target: sufficiency the minimum faithful circuit must reach.
         n_boot: bootstrap resamples for the faithfulness CIs.
+        precision: what the gradient attributions run in: ``"auto"`` (bfloat16 matrix products for a model of
+            20M+ parameters on a processor with native bfloat16, else float32; see
+            :func:`~glassbox_jupyter.circuits.patching.gradient_precision`), ``"float32"`` or ``"bfloat16"``.
+            It only affects the ranking; faithfulness, agreement and exact patching run in the model's own
+            precision. The finding's provenance records the precision used.
     """
 
     def __init__(
@@ -59,8 +64,10 @@ class CircuitAnalyzer:
         n_boot: int = 1000,
         seed: int = 0,
         n_steps: int = 8,
+        precision: str = "auto",
     ):
         self.model = require_hooked_transformer(model)
+        self.precision = patching.gradient_precision(self.model, precision)
         if method not in ("taylor", "integrated_gradients", "exact"):
             raise ValueError(f"method must be 'taylor', 'integrated_gradients' or 'exact', got {method!r}")
         if ablation not in patching.ABLATIONS:
@@ -126,7 +133,13 @@ class CircuitAnalyzer:
             TransformerAdapter(self.model),
             probe={"prompts": len(prompt_set), "held_out": 0 if held is None else len(held)},
             seed=self.seed,
-            method={"name": "circuit", "attribution": self.method, "ablation": self.ablation, "target": self.target},
+            method={
+                "name": "circuit",
+                "attribution": self.method,
+                "ablation": self.ablation,
+                "target": self.target,
+                "gradient_precision": None if self.method == "exact" else self.precision,
+            },
         )
         return CircuitFinding(
             self, prompt_set, held, scores, self.method, circuit, clean, corrupted, provenance, extras
@@ -136,10 +149,10 @@ class CircuitAnalyzer:
     def head_scores(self, prompts: PromptSet) -> np.ndarray:
         if self.method == "exact":
             return patching.activation_patching(self.model, prompts, self.ablation, self.seed)["heads"]
-        return patching.attribution_patching(self.model, prompts, self.method, self.n_steps)["heads"]
+        return patching.attribution_patching(self.model, prompts, self.method, self.n_steps, self.precision)["heads"]
 
     def attribution_patching(self, prompts: Sequence[Sequence[Any]], method: str = "taylor", n_steps: int = 8) -> dict:
-        return patching.attribution_patching(self.model, self.prompts(prompts), method, n_steps)
+        return patching.attribution_patching(self.model, self.prompts(prompts), method, n_steps, self.precision)
 
     def activation_patching(
         self, prompts: Sequence[Sequence[Any]], ablation: str | None = None, direction: str = "noising"
@@ -152,7 +165,9 @@ class CircuitAnalyzer:
         """Per-layer MLP effects ``[layer]`` by attribution patching (``method``: taylor or integrated_gradients)."""
         self._require_mlps()
         method = method or ("taylor" if self.method == "exact" else self.method)
-        return patching.attribution_patching(self.model, self.prompts(prompts), method, self.n_steps)["mlps"]
+        return patching.attribution_patching(self.model, self.prompts(prompts), method, self.n_steps, self.precision)[
+            "mlps"
+        ]
 
     def _require_mlps(self) -> None:
         if self.model.cfg.attn_only:

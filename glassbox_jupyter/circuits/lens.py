@@ -36,6 +36,7 @@ def logit_lens(model: Any, prompts: PromptSet) -> dict[str, Any]:
     wanted = {f"blocks.{layer}.hook_resid_pre" for layer in range(cfg.n_layers)}
     wanted |= {f"blocks.{cfg.n_layers - 1}.hook_resid_post", "ln_final.hook_scale"}
     wanted |= {f"blocks.{layer}.attn.hook_z" for layer in range(cfg.n_layers)}
+    W_O = model.W_O.detach()  # [layer head d_head d_model]; a HookedTransformer stacks it on every access
     with torch.no_grad():
         for b in prompts.buckets:
             _, cache = model.run_with_cache(b.clean, names_filter=lambda name: name in wanted)
@@ -44,7 +45,15 @@ def logit_lens(model: Any, prompts: PromptSet) -> dict[str, Any]:
                 layer=None, incl_mid=False, apply_ln=True, pos_slice=-1
             )  # [layer+1 batch d]
             by_layer += (resid * direction.T[None]).sum(-1).sum(-1).numpy()
-            heads = cache.stack_head_results(layer=-1, pos_slice=-1, apply_ln=True)  # [layer*head batch d]
+            # each head's output at the last position (z @ W_O), scaled by the final norm as the logits see it;
+            # what cache.stack_head_results(pos_slice=-1) gives, without computing every position first
+            written = torch.cat(
+                [
+                    torch.einsum("bhk,hkd->hbd", cache[f"blocks.{layer}.attn.hook_z"][:, -1], W_O[layer])
+                    for layer in range(cfg.n_layers)
+                ]
+            )  # [layer*head batch d]
+            heads = cache.apply_ln_to_stack(written, layer=None, pos_slice=-1)
             direct += (heads * direction.T[None]).sum(-1).sum(-1).numpy().reshape(cfg.n_layers, cfg.n_heads)
     n = len(prompts)
     return {

@@ -160,6 +160,37 @@ def _types(scores: dict[str, np.ndarray]) -> list[list[str | None]]:
     return out
 
 
+#: Rows (prompt × head) whose logits over the whole vocabulary one copy-score product makes.
+COPY_ROWS_PER_PRODUCT = 512
+
+
+def _copy_scores(heads_in: dict[int, list[Any]], answer: Any, W_U: Any) -> tuple[np.ndarray, np.ndarray]:
+    """``[layer head]`` counts of prompts whose answer is among the top (bottom) :data:`TOP_K` logits of what the
+    head writes (``heads_in[layer]``: ``[batch head d_model]`` per bucket, batches in ``answer``'s order).
+
+    A rank is a count (fewer than TOP_K tokens beat the answer), not a sort of the vocabulary; the layers are
+    stacked so each product reads the unembedding (49,152 columns on SmolLM2) once for hundreds of rows.
+    """
+    import torch
+
+    layers = sorted(heads_in)
+    x = torch.stack([torch.cat(heads_in[layer]) for layer in layers])  # [layer batch head d_model]
+    n_layers, batch, n_heads, _ = x.shape
+    rows = x.flatten(0, 2)
+    want = answer.repeat(n_layers).repeat_interleave(n_heads)[:, None]  # row (layer, batch, head) → its answer
+    top, bottom = torch.zeros(len(rows), dtype=torch.bool), torch.zeros(len(rows), dtype=torch.bool)
+    for start in range(0, len(rows), COPY_ROWS_PER_PRODUCT):
+        chunk = slice(start, start + COPY_ROWS_PER_PRODUCT)
+        logits = rows[chunk] @ W_U  # [rows vocab]
+        own = logits.gather(-1, want[chunk])
+        top[chunk] = (logits > own).sum(-1) < TOP_K
+        bottom[chunk] = (logits < own).sum(-1) < TOP_K
+    copy, negative = np.zeros((max(layers) + 1, n_heads)), np.zeros((max(layers) + 1, n_heads))
+    copy[layers] = top.view(n_layers, batch, n_heads).sum(1).numpy()
+    negative[layers] = bottom.view(n_layers, batch, n_heads).sum(1).numpy()
+    return copy, negative
+
+
 def ioi_head_roles(model: Any, prompts: PromptSet) -> HeadRoles | None:
     """Each head's IOI role (see the module's docstring), or None when fewer than half the prompts are IOI-shaped."""
     import torch
@@ -170,7 +201,10 @@ def ioi_head_roles(model: Any, prompts: PromptSet) -> HeadRoles | None:
     wanted |= {f"blocks.{layer}.hook_resid_pre" for layer in range(cfg.n_layers)}
     final_norm = getattr(model, "ln_final", None) or (lambda x: x)
     W_V = head_weights(model, "W_V").detach()  # one per query head (a grouped-query bridge keeps one per group)
+    W_O, W_U = model.W_O.detach(), model.W_U.detach()  # a HookedTransformer stacks every layer's W_O per access
     measured = 0
+    heads_in: dict[int, list[Any]] = {}  # per layer: what each head writes at the IO, through the final norm
+    answers: list[Any] = []
     with torch.no_grad():
         for b in prompts.buckets:
             places = [ioi_positions(b.clean[j], b.correct[j], b.incorrect[j]) for j in range(len(b.rows))]
@@ -194,14 +228,14 @@ def ioi_head_roles(model: Any, prompts: PromptSet) -> HeadRoles | None:
                 resid = cache[f"blocks.{layer}.hook_resid_pre"][at, io][:, None, :]  # [batch 1 d_model]
                 ln1 = getattr(model.blocks[layer], "ln1", None)
                 x = (ln1(resid) if ln1 is not None else resid)[:, 0]
-                written = torch.einsum("bd,hdk,hke->bhe", x, W_V[layer], model.W_O[layer])
-                logits = final_norm(written) @ model.W_U  # [batch head vocab]
-                # the answer is among the top (bottom) TOP_K tokens when fewer than TOP_K tokens beat it (a count,
-                # not a top-k sort over the vocabulary: 49,152 columns per head on SmolLM2)
-                own = logits.gather(-1, answer[:, None, None].expand(-1, logits.shape[1], 1))
-                sums["copy"][layer] += ((logits > own).sum(-1) < TOP_K).float().sum(0).cpu().numpy()
-                sums["negative_copy"][layer] += ((logits < own).sum(-1) < TOP_K).float().sum(0).cpu().numpy()
+                written = torch.einsum("bd,hdk,hke->bhe", x, W_V[layer], W_O[layer])
+                heads_in.setdefault(layer, []).append(final_norm(written))  # [batch head d_model]
+            answers.append(answer)
             measured += len(rows)
+        if heads_in:
+            copy, negative = _copy_scores(heads_in, torch.cat(answers), W_U)
+            sums["copy"] += copy
+            sums["negative_copy"] += negative
     if measured == 0 or measured < MIN_IOI_SHARE * len(prompts):
         return None
     scores = {k: v / measured for k, v in sums.items()}

@@ -327,3 +327,25 @@ def test_analyzer_charts_mlps_and_refuses_an_attention_only_model(toy_model, mlp
     with pytest.raises(PromptError, match="no MLPs"):
         CircuitAnalyzer(toy_model).mlp_attribution(PAIRS)
     assert "after L1" in chart_to_svg(CircuitAnalyzer(toy_model).logit_lens_chart(PAIRS))
+
+
+def test_gradient_precision_is_chosen_recorded_and_checked(toy_model):
+    """bfloat16 gradient passes rank heads as float32 ones do; auto keeps a small model in float32; the
+    finding records the precision; a wrong value names the choices."""
+    from scipy.stats import spearmanr
+
+    from glassbox_jupyter.circuits import patching
+
+    prompts = CircuitAnalyzer(toy_model).prompts(MANY)
+    assert patching.gradient_precision(toy_model) == "float32"  # a few thousand parameters: nothing to gain
+    full = patching.attribution_patching(toy_model, prompts, "integrated_gradients", 8, "float32")
+    half = patching.attribution_patching(toy_model, prompts, "integrated_gradients", 8, "bfloat16")
+    assert (full["precision"], half["precision"]) == ("float32", "bfloat16")
+    assert not np.array_equal(full["heads"], half["heads"])  # it did run in another precision
+    assert spearmanr(full["heads"].ravel(), half["heads"].ravel())[0] > 0.95
+    finding = CircuitAnalyzer(toy_model, precision="bfloat16", n_boot=50).analyze(prompts=MANY)
+    assert finding.provenance.method["gradient_precision"] == "bfloat16"
+    exact = CircuitAnalyzer(toy_model, method="exact", n_boot=50).analyze(prompts=MANY)
+    assert exact.provenance.method["gradient_precision"] is None
+    with pytest.raises(ValueError, match="precision must be one of"):
+        CircuitAnalyzer(toy_model, precision="half")
