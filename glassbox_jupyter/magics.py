@@ -10,10 +10,13 @@ Example (in a notebook):
     probes = %glassbox probe teacher --n 2000 --method sobol
     %glassbox response teacher --features x1 x2
     finding = %glassbox distill teacher --mode math --generations 100 --seed 0
+    %glassbox audit bank --prompt "Applicant age {age}, income {income}. Decision:" --positive approve \
+        --negative deny --vary age=30,50,70 income=low,high --protected age
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NoReturn, Protocol, TypeAlias
 
 from IPython.core.error import UsageError
@@ -23,6 +26,7 @@ from traitlets import Integer, Unicode
 from traitlets.config import Configurable
 
 if TYPE_CHECKING:
+    from glassbox_jupyter.audit.finding import AuditFinding
     from glassbox_jupyter.circuits.finding import CircuitFinding
     from glassbox_jupyter.finding.base import Finding
     from glassbox_jupyter.finding.publish import Published
@@ -264,17 +268,81 @@ class GlassboxMagics(Magics, Configurable):
         model = self._lookup(args.model, "model")
 
         def text(parts: list[str] | None) -> str | None:
-            if parts is None:
-                return None
-            joined = " ".join(parts)  # IPython keeps the quotes: strip one matching pair
-            quoted = len(joined) >= 2 and joined[0] == joined[-1] and joined[0] in "'\""
-            return joined[1:-1] if quoted else joined
+            return None if parts is None else _unquote(" ".join(parts))
 
         try:
             return CircuitAnalyzer(model, method=args.method).analyze(
                 text(args.prompt), text(args.correct), text(args.incorrect), text(args.corrupted)
             )
         except (ValueError, TypeError) as exc:
+            raise UsageError(str(exc)) from exc
+
+    @magic_arguments()
+    @argument(
+        "provider",
+        help="Variable holding what to audit: a function fn(prompt) -> str | float, an OpenAIProvider / "
+        "AnthropicProvider, a HookedTransformer or a model folder path (anything glassbox.as_provider takes).",
+    )
+    @argument("--prompt", nargs="+", required=True, help="Decision prompt template with {variable} fields (quote it).")
+    @argument("--positive", required=True, help="The word of the positive decision, e.g. approve.")
+    @argument("--negative", required=True, help="The word of the negative decision, e.g. deny.")
+    @argument(
+        "--vary",
+        nargs="+",
+        default=None,
+        metavar="NAME=V1,V2",
+        help="Context variables and their values, e.g. age=30,50,70 income=low,high.",
+    )
+    @argument("--variables", default=None, help="Variable holding {name: [values]} (instead of or beside --vary).")
+    @argument("--protected", nargs="+", default=None, help="The protected variables (parity is measured over them).")
+    @argument(
+        "--paraphrases",
+        default="default",
+        help="'default' (built-in rewordings), 'none', or a variable holding a list of templates.",
+    )
+    @argument("--n-contexts", type=int, default=40, help="Base contexts (all combinations when there are fewer).")
+    @argument("--seed", type=int, default=None, help="Random seed (contexts, retest subset, bootstrap).")
+    @argument("--progress", action="store_true", help="Show a progress bar.")
+    def cmd_audit(self, line: str) -> AuditFinding:
+        """Black-box audit: counterfactual swaps, paraphrases, group parity (AuditFinding view); returns the Finding."""
+        from glassbox_jupyter.audit.auditor import BlackBoxAuditor
+
+        args = parse_argstring(self.cmd_audit, line)
+        provider = self._lookup(args.provider, "provider")
+        variables: dict[str, list[Any]] = {}
+        if args.variables:
+            given = self._lookup(args.variables, "context variables")
+            if not isinstance(given, Mapping):
+                raise UsageError(
+                    f"--variables {args.variables!r} must hold a dict {{name: [values]}}, not a {type(given).__name__}"
+                )
+            variables.update({str(k): list(v) for k, v in given.items()})
+        for item in args.vary or []:
+            name, sep, values = item.partition("=")
+            if not sep or not name.strip() or not values.strip():
+                raise UsageError(f"--vary takes NAME=V1,V2 pairs, e.g. age=30,50,70; got {item!r}")
+            variables[name.strip()] = [v.strip() for v in values.split(",") if v.strip()]
+        if not variables:
+            raise UsageError("give the context variables: --vary age=30,50,70 income=low,high, or --variables <dict>")
+        paraphrases: Any = None
+        if args.paraphrases == "none":
+            paraphrases = []
+        elif args.paraphrases != "default":
+            paraphrases = self._lookup(args.paraphrases, "list of paraphrase templates")
+        try:
+            auditor = BlackBoxAuditor(
+                provider, seed=self.seed if args.seed is None else args.seed, progress=args.progress
+            )
+            return auditor.audit(
+                _unquote(" ".join(args.prompt)),
+                _unquote(args.positive),
+                _unquote(args.negative),
+                context_variables=variables,
+                protected=args.protected,
+                paraphrases=paraphrases,
+                n_contexts=args.n_contexts,
+            )
+        except (ValueError, TypeError) as exc:  # AuditInputError and TemplateError are ValueErrors
             raise UsageError(str(exc)) from exc
 
     @magic_arguments()
@@ -491,6 +559,12 @@ class GlassboxMagics(Magics, Configurable):
 
         parse_argstring(self.cmd_demos, line)
         return demos.list()
+
+
+def _unquote(text: str) -> str:
+    """``text`` without one matching pair of surrounding quotes (IPython keeps them in magic arguments)."""
+    quoted = len(text) >= 2 and text[0] == text[-1] and text[0] in "'\""
+    return text[1:-1] if quoted else text
 
 
 def register(ipython: Any) -> GlassboxMagics:

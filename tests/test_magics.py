@@ -11,7 +11,7 @@ import glassbox
 def test_help_lists_every_subcommand(ipython, capsys):
     ipython.run_line_magic("glassbox", "--help")
     out = capsys.readouterr().out
-    for name in ("probe", "response", "demos", "distill", "circuit", "twin"):
+    for name in ("probe", "response", "demos", "distill", "circuit", "twin", "audit"):
         assert f"  {name} " in out
 
 
@@ -46,7 +46,7 @@ def test_config_changes_the_defaults(ipython, friedman):
         ipython.run_line_magic("config", "GlassboxMagics.method = 'sobol'")
 
 
-AVAILABLE = "Available: annex, circuit, demos, distill, export, latent, neurons, probe, publish, response, twin."
+AVAILABLE = "Available: annex, audit, circuit, demos, distill, export, latent, neurons, probe, publish, response, twin."
 
 
 def test_unknown_subcommand_prints_the_list(ipython):
@@ -219,3 +219,59 @@ def test_neurons_magic_builds_the_graph_and_checks_alpha(ipython):
     assert "one-standard-error rule" in graph.summary()
     with pytest.raises(UsageError, match="--alpha takes a positive number or 1se"):
         ipython.run_line_magic("glassbox", "neurons mlp X --layer 1 --alpha lots")
+
+
+def _bank(prompt: str) -> str:
+    return "approve" if "income high" in prompt and "age 70" not in prompt else "deny"
+
+
+AUDIT_TEMPLATE = "Applicant age {age}, income {income}. Decision:"
+
+
+def test_audit_subcommand_gives_the_auditors_finding(ipython):
+    """%glassbox audit runs the black-box audit from a cell: the same measures as BlackBoxAuditor's own call."""
+    ipython.user_ns["bank"] = _bank
+    finding = ipython.run_line_magic(
+        "glassbox",
+        f'audit bank --prompt "{AUDIT_TEMPLATE}" --positive approve --negative deny '
+        "--vary age=30,50,70 income=low,high --protected age --paraphrases none --seed 3",
+    )
+    assert isinstance(finding, glassbox.AuditFinding)
+    assert finding.sensitive_variables() == ["age", "income"]
+    direct = glassbox.BlackBoxAuditor(_bank, seed=3, progress=False).audit(
+        AUDIT_TEMPLATE,
+        "approve",
+        "deny",
+        context_variables={"age": ["30", "50", "70"], "income": ["low", "high"]},
+        protected="age",
+        paraphrases=[],
+    )
+    assert finding.artifact_dict() == direct.artifact_dict()
+    bundle = finding._repr_mimebundle_()
+    assert "age" in str(bundle)  # the Finding's own view, as for every other subcommand
+
+    ipython.user_ns["contexts"] = {"age": [30, 70], "income": ["low", "high"]}
+    again = ipython.run_line_magic(
+        "glassbox",
+        f"audit bank --prompt '{AUDIT_TEMPLATE}' --positive approve --negative deny --variables contexts "
+        "--protected age --paraphrases none",
+    )
+    assert "age parity gap 0.50" in again.summary()  # 4 contexts: age 70 is always denied, age 30 with high income not
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ("--vary age", "NAME=V1,V2"),
+        ("", "give the context variables"),
+        ("--vary height=1,2", "height"),
+        ("--variables missing", "no variable named 'missing'"),
+        ("--variables bank", "must hold a dict"),
+    ],
+)
+def test_audit_subcommand_names_the_fix(ipython, options, message):
+    ipython.user_ns["bank"] = _bank
+    with pytest.raises(UsageError, match=message):
+        ipython.run_line_magic(
+            "glassbox", f'audit bank --prompt "{AUDIT_TEMPLATE}" --positive approve --negative deny {options}'
+        )
