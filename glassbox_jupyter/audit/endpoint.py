@@ -234,11 +234,15 @@ class OpenAIProvider(Provider):
                     raise ProviderCancelledError("the audit stopped while this request waited to be retried") from None
                 attempt += 1
 
+    def _auth_headers(self, key: str) -> dict[str, str]:
+        """The headers that carry the key (a provider for another API, such as Anthropic's, overrides this)."""
+        return {"Authorization": f"Bearer {key}"}
+
     def _send(self, body: bytes) -> bytes:
         headers = {"Content-Type": "application/json", "User-Agent": f"glassbox-jupyter/{__version__}"}
         key = self._api_key()
         if key is not None:
-            headers["Authorization"] = f"Bearer {key}"
+            headers.update(self._auth_headers(key))
         request = urllib.request.Request(self.url, data=body, headers=headers, method="POST")
         with self._slots:
             try:
