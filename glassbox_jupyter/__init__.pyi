@@ -13,7 +13,6 @@ from .audit.logprob import LogprobProvider as LogprobProvider
 from .audit.providers import CallableProvider as CallableProvider
 from .audit.providers import as_provider as as_provider
 from .circuits.analyzer import CircuitAnalyzer as CircuitAnalyzer
-from .circuits.analyzer import GlassboxV2 as GlassboxV2
 from .circuits.composition import HeadCompositionAnalyzer as HeadCompositionAnalyzer
 from .circuits.finding import CircuitFinding as CircuitFinding
 from .circuits.sae import SAEFeatureAttributor as SAEFeatureAttributor
@@ -26,6 +25,7 @@ from .circuits.stability import (
 from .circuits.stability import (
     functional_circuit_alignment as functional_circuit_alignment,
 )
+from .compat.v2 import GlassboxV2 as GlassboxV2
 from .distill import distill as distill
 from .errors import (
     ArchitectureImportError as ArchitectureImportError,
