@@ -32,7 +32,11 @@ if TYPE_CHECKING:
     import altair as alt
     import pandas as pd
 
-HEAD_TYPES = ("previous-token", "induction", "duplicate-token", "BOS/sink", "local", "uniform")
+#: The types a detector looks for (each the largest score/threshold among those reaching it), then "focused":
+#: sharp attention (most of each query's weight on one key) that none of the others explains, the type
+#: Glassbox 2.0 calls "focused" — a fallback, given only to a head no other detector types.
+DETECTORS = ("previous-token", "induction", "duplicate-token", "BOS/sink", "local", "uniform")
+HEAD_TYPES = (*DETECTORS, "focused")
 
 #: A head gets a type when its score reaches the threshold; among several, the largest score/threshold.
 #: Every detector is checked on hand-built heads (tests/circuits/test_attention.py): each built head
@@ -46,6 +50,7 @@ THRESHOLDS = {
     "BOS/sink": 0.6,
     "local": 0.8,
     "uniform": 0.9,
+    "focused": 0.7,
 }
 Head = tuple[int, int]
 
@@ -75,8 +80,9 @@ def head_type_scores(model: Any, seed: int = 0, length: int | None = None, batch
 
     previous-token: attention to i−1; duplicate-token: to the earlier copy of the same token;
     induction: to the token after the earlier copy; BOS/sink: to position 0; local: within 3
-    positions back (i−3..i); uniform: attention entropy / maximal entropy. Each score is a mean over
-    queries (the second copy's for duplicate-token and induction, positions ≥ 4 for local and uniform).
+    positions back (i−3..i); uniform: attention entropy / maximal entropy; focused: the largest weight a
+    query gives one key. Each score is a mean over queries (the second copy's for duplicate-token and
+    induction, positions ≥ 4 for local, uniform and focused).
     """
     import torch
 
@@ -103,11 +109,13 @@ def head_type_scores(model: Any, seed: int = 0, length: int | None = None, batch
         scores["local"][layer] = (p * window).sum(-1)[:, :, 4:].mean(dim=(0, 2)).numpy()
         entropy = -(p * torch.log(p.clamp_min(1e-12))).sum(-1)  # [batch head query]
         scores["uniform"][layer] = (entropy[:, :, 4:] / max_entropy[4:]).mean(dim=(0, 2)).numpy()
+        scores["focused"][layer] = p[:, :, 4:].amax(-1).mean(dim=(0, 2)).numpy()
     return scores
 
 
 def types_from_scores(scores: dict[str, np.ndarray]) -> list[list[str | None]]:
-    """The clearest type of each head (or ``None``): the largest score/threshold among those reaching it."""
+    """The clearest type of each head (or ``None``): the largest score/threshold among the detectors reaching
+    it, else ``"focused"`` when its attention is sharp (:data:`DETECTORS`)."""
     n_layers, n_heads = scores[HEAD_TYPES[0]].shape
     out: list[list[str | None]] = []
     for layer in range(n_layers):
@@ -115,10 +123,11 @@ def types_from_scores(scores: dict[str, np.ndarray]) -> list[list[str | None]]:
         for head in range(n_heads):
             passing = [
                 (scores[t][layer, head] / THRESHOLDS[t], t)
-                for t in HEAD_TYPES
+                for t in DETECTORS
                 if scores[t][layer, head] >= THRESHOLDS[t]
             ]
-            row.append(max(passing)[1] if passing else None)
+            focused = "focused" in scores and scores["focused"][layer, head] >= THRESHOLDS["focused"]
+            row.append(max(passing)[1] if passing else ("focused" if focused else None))
         out.append(row)
     return out
 

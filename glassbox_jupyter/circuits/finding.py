@@ -423,6 +423,7 @@ TYPE_GLYPHS = {
     "BOS/sink": "BOS",
     "local": "LOC",
     "uniform": "UNI",
+    "focused": "FOC",
 }
 
 

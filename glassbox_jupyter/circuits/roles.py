@@ -267,7 +267,10 @@ SHORT_CRITERIA = {
 
 def type_note(roles: HeadRoles | None) -> str:
     """How the heat map's head types were measured, in two sentences for its key (the full criteria: CRITERIA)."""
-    generic = "types on repeated random tokens (previous-token, induction, duplicate-token, BOS/sink, local, uniform)"
+    generic = (
+        "types on repeated random tokens (previous-token, induction, duplicate-token, BOS/sink, local, uniform, "
+        "else focused)"
+    )
     if roles is None:
         return f"Head types: {generic}; these prompts are not IOI-shaped, so no IOI role was measured."
     found = [role for role in ROLES if any(role in row for row in roles.types)]

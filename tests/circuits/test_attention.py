@@ -24,6 +24,7 @@ import torch
 
 from glassbox_jupyter.circuits import lens
 from glassbox_jupyter.circuits.attention import (
+    DETECTORS,
     HEAD_TYPES,
     THRESHOLDS,
     AttentionPatterns,
@@ -45,10 +46,10 @@ EXPECTED = {
     (0, 3): "local",
     (0, 4): "duplicate-token",
     (1, 0): "induction",
-    (1, 1): None,
-    (1, 2): None,
-    (1, 3): None,
-    (1, 4): None,
+    (1, 1): "focused",  # sharp attention 5..8 positions back: no detector's pattern, so the fallback
+    (1, 2): "focused",
+    (1, 3): "focused",
+    (1, 4): "focused",
 }
 
 
@@ -119,13 +120,13 @@ def test_each_built_head_gets_its_type_and_the_controls_none(built_model):
     assert lens.head_types(built_model) == types  # the old import path still works
 
 
-@pytest.mark.parametrize("kind", HEAD_TYPES)
+@pytest.mark.parametrize("kind", DETECTORS)
 def test_each_detector_scores_its_built_head_near_one(built_scores, kind):
     (built,) = [h for h, t in EXPECTED.items() if t == kind]
     assert built_scores[kind][built] > 0.95
 
 
-@pytest.mark.parametrize("kind", HEAD_TYPES)
+@pytest.mark.parametrize("kind", DETECTORS)
 def test_each_detector_flags_only_its_built_head(built_scores, kind):
     """Above threshold: only the built head — except that a previous-token head is local by definition
     (i−1 lies in the i−3..i window), which head_types resolves by the score/threshold ratio (checked above)."""
@@ -137,6 +138,18 @@ def test_each_detector_flags_only_its_built_head(built_scores, kind):
     # a clear margin, not a near miss; the closest is the local head on "uniform": its entropy over 4 keys,
     # log 4 / log(i + 1) averaged over queries, is 0.56 against 0.9
     assert others.max() < THRESHOLDS[kind] * 0.7
+
+
+def test_focused_is_the_fallback_for_sharp_heads(built_scores):
+    """The previous-token, BOS and fixed-offset heads put each query's attention on one key, so each scores near
+    1 as focused, but only those no detector types (L1H1..4, offsets 5..8 back) are typed focused; the uniform
+    and local heads spread their attention and score low."""
+    assert HEAD_TYPES[-1] == "focused"
+    sharp = [h for h, t in EXPECTED.items() if t in ("previous-token", "BOS/sink", "focused")]
+    # above 0.8, not 1: an offset head's queries less than its offset from the start have no key to match
+    assert all(built_scores["focused"][h] > 0.8 for h in sharp)
+    assert built_scores["focused"][0, 2] < THRESHOLDS["focused"] * 0.7  # uniform: spread over every key
+    assert built_scores["focused"][0, 3] < THRESHOLDS["focused"]  # local: spread over four keys
 
 
 def test_induction_needs_the_previous_token_head(built_model):
