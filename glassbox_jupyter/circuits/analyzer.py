@@ -293,6 +293,3 @@ class CircuitAnalyzer:
         return attribution_stability(
             self.model, self.prompts(prompts), n_corruptions, self.method, self.seed, n_steps=self.n_steps, **kwargs
         )
-
-
-GlassboxV2 = CircuitAnalyzer  # the seed project's name for the same API

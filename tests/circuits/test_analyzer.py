@@ -4,7 +4,7 @@ import torch
 import traitlets
 
 import glassbox
-from glassbox_jupyter.circuits import CircuitAnalyzer, GlassboxV2, PromptError
+from glassbox_jupyter.circuits import CircuitAnalyzer, PromptError
 from glassbox_jupyter.circuits.faithfulness import faithfulness
 from glassbox_jupyter.circuits.prompts import logit_diff
 from glassbox_jupyter.errors import SelectionError
@@ -119,8 +119,12 @@ def test_logit_lens_ends_at_the_model_output(toy_model):
     assert lens["direct_effects"].shape == (2, 4)
 
 
-def test_glassbox_v2_alias():
-    assert GlassboxV2 is CircuitAnalyzer and glassbox.CircuitAnalyzer is CircuitAnalyzer
+def test_glassbox_v2_is_the_compatibility_class_not_the_native_one():
+    """``glassbox.GlassboxV2`` is Glassbox 2.0's API (dict results, tests/compat), built on the native analyzer."""
+    from glassbox_jupyter.compat.v2 import GlassboxV2
+
+    assert glassbox.GlassboxV2 is GlassboxV2 and glassbox.CircuitAnalyzer is CircuitAnalyzer
+    assert GlassboxV2 is not CircuitAnalyzer
 
 
 def test_multi_token_answer_lists_the_tokens(toy_model):
