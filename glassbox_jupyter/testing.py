@@ -65,6 +65,32 @@ def check_fidelity(fid: Fidelity) -> None:
         assert 0.0 <= fid.value <= 1.0, f"an agreement of {fid.value} is not a share"
 
 
+def check_measured(result: Any, model_hash: str | None = None, n_prompts: int | None = None) -> None:
+    """Contract of a circuit helper result (:class:`~glassbox_jupyter.circuits.measured.MeasuredResult`): it
+    says how it was measured (provenance with the weights hash, the prompts, the method's name and settings,
+    the package versions) and its JSON export round-trips through ``json`` with that provenance in it.
+
+    ``model_hash``: the weights hash the provenance must name; ``n_prompts``: how many prompts it must list.
+    """
+    from glassbox_jupyter.circuits.measured import MeasuredResult
+
+    assert isinstance(result, MeasuredResult), f"{type(result).__name__} is not a MeasuredResult"
+    prov = result.provenance
+    assert prov is not None, f"{type(result).__name__} has no provenance: the function that made it must capture it"
+    assert re.fullmatch(r"[0-9a-f]{64}", prov.teacher_hash), "provenance must name the weights by their SHA-256"
+    if model_hash is not None:
+        assert prov.teacher_hash == model_hash, "provenance names another model's weights"
+    assert prov.method.get("name"), "provenance must name the method"
+    assert prov.versions, "provenance must record the package versions"
+    if n_prompts is not None:
+        assert prov.probe.get("prompts") == n_prompts, f"provenance lists {prov.probe.get('prompts')} prompts"
+        assert len(prov.probe.get("texts", [])) == n_prompts, "provenance must list the prompts themselves"
+    exported = json.loads(result.to_json())
+    assert exported["kind"] == result.kind and exported["result"], "the JSON export must hold the numbers"
+    assert exported["provenance"]["teacher_hash"] == prov.teacher_hash, "the JSON export must carry the provenance"
+    assert exported == jsonable(exported), "the JSON export must be plain JSON (no NaN)"
+
+
 def check_finding(finding: Finding, selection: Any = 0) -> None:
     """Assert that ``finding`` honours the Finding protocol.
 
