@@ -41,15 +41,11 @@ def run_notebook(notebook: Path, output: Path, timeout: int = 600) -> tuple[Path
     return executed, html
 
 
-def faithfulness_category(f1: float) -> str:
-    """A word for the F1 of a circuit: faithful (≥ 0.8), partial (≥ 0.5) or weak."""
-    return "faithful" if f1 >= 0.8 else "partial" if f1 >= 0.5 else "weak"
-
-
 def analyze_command(args: argparse.Namespace) -> int:
     """``glassbox analyze``: circuit of one prompt, printed as numbers and a head table."""
     from glassbox_jupyter import demos
     from glassbox_jupyter.circuits import CircuitAnalyzer
+    from glassbox_jupyter.compat.v2_results import CATEGORY_RULES, faithfulness_category
     from glassbox_jupyter.teacher.loading import resolve_import_path
 
     names = [d["name"] for d in demos.list()]
@@ -71,7 +67,9 @@ def analyze_command(args: argparse.Namespace) -> int:
         ci = f[key]["ci"]
         interval = f" [{ci[0]:.3f}, {ci[1]:.3f}]" if ci else ""
         print(f"{key:<18} {f[key]['value']:.3f}{interval} ({'exact' if f[key]['exact'] else 'approx.'})")
-    print(f"category           {faithfulness_category(f['f1']['value'])}")
+    category = faithfulness_category(f["sufficiency"]["value"], f["comprehensiveness"]["value"])
+    rule = dict(CATEGORY_RULES).get(category, "a number is undefined")
+    print(f"category           {category} ({rule}; exact numbers)")
     print(f"\n{'head':<6} {'attribution':>12} {'exact effect':>13} {'type':<16} in circuit")
     cfg = model.cfg
     exact = finding.exact_effects
