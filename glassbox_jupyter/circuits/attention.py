@@ -1,9 +1,10 @@
 """Attention patterns of chosen heads, their entropy and most attended tokens, and head typing.
 
-:func:`attention_patterns` reads each head's attention from the last position (where the answer is
-predicted) on real prompts. :func:`head_type_scores` and :func:`head_types` type every head from its
-attention on random token sequences repeated twice (previous-token, induction, duplicate-token,
-BOS/sink, local, uniform); ``glassbox_jupyter.circuits.lens`` re-exports them. On IOI-shaped prompts
+:func:`attention_patterns` reads each head's full attention matrix ``[query key]`` on real prompts, and
+its row at the last position (where the answer is predicted) in detail; with ``heads="auto"`` it picks the
+most interesting heads itself (see :func:`pick_heads`). :func:`head_type_scores` and :func:`head_types`
+type every head from its attention on random token sequences repeated twice (previous-token, induction,
+duplicate-token, BOS/sink, local, uniform); ``glassbox_jupyter.circuits.lens`` re-exports them. On IOI-shaped prompts
 :func:`attention_patterns` reports a head's IOI role first (name mover, S-inhibition, …, measured on the
 prompts by :mod:`glassbox_jupyter.circuits.roles`).
 
@@ -21,12 +22,14 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from glassbox_jupyter.circuits.measured import MeasuredResult, capture
 from glassbox_jupyter.circuits.prompts import PromptError, PromptSet, require_hooked_transformer
+from glassbox_jupyter.finding.provenance import Provenance
 
 if TYPE_CHECKING:
     import altair as alt
@@ -149,7 +152,8 @@ class HeadAttention:
     positions)`` (1 = uniform; NaN for a one-token prompt). ``top_tokens``: the first prompt's ``top_k``
     most attended ``(position, token, weight)``. ``head_type``: the head's IOI role on these prompts when they are
     IOI-shaped (:mod:`~glassbox_jupyter.circuits.roles`), else its type on repeated random tokens;
-    ``type_scores``: the random-token detectors' scores (:func:`head_type_scores`).
+    ``type_scores``: the random-token detectors' scores (:func:`head_type_scores`). ``matrices``: every
+    prompt's full attention matrix ``[query key]`` (row ``-1`` is its entry in ``patterns``), in prompt order.
     """
 
     layer: int
@@ -163,21 +167,52 @@ class HeadAttention:
     top_tokens: list[tuple[int, str, float]]
     head_type: str | None
     type_scores: dict[str, float]
+    matrices: list[np.ndarray] = field(default_factory=list, repr=False)
 
     @property
     def name(self) -> str:
         return f"L{self.layer}H{self.head}"
 
+    @property
+    def matrix(self) -> np.ndarray:
+        """The first prompt's full attention matrix ``[query key]``."""
+        return self.matrices[0]
+
 
 @dataclass
-class AttentionPatterns:
-    """Attention from the last position for chosen heads: ``heads``, the first prompt's ``tokens`` and one
-    :class:`HeadAttention` per head in ``records`` (also reachable as ``patterns[(layer, head)]``)."""
+class AttentionPatterns(MeasuredResult):
+    """Attention of chosen heads: ``heads``, the first prompt's ``tokens`` and one :class:`HeadAttention`
+    per head in ``records`` (also reachable as ``patterns[(layer, head)]``). ``selection`` says how the heads
+    were chosen (``"given"``, ``"all"`` or the :func:`pick_heads` criterion); ``provenance`` how it was measured."""
 
     heads: list[Head]
     tokens: list[str]
     records: list[HeadAttention]
     top_k: int
+    selection: str = "given"
+    provenance: Provenance | None = field(default=None, repr=False)
+    kind = "attention_patterns"
+
+    def result_dict(self) -> dict[str, Any]:
+        """Per head: type, entropies, top tokens, the last-position rows and the full matrices, per prompt."""
+        return {
+            "selection": self.selection,
+            "tokens": self.tokens,
+            "heads": [
+                {
+                    "layer": r.layer,
+                    "head": r.head,
+                    "head_type": r.head_type,
+                    "type_scores": r.type_scores,
+                    "entropy": r.entropy,
+                    "normalized_entropy": r.normalized_entropy,
+                    "top_tokens": r.top_tokens,
+                    "last_position": r.patterns,
+                    "matrices": r.matrices,
+                }
+                for r in self.records
+            ],
+        }
 
     def __getitem__(self, head: Head) -> HeadAttention:
         key = _as_head(head)
@@ -297,33 +332,77 @@ def _check_heads(model: Any, heads: Sequence[Head] | None) -> list[Head]:
     return out
 
 
+def pick_heads(records: Sequence[HeadAttention], n: int, effects: np.ndarray | None = None) -> tuple[list[Head], str]:
+    """The ``n`` most interesting heads among ``records`` and the criterion used.
+
+    With ``effects`` (``[layer head]``, e.g. exact activation-patching effects) the heads with the largest
+    ``|effect|`` — the heads that matter for the task. Without, the most focused heads: the lowest mean
+    normalised entropy of the last position's attention over the prompts (a head that looks at one token
+    is easier to read than one that averages). Ties go to the earlier head.
+    """
+    if effects is not None:
+        size = np.abs(np.asarray(effects, dtype=float))
+        ranked = sorted(records, key=lambda r: (-size[r.layer, r.head], r.layer, r.head))
+        criterion = "largest |effect|"
+    else:
+        ranked = sorted(records, key=lambda r: (_mean_or_inf(r.normalized_entropy), r.layer, r.head))
+        criterion = "lowest normalized entropy"
+    return [(r.layer, r.head) for r in ranked[:n]], criterion
+
+
+def _mean_or_inf(values: np.ndarray) -> float:
+    finite = values[np.isfinite(values)]
+    return float(finite.mean()) if len(finite) else float("inf")
+
+
 def attention_patterns(
     model: Any,
     prompts: PromptSet | Sequence[Sequence[Any]],
-    heads: Sequence[Head] | None = None,
+    heads: Sequence[Head] | str | None = None,
     top_k: int = 3,
     seed: int = 0,
+    *,
+    n_auto: int = 6,
+    effects: np.ndarray | None = None,
 ) -> AttentionPatterns:
-    """Attention from the last position for each head in ``heads`` (every head when ``None``).
+    """Full attention matrices and the last position's attention for each head in ``heads``.
 
     Args:
         model: a TransformerLens ``HookedTransformer`` with a tokenizer.
         prompts: a :class:`PromptSet` (or the ``[(prompt, correct, incorrect[, corrupted]), ...]`` list).
-        heads: ``[(layer, head), ...]``.
+        heads: ``[(layer, head), ...]``; ``None`` for every head; ``"auto"`` for the ``n_auto`` most interesting
+            heads (:func:`pick_heads`: largest ``|effects|`` when ``effects`` is given, else the most focused).
         top_k: how many of the first prompt's most attended tokens to list per head.
         seed: seed of the random sequences the head types are measured on.
+        n_auto: how many heads ``heads="auto"`` picks.
+        effects: ``[layer head]`` per-head effects ``heads="auto"`` ranks by (e.g. ``head_effects(model, prompts)``).
+
+    Example:
+        >>> picked = attention_patterns(model, prompts, heads="auto", n_auto=3)  # doctest: +SKIP
+        >>> picked.selection, picked.heads, picked.records[0].matrix.shape  # doctest: +SKIP
     """
     import torch
 
     require_hooked_transformer(model)
     if isinstance(top_k, bool) or not isinstance(top_k, (int, np.integer)) or top_k < 1:
         raise PromptError(f"top_k must be a positive integer (e.g. 3), got {top_k!r}")
-    chosen = _check_heads(model, heads)
+    auto = isinstance(heads, str)
+    if auto and heads != "auto":
+        raise PromptError(f"heads is a list of (layer, head) pairs, None (every head) or 'auto', got {heads!r}")
+    if auto and (isinstance(n_auto, bool) or not isinstance(n_auto, (int, np.integer)) or n_auto < 1):
+        raise PromptError(f"n_auto must be a positive integer (how many heads to pick), got {n_auto!r}")
+    cfg = model.cfg
+    if effects is not None and np.shape(effects) != (cfg.n_layers, cfg.n_heads):
+        raise PromptError(
+            f"effects must be a [layer head] array of shape {(cfg.n_layers, cfg.n_heads)}, got {np.shape(effects)}"
+        )
+    chosen = _check_heads(model, None if isinstance(heads, str) else heads)
     prompt_set = prompts if isinstance(prompts, PromptSet) else PromptSet.build(model, prompts)
     layers = sorted({layer for layer, _ in chosen})
     wanted = {f"blocks.{layer}.attn.hook_pattern" for layer in layers}
     n = len(prompt_set)
     per_prompt: dict[Head, list[np.ndarray]] = {h: [np.zeros(0)] * n for h in chosen}
+    full: dict[Head, list[np.ndarray]] = {h: [np.zeros((0, 0))] * n for h in chosen}
     means: dict[Head, dict[int, np.ndarray]] = {h: {} for h in chosen}
     first_tokens: list[str] = []
     with torch.no_grad():
@@ -332,9 +411,11 @@ def attention_patterns(
             if 0 in b.rows:
                 first_tokens = [str(t) for t in model.to_str_tokens(b.clean[b.rows.index(0)])]
             for layer, index in chosen:
-                last = cache[f"blocks.{layer}.attn.hook_pattern"][:, index, -1, :].float().cpu().numpy()
+                matrices = cache[f"blocks.{layer}.attn.hook_pattern"][:, index].double().cpu().numpy()
+                last = matrices[:, -1, :]
                 for j, row in enumerate(b.rows):
-                    per_prompt[(layer, index)][row] = last[j].astype(np.float64)
+                    per_prompt[(layer, index)][row] = last[j]
+                    full[(layer, index)][row] = matrices[j]
                 means[(layer, index)][b.clean.shape[1]] = last.mean(0).astype(np.float64)
     type_scores = head_type_scores(model, seed)
     from glassbox_jupyter.circuits.roles import combined_head_types, ioi_head_roles
@@ -364,6 +445,21 @@ def attention_patterns(
                 top_tokens=[(int(p), first_tokens[p], float(first[p])) for p in order],
                 head_type=types[layer][index],
                 type_scores={t: float(type_scores[t][layer, index]) for t in HEAD_TYPES},
+                matrices=full[(layer, index)],
             )
         )
-    return AttentionPatterns(heads=chosen, tokens=first_tokens, records=records, top_k=k)
+    selection = "given" if heads is not None else "all"
+    if auto:
+        chosen, selection = pick_heads(records, int(n_auto), effects)
+        records = [next(r for r in records if (r.layer, r.head) == h) for h in chosen]
+    settings: dict[str, Any] = {"heads": heads if heads is None or auto else chosen, "top_k": int(top_k)}
+    if auto:
+        settings |= {"n_auto": int(n_auto), "effects": None if effects is None else np.asarray(effects).tolist()}
+    return AttentionPatterns(
+        heads=chosen,
+        tokens=first_tokens,
+        records=records,
+        top_k=k,
+        selection=selection,
+        provenance=capture(model, prompt_set, {"name": "attention_patterns", **settings}, seed),
+    )

@@ -38,7 +38,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from glassbox_jupyter.circuits import patching
+from glassbox_jupyter.circuits.measured import MeasuredResult, capture
 from glassbox_jupyter.circuits.prompts import Bucket, PromptError, PromptSet, require_hooked_transformer
+from glassbox_jupyter.finding.provenance import Provenance
 from glassbox_jupyter.finding.stats import Method, bootstrap_ci
 
 if TYPE_CHECKING:
@@ -175,7 +177,7 @@ def redraw_corruptions(
 
 
 @dataclass
-class StabilityResult:
+class StabilityResult(MeasuredResult):
     """Per-head attributions over ``n`` re-drawn corruptions and how stable they are.
 
     ``scores`` is ``[run layer head]``; ``ranks`` the same shape (1 = largest effect). Per head:
@@ -183,7 +185,8 @@ class StabilityResult:
     sign; values within ``1e-6 × max|score|`` of zero count as zero), ``rank_mean``/``rank_std``/
     ``rank_min``/``rank_max`` and ``top_k_frequency`` (share of runs in the top ``top_k``).
     ``kendall`` is the ``[run run]`` τ-b matrix; ``kendall_mean``/``kendall_min`` summarise its
-    off-diagonal (None with fewer than two runs or when every pair is undefined).
+    off-diagonal (None with fewer than two runs or when every pair is undefined). ``provenance``: the model,
+    the prompts and every setting (:func:`~glassbox_jupyter.circuits.measured.capture`).
     """
 
     method: str
@@ -194,6 +197,22 @@ class StabilityResult:
     ranks: np.ndarray
     kendall: np.ndarray
     corrupted_prompts: list[list[str]] = field(repr=False)
+    provenance: Provenance | None = field(default=None, repr=False)
+    kind = "attribution_stability"
+
+    def result_dict(self) -> dict[str, Any]:
+        """The summary, every run's per-head scores and ranks, the per-head statistics and the Kendall matrix."""
+        return {
+            **self.summary(),
+            "scores": self.scores,
+            "ranks": self.ranks,
+            "mean": self.mean,
+            "std": self.std,
+            "sign_consistency": self.sign_consistency,
+            "top_k_frequency": self.top_k_frequency,
+            "kendall": self.kendall,
+            "corrupted_prompts": self.corrupted_prompts,
+        }
 
     @property
     def n_corruptions(self) -> int:
@@ -321,6 +340,8 @@ def attribution_stability(
         texts.append([t[3] for t in redrawn.texts])
     scores = np.stack(runs)
     cfg = model.cfg
+    settings = {"n_corruptions": int(n_corruptions), "method": method, "rank_by": rank_by, "top_k": int(top_k)}
+    settings |= {"n_steps": int(n_steps), "pool": None if pool is None else list(pool)}
     return StabilityResult(
         method=method,
         rank_by=rank_by,
@@ -330,6 +351,7 @@ def attribution_stability(
         ranks=head_ranks(scores, rank_by),
         kendall=pairwise_kendall(_ranking_values(scores, rank_by)),
         corrupted_prompts=texts,
+        provenance=capture(model, prompt_set, {"name": "attribution_stability", **settings}, seed),
     )
 
 
@@ -394,8 +416,14 @@ def _per_resample(statistic: Callable[..., Any]) -> Callable[[np.ndarray], np.nd
 
 
 # ------------------------------------------------------------------ two models
+def _weights_hash(model: Any) -> str:
+    from glassbox_jupyter.teacher.transformer import TransformerAdapter
+
+    return str(TransformerAdapter(model).describe()["sha256"])
+
+
 @dataclass
-class AlignmentResult:
+class AlignmentResult(MeasuredResult):
     """How similarly two models use their heads on the same task.
 
     ``alignment`` is the Pearson correlation (or cosine) between the effect maps (``effects_b`` after
@@ -403,6 +431,7 @@ class AlignmentResult:
     permuted (within each layer, or globally), ``z = (alignment − mean(null)) / std(null)`` and
     ``p_value = (1 + #{null ≥ alignment}) / (1 + n_null)`` (one-sided). ``jaccard`` compares the two
     top-``top_k`` head sets. ``matching[layer][h]`` is the head of B matched to head ``h`` of A.
+    ``provenance`` names model A and A's prompts; its method settings name model B's weights hash and prompts.
     """
 
     metric: str
@@ -419,6 +448,20 @@ class AlignmentResult:
     top_b: list[tuple[int, int]]
     jaccard: float
     matching: list[list[int]] | None = None
+    provenance: Provenance | None = field(default=None, repr=False)
+    kind = "functional_circuit_alignment"
+
+    def result_dict(self) -> dict[str, Any]:
+        """The summary, both effect maps, the top heads, the head matching and the null samples."""
+        return {
+            **self.summary(),
+            "effects_a": self.effects_a,
+            "effects_b": self.effects_b,
+            "top_a": self.top_a,
+            "top_b": self.top_b,
+            "matching": self.matching,
+            "null": self.null,
+        }
 
     @property
     def null_mean(self) -> float:
@@ -595,6 +638,9 @@ def functional_circuit_alignment(
     k = max(1, min(int(top_k), effects_a.size))
     top_a, top_b = top_heads(effects_a, k, rank_by), top_heads(effects_b, k, rank_by)
     jaccard = len(set(top_a) & set(top_b)) / len(set(top_a) | set(top_b))
+    settings = {"method": method, "n_null": int(n_null), "metric": metric, "null": null, "match_heads": match_heads}
+    settings |= {"top_k": int(top_k), "rank_by": rank_by, "n_steps": int(n_steps)}
+    settings |= {"model_b_sha256": _weights_hash(model_b), "prompts_b": [list(t) for t in set_b.texts]}
     return AlignmentResult(
         metric=metric,
         method=method,
@@ -610,4 +656,5 @@ def functional_circuit_alignment(
         top_b=top_b,
         jaccard=float(jaccard),
         matching=matching,
+        provenance=capture(model_a, set_a, {"name": "functional_circuit_alignment", **settings}, seed),
     )

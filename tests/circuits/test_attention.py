@@ -273,3 +273,57 @@ def test_bad_input_is_explained(built_model, built_prompts):
         result[(0, 0)]
     with pytest.raises(TypeError, match="HookedTransformer"):
         attention_patterns(torch.nn.Linear(2, 2), built_prompts)
+
+
+# ------------------------------------------------------------------ full matrices, picked heads, provenance
+def test_full_matrices_per_prompt_hold_the_last_position_rows(built_model, built_prompts):
+    result = attention_patterns(built_model, built_prompts, heads=[(0, 0), (0, 3)])
+    prev, local = result[(0, 0)], result[(0, 3)]
+    assert [m.shape for m in prev.matrices] == [(15, 15)] * 3 + [(13, 13)]
+    for record in (prev, local):
+        for matrix, row in zip(record.matrices, record.patterns, strict=True):
+            np.testing.assert_array_equal(matrix[-1], row)
+            np.testing.assert_allclose(matrix.sum(-1), 1.0, atol=1e-5)
+            assert np.allclose(np.triu(matrix, k=1), 0.0)  # causal: no query sees a later key
+    # every query of the previous-token head looks one back; the local head spreads over i−3..i
+    assert np.all(np.diagonal(prev.matrix, offset=-1) > 0.99)
+    np.testing.assert_allclose(local.matrix[10, 7:11], 0.25, atol=1e-6)
+
+
+def test_auto_picks_the_most_focused_heads(built_model, built_prompts):
+    every = attention_patterns(built_model, built_prompts)
+    picked = attention_patterns(built_model, built_prompts, heads="auto", n_auto=3)
+    assert picked.selection == "lowest normalized entropy" and every.selection == "all"
+    assert len(picked) == 3 and picked.heads == [(r.layer, r.head) for r in picked.records]
+    entropy = {(r.layer, r.head): float(np.nanmean(r.normalized_entropy)) for r in every.records}
+    left_out = [entropy[h] for h in entropy if h not in picked.heads]
+    assert max(entropy[h] for h in picked.heads) <= min(left_out)
+    assert (0, 2) not in picked.heads and (0, 3) not in picked.heads  # the uniform and the local head
+    np.testing.assert_array_equal(picked[picked.heads[0]].matrix, every[picked.heads[0]].matrix)
+
+
+def test_auto_ranks_by_the_effects_when_given(built_model, built_prompts):
+    effects = np.zeros((2, 5))
+    effects[1, 3], effects[0, 2], effects[0, 4] = 0.5, -2.0, 1.0
+    picked = attention_patterns(built_model, built_prompts, heads="auto", n_auto=3, effects=effects)
+    assert picked.heads == [(0, 2), (0, 4), (1, 3)] and picked.selection == "largest |effect|"
+    with pytest.raises(PromptError, match="effects must be a"):
+        attention_patterns(built_model, built_prompts, heads="auto", effects=np.zeros((5, 2)))
+    with pytest.raises(PromptError, match="or 'auto'"):
+        attention_patterns(built_model, built_prompts, heads="best")
+    with pytest.raises(PromptError, match="n_auto must be a positive integer"):
+        attention_patterns(built_model, built_prompts, heads="auto", n_auto=0)
+
+
+def test_attention_patterns_say_how_they_were_measured(built_model, built_prompts):
+    from glassbox_jupyter.teacher.transformer import TransformerAdapter
+    from glassbox_jupyter.testing import check_measured
+
+    result = attention_patterns(built_model, built_prompts, heads="auto", n_auto=2, seed=3)
+    check_measured(result, TransformerAdapter(built_model).describe()["sha256"], n_prompts=len(built_prompts))
+    exported = result.to_dict()
+    assert exported["provenance"]["method"]["name"] == "attention_patterns"
+    assert exported["provenance"]["method"]["n_auto"] == 2 and exported["provenance"]["seed"] == 3
+    first = exported["result"]["heads"][0]
+    assert (first["layer"], first["head"]) == result.heads[0]
+    assert np.allclose(first["matrices"][0], result.records[0].matrix)

@@ -186,3 +186,36 @@ def test_alignment_needs_the_same_head_shape(toy_model, four_layers):
         functional_circuit_alignment(toy_model, toy_model, [])
     with pytest.raises(PromptError, match="tokenize the prompts differently"):
         functional_circuit_alignment(toy_model, toy_model, MANY[:2], MANY[2:4], match_heads=True)
+
+
+# ------------------------------------------------------------------ provenance and JSON
+def _sha256(model):
+    from glassbox_jupyter.teacher.transformer import TransformerAdapter
+
+    return TransformerAdapter(model).describe()["sha256"]
+
+
+def test_stability_and_alignment_say_how_they_were_measured(toy_model, four_layers):
+    from glassbox_jupyter.testing import check_measured
+
+    stability = attribution_stability(toy_model, MANY[:4], n_corruptions=3, method="taylor", seed=5, top_k=2)
+    check_measured(stability, model_hash=_sha256(toy_model), n_prompts=4)
+    method = stability.provenance.method
+    assert method == {
+        "name": "attribution_stability",
+        "n_corruptions": 3,
+        "method": "taylor",
+        "rank_by": "value",
+        "top_k": 2,
+        "n_steps": 8,
+        "pool": None,
+    }
+    assert stability.provenance.seed == 5
+    assert np.allclose(stability.to_dict()["result"]["scores"], stability.scores)
+    other = make_model(n_layers=4, seed=1)
+    alignment = functional_circuit_alignment(four_layers, other, MANY, method="taylor", n_null=50)
+    check_measured(alignment, model_hash=_sha256(four_layers), n_prompts=len(MANY))
+    method = alignment.provenance.method
+    assert method["model_b_sha256"] == _sha256(other) != _sha256(four_layers)
+    assert method["n_null"] == 50 and len(method["prompts_b"]) == len(MANY)
+    assert alignment.to_dict()["result"]["alignment"] == pytest.approx(alignment.alignment)
