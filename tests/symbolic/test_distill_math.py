@@ -210,3 +210,43 @@ def test_live_view_is_shown_before_the_first_equation_and_updated(monkeypatch):
     assert DisplayFormatter().format(finding) == ({}, {})
     data, _ = DisplayFormatter().format(finding)  # later displays are full
     assert "<svg" in data["text/html"] and "application/vnd.jupyter.widget-view+json" in data
+
+
+def test_screening_784_inputs_runs_in_bounded_memory():
+    """An MNIST-sized MLP teacher (784 inputs): screening asks in column groups of bounded size, so its peak
+    memory stays near one group (the old one-shot stack of 784 copies of 2,000 probes was about 10 GB), the
+    grouping does not change the numbers, and distil finds the two pixels the output is built on."""
+    import tracemalloc
+
+    import torch
+
+    from glassbox_jupyter.symbolic.screening import SCREENING_VALUES_PER_CALL, permutation_sensitivity
+
+    torch.manual_seed(0)
+    width = 784
+    net = torch.nn.Sequential(torch.nn.Linear(width, 64), torch.nn.Tanh(), torch.nn.Linear(64, 1)).double()
+    with torch.no_grad():  # the output reads pixels 100 and 400 only
+        net[0].weight.zero_()
+        net[0].weight[0, 100], net[0].weight[1, 400] = 0.5, 0.5
+        net[2].weight.zero_()
+        net[2].weight[0, 0], net[2].weight[0, 1] = 6.0, 2.0
+    spec = InputSpec(names=[f"p{i}" for i in range(width)], low=0, high=1)
+    teacher = Teacher(net, spec)
+    X = np.random.default_rng(0).random((2000, width))
+    tracemalloc.start()
+    sensitivity = permutation_sensitivity(teacher, X, 0, seed=1)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 6 * SCREENING_VALUES_PER_CALL * 8  # a few group-sized arrays, far below the 10 GB stack
+    assert set(np.argsort(sensitivity)[-2:]) == {100, 400} and np.sort(sensitivity)[-3] == 0
+    small = permutation_sensitivity(teacher, X[:50, :], 0, seed=1, values_per_call=50 * width * 3)
+    whole = permutation_sensitivity(teacher, X[:50, :], 0, seed=1, values_per_call=10**12)
+    np.testing.assert_array_equal(small, whole)  # the grouping does not change the numbers
+    import time
+
+    start = time.perf_counter()
+    finding = glassbox.distill(teacher, time_limit=8, n=2000, live=False)
+    assert time.perf_counter() - start < 30  # bounded, not a hang (the budget is 8 s)
+    assert finding.screening.kept == [100, 400] and len(finding.screening.dropped) == width - 2
+    assert finding.screening.rows == 436  # a seeded sample of the training probes: 2^28 / 784² rows
+    assert set(finding.best.variables) <= {"p100", "p400"}
