@@ -27,9 +27,9 @@ How the Glassbox 2.0 names map to the native API
 - ``attribution_patching(tokens_c, tokens_corr, t_tok, d_tok)`` → ``circuits.patching.attribution_patching``
   (``["heads"]``); ``mlp_attribution(...)`` → the same call's ``["mlps"]``.
 - ``minimum_faithful_circuit(...)`` → ``circuits.faithfulness.minimum_faithful_circuit``.
-- ``logit_lens(tokens, target, distractor)`` → ``CircuitAnalyzer.logit_lens``; its ``mlp_direct_effects``
-  (which the native lens does not report yet) read each MLP's output through the final norm's scale, as
-  the native lens reads each head's.
+- ``logit_lens(tokens, target, distractor)`` → ``CircuitAnalyzer.logit_lens`` (``mlp_direct_effects`` =
+  its ``mlp_direct_effects``, each MLP's output read through the final norm's scale as each head's is;
+  :func:`~glassbox_jupyter.circuits.lens.path_patched_direct_effects` gives the exact counterpart).
 - ``attention_patterns(tokens, heads, top_k)`` → ``CircuitAnalyzer.attention_patterns``, plus the full
   ``[pos pos]`` matrices read from the model's attention hooks.
 - ``token_attribution(tokens, target, distractor)`` →
@@ -213,9 +213,7 @@ class GlassboxV2(TensorMethods):
             measured = (
                 finding.logit_lens if finding.logit_lens is not None else lens.logit_lens(self.model, finding.prompts)
             )
-            result["logit_lens"] = self._lens_dict(
-                measured, correct.strip(), incorrect.strip(), prompts=finding.prompts
-            )
+            result["logit_lens"] = self._lens_dict(measured, correct.strip(), incorrect.strip())
         return result
 
     def get_top_heads(self, attributions: dict[Head, float], top_k: int = 10) -> list[dict[str, Any]]:

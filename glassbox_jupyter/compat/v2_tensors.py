@@ -72,45 +72,27 @@ class TensorMethods:
 
     # ------------------------------------------------------------------ logit lens
     def logit_lens(self, tokens: Any, target_token: Any, distractor_token: Any) -> dict[str, Any]:
-        """Logit difference after each block and each component's direct effect (native ``logit_lens``)."""
+        """Logit difference after each block and each head's and MLP's direct effect (native ``logit_lens``)."""
         prompts = token_prompt_set(self.model, tokens, tokens, target_token, distractor_token)
         target, distractor = (
             given if isinstance(given, str) else text
             for given, text in zip((target_token, distractor_token), prompts.texts[0][1:3])
         )
-        return self._lens_dict(lens.logit_lens(self.model, prompts), target, distractor, prompts=prompts)
+        return self._lens_dict(lens.logit_lens(self.model, prompts), target, distractor)
 
-    def _lens_dict(
-        self, result: dict[str, Any], target: str, distractor: str, prompts: PromptSet | None = None
-    ) -> dict[str, Any]:
+    def _lens_dict(self, result: dict[str, Any], target: str, distractor: str) -> dict[str, Any]:
+        """Glassbox 2.0's lens dict from the native one (its ``mlp_direct_effects`` is ``{}`` without MLPs)."""
         diffs = [float(v) for v in result["by_layer"]]
         direct = np.asarray(result["direct_effects"])
-        mlp = {} if prompts is None or self.model.cfg.attn_only else self._mlp_direct_effects(prompts)
+        mlp = result.get("mlp_direct_effects")
         return {
             "logit_diffs": diffs,
             "logit_shifts": [b - a for a, b in itertools.pairwise(diffs)],
             "head_direct_effects": {layer: [float(v) for v in direct[layer]] for layer in range(len(direct))},
-            "mlp_direct_effects": mlp,
+            "mlp_direct_effects": {} if mlp is None else {layer: float(v) for layer, v in enumerate(mlp)},
             "target_token": target,
             "distractor_token": distractor,
         }
-
-    def _mlp_direct_effects(self, prompts: PromptSet) -> dict[int, float]:
-        """Each MLP's output at the last position through the final norm's scale, on the answer direction
-        (the reading the native lens makes of each head's output)."""
-        import torch
-
-        cfg = self.model.cfg
-        wanted = {f"blocks.{layer}.hook_mlp_out" for layer in range(cfg.n_layers)} | {"ln_final.hook_scale"}
-        total = np.zeros(cfg.n_layers)
-        with torch.no_grad():
-            for b in prompts.buckets:
-                _, cache = self.model.run_with_cache(b.clean, names_filter=lambda name: name in wanted)
-                direction = self.model.W_U[:, b.correct] - self.model.W_U[:, b.incorrect]  # [d_model batch]
-                written = torch.stack([cache[f"blocks.{layer}.hook_mlp_out"][:, -1] for layer in range(cfg.n_layers)])
-                scaled = cache.apply_ln_to_stack(written, layer=None, pos_slice=-1)  # [layer batch d_model]
-                total += (scaled * direction.T[None]).sum(-1).sum(-1).numpy()
-        return {layer: float(v) for layer, v in enumerate(total / len(prompts))}
 
     # ------------------------------------------------------------------ attention and tokens
     def attention_patterns(self, tokens: Any, heads: Sequence[Head] | None = None, top_k: int = 10) -> dict[str, Any]:
@@ -120,23 +102,17 @@ class TensorMethods:
         last position's attention). ``entropy`` is the native entropy (nats) of the last position's row;
         ``head_types`` are the native types on repeated random tokens (``"mixed"`` when none fits).
         """
-        import torch
-
         last = int(tokens.reshape(-1)[-1])  # no answers in this signature: a pair that is never IOI-shaped
         prompts = token_prompt_set(self.model, tokens, tokens, last, last)
-        native = native_attention_patterns(self.model, prompts, None if heads is None else list(heads), 3)
-        records = list(native.records)
         if heads is None:
-            records = sorted(records, key=lambda r: (float(r.normalized_entropy[0]), r.layer, r.head))[:top_k]
+            native = native_attention_patterns(self.model, prompts, "auto", 3, n_auto=top_k)
+        else:
+            native = native_attention_patterns(self.model, prompts, list(heads), 3)
+        records = list(native.records)
         chosen = [(r.layer, r.head) for r in records]
-        wanted = {f"blocks.{layer}.attn.hook_pattern" for layer, _ in chosen}
-        with torch.no_grad():
-            _, cache = self.model.run_with_cache(prompts.buckets[0].clean, names_filter=lambda n: n in wanted)
         return {
             "heads": [_label(h) for h in chosen],
-            "patterns": {
-                _label(h): cache[f"blocks.{h[0]}.attn.hook_pattern"][0, h[1]].float().cpu().numpy() for h in chosen
-            },
+            "patterns": {_label((r.layer, r.head)): r.matrix.astype(np.float32) for r in records},
             "entropy": {_label((r.layer, r.head)): float(r.entropy[0]) for r in records},
             "last_tok_attn": {_label((r.layer, r.head)): r.pattern for r in records},
             "head_types": {_label((r.layer, r.head)): r.head_type or "mixed" for r in records},

@@ -214,3 +214,18 @@ def test_bad_inputs_say_what_is_wrong(model):
         gb.token_attribution(PROMPT, " Mary", " John")
     with pytest.raises(TypeError, match="HookedTransformer"):
         GlassboxV2(torch.nn.Linear(2, 2))
+
+
+def test_mlp_direct_effects_are_the_engines_and_checked_by_path_patching():
+    from glassbox_jupyter.circuits import lens as native_lens
+    from glassbox_jupyter.circuits.prompts import PromptSet
+
+    mlp_model = make_model(attn_only=False)
+    gb = GlassboxV2(mlp_model)
+    lens = gb.logit_lens(mlp_model.to_tokens(TOY_PROMPT), " Mary", " John")
+    prompts = PromptSet.build(mlp_model, [(TOY_PROMPT, " Mary", " John")])
+    engine = native_lens.logit_lens(mlp_model, prompts)
+    assert lens["mlp_direct_effects"] == {layer: float(v) for layer, v in enumerate(engine["mlp_direct_effects"])}
+    exact = native_lens.path_patched_direct_effects(mlp_model, prompts, ablation="zero", freeze_scale=True)
+    assert list(lens["mlp_direct_effects"].values()) == pytest.approx(exact["mlps"].tolist(), abs=1e-5)
+    assert lens["head_direct_effects"][1] == pytest.approx(exact["heads"][1].tolist(), abs=1e-5)
