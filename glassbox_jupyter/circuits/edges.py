@@ -57,6 +57,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from glassbox_jupyter.circuits.measured import MeasuredResult, capture
 from glassbox_jupyter.circuits.prompts import (
     Bucket,
     PromptError,
@@ -71,20 +72,37 @@ if TYPE_CHECKING:
     import networkx as nx
     import pandas as pd
 
+    from glassbox_jupyter.finding.provenance import Provenance
+
 METHODS = ("eap", "eap_ig")
 Edge = tuple[str, str]
 _EXACT_ROWS = 64  # prompts × edge copies per patched forward pass in exact_edge_patching
 
 
 @dataclass
-class EdgeAttribution:
-    """Edge scores, strongest first: ``edges`` holds ``(sender, receiver, score)`` sorted by ``|score|``."""
+class EdgeAttribution(MeasuredResult):
+    """Edge scores, strongest first: ``edges`` holds ``(sender, receiver, score)`` sorted by ``|score|``.
+
+    ``provenance`` (set by :func:`edge_attribution_patching`) names the model's weights, the prompts and the
+    settings (method, ``n_steps``, ``top_k``); :meth:`to_json` exports the scores with it.
+    """
 
     edges: list[tuple[str, str, float]]
     method: str
     n_prompts: int
     n_layers: int
     n_heads: int
+    provenance: Provenance | None = None
+    kind = "edge_attribution"
+
+    def result_dict(self) -> dict[str, Any]:
+        return {
+            "method": self.method,
+            "edges": [[u, v, s] for u, v, s in self.edges],
+            "n_prompts": self.n_prompts,
+            "n_layers": self.n_layers,
+            "n_heads": self.n_heads,
+        }
 
     def __len__(self) -> int:
         return len(self.edges)
@@ -520,7 +538,11 @@ def edge_attribution_patching(
     edges.sort(key=lambda e: -abs(e[2]))
     if top_k is not None:
         edges = edges[:top_k]
-    return EdgeAttribution(edges, method, len(prompts), cfg.n_layers, cfg.n_heads)
+    settings = {"name": "edge_attribution_patching", "method": method, "top_k": top_k}
+    if method == "eap_ig":
+        settings["n_steps"] = n_steps
+    provenance = capture(model, prompts, settings)
+    return EdgeAttribution(edges, method, len(prompts), cfg.n_layers, cfg.n_heads, provenance)
 
 
 def exact_edge_patching(model: Any, prompts: PromptSet, edges: Sequence[Edge]) -> dict[Edge, float]:

@@ -39,18 +39,21 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from glassbox_jupyter.circuits.measured import MeasuredResult, capture
 from glassbox_jupyter.circuits.prompts import PromptError, PromptSet, logit_diff, require_hooked_transformer
 
 if TYPE_CHECKING:
     import pandas as pd
     import torch
 
+    from glassbox_jupyter.finding.provenance import Provenance
+
 Head = tuple[int, int]
 _RESID = re.compile(r"^blocks\.(\d+)\.hook_resid_(pre|mid|post)$")
 
 
 @dataclass
-class FeatureAttribution:
+class FeatureAttribution(MeasuredResult):
     """Top features by ``|attribution|`` (arrays of length ``top_k``, best first) and the SAE's fidelity.
 
     ``attribution``: gradient estimate of the drop in logit difference when the feature is zeroed (mean over
@@ -59,7 +62,9 @@ class FeatureAttribution:
     holds every feature's attribution (``[d_sae]``). ``fve``: fraction of the activation's variance the
     reconstruction explains; ``logit_diff`` / ``logit_diff_sae``: mean logit difference of the model and of
     the model with the reconstruction in place of the activation; ``fidelity = 1 − mean|M_sae − M| / mean|M|``.
-    ``heads`` is the circuit the attribution was scoped to (``None``: every path).
+    ``heads`` is the circuit the attribution was scoped to (``None``: every path). ``provenance`` (set by
+    :class:`SAEFeatureAttributor`) names the model's weights, the SAE (its shape and weights hash), the hook,
+    the prompts and the settings; :meth:`to_json` exports the features with it.
     """
 
     feature_ids: np.ndarray
@@ -76,6 +81,26 @@ class FeatureAttribution:
     n_prompts: int
     heads: list[Head] | None = None
     notes: list[str] = field(default_factory=list)
+    provenance: Provenance | None = None
+    kind = "sae_feature_attribution"
+
+    def result_dict(self) -> dict[str, Any]:
+        return {
+            "hook_name": self.hook_name,
+            "heads": None if self.heads is None else [list(h) for h in self.heads],
+            "n_prompts": self.n_prompts,
+            "feature_ids": self.feature_ids,
+            "attribution": self.attribution,
+            "exact_effect": self.exact_effect,
+            "mean_activation": self.mean_activation,
+            "frequency": self.frequency,
+            "all_attribution": self.all_attribution,
+            "fve": self.fve,
+            "logit_diff": self.logit_diff,
+            "logit_diff_sae": self.logit_diff_sae,
+            "fidelity": self.fidelity,
+            "notes": list(self.notes),
+        }
 
     def to_frame(self) -> pd.DataFrame:
         """The top features as a ``pandas.DataFrame`` (one row each, best first)."""
@@ -394,4 +419,27 @@ class SAEFeatureAttributor:
             hook_name=self.hook_name,
             n_prompts=len(prompts),
             heads=heads,
+            provenance=capture(
+                model,
+                prompts,
+                {
+                    "name": "sae_feature_attribution",
+                    "scope": "all paths" if heads is None else "through the heads",
+                    "heads": None if heads is None else [list(h) for h in heads],
+                    "hook_name": self.hook_name,
+                    "top_k": top_k,
+                    "skip_first": bool(self.skip),
+                    "sae": self._sae_identity(),
+                },
+            ),
         )
+
+    def _sae_identity(self) -> dict[str, Any]:
+        """The SAE's shape and the SHA-256 of its weights (which SAE made the numbers)."""
+        import hashlib
+
+        digest = hashlib.sha256()
+        for name, tensor in sorted(self.sae.state_dict().items()):
+            digest.update(name.encode())
+            digest.update(tensor.detach().float().cpu().contiguous().numpy().tobytes())
+        return {"d_in": int(self.sae.cfg.d_in), "d_sae": int(self.sae.cfg.d_sae), "sha256": digest.hexdigest()}

@@ -32,11 +32,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from glassbox_jupyter.circuits.measured import MeasuredResult, capture
 from glassbox_jupyter.circuits.prompts import Bucket, PromptError, PromptSet, logit_diff, require_hooked_transformer
 
 if TYPE_CHECKING:
     import altair as alt
     import pandas as pd
+
+    from glassbox_jupyter.finding.provenance import Provenance
 
 METHODS = ("grad_x_input", "integrated_gradients")
 BASELINES = ("corrupted", "zero")
@@ -44,13 +47,15 @@ _MAX_ROWS = 256  # sequences per forward pass when integrated-gradient steps are
 
 
 @dataclass
-class TokenAttribution:
+class TokenAttribution(MeasuredResult):
     """Per-prompt token attributions of the logit difference (prompts in the order they were given).
 
     ``tokens[i]`` are prompt ``i``'s token strings and ``scores[i]`` their attributions (numpy,
     one per token). ``metric_clean`` and ``metric_baseline`` are ``M`` at the clean and at the
     baseline embeddings; ``completeness[i]`` is ``sum(scores[i]) − (metric_clean[i] − metric_baseline[i])``
     (about 0 for integrated gradients with enough steps; the first-order error for grad × input).
+    ``provenance`` (set by :func:`token_attribution`) names the model's weights, the prompts and the settings;
+    :meth:`to_json` exports the attributions with it.
     """
 
     tokens: list[list[str]]
@@ -62,6 +67,21 @@ class TokenAttribution:
     metric_baseline: np.ndarray
     completeness: np.ndarray
     texts: list[str] = field(default_factory=list)
+    provenance: Provenance | None = None
+    kind = "token_attribution"
+
+    def result_dict(self) -> dict[str, Any]:
+        return {
+            "method": self.method,
+            "baseline": self.baseline,
+            "n_steps": self.n_steps,
+            "texts": list(self.texts),
+            "tokens": [list(t) for t in self.tokens],
+            "scores": [s.tolist() for s in self.scores],
+            "metric_clean": self.metric_clean,
+            "metric_baseline": self.metric_baseline,
+            "completeness": self.completeness,
+        }
 
     def __len__(self) -> int:
         return len(self.scores)
@@ -226,4 +246,14 @@ def token_attribution(
         metric_baseline=m_base,
         completeness=gap,
         texts=[t[0] for t in prompt_set.texts],
+        provenance=capture(
+            model,
+            prompt_set,
+            {
+                "name": "token_attribution",
+                "method": method,
+                "baseline": baseline,
+                "n_steps": int(n_steps) if method == "integrated_gradients" else 1,
+            },
+        ),
     )

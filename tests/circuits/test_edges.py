@@ -211,3 +211,24 @@ def test_demo_model_name_movers_write_the_top_edges():
     assert all(exact[i] > 0.5 for i, (u, v, _) in enumerate(eap.edges) if (u, v) in movers)
     assert stats.pearsonr(ig_scores, exact)[0] > 0.9
     assert stats.pearsonr(ig_scores, exact)[0] > stats.pearsonr(eap_scores, exact)[0]
+
+
+def test_edge_attribution_says_how_it_was_measured(toy_model, toy_prompts, tmp_path):
+    from glassbox_jupyter.teacher.transformer import TransformerAdapter
+    from glassbox_jupyter.testing import check_measured
+
+    result = edge_attribution_patching(toy_model, toy_prompts, "eap_ig", n_steps=3, top_k=5)
+    check_measured(result, TransformerAdapter(toy_model).describe()["sha256"], len(PAIRS))
+    assert result.provenance.method == {
+        "name": "edge_attribution_patching",
+        "method": "eap_ig",
+        "top_k": 5,
+        "n_steps": 3,
+    }
+    exported = result.to_dict()["result"]
+    assert exported["edges"] == [list(e) for e in result.edges] and len(exported["edges"]) == 5
+    assert edge_attribution_patching(toy_model, toy_prompts, "eap").provenance.method == {
+        "name": "edge_attribution_patching",
+        "method": "eap",
+        "top_k": None,
+    }

@@ -252,3 +252,24 @@ def test_training_script_reproduces_the_shipped_sae(demo, tmp_path):
     for key in ("held_out_fve", "held_out_l0", "test_fve", "test_logit_diff_fidelity"):
         assert metrics[key] == pytest.approx(card[key], abs=0.01)
     assert again.cfg.metadata.training == shipped.cfg.metadata.training
+
+
+def test_feature_attribution_says_how_it_was_measured(toy_model, toy_prompts):
+    from glassbox_jupyter.teacher.transformer import TransformerAdapter
+    from glassbox_jupyter.testing import check_measured
+
+    sae = make_sae("blocks.0.hook_resid_post")
+    attributor = SAEFeatureAttributor(toy_model, sae)
+    digest = TransformerAdapter(toy_model).describe()["sha256"]
+    every_path = attributor.attribute(toy_prompts, top_k=3)
+    scoped = attributor.circuit_scoped(toy_prompts, [(1, 2)], top_k=3)
+    for result in (every_path, scoped):
+        check_measured(result, digest, len(toy_prompts))
+    method = scoped.provenance.method
+    assert method["scope"] == "through the heads" and method["heads"] == [[1, 2]] and method["top_k"] == 3
+    assert every_path.provenance.method["heads"] is None
+    assert method["sae"]["d_sae"] == 64 and len(method["sae"]["sha256"]) == 64
+    other = SAEFeatureAttributor(toy_model, make_sae("blocks.0.hook_resid_post", seed=1)).attribute(toy_prompts, 3)
+    assert other.provenance.method["sae"]["sha256"] != method["sae"]["sha256"]  # names which SAE it was
+    exported = every_path.to_dict()["result"]
+    assert exported["feature_ids"] == every_path.feature_ids.tolist() and exported["heads"] is None

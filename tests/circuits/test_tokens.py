@@ -175,3 +175,23 @@ def test_demo_the_io_name_carries_the_most(demo):
         s1_most_negative += int(np.argmin(scores)) == s1
     assert io_top2 >= 22 and s1_most_negative >= 20
     assert np.abs(zero.completeness).max() < 0.1
+
+
+def test_token_attribution_says_how_it_was_measured(toy_model, toy_prompts, tmp_path):
+    from glassbox_jupyter.teacher.transformer import TransformerAdapter
+    from glassbox_jupyter.testing import check_measured
+
+    result = token_attribution(toy_model, toy_prompts, "integrated_gradients", n_steps=4, baseline="zero")
+    check_measured(result, TransformerAdapter(toy_model).describe()["sha256"], len(PAIRS))
+    assert result.provenance.method == {
+        "name": "token_attribution",
+        "method": "integrated_gradients",
+        "baseline": "zero",
+        "n_steps": 4,
+    }
+    exported = result.to_dict()["result"]
+    assert exported["scores"][1] == pytest.approx(result.scores[1].tolist())
+    assert exported["tokens"] == result.tokens
+    path = tmp_path / "tokens.json"
+    result.to_json(path)
+    assert path.read_text(encoding="utf-8").startswith("{")
