@@ -12,33 +12,16 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
+# one definition of the category, shared with the circuit result (re-exported here for compat.audit)
+from glassbox_jupyter.compat.v2_results import faithfulness_category
+
 if TYPE_CHECKING:
     from glassbox_jupyter.audit import AuditFinding
 
+__all__ = ["METHOD", "faithfulness_category", "result_dict"]
+
 METHOD = "black_box_behavioural_probing"
 _DECIDED = ("positive", "negative")
-
-
-def faithfulness_category(sufficiency: float, comprehensiveness: float) -> str:
-    """Glassbox 2.0's faithfulness category, first rule that holds:
-
-    ``backup_mechanisms`` (sufficiency > 0.9, comprehensiveness < 0.4: what was found suffices, but removing it
-    leaves other routes), ``faithful`` (> 0.7 and > 0.5), ``incomplete`` (sufficiency < 0.5), ``weak``
-    (sufficiency < 0.6 and comprehensiveness < 0.5), else ``moderate``.
-
-    Example:
-        >>> faithfulness_category(1.0, 0.3), faithfulness_category(0.8, 0.9)
-        ('backup_mechanisms', 'faithful')
-    """
-    if sufficiency > 0.9 and comprehensiveness < 0.4:
-        return "backup_mechanisms"
-    if sufficiency > 0.7 and comprehensiveness > 0.5:
-        return "faithful"
-    if sufficiency < 0.5:
-        return "incomplete"
-    if sufficiency < 0.6 and comprehensiveness < 0.5:
-        return "weak"
-    return "moderate"
 
 
 def _finite(value: Any) -> float | None:
