@@ -7,7 +7,9 @@ whether two models implement the task with the same heads.
 - :func:`bootstrap_metrics` gives percentile (or BCa) bootstrap CIs via ``scipy.stats.bootstrap``.
 - :func:`functional_circuit_alignment` correlates two models' per-head effect maps and tests the
   correlation against a head-label permutation null (optionally after matching heads within layers
-  by their attention patterns with ``scipy.optimize.linear_sum_assignment``).
+  by their attention patterns with ``scipy.optimize.linear_sum_assignment``); between models of
+  different sizes (``by="depth_function"``) it aligns their circuits by relative depth and head function
+  (:func:`align_circuits`) and tests the score against random circuits of the same sizes.
 
 How corruptions are re-drawn: for each prompt, the token positions where its clean and its given
 corrupted prompt differ are the positions to vary (e.g. the name that IOI's "abc" corruption
@@ -33,7 +35,7 @@ import inspect
 import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
 
@@ -554,6 +556,241 @@ def match_heads_by_patterns(model_a: Any, model_b: Any, prompts_a: PromptSet, pr
     return matching
 
 
+Head = tuple[int, int]
+#: ``[layer][head]`` function label of every head (``None``: no type fits), e.g. from :func:`head_functions`
+FunctionGrid = Sequence[Sequence[str | None]]
+
+
+def relative_depth(layer: int, n_layers: int) -> float:
+    """``layer / (n_layers − 1)`` in [0, 1] (0 for a one-layer model): comparable across model sizes."""
+    return layer / (n_layers - 1) if n_layers > 1 else 0.0
+
+
+def head_functions(model: Any, prompts: PromptSet, seed: int = 0) -> list[list[str | None]]:
+    """Each head's function label: its IOI role on IOI-shaped ``prompts``, else its type on repeated random
+    tokens (the labels :func:`~glassbox_jupyter.circuits.attention.attention_patterns` reports)."""
+    from glassbox_jupyter.circuits.attention import head_types
+    from glassbox_jupyter.circuits.roles import combined_head_types, ioi_head_roles
+
+    return combined_head_types(head_types(model, seed), ioi_head_roles(model, prompts))
+
+
+@dataclass
+class CircuitAlignment(MeasuredResult):
+    """How well two circuits (possibly of models of different sizes) line up by relative depth and function.
+
+    Each head of the smaller circuit is matched one-to-one to a head of the other
+    (``scipy.optimize.linear_sum_assignment``, maximising the summed pair similarity). A pair's similarity is
+    ``depth_weight × (1 − |depth_a − depth_b|) + (1 − depth_weight) × [same function]``, with
+    ``depth = layer / (n_layers − 1)``; two heads share a function when both have the same label (an untyped
+    head shares none). ``score`` is the mean similarity of the matched pairs, in [0, 1]. ``null`` holds the
+    score of ``n_null`` pairs of random circuits of the same sizes (heads drawn uniformly without replacement
+    from each model); ``p_value = (1 + #{null ≥ score}) / (1 + n_null)`` (one-sided) and
+    ``z = (score − mean(null)) / std(null)``. ``pairs`` lists every matched pair, by the rank of A's head.
+
+    Read ``p_value``, not the score alone: in small models random circuits often line up well (a two-layer
+    model has only two depths, so the shipped IOI demo's circuit aligned with itself scores 1 with p ≈ 0.2).
+    """
+
+    score: float
+    null: np.ndarray = field(repr=False)
+    p_value: float
+    z: float | None
+    pairs: list[dict[str, Any]]
+    circuit_a: list[Head]
+    circuit_b: list[Head]
+    shape_a: tuple[int, int]
+    shape_b: tuple[int, int]
+    depth_weight: float
+    functions_a: list[list[str | None]] | None = field(default=None, repr=False)
+    functions_b: list[list[str | None]] | None = field(default=None, repr=False)
+    effects_a: np.ndarray | None = field(default=None, repr=False)
+    effects_b: np.ndarray | None = field(default=None, repr=False)
+    provenance: Provenance | None = field(default=None, repr=False)
+    kind = "circuit_alignment"
+
+    @property
+    def null_mean(self) -> float:
+        return float(self.null.mean())
+
+    @property
+    def null_std(self) -> float:
+        return float(self.null.std(ddof=1)) if len(self.null) > 1 else 0.0
+
+    @property
+    def matched_by(self) -> str:
+        return "relative depth and function" if self.depth_weight < 1 else "relative depth"
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "score": self.score,
+            "matched_by": self.matched_by,
+            "depth_weight": self.depth_weight,
+            "z": self.z,
+            "p_value": self.p_value,
+            "null_mean": self.null_mean,
+            "null_std": self.null_std,
+            "n_null": len(self.null),
+            "shape_a": list(self.shape_a),
+            "shape_b": list(self.shape_b),
+        }
+
+    def result_dict(self) -> dict[str, Any]:
+        """The summary, both circuits, the matched pairs, the null samples and, when measured, both effect maps."""
+        return {
+            **self.summary(),
+            "circuit_a": self.circuit_a,
+            "circuit_b": self.circuit_b,
+            "pairs": self.pairs,
+            "null": self.null,
+            "effects_a": self.effects_a,
+            "effects_b": self.effects_b,
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per matched pair: both heads, their depths and functions, and the pair's similarity."""
+        import pandas as pd
+
+        return pd.DataFrame(self.pairs)
+
+
+def _check_circuit(name: str, circuit: Sequence[Any], shape: tuple[int, int]) -> list[Head]:
+    out: list[Head] = []
+    for head in circuit:
+        try:
+            layer, index = (int(v) for v in head)
+        except (TypeError, ValueError):
+            raise ValueError(f"{name} holds (layer, head) pairs of integers, got {head!r}") from None
+        if not (0 <= layer < shape[0] and 0 <= index < shape[1]):
+            raise ValueError(
+                f"{name}: head L{layer}H{index} is outside its model ({shape[0]} layers of {shape[1]} heads)"
+            )
+        if (layer, index) in out:
+            raise ValueError(f"{name} lists head L{layer}H{index} twice; a circuit is a set of heads")
+        out.append((layer, index))
+    if not out:
+        raise ValueError(f"{name} is empty; a circuit needs at least one (layer, head)")
+    return out
+
+
+def _check_functions(
+    name: str, functions: FunctionGrid | None, shape: tuple[int, int]
+) -> list[list[str | None]] | None:
+    if functions is None:
+        return None
+    grid = [list(row) for row in functions]
+    if len(grid) != shape[0] or any(len(row) != shape[1] for row in grid):
+        raise ValueError(f"{name} must give a label for every head: {shape[0]} rows of {shape[1]} labels")
+    return grid
+
+
+def _pair_similarity(
+    circuit_a: Sequence[Head],
+    circuit_b: Sequence[Head],
+    layers: tuple[int, int],
+    functions: tuple[list[list[str | None]] | None, list[list[str | None]] | None],
+    depth_weight: float,
+) -> np.ndarray:
+    """``[head_a head_b]`` similarity (see :class:`CircuitAlignment`)."""
+    depth_a = np.array([relative_depth(layer, layers[0]) for layer, _ in circuit_a])
+    depth_b = np.array([relative_depth(layer, layers[1]) for layer, _ in circuit_b])
+    similarity = depth_weight * (1 - np.abs(depth_a[:, None] - depth_b[None, :]))
+    grid_a, grid_b = functions
+    if grid_a is not None and grid_b is not None and depth_weight < 1:
+        fa = [grid_a[layer][head] for layer, head in circuit_a]
+        fb = [grid_b[layer][head] for layer, head in circuit_b]
+        same = np.array([[x is not None and x == y for y in fb] for x in fa], dtype=float)
+        similarity = similarity + (1 - depth_weight) * same
+    return similarity
+
+
+def _best_matching(similarity: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    from scipy.optimize import linear_sum_assignment
+
+    rows, cols = linear_sum_assignment(similarity, maximize=True)
+    return rows, cols, float(similarity[rows, cols].mean())
+
+
+def align_circuits(
+    circuit_a: Sequence[Head],
+    circuit_b: Sequence[Head],
+    shape_a: tuple[int, int],
+    shape_b: tuple[int, int],
+    functions_a: FunctionGrid | None = None,
+    functions_b: FunctionGrid | None = None,
+    *,
+    n_null: int = 1000,
+    seed: int = 0,
+    depth_weight: float = 0.5,
+) -> CircuitAlignment:
+    """Align two circuits of models of any sizes by relative depth and function, against random circuits.
+
+    ``shape_*``: each model's ``(n_layers, n_heads)``; ``functions_*``: each head's function label
+    (``[layer][head]``, e.g. :func:`head_functions`). Without both, heads are aligned by depth alone
+    (``depth_weight`` is then 1). See :class:`CircuitAlignment` for the score and its null.
+
+    Example:
+        >>> result = align_circuits([(0, 1), (1, 3)], [(0, 0), (3, 1)], (2, 4), (4, 2), n_null=200)
+        >>> result.score, result.matched_by
+        (1.0, 'relative depth')
+    """
+    shape_a = (int(shape_a[0]), int(shape_a[1]))
+    shape_b = (int(shape_b[0]), int(shape_b[1]))
+    heads_a = _check_circuit("circuit_a", circuit_a, shape_a)
+    heads_b = _check_circuit("circuit_b", circuit_b, shape_b)
+    grids = (
+        _check_functions("functions_a", functions_a, shape_a),
+        _check_functions("functions_b", functions_b, shape_b),
+    )
+    if not 0 <= float(depth_weight) <= 1:
+        raise ValueError(f"depth_weight must be between 0 and 1, got {depth_weight}")
+    if isinstance(n_null, bool) or int(n_null) < 1:
+        raise ValueError(f"n_null must be at least 1 random circuit pair, got {n_null}")
+    weight = 1.0 if grids[0] is None or grids[1] is None else float(depth_weight)
+    layers = (shape_a[0], shape_b[0])
+    similarity = _pair_similarity(heads_a, heads_b, layers, grids, weight)
+    rows, cols, score = _best_matching(similarity)
+    rng = np.random.default_rng(seed)
+    grid_a = [(layer, head) for layer in range(shape_a[0]) for head in range(shape_a[1])]
+    grid_b = [(layer, head) for layer in range(shape_b[0]) for head in range(shape_b[1])]
+    null = np.empty(int(n_null))
+    for i in range(int(n_null)):
+        random_a = [grid_a[j] for j in rng.choice(len(grid_a), size=len(heads_a), replace=False)]
+        random_b = [grid_b[j] for j in rng.choice(len(grid_b), size=len(heads_b), replace=False)]
+        null[i] = _best_matching(_pair_similarity(random_a, random_b, layers, grids, weight))[2]
+    spread = float(null.std(ddof=1)) if len(null) > 1 else 0.0
+    pairs = []
+    for row, col in sorted(zip(rows, cols, strict=True)):
+        (la, ha), (lb, hb) = heads_a[row], heads_b[col]
+        pairs.append(
+            {
+                "rank_a": int(row) + 1,
+                "head_a": f"L{la}H{ha}",
+                "head_b": f"L{lb}H{hb}",
+                "depth_a": relative_depth(la, shape_a[0]),
+                "depth_b": relative_depth(lb, shape_b[0]),
+                "function_a": None if grids[0] is None else grids[0][la][ha],
+                "function_b": None if grids[1] is None else grids[1][lb][hb],
+                "similarity": float(similarity[row, col]),
+            }
+        )
+    return CircuitAlignment(
+        score=score,
+        null=null,
+        p_value=float((1 + np.sum(null >= score - 1e-12)) / (1 + len(null))),
+        z=(score - float(null.mean())) / spread if spread > 0 else None,
+        pairs=pairs,
+        circuit_a=heads_a,
+        circuit_b=heads_b,
+        shape_a=shape_a,
+        shape_b=shape_b,
+        depth_weight=weight,
+        functions_a=grids[0],
+        functions_b=grids[1],
+    )
+
+
+@overload
 def functional_circuit_alignment(
     model_a: Any,
     model_b: Any,
@@ -563,18 +800,67 @@ def functional_circuit_alignment(
     n_null: int = 1000,
     seed: int = 0,
     *,
+    by: Literal["heads"] = "heads",
     metric: str = "pearson",
     null: str = "global",
     match_heads: bool = False,
     top_k: int = 3,
     rank_by: str = "value",
     n_steps: int = 8,
-) -> AlignmentResult:
-    """Do two models use the same heads for the same task? Correlate their per-head effect maps.
+    depth_weight: float = 0.5,
+) -> AlignmentResult: ...
 
-    Both models must have the same ``[layers heads]`` shape: the comparison is head-by-head and its
-    null permutes head labels, which needs one label set (for models of different shapes compare a
-    coarser profile yourself, e.g. the per-layer sums of :func:`head_effects`). The null permutes
+
+@overload
+def functional_circuit_alignment(
+    model_a: Any,
+    model_b: Any,
+    prompts_a: PromptSet | Sequence[Sequence[Any]],
+    prompts_b: PromptSet | Sequence[Sequence[Any]] | None = None,
+    method: str = "exact",
+    n_null: int = 1000,
+    seed: int = 0,
+    *,
+    by: Literal["depth_function"],
+    metric: str = "pearson",
+    null: str = "global",
+    match_heads: bool = False,
+    top_k: int = 3,
+    rank_by: str = "value",
+    n_steps: int = 8,
+    depth_weight: float = 0.5,
+) -> CircuitAlignment: ...
+
+
+def functional_circuit_alignment(
+    model_a: Any,
+    model_b: Any,
+    prompts_a: PromptSet | Sequence[Sequence[Any]],
+    prompts_b: PromptSet | Sequence[Sequence[Any]] | None = None,
+    method: str = "exact",
+    n_null: int = 1000,
+    seed: int = 0,
+    *,
+    by: str = "heads",
+    metric: str = "pearson",
+    null: str = "global",
+    match_heads: bool = False,
+    top_k: int = 3,
+    rank_by: str = "value",
+    n_steps: int = 8,
+    depth_weight: float = 0.5,
+) -> AlignmentResult | CircuitAlignment:
+    """Do two models use the same heads for the same task? Correlate their per-head effect maps
+    (``by="heads"``), or, for models of different sizes, align their circuits by depth and function.
+
+    ``by="depth_function"``: each model's circuit is its ``top_k`` heads by effect (``method``); the two are
+    aligned by relative depth (``layer / (n_layers − 1)``) and function (:func:`head_functions`: the IOI
+    role on IOI-shaped prompts, else the random-token head type), weighted by ``depth_weight``, and the
+    score is compared with ``n_null`` pairs of random circuits of the same sizes (:func:`align_circuits`,
+    returns a :class:`CircuitAlignment`). ``metric``, ``null`` and ``match_heads`` are ``by="heads"`` options.
+
+    With ``by="heads"`` both models must have the same ``[layers heads]`` shape: the comparison is
+    head-by-head and its null permutes head labels, which needs one label set. The null permutes
     model B's head labels across all heads (``null="global"``, the default) or within each layer
     (``"within_layer"``, stricter: it keeps each layer's effects, so a shared "later layers matter
     more" profile alone does not count as alignment).
@@ -595,6 +881,12 @@ def functional_circuit_alignment(
         n_null: number of label permutations for the null distribution.
         metric: ``"pearson"`` or ``"cosine"``.
     """
+    if by not in ("heads", "depth_function"):
+        raise ValueError(f"by must be 'heads' (same-shape models) or 'depth_function' (any sizes), got {by!r}")
+    if by == "depth_function":
+        return _depth_function_alignment(
+            model_a, model_b, prompts_a, prompts_b, method, n_null, seed, top_k, rank_by, n_steps, depth_weight
+        )
     if metric not in ("pearson", "cosine"):
         raise ValueError(f"metric must be 'pearson' or 'cosine', got {metric!r}")
     if null not in ("within_layer", "global"):
@@ -611,8 +903,8 @@ def functional_circuit_alignment(
     if shape_a != shape_b:
         raise ValueError(
             f"model_a has {shape_a[0]} layers × {shape_a[1]} heads and model_b {shape_b[0]} × {shape_b[1]}; "
-            "head-by-head alignment needs the same shape. Compare models of one architecture, or compare "
-            "coarser profiles yourself (e.g. head_effects(model, prompts).sum(axis=1) per layer)"
+            "head-by-head alignment needs the same shape. For models of different sizes pass "
+            "by='depth_function' (circuits aligned by relative depth and head function)"
         )
     matching = match_heads_by_patterns(model_a, model_b, set_a, set_b) if match_heads else None
     effects_a = head_effects(model_a, set_a, method, n_steps, seed)
@@ -658,3 +950,45 @@ def functional_circuit_alignment(
         matching=matching,
         provenance=capture(model_a, set_a, {"name": "functional_circuit_alignment", **settings}, seed),
     )
+
+
+def _depth_function_alignment(
+    model_a: Any,
+    model_b: Any,
+    prompts_a: PromptSet | Sequence[Sequence[Any]],
+    prompts_b: PromptSet | Sequence[Sequence[Any]] | None,
+    method: str,
+    n_null: int,
+    seed: int,
+    top_k: int,
+    rank_by: str,
+    n_steps: int,
+    depth_weight: float,
+) -> CircuitAlignment:
+    """``functional_circuit_alignment(..., by="depth_function")``: top-``top_k`` circuits of both models,
+    aligned by :func:`align_circuits` with :func:`head_functions` as each head's function."""
+    _ranking_values(np.zeros(1), rank_by)
+    if isinstance(top_k, bool) or int(top_k) < 1:
+        raise ValueError(f"top_k must be at least 1 head per circuit, got {top_k}")
+    set_a = _prompt_set(model_a, prompts_a)
+    set_b = _prompt_set(model_b, [tuple(t) for t in set_a.texts] if prompts_b is None else prompts_b)
+    effects_a = head_effects(model_a, set_a, method, n_steps, seed)
+    same_run = model_b is model_a and set_b.texts == set_a.texts
+    effects_b = effects_a.copy() if same_run else head_effects(model_b, set_b, method, n_steps, seed)
+    result = align_circuits(
+        top_heads(effects_a, min(int(top_k), effects_a.size), rank_by),
+        top_heads(effects_b, min(int(top_k), effects_b.size), rank_by),
+        (model_a.cfg.n_layers, model_a.cfg.n_heads),
+        (model_b.cfg.n_layers, model_b.cfg.n_heads),
+        head_functions(model_a, set_a, seed),
+        head_functions(model_b, set_b, seed),
+        n_null=n_null,
+        seed=seed,
+        depth_weight=depth_weight,
+    )
+    result.effects_a, result.effects_b = effects_a, effects_b
+    settings = {"by": "depth_function", "method": method, "n_null": int(n_null), "top_k": int(top_k)}
+    settings |= {"rank_by": rank_by, "n_steps": int(n_steps), "depth_weight": float(depth_weight)}
+    settings |= {"model_b_sha256": _weights_hash(model_b), "prompts_b": [list(t) for t in set_b.texts]}
+    result.provenance = capture(model_a, set_a, {"name": "functional_circuit_alignment", **settings}, seed)
+    return result

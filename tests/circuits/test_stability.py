@@ -10,11 +10,13 @@ from scipy.stats import kendalltau
 
 from glassbox_jupyter.circuits.prompts import PromptError, PromptSet
 from glassbox_jupyter.circuits.stability import (
+    align_circuits,
     attribution_stability,
     bootstrap_metrics,
     functional_circuit_alignment,
     pairwise_kendall,
     redraw_corruptions,
+    relative_depth,
 )
 
 from .conftest import CORRUPTED, MANY, PROMPT, make_model
@@ -219,3 +221,107 @@ def test_stability_and_alignment_say_how_they_were_measured(toy_model, four_laye
     assert method["model_b_sha256"] == _sha256(other) != _sha256(four_layers)
     assert method["n_null"] == 50 and len(method["prompts_b"]) == len(MANY)
     assert alignment.to_dict()["result"]["alignment"] == pytest.approx(alignment.alignment)
+
+
+# ------------------------------------------------------------------ models of different sizes
+def make_narrow_model(n_layers: int = 3, n_heads: int = 2, seed: int = 3):
+    """A random attention-only toy of another shape (n_layers × n_heads) on the conftest tokenizer."""
+    import warnings
+
+    from transformer_lens import HookedTransformer, HookedTransformerConfig
+
+    from .conftest import WORDS, make_tokenizer
+
+    cfg = HookedTransformerConfig(
+        n_layers=n_layers,
+        d_model=32,
+        n_heads=n_heads,
+        d_head=8,
+        n_ctx=24,
+        d_vocab=len(WORDS),
+        act_fn="gelu",
+        attn_only=True,
+        seed=seed,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = HookedTransformer(cfg, tokenizer=make_tokenizer(), move_to_device=False)
+    return model.eval()
+
+
+@pytest.fixture(scope="module")
+def ioi_demo():
+    import glassbox
+
+    return glassbox.demos.load("ioi")
+
+
+FUNCTIONS_A = [["previous-token", "induction", None, "focused"], ["name mover", "S-inhibition", None, None]]
+FUNCTIONS_B = [["previous-token", "uniform"], ["induction", None], [None, "local"], ["S-inhibition", "name mover"]]
+
+
+def test_circuits_at_the_same_depths_with_the_same_functions_align():
+    """A 2×4 and a 4×2 model: A's L0 previous-token and L1 name mover against B's L0 previous-token and
+    L3 name mover (relative depths 0 and 1 on both sides) is a perfect alignment, far above random circuits."""
+    result = align_circuits([(0, 0), (1, 0)], [(0, 0), (3, 1)], (2, 4), (4, 2), FUNCTIONS_A, FUNCTIONS_B, n_null=500)
+    assert result.score == pytest.approx(1.0) and result.matched_by == "relative depth and function"
+    assert result.score > np.quantile(result.null, 0.95) and 0 < result.p_value < 0.05
+    assert [(p["head_a"], p["head_b"]) for p in result.pairs] == [("L0H0", "L0H0"), ("L1H0", "L3H1")]
+    # the same depths with the functions swapped (B's L3H0 is S-inhibition) score lower: only depth agrees
+    swapped = align_circuits([(0, 0), (1, 0)], [(0, 1), (3, 0)], (2, 4), (4, 2), FUNCTIONS_A, FUNCTIONS_B, n_null=500)
+    assert swapped.score == pytest.approx(0.5) and swapped.p_value > result.p_value
+    # matched by function across depth: A's L1H1 S-inhibition finds B's L3H0 though L1H0 lies closer in depth
+    matched = align_circuits([(1, 1)], [(1, 0), (3, 0)], (2, 4), (4, 2), FUNCTIONS_A, FUNCTIONS_B, n_null=50)
+    assert matched.pairs[0]["head_b"] == "L3H0" and matched.pairs[0]["similarity"] == pytest.approx(1.0)
+
+
+def test_depth_only_alignment_and_its_null():
+    near = align_circuits([(0, 1), (1, 3)], [(0, 0), (3, 1)], (2, 4), (4, 2), n_null=400, seed=1)
+    far = align_circuits([(0, 1), (1, 3)], [(1, 0), (2, 1)], (2, 4), (4, 2), n_null=400, seed=1)
+    assert near.depth_weight == 1.0 and near.score == pytest.approx(1.0)
+    assert far.score == pytest.approx(1 - 1 / 3) and far.score < near.score  # depths 1/3, 2/3 against 0, 1
+    assert 0 < near.p_value <= far.p_value <= 1 and len(near.null) == 400
+    np.testing.assert_array_equal(near.null, far.null)  # the null depends only on sizes, shapes and seed
+
+
+def test_align_circuits_explains_bad_input():
+    with pytest.raises(ValueError, match="circuit_a is empty"):
+        align_circuits([], [(0, 0)], (2, 4), (4, 2))
+    with pytest.raises(ValueError, match="L0H2 is outside its model"):
+        align_circuits([(0, 0)], [(0, 2)], (2, 4), (4, 2))
+    with pytest.raises(ValueError, match="twice"):
+        align_circuits([(0, 0), (0, 0)], [(0, 0)], (2, 4), (4, 2))
+    with pytest.raises(ValueError, match="pairs of integers"):
+        align_circuits(["L0H0"], [(0, 0)], (2, 4), (4, 2))
+    with pytest.raises(ValueError, match="functions_b must give a label for every head"):
+        align_circuits([(0, 0)], [(0, 0)], (2, 4), (4, 2), FUNCTIONS_A, FUNCTIONS_A)
+    with pytest.raises(ValueError, match="depth_weight"):
+        align_circuits([(0, 0)], [(0, 0)], (2, 4), (4, 2), depth_weight=1.5)
+    with pytest.raises(ValueError, match="n_null"):
+        align_circuits([(0, 0)], [(0, 0)], (2, 4), (4, 2), n_null=0)
+
+
+def test_models_of_different_sizes_align_by_depth_and_function(ioi_demo, four_layers):
+    """The IOI demo (2 layers × 4 heads) against itself, a 4 × 4 toy and a 3 × 2 toy."""
+    from glassbox_jupyter.testing import check_measured
+
+    itself = functional_circuit_alignment(ioi_demo, ioi_demo, MANY, by="depth_function", top_k=4, n_null=300)
+    assert itself.score == pytest.approx(1.0) and itself.circuit_a == itself.circuit_b
+    # two layers leave random circuits few depths to miss, so even a perfect score is not significant here:
+    # the p-value is the share of random circuit pairs that align as well (align_circuits tests a significant one)
+    assert itself.score >= itself.null.max() and itself.score > itself.null_mean + itself.null_std
+    assert itself.p_value == pytest.approx((1 + np.sum(itself.null >= 1 - 1e-12)) / 301) and itself.p_value > 0.05
+    assert all(p["function_a"] == p["function_b"] is not None for p in itself.pairs)
+    for other in (four_layers, make_narrow_model()):
+        result = functional_circuit_alignment(ioi_demo, other, MANY, by="depth_function", top_k=4, n_null=300)
+        shape = (other.cfg.n_layers, other.cfg.n_heads)
+        assert result.shape_a == (2, 4) and result.shape_b == shape and len(result.pairs) == 4
+        assert itself.p_value < result.p_value <= 1 and 0 <= result.score < itself.score  # random toys: no match
+        assert result.effects_b.shape == shape
+        assert all(p["depth_b"] in {relative_depth(layer, shape[0]) for layer in range(shape[0])} for p in result.pairs)
+        check_measured(result, model_hash=_sha256(ioi_demo), n_prompts=len(MANY))
+        assert result.provenance.method["model_b_sha256"] == _sha256(other)
+    with pytest.raises(ValueError, match="by='depth_function'"):
+        functional_circuit_alignment(ioi_demo, four_layers, MANY, method="taylor")
+    with pytest.raises(ValueError, match="by must be"):
+        functional_circuit_alignment(ioi_demo, four_layers, MANY, by="depth")
