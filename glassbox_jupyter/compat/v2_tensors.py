@@ -20,6 +20,7 @@ import numpy as np
 from glassbox_jupyter.circuits import lens, patching
 from glassbox_jupyter.circuits.attention import attention_patterns as native_attention_patterns
 from glassbox_jupyter.circuits.prompts import PromptSet
+from glassbox_jupyter.circuits.stability import align_circuits, head_functions
 from glassbox_jupyter.circuits.tokens import token_attribution as native_token_attribution
 from glassbox_jupyter.compat.v2_results import head_dict, token_prompt_set
 
@@ -138,3 +139,92 @@ class TensorMethods:
                 for r, i in enumerate(ranked)
             ],
         }
+
+    # ------------------------------------------------------------------ two models
+    def functional_circuit_alignment(
+        self,
+        heads_a: Sequence[dict[str, Any]],
+        heads_b: Sequence[dict[str, Any]],
+        top_k: int = 3,
+        n_null: int = 1000,
+        seed: int = 42,
+        *,
+        model_b: Any = None,
+        prompts: Sequence[Sequence[str]] | None = None,
+    ) -> dict[str, Any]:
+        """Glassbox 2.0's FCAS on the native :func:`~glassbox_jupyter.circuits.stability.align_circuits`.
+
+        ``heads_a`` (this model's) and ``heads_b``: :meth:`get_top_heads` lists (``layer``, ``head``,
+        ``rel_depth``); their first ``top_k`` heads are the circuits. Heads are matched one-to-one by relative
+        depth (Glassbox 2.0 paired them by rank), so ``fcas = 1 − mean |Δdepth|`` over the best matching. The
+        null is the native one, random circuits of the same sizes drawn from each model's heads; ``p_value``
+        is added. Without ``model_b`` B's layer count is read off ``heads_b`` (``layer / rel_depth``) and heads
+        are matched by depth alone; with ``model_b`` and ``prompts`` (IOI-style rows) they are also matched by
+        function (IOI role, else head type; ``matched_by`` says which).
+        """
+        k = min(int(top_k), len(heads_a), len(heads_b))
+        if k < 1:
+            raise ValueError("heads_a and heads_b must each list at least one head (from get_top_heads) and top_k >= 1")
+        circuit_a, circuit_b = (
+            _circuit_of(heads[:k], name) for heads, name in ((heads_a, "heads_a"), (heads_b, "heads_b"))
+        )
+        cfg = self.model.cfg
+        shape_a = (cfg.n_layers, cfg.n_heads)
+        shape_b = _shape_of(heads_b[:k]) if model_b is None else (model_b.cfg.n_layers, model_b.cfg.n_heads)
+        for heads, shape, name in ((heads_a, shape_a, "heads_a"), (heads_b, shape_b, "heads_b")):
+            _check_depths(heads[:k], shape[0], name)
+        functions_a = functions_b = None
+        if model_b is not None and prompts is not None:
+            functions_a = head_functions(self.model, PromptSet.build(self.model, [tuple(p) for p in prompts]))
+            functions_b = head_functions(model_b, PromptSet.build(model_b, [tuple(p) for p in prompts]))
+        result = align_circuits(
+            circuit_a, circuit_b, shape_a, shape_b, functions_a, functions_b, n_null=n_null, seed=seed
+        )
+        return {
+            "fcas": result.score,
+            "null_mean": result.null_mean,
+            "null_std": float(result.null.std()),  # Glassbox 2.0's population std
+            "z_score": 0.0 if result.z is None else float((result.score - result.null_mean) / result.null.std()),
+            "p_value": result.p_value,
+            "matched_by": result.matched_by,
+            "pairs": [
+                {
+                    "rank": pair["rank_a"],
+                    "model_a": f"{pair['head_a']} (depth={pair['depth_a']:.3f})",
+                    "model_b": f"{pair['head_b']} (depth={pair['depth_b']:.3f})",
+                    "depth_diff": abs(pair["depth_a"] - pair["depth_b"]),
+                    "aligned": abs(pair["depth_a"] - pair["depth_b"]) < 0.15,
+                    "similarity": pair["similarity"],
+                }
+                for pair in result.pairs
+            ],
+        }
+
+
+def _circuit_of(heads: Sequence[dict[str, Any]], name: str) -> list[Head]:
+    try:
+        return [(int(h["layer"]), int(h["head"])) for h in heads]
+    except (KeyError, TypeError, ValueError):
+        raise ValueError(f"{name} must be get_top_heads() output: dicts with 'layer', 'head' and 'rel_depth'") from None
+
+
+def _shape_of(heads: Sequence[dict[str, Any]]) -> tuple[int, int]:
+    """A model's ``(n_layers, n_heads)`` as far as its top heads tell: ``n_layers − 1 = layer / rel_depth``
+    from any head below the first layer, else the deepest layer listed; heads up to the largest index listed."""
+    deep = [h for h in heads if float(h["rel_depth"]) > 0]
+    n_layers = (
+        round(int(deep[0]["layer"]) / float(deep[0]["rel_depth"])) + 1
+        if deep
+        else max(int(h["layer"]) for h in heads) + 1
+    )
+    return n_layers, max(int(h["head"]) for h in heads) + 1
+
+
+def _check_depths(heads: Sequence[dict[str, Any]], n_layers: int, name: str) -> None:
+    for h in heads:
+        expected = int(h["layer"]) / max(n_layers - 1, 1)
+        if "rel_depth" in h and abs(float(h["rel_depth"]) - expected) > 1e-6:
+            raise ValueError(
+                f"{name}: head L{h['layer']}H{h['head']} has rel_depth {h['rel_depth']} but layer {h['layer']} of "
+                f"{n_layers} layers is at {expected:.3f}; pass heads from get_top_heads of that model (or model_b=)"
+            )
