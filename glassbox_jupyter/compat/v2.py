@@ -23,7 +23,9 @@ How the Glassbox 2.0 names map to the native API
   ``result["clean_ld"]`` → ``finding.logit_diff["clean"]``; ``result["attributions"]``, ``["top_heads"]`` →
   ``finding.attributions``; ``result["mlp_attributions"]`` → ``CircuitAnalyzer.mlp_attribution`` with the same
   ``method`` (``{}`` for an attention-only model); ``result["logit_lens"]`` (``include_logit_lens=True``) →
-  ``finding.logit_lens`` (``logit_diffs`` = ``by_layer``, ``head_direct_effects`` = ``direct_effects``).
+  ``finding.logit_lens`` (``logit_diffs`` = ``by_layer``, ``head_direct_effects`` = ``direct_effects``);
+  ``result["glassbox_finding"]`` is ``finding.to_dict()`` (with its provenance), which
+  ``glassbox.compliance.AnnexIVReport.add_analysis`` files as evidence.
 - ``attribution_patching(tokens_c, tokens_corr, t_tok, d_tok)`` → ``circuits.patching.attribution_patching``
   (``["heads"]``); ``mlp_attribution(...)`` → the same call's ``["mlps"]``.
 - ``minimum_faithful_circuit(...)`` → ``circuits.faithfulness.minimum_faithful_circuit``.
@@ -214,6 +216,8 @@ class GlassboxV2(TensorMethods):
                 finding.logit_lens if finding.logit_lens is not None else lens.logit_lens(self.model, finding.prompts)
             )
             result["logit_lens"] = self._lens_dict(measured, correct.strip(), incorrect.strip())
+        # the native finding's JSON (provenance included), so AnnexIVReport.add_analysis files it as evidence
+        result["glassbox_finding"] = finding.to_dict()
         return result
 
     def get_top_heads(self, attributions: dict[Head, float], top_k: int = 10) -> list[dict[str, Any]]:

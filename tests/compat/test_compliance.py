@@ -168,3 +168,25 @@ def test_glassbox_alias_modules():
     assert issubclass(AnnexIVReport, glassbox.AnnexIVReport)  # GlassBox's own report, not a second one
     assert DeploymentContext("financial_services") is DeploymentContext.FINANCIAL_SERVICES
     assert len(DeploymentContext) == 9
+
+
+def test_a_glassbox_v2_result_is_filed_with_its_finding(tmp_path):
+    """Glassbox 2.0's flow end to end: ``GlassboxV2(model).analyze`` then ``report.add_analysis(result)`` files
+    the native finding (with its provenance) and the result's numbers."""
+    from glassbox import GlassboxV2
+    from glassbox_jupyter import demos
+
+    gb = GlassboxV2(demos.load("ioi"))
+    result = gb.analyze(
+        prompt="When Mary and John went to the store, John gave a drink to", correct=" Mary", incorrect=" John"
+    )
+    report = AnnexIVReport("GPT-2", "Loan decisions", "Acme Bank NV", "Amsterdam", DeploymentContext.FINANCIAL_SERVICES)
+    report.add_analysis(result, use_case="Loan denial decision")
+    data = valid(report)
+    (stored,) = data["findings"]
+    assert stored["kind"] == "circuit"
+    assert stored["provenance"]["teacher_hash"] == gb.last_finding_.provenance.teacher_hash
+    assert stored["artifact"]["faithfulness"]["f1"]["value"] == pytest.approx(result["faithfulness"]["f1"])
+    # 2(g) holds the finding's own validation evidence and the result's numbers for the use case
+    (numbers,) = [e for e in evidence(data, "2(g).validation") if "category" in e["data"].get("faithfulness", {})]
+    assert numbers["data"]["faithfulness"]["category"] == result["faithfulness"]["category"]
