@@ -358,15 +358,47 @@ def attribution_stability(
 
 
 # ------------------------------------------------------------------ bootstrap
+def per_prompt_faithfulness(
+    model: Any, prompts: PromptSet | Sequence[Sequence[Any]], circuit: Sequence[Head], ablation: str = "corrupted"
+) -> dict[str, np.ndarray]:
+    """Each prompt's own exact sufficiency, comprehensiveness and F1 of ``circuit`` (the formulas of
+    :mod:`~glassbox_jupyter.circuits.faithfulness` on that prompt alone; NaN where its clean and corrupted
+    logit differences are equal)."""
+    from glassbox_jupyter.circuits.faithfulness import METRICS, _scores, ablated_logit_diffs_many
+
+    prompt_set = _prompt_set(model, prompts)
+    cfg = model.cfg
+    heads = _check_circuit("circuit", circuit, (cfg.n_layers, cfg.n_heads))
+    outside = [
+        (layer, head) for layer in range(cfg.n_layers) for head in range(cfg.n_heads) if (layer, head) not in heads
+    ]
+    clean, corrupted = patching.clean_and_corrupted(model, prompt_set)
+    keep_only, without = ablated_logit_diffs_many(model, prompt_set, [outside, heads], ablation, 0)
+    scores = _scores(*(run[:, None] for run in (clean, corrupted, keep_only, without)))  # [prompt metric]
+    return {name: scores[:, k] for k, name in enumerate(METRICS)}
+
+
 def bootstrap_metrics(
-    values: Mapping[str, Any] | Any,
+    values: Mapping[str, Any] | Any = None,
     n_boot: int = 1000,
     ci: float = 0.95,
     seed: int = 0,
     statistic: Callable[..., Any] = np.mean,
     method: Method = "percentile",
+    *,
+    model: Any = None,
+    prompts: PromptSet | Sequence[Sequence[Any]] | None = None,
+    circuit: Sequence[Head] | None = None,
+    ablation: str = "corrupted",
 ) -> dict[str, dict[str, Any]]:
     """Bootstrap confidence intervals of ``statistic`` for each named array of per-prompt values.
+
+    Give the values, or ``model``, ``prompts`` and ``circuit``: then the values are each prompt's exact
+    sufficiency, comprehensiveness and F1 of the circuit (:func:`per_prompt_faithfulness`), so the default
+    statistic is the mean of per-prompt ratios (a circuit Finding's faithfulness is the ratio of means).
+
+    Example:
+        >>> bootstrap_metrics(model=model, prompts=rows, circuit=[(1, 0), (0, 3)], n_boot=500)  # doctest: +SKIP
 
     Uses GlassBox's one bootstrap (:func:`~glassbox_jupyter.finding.stats.bootstrap_ci`, prompts resampled
     with replacement) with the **percentile** interval by default (``method="BCa"`` or ``"basic"`` also work).
@@ -374,6 +406,15 @@ def bootstrap_metrics(
     single value there is no spread to resample: ``ci`` is None and ``"reason"`` says why; all-equal values
     give the degenerate interval ``[v, v]``.
     """
+    if prompts is not None or model is not None or circuit is not None:
+        if values is not None or model is None or prompts is None or circuit is None:
+            raise ValueError(
+                "pass either the per-prompt values, or model=, prompts= and circuit= (the heads whose "
+                "per-prompt sufficiency, comprehensiveness and F1 to bootstrap), not both"
+            )
+        values = per_prompt_faithfulness(model, prompts, circuit, ablation)
+    elif values is None:
+        raise ValueError("pass the per-prompt values, or model=, prompts= and circuit=")
     per_resample = _per_resample(statistic)
     named = dict(values) if isinstance(values, Mapping) else {"value": values}
     if not named:

@@ -325,3 +325,34 @@ def test_models_of_different_sizes_align_by_depth_and_function(ioi_demo, four_la
         functional_circuit_alignment(ioi_demo, four_layers, MANY, method="taylor")
     with pytest.raises(ValueError, match="by must be"):
         functional_circuit_alignment(ioi_demo, four_layers, MANY, by="depth")
+
+
+# ------------------------------------------------------------------ bootstrap over prompts
+def test_bootstrap_metrics_takes_prompts_and_a_circuit(toy_model, single_head_model):
+    from glassbox_jupyter.circuits import patching
+    from glassbox_jupyter.circuits.faithfulness import faithfulness
+    from glassbox_jupyter.circuits.stability import per_prompt_faithfulness
+
+    circuit = [(1, 0), (0, 3)]
+    per_prompt = per_prompt_faithfulness(toy_model, MANY[:6], circuit)
+    for row in range(6):  # each prompt's value is the exact faithfulness of the circuit on that prompt alone
+        one = PromptSet.build(toy_model, [MANY[row]])
+        clean, corrupted = patching.clean_and_corrupted(toy_model, one)
+        exact = faithfulness(toy_model, one, circuit, clean, corrupted, n_boot=0)
+        for name in ("sufficiency", "comprehensiveness", "f1"):
+            assert per_prompt[name][row] == pytest.approx(exact[name]["value"], abs=1e-9)
+    result = bootstrap_metrics(model=toy_model, prompts=MANY[:6], circuit=circuit, n_boot=300, seed=1)
+    assert set(result) == {"sufficiency", "comprehensiveness", "f1"}
+    for name, entry in result.items():
+        assert entry["n"] == 6 and entry["value"] == pytest.approx(per_prompt[name].mean())
+        assert entry["ci"][0] <= entry["value"] <= entry["ci"][1]
+    # the only head that writes to the residual stream is the whole mechanism on every prompt
+    alone = bootstrap_metrics(model=single_head_model, prompts=MANY, circuit=[(1, 2)], n_boot=200)
+    for entry in alone.values():
+        assert entry["value"] == pytest.approx(1.0, abs=1e-5) and entry["ci"][1] - entry["ci"][0] < 1e-5
+    with pytest.raises(ValueError, match="not both"):
+        bootstrap_metrics([1.0, 2.0], model=toy_model, prompts=MANY, circuit=circuit)
+    with pytest.raises(ValueError, match="circuit="):
+        bootstrap_metrics(model=toy_model, prompts=MANY)
+    with pytest.raises(ValueError, match="outside its model"):
+        bootstrap_metrics(model=toy_model, prompts=MANY, circuit=[(5, 0)])
