@@ -12,6 +12,9 @@ from .audit.finding import AuditFinding as AuditFinding
 from .audit.logprob import LogprobProvider as LogprobProvider
 from .audit.providers import CallableProvider as CallableProvider
 from .audit.providers import as_provider as as_provider
+from .circuits.alignment import (
+    functional_circuit_alignment as functional_circuit_alignment,
+)
 from .circuits.analyzer import CircuitAnalyzer as CircuitAnalyzer
 from .circuits.composition import HeadCompositionAnalyzer as HeadCompositionAnalyzer
 from .circuits.finding import CircuitFinding as CircuitFinding
@@ -21,9 +24,6 @@ from .circuits.stability import (
 )
 from .circuits.stability import (
     bootstrap_metrics as bootstrap_metrics,
-)
-from .circuits.stability import (
-    functional_circuit_alignment as functional_circuit_alignment,
 )
 from .compat.v2 import GlassboxV2 as GlassboxV2
 from .distill import distill as distill

@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from glassbox_jupyter.circuits import lens, patching
+from glassbox_jupyter.circuits.alignment import align_circuits, head_functions
 from glassbox_jupyter.circuits.attention import attention_patterns as native_attention_patterns
 from glassbox_jupyter.circuits.prompts import PromptSet
-from glassbox_jupyter.circuits.stability import align_circuits, head_functions
 from glassbox_jupyter.circuits.tokens import token_attribution as native_token_attribution
 from glassbox_jupyter.compat.v2_results import head_dict, token_prompt_set
 
@@ -152,7 +152,7 @@ class TensorMethods:
         model_b: Any = None,
         prompts: Sequence[Sequence[str]] | None = None,
     ) -> dict[str, Any]:
-        """Glassbox 2.0's FCAS on the native :func:`~glassbox_jupyter.circuits.stability.align_circuits`.
+        """Glassbox 2.0's FCAS on the native :func:`~glassbox_jupyter.circuits.alignment.align_circuits`.
 
         ``heads_a`` (this model's) and ``heads_b``: :meth:`get_top_heads` lists (``layer``, ``head``,
         ``rel_depth``); their first ``top_k`` heads are the circuits. Heads are matched one-to-one by relative

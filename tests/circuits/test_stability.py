@@ -8,15 +8,13 @@ import pytest
 import torch
 from scipy.stats import kendalltau
 
+from glassbox_jupyter.circuits.alignment import align_circuits, functional_circuit_alignment, relative_depth
 from glassbox_jupyter.circuits.prompts import PromptError, PromptSet
 from glassbox_jupyter.circuits.stability import (
-    align_circuits,
     attribution_stability,
     bootstrap_metrics,
-    functional_circuit_alignment,
     pairwise_kendall,
     redraw_corruptions,
-    relative_depth,
 )
 
 from .conftest import CORRUPTED, MANY, PROMPT, make_model

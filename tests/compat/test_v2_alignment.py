@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import glassbox
-from glassbox_jupyter.circuits.stability import align_circuits
+from glassbox_jupyter.circuits.alignment import align_circuits
 from glassbox_jupyter.compat.v2 import GlassboxV2
 from tests.circuits.conftest import CORRUPTED, MANY, PROMPT, make_model
 
