@@ -159,14 +159,28 @@ def bench_model(name: str, args: argparse.Namespace) -> dict[str, Any]:
             **agreement(exact, truth),
         }
     ]
+    precision = patching.gradient_precision(model)  # what attribution_patching and analyze pick ("auto")
     methods = {
-        "attribution patching (Taylor)": (
+        f"attribution patching (Taylor, {precision})": (
             lambda: patching.attribution_patching(model, prompt_set, "taylor")["heads"],
             "first order; 1 forward + 1 backward",
         ),
-        f"integrated gradients ({args.steps} steps)": (
+        f"integrated gradients ({args.steps} steps, {precision})": (
             lambda: patching.attribution_patching(model, prompt_set, "integrated_gradients", args.steps)["heads"],
-            f"{args.steps}-step midpoint path integral of embeddings",
+            f"{args.steps}-step midpoint path integral of embeddings"
+            + ("; bfloat16 matrix products, what analyze uses here" if precision == "bfloat16" else ""),
+        ),
+        **(
+            {
+                f"integrated gradients ({args.steps} steps, float32)": (
+                    lambda: patching.attribution_patching(
+                        model, prompt_set, "integrated_gradients", args.steps, "float32"
+                    )["heads"],
+                    f"{args.steps}-step midpoint path integral of embeddings, all in float32",
+                )
+            }
+            if precision != "float32"
+            else {}
         ),
         "EAP (edges, summed per head)": (
             lambda: edges.edge_attribution_patching(model, prompt_set, "eap").head_scores(),
