@@ -1,9 +1,9 @@
 """``glassbox.composition``: Glassbox 2.0's head-composition API (:mod:`glassbox_jupyter.compat.v2_composition`).
 
 ``HeadCompositionAnalyzer`` here is Glassbox 2.0's (``q_composition_score(...)``, ``composition_matrix(...)``,
-dicts); GlassBox's own analyzer (``scores(kind)``, ``for_circuit(circuit)``) stays at
-``glassbox.HeadCompositionAnalyzer`` and ``glassbox_jupyter.circuits.composition``. Every other name of that
-native module is reachable here too.
+dicts), the same class as ``glassbox.HeadCompositionAnalyzer``, which also answers GlassBox's own calls
+(``scores(kind)``, ``for_circuit(circuit)``) through :mod:`glassbox_jupyter.circuits.composition`. Every other
+name of that native module is reachable here too.
 
 Example:
     >>> from glassbox.composition import HeadCompositionAnalyzer

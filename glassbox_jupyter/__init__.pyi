@@ -16,9 +16,7 @@ from .circuits.alignment import (
     functional_circuit_alignment as functional_circuit_alignment,
 )
 from .circuits.analyzer import CircuitAnalyzer as CircuitAnalyzer
-from .circuits.composition import HeadCompositionAnalyzer as HeadCompositionAnalyzer
 from .circuits.finding import CircuitFinding as CircuitFinding
-from .circuits.sae import SAEFeatureAttributor as SAEFeatureAttributor
 from .circuits.stability import (
     attribution_stability as attribution_stability,
 )
@@ -26,6 +24,8 @@ from .circuits.stability import (
     bootstrap_metrics as bootstrap_metrics,
 )
 from .compat.v2 import GlassboxV2 as GlassboxV2
+from .compat.v2_composition import HeadCompositionAnalyzer as HeadCompositionAnalyzer
+from .compat.v2_sae import SAEFeatureAttributor as SAEFeatureAttributor
 from .distill import distill as distill
 from .errors import (
     ArchitectureImportError as ArchitectureImportError,

@@ -50,11 +50,19 @@ class HeadCompositionAnalyzer:
         native: the :class:`glassbox_jupyter.circuits.composition.HeadCompositionAnalyzer` computing every number.
     """
 
-    def __init__(self, model: Any, fold_ln: bool = True) -> None:
-        self.native = NativeComposition(model, fold_ln=fold_ln)
+    def __init__(self, model: Any, fold_ln: bool = True, n_draws: int = 200, seed: int = 0) -> None:
+        self.native = NativeComposition(model, fold_ln=fold_ln, n_draws=n_draws, seed=seed)
         self.model = self.native.model
         self.n_layers = int(self.model.cfg.n_layers)
         self.n_heads = int(self.model.cfg.n_heads)
+
+    def __getattr__(self, name: str) -> Any:
+        """The native analyzer's own methods (``scores``, ``matrices``, ``baseline``, ``for_circuit`` …), so
+        ``glassbox.HeadCompositionAnalyzer`` serves GlassBox's API and Glassbox 2.0's alike."""
+        native = self.__dict__.get("native")
+        if native is None or name.startswith("_"):
+            raise AttributeError(f"{type(self).__name__!r} has no attribute {name!r}")
+        return getattr(native, name)
 
     # ------------------------------------------------------------------ one pair
     def _head(self, layer: Any, head: Any, role: str) -> Head:

@@ -76,19 +76,26 @@ class SAEFeatureAttributor:
     def __init__(
         self,
         model: Any,
-        sae_release: str | None = None,
+        sae_release: Any = None,
         sae_path: Any = None,
         device: str | None = None,
         *,
         sae: Any = None,
+        hook_name: str | None = None,
+        skip_first: bool | None = None,
     ) -> None:
         self.model = require_hooked_transformer(model)
+        if sae is None and sae_release is not None and not isinstance(sae_release, str):
+            sae, sae_release = sae_release, None  # the native call: SAEFeatureAttributor(model, sae)
         if sae_release is not None or sae_path is not None or sae is None:
             raise PromptError(_OFFLINE)
-        saes = dict(sae) if isinstance(sae, Mapping) else {self._layer_of(sae): sae}
+        if hook_name is not None and isinstance(sae, Mapping):
+            raise PromptError("hook_name= places one SAE; with sae={layer: SAE} each SAE uses its own hook")
+        saes = dict(sae) if isinstance(sae, Mapping) else {self._layer_of(sae, hook_name): sae}
         self.attributors: dict[int, NativeAttributor] = {}
         for layer, one in sorted(saes.items()):
-            native = NativeAttributor(self.model, one)  # checks the SAE and its hook against the model
+            # checks the SAE and its hook against the model
+            native = NativeAttributor(self.model, one, hook_name=hook_name, skip_first=skip_first)
             match = _BLOCK.match(native.hook_name)
             if isinstance(layer, bool) or not isinstance(layer, (int, np.integer)) or match is None:
                 raise PromptError(
@@ -101,9 +108,17 @@ class SAEFeatureAttributor:
             self.attributors[int(layer)] = native
         self.sae_release = None
 
+    def __getattr__(self, name: str) -> Any:
+        """The native attributor's other attributes (``circuit_scoped``, ``spliced_logits``, ``sae``,
+        ``hook_name`` …) when there is one SAE, so native code can use this class too."""
+        attributors = self.__dict__.get("attributors", {})
+        if name.startswith("_") or len(attributors) != 1:
+            raise AttributeError(f"{type(self).__name__!r} has no attribute {name!r}")
+        return getattr(next(iter(attributors.values())), name)
+
     @staticmethod
-    def _layer_of(sae: Any) -> int:
-        hook = getattr(getattr(getattr(sae, "cfg", None), "metadata", None), "hook_name", None) or ""
+    def _layer_of(sae: Any, hook_name: str | None = None) -> int:
+        hook = hook_name or getattr(getattr(getattr(sae, "cfg", None), "metadata", None), "hook_name", None) or ""
         match = _BLOCK.match(hook)
         if match is None:
             raise PromptError(f"cannot tell which layer the SAE on hook {hook!r} belongs to; pass sae={{layer: SAE}}")
@@ -171,12 +186,14 @@ class SAEFeatureAttributor:
     def attribute(
         self,
         tokens: Any,
-        target_token: Any,
-        distractor_token: Any,
+        target_token: Any = None,
+        distractor_token: Any = None,
         layers: Sequence[int] | None = None,
         top_k_per_layer: int = 20,
         top_k_global: int = 50,
-    ) -> dict[str, Any]:
+        *,
+        top_k: int | None = None,
+    ) -> Any:
         """Each layer's SAE features ranked by ``|ld_contribution|`` (native attribution, every path).
 
         Args:
@@ -190,7 +207,20 @@ class SAEFeatureAttributor:
             each layer's block), ``"n_active_per_layer", "sae_release", "layers_analysed", "target_token",
             "distractor_token", "saes", "provenance"}``; a record is ``{layer, feature_id, activation,
             ld_contribution, exact_effect, frequency, direction, neuronpedia_url}``.
+
+        The native call, ``attribute(prompts, top_k=10)`` with a
+        :class:`~glassbox_jupyter.circuits.prompts.PromptSet`, returns the native
+        :class:`~glassbox_jupyter.circuits.sae.FeatureAttribution` (one SAE).
         """
+        if isinstance(tokens, PromptSet):
+            if len(self.attributors) != 1:
+                raise PromptError(
+                    "attribute(prompts) measures one SAE; give sae=SAE, or call 2.0's attribute(tokens, ...)"
+                )
+            count = top_k if top_k is not None else (10 if target_token is None else int(target_token))
+            return next(iter(self.attributors.values())).attribute(tokens, top_k=count)
+        if target_token is None or distractor_token is None:
+            raise PromptError("attribute(tokens, target_token, distractor_token, layers=...) needs both answer tokens")
         chosen = sorted(self.attributors) if layers is None else [int(layer) for layer in layers]
         natives = {layer: self._attributor(layer) for layer in chosen}
         prompts = token_prompt_set(self.model, tokens, tokens, target_token, distractor_token)

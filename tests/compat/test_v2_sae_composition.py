@@ -233,8 +233,31 @@ def test_glassbox_modules_offer_2_0s_classes_and_keep_the_native_names():
 
     assert glassbox.composition.HeadCompositionAnalyzer is v2_composition.HeadCompositionAnalyzer
     assert glassbox.sae_attribution.SAEFeatureAttributor is v2_sae.SAEFeatureAttributor
-    # the top-level names stay GlassBox's own classes; the native modules' other names are reachable
-    assert glassbox.HeadCompositionAnalyzer is glassbox_jupyter.HeadCompositionAnalyzer is NativeComposition
-    assert glassbox.SAEFeatureAttributor is NativeAttributor
+    # the top-level names are the classes that take both APIs (2.0's README imports them from glassbox)
+    assert (
+        glassbox.HeadCompositionAnalyzer
+        is glassbox_jupyter.HeadCompositionAnalyzer
+        is v2_composition.HeadCompositionAnalyzer
+    )
+    assert glassbox.SAEFeatureAttributor is v2_sae.SAEFeatureAttributor
     assert glassbox.composition.KINDS == ("q", "k", "v")
     assert glassbox.sae_attribution.FeatureAttribution is glassbox_jupyter.circuits.sae.FeatureAttribution
+
+
+def test_the_top_level_classes_also_take_the_native_calls(model, sae):
+    """``glassbox.SAEFeatureAttributor(model, sae).attribute(prompts)`` and ``glassbox.HeadCompositionAnalyzer(model)
+    .scores(kind)`` give the native classes' numbers, so native code is unaffected by the 2.0 names."""
+    from glassbox_jupyter.circuits.prompts import PromptSet
+
+    prompts = PromptSet.build(model, [tuple(p) for p in glassbox.demos.ioi_prompts(4, seed=0)])
+    both = glassbox.SAEFeatureAttributor(model, sae)
+    native = NativeAttributor(model, sae)
+    got, want = both.attribute(prompts, top_k=5), native.attribute(prompts, top_k=5)
+    np.testing.assert_array_equal(got.feature_ids, want.feature_ids)
+    np.testing.assert_allclose(got.exact_effect, want.exact_effect)
+    assert both.hook_name == native.hook_name
+    comp = glassbox.HeadCompositionAnalyzer(model)
+    np.testing.assert_allclose(comp.scores("q"), NativeComposition(model).scores("q"))
+    assert list(comp.for_circuit([(0, 0), (1, 0)]).columns) == list(
+        NativeComposition(model).for_circuit([(0, 0), (1, 0)]).columns
+    )
