@@ -55,6 +55,31 @@ def first_difference(a: Any, b: Any) -> int:
     return int(where[0, 0]) if len(where) else int(a.shape[1])
 
 
+def frozen_prefix(model: Any, keys_values: Any, p0: int, start: int = 0, copies: int = 1) -> list[Any] | None:
+    """TransformerLens key-value cache entries that hold the first ``p0`` positions of a run, frozen, for the
+    layers from ``start`` (None before it), each repeated ``copies`` times along the batch: a pass over the
+    later positions attends to them exactly as a whole pass would. ``keys_values`` maps
+    ``blocks.l.attn.hook_k`` / ``hook_v`` to the run's ``[batch pos kv_head d_head]`` values; None when
+    ``p0`` is 0 (nothing to hold)."""
+    if p0 == 0:
+        return None
+    from transformer_lens.cache.key_value_cache_entry import TransformerLensKeyValueCacheEntry
+
+    entries: list[Any] = [None] * model.cfg.n_layers
+    for layer in range(start, model.cfg.n_layers):
+        keys = keys_values[f"blocks.{layer}.attn.hook_k"][:, :p0]
+        values = keys_values[f"blocks.{layer}.attn.hook_v"][:, :p0]
+        entries[layer] = TransformerLensKeyValueCacheEntry(
+            keys.repeat(copies, 1, 1, 1), values.repeat(copies, 1, 1, 1), frozen=True
+        )
+    return entries
+
+
+def key_value_names(model: Any) -> list[str]:
+    """The hooks :func:`frozen_prefix` reads: every layer's keys and values."""
+    return [f"blocks.{layer}.attn.hook_{kv}" for layer in range(model.cfg.n_layers) for kv in "kv"]
+
+
 class BatchedPatcher:
     """Runs the base tokens of one bucket with components patched to ``values``, as described above.
 
@@ -75,7 +100,7 @@ class BatchedPatcher:
         cfg = model.cfg
         names = set(values)
         names |= {f"blocks.{layer}.hook_resid_pre" for layer in range(cfg.n_layers)}
-        names |= {f"blocks.{layer}.attn.hook_{kv}" for layer in range(cfg.n_layers) for kv in "kv"}
+        names |= set(key_value_names(model))
         with torch.no_grad():
             resid, cache = model.run_with_cache(tokens, names_filter=lambda n: n in names, stop_at_layer=cfg.n_layers)
             self.base = answer_logit_diff(model, resid, correct, incorrect)
@@ -89,18 +114,7 @@ class BatchedPatcher:
 
     def _kv_cache(self, start: int, copies: int) -> list[Any] | None:
         """Frozen key-value entries of the base run's first ``p0`` positions, for layers from ``start``."""
-        if self.p0 == 0:
-            return None
-        from transformer_lens.cache.key_value_cache_entry import TransformerLensKeyValueCacheEntry
-
-        entries: list[Any] = [None] * self.model.cfg.n_layers
-        for layer in range(start, self.model.cfg.n_layers):
-            keys = self.cache[f"blocks.{layer}.attn.hook_k"][:, : self.p0]
-            values = self.cache[f"blocks.{layer}.attn.hook_v"][:, : self.p0]
-            entries[layer] = TransformerLensKeyValueCacheEntry(
-                keys.repeat(copies, 1, 1, 1), values.repeat(copies, 1, 1, 1), frozen=True
-            )
-        return entries
+        return frozen_prefix(self.model, self.cache, self.p0, start, copies)
 
     def group_size(self) -> int:
         return max(1, TOKENS_PER_RUN // max(1, self.tokens.shape[0] * self.positions))

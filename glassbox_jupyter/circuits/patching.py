@@ -10,10 +10,12 @@ gradients: a few more, interpolating the input embeddings from corrupted to clea
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from glassbox_jupyter.circuits.fast_patching import first_difference, frozen_prefix, key_value_names
 from glassbox_jupyter.circuits.prompts import (
     Bucket,
     PromptSet,
@@ -275,60 +277,87 @@ def _autocast(model: Any, precision: str) -> Any:
 IG_TOKENS_PER_PASS = 2048
 
 
+@dataclass
+class GradientInput:
+    """Where a gradient pass starts.
+
+    With ``p0 == 0`` the pass runs the tokens whole and ``clean``/``corrupted`` are the token embeddings
+    (``hook_embed``). With ``p0 > 0`` (a model that can start a pass at a layer, and prompts whose clean and
+    corrupted versions agree before ``p0``) it runs only the positions from ``p0``: ``clean``/``corrupted``
+    are the residual stream entering block 0 there, and ``prefix`` the clean run's keys and values of the
+    positions before it, frozen. Both give the same gradients at those positions (the prefix's activations
+    do not move along the corrupted → clean path), and the prefix adds nothing to an attribution (its
+    clean − corrupted difference is zero), so this is the same attribution for a fraction of the work.
+    """
+
+    clean: Any
+    corrupted: Any
+    p0: int = 0
+    prefix: dict[str, Any] = field(default_factory=dict)
+
+    @staticmethod
+    def names(model: Any, bucket: Bucket) -> list[str]:
+        """The hooks a clean + corrupted run must record to build it (:meth:`build`)."""
+        p0 = gradient_start(model, bucket)
+        return ["hook_embed"] if p0 == 0 else ["blocks.0.hook_resid_pre", *key_value_names(model)]
+
+    @classmethod
+    def build(cls, model: Any, bucket: Bucket, both: dict[str, Any]) -> GradientInput:
+        """From ``both``: :meth:`names` recorded on the bucket's clean prompts followed by its corrupted ones."""
+        n, p0 = len(bucket.rows), gradient_start(model, bucket)
+        if p0 == 0:
+            return cls(both["hook_embed"][:n], both["hook_embed"][n:])
+        resid = both["blocks.0.hook_resid_pre"]
+        prefix = {name: both[name][:n, :p0] for name in key_value_names(model)}
+        return cls(resid[:n, p0:], resid[n:, p0:], p0, prefix)
+
+
+def gradient_start(model: Any, bucket: Bucket) -> int:
+    """The first position a gradient pass over ``bucket`` computes (see :class:`GradientInput`): where its clean
+    and corrupted tokens first differ (at most the last position), or 0 for a model that runs whole."""
+    if not sliceable(model):
+        return 0
+    return min(first_difference(bucket.clean, bucket.corrupted), int(bucket.clean.shape[1]) - 1)
+
+
 def _integrated_gradients(
-    model: Any,
-    bucket: Bucket,
-    names: list[str],
-    clean_embed: Any,
-    corrupt_embed: Any,
-    n_steps: int,
-    precision: str = "float32",
+    model: Any, bucket: Bucket, names: list[str], start: GradientInput, n_steps: int, precision: str = "float32"
 ) -> dict[str, Any]:
-    """Gradients at ``names`` averaged over ``n_steps`` midpoint steps of the embeddings from corrupted to
-    clean; several steps share one forward and backward pass (stacked along the batch), as many as
+    """Gradients at ``names`` averaged over ``n_steps`` midpoint steps of the input from corrupted to clean
+    (``start``); several steps share one forward and backward pass (stacked along the batch), as many as
     :data:`IG_TOKENS_PER_PASS` allows."""
     import torch
 
-    n, positions = bucket.clean.shape
+    n, positions = start.clean.shape[:2]
     per_pass = max(1, min(n_steps, IG_TOKENS_PER_PASS // max(1, n * positions)))
     alphas = (np.arange(n_steps) + 0.5) / n_steps
     grads: dict[str, Any] = {name: 0.0 for name in names}
-    for start in range(0, n_steps, per_pass):
-        chunk = torch.as_tensor(alphas[start : start + per_pass], dtype=clean_embed.dtype)
+    for first in range(0, n_steps, per_pass):
+        chunk = torch.as_tensor(alphas[first : first + per_pass], dtype=start.clean.dtype)
         k = len(chunk)
-        mix = corrupt_embed.unsqueeze(0) + chunk.view(k, 1, 1, 1) * (clean_embed - corrupt_embed).unsqueeze(0)
-        _, g = _gradients(
-            model, bucket.clean.repeat(k, 1), bucket, names, embed=mix.flatten(0, 1), repeat=k, precision=precision
-        )
+        mix = start.corrupted.unsqueeze(0) + chunk.view(k, 1, 1, 1) * (start.clean - start.corrupted).unsqueeze(0)
+        steps = GradientInput(mix.flatten(0, 1), None, start.p0, start.prefix)
+        g = _gradients(model, bucket, names, steps, k, precision)
         for name in names:
             grads[name] = grads[name] + g[name].float().view(k, n, *g[name].shape[1:]).sum(dim=0) / n_steps
     return grads
 
 
 def _gradients(
-    model: Any,
-    tokens: Any,
-    bucket: Bucket,
-    names: list[str],
-    embed: Any = None,
-    repeat: int = 1,
-    precision: str = "float32",
-) -> tuple[dict, dict]:
-    """Forward activations and gradients of the summed logit difference at ``names`` (``tokens`` holds the
+    model: Any, bucket: Bucket, names: list[str], start: GradientInput, repeat: int = 1, precision: str = "float32"
+) -> dict[str, Any]:
+    """Gradients of the summed logit difference at ``names``, from a pass whose input is ``start.clean`` (the
     bucket's prompts ``repeat`` times over, stacked along the batch; ``precision`` as
-    :func:`gradient_precision` returns it)."""
+    :func:`gradient_precision` returns it). With ``start.p0 > 0`` they cover the positions from ``p0`` only."""
     import torch
 
-    acts, grads = {}, {}
-
-    def keep(t: Any, hook: Any) -> None:
-        acts[hook.name] = t.detach()
+    grads: dict[str, Any] = {}
 
     def keep_grad(g: Any, hook: Any) -> None:
         grads[hook.name] = g.detach()
 
     def start_graph(t: Any, hook: Any) -> Any:  # gradients flow from the embeddings, not the weights
-        return (t if embed is None else embed).detach().requires_grad_(True)
+        return start.clean.detach().requires_grad_(True)
 
     model.reset_hooks()
     trainable = [p for p in model.parameters() if p.requires_grad]
@@ -336,23 +365,32 @@ def _gradients(
         for p in trainable:  # no weight gradients: W_E's alone is [vocab d_model] per backward pass
             p.requires_grad_(False)
         for n in names:
-            model.add_hook(n, keep, dir="fwd")
             model.add_hook(n, keep_grad, dir="bwd")
-        model.add_hook("hook_embed", start_graph, dir="fwd")
         with torch.enable_grad(), _autocast(model, precision):
             correct, incorrect = bucket.correct.repeat(repeat), bucket.incorrect.repeat(repeat)
-            if sliceable(model):
-                resid = model(tokens, stop_at_layer=model.cfg.n_layers)
+            if start.p0 > 0:  # the positions from p0, the prefix's keys and values frozen
+                resid = model(
+                    start.clean.detach().requires_grad_(True),
+                    start_at_layer=0,
+                    stop_at_layer=model.cfg.n_layers,
+                    past_kv_cache=frozen_prefix(model, start.prefix, start.p0, 0, repeat),
+                )
                 metric = answer_logit_diff(model, resid, correct, incorrect)
             else:
-                metric = logit_diff(model(tokens), correct, incorrect)
+                model.add_hook("hook_embed", start_graph, dir="fwd")
+                tokens = bucket.clean.repeat(repeat, 1)
+                if sliceable(model):
+                    resid = model(tokens, stop_at_layer=model.cfg.n_layers)
+                    metric = answer_logit_diff(model, resid, correct, incorrect)
+                else:
+                    metric = logit_diff(model(tokens), correct, incorrect)
             metric.sum().backward()
     finally:
         model.reset_hooks()
         for p in trainable:
             p.requires_grad_(True)
         model.zero_grad(set_to_none=True)
-    return acts, grads
+    return grads
 
 
 def attribution_patching(
@@ -378,17 +416,17 @@ def attribution_patching(
     mlps = np.zeros(cfg.n_layers)
     total = 0
     for b in prompts.buckets:
-        both = cached_activations(model, torch.cat([b.clean, b.corrupted]), [*names, "hook_embed"])  # one pass
+        # one pass records the activations and where the gradient passes start (GradientInput)
+        both = cached_activations(model, torch.cat([b.clean, b.corrupted]), [*names, *GradientInput.names(model, b)])
         n = len(b.rows)
-        clean = {name: v[:n] for name, v in both.items()}
-        corrupt = {name: v[n:] for name, v in both.items()}
+        start = GradientInput.build(model, b, both)
+        clean = {name: both[name][:n, start.p0 :] for name in names}  # the prefix's differences are zero
+        corrupt = {name: both[name][n:, start.p0 :] for name in names}
         if method == "taylor":
-            _, grads = _gradients(model, b.clean, b, names, precision=precision)
+            grads = _gradients(model, b, names, start, precision=precision)
             grads = {name: g.float() for name, g in grads.items()}
         else:
-            grads = _integrated_gradients(
-                model, b, names, clean["hook_embed"], corrupt["hook_embed"], n_steps, precision
-            )
+            grads = _integrated_gradients(model, b, names, start, n_steps, precision)
         with torch.no_grad():
             for layer in range(cfg.n_layers):
                 delta = clean[z_name(layer)] - corrupt[z_name(layer)]  # [batch pos head d_head]

@@ -82,3 +82,26 @@ def test_batched_patching_on_a_real_grouped_query_model_uses_the_prefix_and_matc
 def test_first_difference() -> None:
     assert first_difference([[1, 2, 3], [1, 5, 3]], [[1, 2, 3], [1, 2, 3]]) == 1
     assert first_difference([[1, 2]], [[1, 2]]) == 2
+
+
+@pytest.mark.parametrize("method", ["taylor", "integrated_gradients"])
+def test_gradient_attributions_from_the_first_changed_position_equal_whole_passes(smollm2, monkeypatch, method) -> None:
+    """Taylor and integrated gradients run only the positions from where clean and corrupted differ (the
+    prefix's keys and values frozen): the same attributions as whole passes over every position."""
+    prompts = PromptSet.build(smollm2, glassbox.demos.ioi_prompt_set(smollm2, 6, seed=3))
+    assert all(patching.gradient_start(smollm2, b) > 0 for b in prompts.buckets)  # the suffix path runs
+    suffix = patching.attribution_patching(smollm2, prompts, method, 4, "float32")
+    monkeypatch.setattr(patching, "gradient_start", lambda model, bucket: 0)  # every position, from the tokens
+    whole = patching.attribution_patching(smollm2, prompts, method, 4, "float32")
+    assert np.abs(whole["heads"]).max() > 0.1  # the comparison is not between zeros
+    np.testing.assert_allclose(suffix["heads"], whole["heads"], atol=1e-4)
+    np.testing.assert_allclose(suffix["mlps"], whole["mlps"], atol=1e-4)
+
+
+def test_gradient_start_is_the_first_position_where_clean_and_corrupted_differ() -> None:
+    model = glassbox.demos.load("ioi")
+    prompts = PromptSet.build(model, glassbox.demos.ioi_prompts(4, seed=1))
+    bucket = prompts.buckets[0]
+    assert patching.gradient_start(model, bucket) == min(
+        first_difference(bucket.clean, bucket.corrupted), bucket.clean.shape[1] - 1
+    )
