@@ -19,6 +19,7 @@ import numpy as np
 from glassbox_jupyter.circuits.fast_patching import BatchedPatcher
 from glassbox_jupyter.circuits.patching import Head, ablation_values, run_ablated_many, z_name
 from glassbox_jupyter.circuits.prompts import PromptError, PromptSet, sliceable
+from glassbox_jupyter.circuits.recorded import recorded_run
 from glassbox_jupyter.finding.stats import bootstrap_ci
 
 
@@ -45,7 +46,8 @@ def ablated_logit_diffs_many(
             cache.update(model=model, how=(ablation, seed), values=ablation_values(model, b, names, ablation, seed))
         if sliceable(model):  # from the first patched layer, over the positions the ablation changes
             if "patcher" not in cache:
-                cache["patcher"] = BatchedPatcher(model, b.clean, cache["values"], b.correct, b.incorrect)
+                run = recorded_run(model, b, "clean")
+                cache["patcher"] = BatchedPatcher(model, b.clean, cache["values"], b.correct, b.incorrect, run)
             out[:, b.rows] = cache["patcher"].patched_sets(head_sets).numpy()
         else:
             out[:, b.rows] = run_ablated_many(model, b, head_sets, cache["values"]).numpy()

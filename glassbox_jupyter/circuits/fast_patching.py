@@ -90,22 +90,28 @@ class BatchedPatcher:
         values: patch values by hook name (``blocks.l.attn.hook_z``, ``blocks.l.hook_mlp_out``), each
             ``[batch pos …]`` like the base run's activation.
         correct, incorrect: answer token ids per prompt.
+        run: the base run's activations already recorded (:func:`~glassbox_jupyter.circuits.recorded.recorded_run`):
+            every layer's ``hook_resid_pre``, keys and values, the patched hooks and the last block's
+            ``hook_resid_post``; recorded here when None (or when one is missing).
     """
 
-    def __init__(self, model: Any, tokens: Any, values: dict[str, Any], correct: Any, incorrect: Any):
+    def __init__(self, model: Any, tokens: Any, values: dict[str, Any], correct: Any, incorrect: Any, run: Any = None):
         import torch
 
         self.model, self.tokens, self.values = model, tokens, values
         self.correct, self.incorrect = correct, incorrect
         cfg = model.cfg
-        names = set(values)
+        final = f"blocks.{cfg.n_layers - 1}.hook_resid_post"
+        names = set(values) | {final}
         names |= {f"blocks.{layer}.hook_resid_pre" for layer in range(cfg.n_layers)}
         names |= set(key_value_names(model))
+        if run is None or not names <= set(run):
+            with torch.no_grad():
+                _, run = model.run_with_cache(tokens, names_filter=lambda n: n in names, stop_at_layer=cfg.n_layers)
         with torch.no_grad():
-            resid, cache = model.run_with_cache(tokens, names_filter=lambda n: n in names, stop_at_layer=cfg.n_layers)
-            self.base = answer_logit_diff(model, resid, correct, incorrect)
-        self.cache = cache
-        starts = [first_difference(v, cache[n]) for n, v in values.items()]
+            self.base = answer_logit_diff(model, run[final], correct, incorrect)
+        self.cache = run
+        starts = [first_difference(v, run[n]) for n, v in values.items()]
         self.p0 = min(starts) if starts else int(tokens.shape[1])
         # the query positions after p0 are computed; keep at least the last one (its logits are read)
         self.p0 = min(self.p0, int(tokens.shape[1]) - 1)

@@ -12,6 +12,7 @@ import numpy as np
 from glassbox_jupyter.circuits.attention import HEAD_TYPES, THRESHOLDS, head_type_scores, head_types
 from glassbox_jupyter.circuits.measured import MeasuredResult, capture
 from glassbox_jupyter.circuits.prompts import PromptSet
+from glassbox_jupyter.circuits.recorded import recorded
 from glassbox_jupyter.finding.provenance import Provenance
 
 __all__ = [
@@ -108,6 +109,7 @@ class LogitLens(MeasuredResult):
 
 def _lens(model: Any, prompts: PromptSet) -> LogitLens:
     import torch
+    from transformer_lens import ActivationCache
 
     cfg = model.cfg
     by_layer = np.zeros(cfg.n_layers + 1)
@@ -119,7 +121,8 @@ def _lens(model: Any, prompts: PromptSet) -> LogitLens:
     W_O = model.W_O.detach()  # [layer head d_head d_model]; a HookedTransformer stacks it on every access
     with torch.no_grad():
         for b in prompts.buckets:
-            _, cache = model.run_with_cache(b.clean, names_filter=lambda name: name in wanted)
+            run = recorded(model, b, "clean", wanted)  # the clean run the other steps read (circuits/recorded.py)
+            cache = ActivationCache(run, model)
             direction = _direction(model, b.correct, b.incorrect)  # [d_model batch]
             resid = cache.accumulated_resid(
                 layer=None, incl_mid=False, apply_ln=True, pos_slice=-1

@@ -24,6 +24,7 @@ from glassbox_jupyter.circuits.prompts import (
     logit_diff,
     sliceable,
 )
+from glassbox_jupyter.circuits.recorded import final_resid_name, recorded, recorded_run
 
 if TYPE_CHECKING:
     import torch
@@ -40,32 +41,6 @@ def mlp_name(layer: int) -> str:
     return f"blocks.{layer}.hook_mlp_out"
 
 
-def cached_activations(model: Any, tokens: Any, names: Iterable[str]) -> dict[str, Any]:
-    """The activations ``names`` of a no-grad run on ``tokens``, running only the blocks they need."""
-    import torch
-
-    wanted = set(names)
-    last = _last_block(wanted) if sliceable(model) else None
-    stop = {} if last is None else {"stop_at_layer": last + 1}
-    with torch.no_grad():
-        _, cache = model.run_with_cache(tokens, names_filter=lambda n: n in wanted, **stop)
-    return {n: cache[n] for n in wanted}
-
-
-def _last_block(names: Iterable[str]) -> int | None:
-    """The last block a forward pass must run to record ``names`` (-1: the embeddings alone), or
-    None when one of them is after the blocks (the final norm, the logits): then it runs whole."""
-    last = -1
-    for name in names:
-        if name in ("hook_embed", "hook_pos_embed", "hook_tokens"):
-            continue
-        parts = name.split(".")
-        if parts[0] != "blocks" or not parts[1].isdigit():
-            return None
-        last = max(last, int(parts[1]))
-    return last
-
-
 def ablation_values(model: Any, bucket: Bucket, names: list[str], ablation: str, seed: int = 0) -> dict[str, Any]:
     """What each hooked activation is replaced by when its component is ablated."""
     import torch
@@ -73,12 +48,12 @@ def ablation_values(model: Any, bucket: Bucket, names: list[str], ablation: str,
     if ablation not in ABLATIONS:
         raise ValueError(f"ablation must be one of {ABLATIONS}, got {ablation!r}")
     if ablation == "corrupted":
-        return cached_activations(model, bucket.corrupted, names)
-    clean = cached_activations(model, bucket.clean, names)
+        return recorded(model, bucket, "corrupted", names)
+    clean = recorded(model, bucket, "clean", names)
     if ablation == "zero":
         return {n: torch.zeros_like(v) for n, v in clean.items()}
     if ablation == "mean":  # mean over the reference prompts (the corrupted set), per position
-        reference = cached_activations(model, bucket.corrupted, names)
+        reference = recorded(model, bucket, "corrupted", names)
         return {n: v.mean(dim=0, keepdim=True).expand_as(v) for n, v in reference.items()}
     order = np.random.default_rng(seed).permutation(len(bucket.rows))  # resample: another prompt's value
     if len(order) > 1:
@@ -163,6 +138,11 @@ def clean_and_corrupted(model: Any, prompts: PromptSet, corrupted: bool = True) 
     with torch.no_grad():
         for b in prompts.buckets:
             n = len(b.rows)
+            if sliceable(model):  # read off the recorded runs (circuits/recorded.py), which later steps reuse
+                for which, out in (("clean", clean), ("corrupted", corrupt))[: 2 if corrupted else 1]:
+                    resid = recorded_run(model, b, which)[final_resid_name(model)]
+                    out[b.rows] = answer_logit_diff(model, resid, b.correct, b.incorrect).numpy()
+                continue
             if not corrupted:
                 clean[b.rows] = final_logit_diff(model, b.clean, b.correct, b.incorrect).numpy()
                 continue
@@ -200,13 +180,15 @@ def activation_patching(
     for b in prompts.buckets:
         if direction == "noising":
             values = ablation_values(model, b, names, ablation, seed)
-            tokens, sign = b.clean, 1.0
+            base, sign = "clean", 1.0
         else:
-            values, tokens, sign = cached_activations(model, b.clean, names), b.corrupted, -1.0
+            values, base, sign = recorded(model, b, "clean", names), "corrupted", -1.0
         # one patched run per component, batched and started at its layer (fast_patching.py): exact
-        patcher = (BatchedPatcher if sliceable(model) else WholePassPatcher)(
-            model, tokens, values, b.correct, b.incorrect
-        )
+        tokens = b.clean if base == "clean" else b.corrupted
+        if sliceable(model):
+            patcher: Any = BatchedPatcher(model, tokens, values, b.correct, b.incorrect, recorded_run(model, b, base))
+        else:
+            patcher = WholePassPatcher(model, tokens, values, b.correct, b.incorrect)
         head_drops, mlp_drops = patcher.effects(mlps=not cfg.attn_only)
         heads += sign * head_drops
         mlps += sign * mlp_drops
@@ -302,14 +284,14 @@ class GradientInput:
         return ["hook_embed"] if p0 == 0 else ["blocks.0.hook_resid_pre", *key_value_names(model)]
 
     @classmethod
-    def build(cls, model: Any, bucket: Bucket, both: dict[str, Any]) -> GradientInput:
-        """From ``both``: :meth:`names` recorded on the bucket's clean prompts followed by its corrupted ones."""
-        n, p0 = len(bucket.rows), gradient_start(model, bucket)
+    def build(cls, model: Any, bucket: Bucket, clean: dict[str, Any], corrupted: dict[str, Any]) -> GradientInput:
+        """From :meth:`names` recorded on the bucket's clean and on its corrupted prompts."""
+        p0 = gradient_start(model, bucket)
         if p0 == 0:
-            return cls(both["hook_embed"][:n], both["hook_embed"][n:])
-        resid = both["blocks.0.hook_resid_pre"]
-        prefix = {name: both[name][:n, :p0] for name in key_value_names(model)}
-        return cls(resid[:n, p0:], resid[n:, p0:], p0, prefix)
+            return cls(clean["hook_embed"], corrupted["hook_embed"])
+        name = "blocks.0.hook_resid_pre"
+        prefix = {kv: clean[kv][:, :p0] for kv in key_value_names(model)}
+        return cls(clean[name][:, p0:], corrupted[name][:, p0:], p0, prefix)
 
 
 def gradient_start(model: Any, bucket: Bucket) -> int:
@@ -417,11 +399,10 @@ def attribution_patching(
     total = 0
     for b in prompts.buckets:
         # one pass records the activations and where the gradient passes start (GradientInput)
-        both = cached_activations(model, torch.cat([b.clean, b.corrupted]), [*names, *GradientInput.names(model, b)])
-        n = len(b.rows)
-        start = GradientInput.build(model, b, both)
-        clean = {name: both[name][:n, start.p0 :] for name in names}  # the prefix's differences are zero
-        corrupt = {name: both[name][n:, start.p0 :] for name in names}
+        runs = [recorded(model, b, which, [*names, *GradientInput.names(model, b)]) for which in ("clean", "corrupted")]
+        start = GradientInput.build(model, b, *runs)
+        clean = {name: runs[0][name][:, start.p0 :] for name in names}  # the prefix's differences are zero
+        corrupt = {name: runs[1][name][:, start.p0 :] for name in names}
         if method == "taylor":
             grads = _gradients(model, b, names, start, precision=precision)
             grads = {name: g.float() for name, g in grads.items()}

@@ -118,6 +118,8 @@ class Bucket:
     rows: list[int]  # positions of these prompts in the original list
     # the values ablated heads take, kept by faithfulness.ablated_logit_diffs (per model and ablation)
     ablation_cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    # the clean and corrupted runs, recorded once per model (circuits/recorded.py)
+    runs: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
 @dataclass

@@ -38,8 +38,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from glassbox_jupyter.circuits.patching import cached_activations
 from glassbox_jupyter.circuits.prompts import PromptSet, head_weights
+from glassbox_jupyter.circuits.recorded import recorded
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -214,7 +214,8 @@ def ioi_head_roles(model: Any, prompts: PromptSet) -> HeadRoles | None:
             io, s1, s2 = (torch.tensor([places[j][k] for j in rows]) for k in range(3))  # type: ignore[index]
             end = b.clean.shape[1] - 1
             picked = torch.tensor(rows)
-            cache = cached_activations(model, b.clean[picked], wanted)  # the blocks only: no logits needed
+            run = recorded(model, b, "clean", wanted)  # the clean run the other steps read (circuits/recorded.py)
+            cache = {name: run[name][picked] for name in wanted}
             at = torch.arange(len(rows))
             answer = b.correct[picked]
             for layer in range(cfg.n_layers):

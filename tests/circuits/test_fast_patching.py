@@ -12,6 +12,7 @@ import glassbox
 from glassbox_jupyter.circuits import fast_patching, patching
 from glassbox_jupyter.circuits.fast_patching import BatchedPatcher, first_difference
 from glassbox_jupyter.circuits.prompts import PromptSet
+from glassbox_jupyter.circuits.recorded import cached_activations
 
 
 def one_pass_per_component(model, prompts: PromptSet, ablation: str, direction: str) -> dict[str, np.ndarray]:
@@ -24,7 +25,7 @@ def one_pass_per_component(model, prompts: PromptSet, ablation: str, direction: 
         if direction == "noising":
             values, tokens, sign = patching.ablation_values(model, b, names, ablation, 0), None, 1.0
         else:
-            values, tokens, sign = patching.cached_activations(model, b.clean, names), b.corrupted, -1.0
+            values, tokens, sign = cached_activations(model, b.clean, names), b.corrupted, -1.0
         base = patching.run_ablated(model, b, values=values, tokens=tokens)
         for layer in range(cfg.n_layers):
             for head in range(cfg.n_heads):
