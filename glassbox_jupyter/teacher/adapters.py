@@ -31,6 +31,7 @@ import inspect
 import json
 import pickle
 import sys
+import weakref
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -226,6 +227,10 @@ class SklearnAdapter(ArrayAdapter):
         return {"kind": self.kind, "estimator": type(self.estimator).__name__}
 
 
+#: Each torch module's last weights hash with the signature of the tensors it was taken from (weakly held).
+_WEIGHTS_HASHES: weakref.WeakKeyDictionary[Any, tuple[tuple[Any, ...], str]] = weakref.WeakKeyDictionary()
+
+
 class TorchAdapter(ArrayAdapter):
     """A ``torch.nn.Module`` (or TorchScript module), run in eval mode without gradients.
 
@@ -279,12 +284,22 @@ class TorchAdapter(ArrayAdapter):
         return result
 
     def weights_hash(self) -> str:
-        """SHA-256 over the state dict: each tensor's name, dtype, shape and bytes, in name order."""
+        """SHA-256 over the state dict: each tensor's name, dtype, shape and bytes, in name order.
+
+        Remembered per module while no tensor is replaced or changed in place (each tensor's storage address
+        and version counter, which every in-place write such as an optimizer step or ``load_state_dict``
+        advances), so analysing one model again does not hash hundreds of megabytes again."""
+        state = sorted(self.module.state_dict().items())
+        signature = tuple((name, t.data_ptr(), t._version) for name, t in state)
+        known = _WEIGHTS_HASHES.get(self.module)
+        if known is not None and known[0] == signature:
+            return known[1]
         digest = hashlib.sha256()
-        for name, tensor in sorted(self.module.state_dict().items()):
+        for name, tensor in state:
             t = tensor.detach().to("cpu").contiguous()
             digest.update(f"{name}|{t.dtype}|{tuple(t.shape)}|".encode())
             digest.update(t.view(-1).view(self.torch.uint8).numpy().tobytes() if t.numel() else b"")
+        _WEIGHTS_HASHES[self.module] = (signature, digest.hexdigest())
         return digest.hexdigest()
 
     def identity(self) -> dict[str, Any]:

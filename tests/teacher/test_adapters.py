@@ -291,3 +291,20 @@ def test_hook_layer_reads_outputs_and_inputs_by_layer_name():
         hook_layer(first, outputs, read="weights")  # type: ignore[arg-type]
     with pytest.raises(LayerError, match="no layer named '5'"):
         resolve_layers(model, ["5"])
+
+
+def test_a_torch_weights_hash_is_remembered_until_a_weight_changes_in_place_or_is_replaced() -> None:
+    net = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 1))
+    first = TorchAdapter(net).weights_hash()
+    assert TorchAdapter(net).weights_hash() == first  # a new adapter on the same module: remembered
+    with torch.no_grad():
+        net[0].weight[0, 0] += 1.0  # an in-place write advances the tensor's version
+    changed = TorchAdapter(net).weights_hash()
+    assert changed != first
+    net[2].weight = nn.Parameter(net[2].weight.detach().clone() * 2)  # a replaced tensor: a new address
+    assert TorchAdapter(net).weights_hash() not in (first, changed)
+    fresh = hashlib.sha256()  # what is remembered is the hash of the current bytes, not a stale one
+    for name, t in sorted(net.state_dict().items()):
+        fresh.update(f"{name}|{t.dtype}|{tuple(t.shape)}|".encode())
+        fresh.update(t.contiguous().view(-1).view(torch.uint8).numpy().tobytes())
+    assert TorchAdapter(net).weights_hash() == fresh.hexdigest()
