@@ -57,7 +57,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from glassbox_jupyter.circuits.fast_patching import frozen_prefix
 from glassbox_jupyter.circuits.measured import MeasuredResult, capture
+from glassbox_jupyter.circuits.patching import GradientInput
 from glassbox_jupyter.circuits.prompts import (
     Bucket,
     PromptError,
@@ -67,6 +69,7 @@ from glassbox_jupyter.circuits.prompts import (
     require_hooked_transformer,
     sliceable,
 )
+from glassbox_jupyter.circuits.recorded import cached_activations
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -431,14 +434,15 @@ def _sender_values(model: Any, tokens: Any, senders: list[_Node]) -> Any:
     return _stack({n: cache[n] for n in names}, senders, _sender_hook)
 
 
-def _receiver_grads(model: Any, bucket: Bucket, receivers: list[_Node], embed: Any = None, repeat: int = 1) -> Any:
-    """``[batch pos receiver d_model]``: ∂(summed logit difference)/∂(each receiver's input), clean tokens.
+def _receiver_grads(model: Any, bucket: Bucket, receivers: list[_Node], start: GradientInput, repeat: int = 1) -> Any:
+    """``[batch pos receiver d_model]``: ∂(summed logit difference)/∂(each receiver's input), at the
+    positions from ``start.p0`` (:class:`~glassbox_jupyter.circuits.patching.GradientInput`).
 
-    ``embed`` replaces the token embeddings (integrated gradients): ``repeat`` stacked copies of the bucket
-    (``[repeat·batch pos d_model]``, one per step), whose gradients are summed over the copies. The gradient
-    is taken with ``torch.autograd.grad`` at the hooked tensors, so no parameter gradients are accumulated,
-    and the logit difference is read off the last residual stream (no ``[batch pos vocab]`` logits) where
-    the model can stop after its last block."""
+    ``start.clean`` is the pass's input: the clean run's, or (integrated gradients) ``repeat`` stacked
+    copies of the bucket (``[repeat·batch pos d_model]``, one per step), whose gradients are summed over
+    the copies. The gradient is taken with ``torch.autograd.grad`` at the hooked tensors, so no parameter
+    gradients are accumulated, and the logit difference is read off the last residual stream (no
+    ``[batch pos vocab]`` logits) where the model can stop after its last block."""
     import torch
 
     n_layers = model.cfg.n_layers
@@ -452,12 +456,21 @@ def _receiver_grads(model: Any, bucket: Bucket, receivers: list[_Node], embed: A
         return t
 
     def leaf_embed(t: Any, hook: Any) -> Any:  # a leaf that needs grad, even if the weights are frozen
-        return (t if embed is None else embed).detach().clone().requires_grad_(True)
+        return start.clean.detach().clone().requires_grad_(True)
 
-    hooks = [("hook_embed", leaf_embed)] + [(n, partial(keep, name=n)) for n in names]
+    hooks = [(n, partial(keep, name=n)) for n in names]
     tokens = bucket.clean.repeat(repeat, 1)
-    with torch.enable_grad(), model.hooks(fwd_hooks=hooks):
-        if sliceable(model):
+    with torch.enable_grad(), model.hooks(fwd_hooks=hooks if start.p0 else [("hook_embed", leaf_embed), *hooks]):
+        if start.p0:  # the positions from p0, the clean prefix's keys and values frozen
+            resid = model(
+                start.clean.detach().clone().requires_grad_(True),
+                start_at_layer=0,
+                stop_at_layer=n_layers,
+                past_kv_cache=frozen_prefix(model, start.prefix, start.p0, 0, repeat),
+            )
+            correct, incorrect = (ids.repeat(repeat).to(resid.device) for ids in (bucket.correct, bucket.incorrect))
+            metric = answer_logit_diff(model, resid, correct, incorrect).sum()
+        elif sliceable(model):
             resid = model(tokens, stop_at_layer=n_layers)
             correct, incorrect = (ids.repeat(repeat).to(resid.device) for ids in (bucket.correct, bucket.incorrect))
             metric = answer_logit_diff(model, resid, correct, incorrect).sum()
@@ -509,22 +522,27 @@ def edge_attribution_patching(
     scores = torch.zeros(len(senders), len(receivers), dtype=torch.float64)
     with _edge_hooks_enabled(model):
         for b in prompts.buckets:
+            # where the gradient passes start (GradientInput: from the first position clean and corrupted
+            # differ), recorded under this call's hook settings; the prefix's sender differences are zero
+            inputs = GradientInput.names(model, b)
+            start = GradientInput.build(
+                model, b, cached_activations(model, b.clean, inputs), cached_activations(model, b.corrupted, inputs)
+            )
             delta = _sender_values(model, b.clean, senders) - _sender_values(model, b.corrupted, senders)
+            delta = delta[:, start.p0 :]
             if method == "eap":
-                grads = _receiver_grads(model, b, receivers)
+                grads = _receiver_grads(model, b, receivers, start)
             else:
-                with torch.no_grad():
-                    _, clean = model.run_with_cache(b.clean, names_filter="hook_embed")
-                    _, corrupt = model.run_with_cache(b.corrupted, names_filter="hook_embed")
-                e_clean, e_corrupt = clean["hook_embed"], corrupt["hook_embed"]
                 grads = 0.0
                 alphas = (np.arange(n_steps) + 0.5) / n_steps
-                per_pass = max(1, min(n_steps, EAP_IG_TOKENS_PER_PASS // b.clean.numel()))
-                for start in range(0, n_steps, per_pass):  # several steps per pass, stacked along the batch
-                    chunk = torch.as_tensor(alphas[start : start + per_pass], dtype=e_clean.dtype)
+                per_pass = max(1, min(n_steps, EAP_IG_TOKENS_PER_PASS // start.clean.shape[:2].numel()))
+                for first in range(0, n_steps, per_pass):  # several steps per pass, stacked along the batch
+                    chunk = torch.as_tensor(alphas[first : first + per_pass], dtype=start.clean.dtype)
                     k = len(chunk)
-                    mix = e_corrupt.unsqueeze(0) + chunk.view(k, 1, 1, 1) * (e_clean - e_corrupt).unsqueeze(0)
-                    grads = grads + _receiver_grads(model, b, receivers, embed=mix.flatten(0, 1), repeat=k) / n_steps
+                    diff = (start.clean - start.corrupted).unsqueeze(0)
+                    mix = start.corrupted.unsqueeze(0) + chunk.view(k, 1, 1, 1) * diff
+                    steps = GradientInput(mix.flatten(0, 1), None, start.p0, start.prefix)
+                    grads = grads + _receiver_grads(model, b, receivers, steps, repeat=k) / n_steps
             acc = torch.float32 if delta.device.type == "mps" else torch.float64  # mps has no float64
             scores += torch.einsum("bpsd,bprd->sr", delta.to(acc), grads.to(acc)).cpu().double()
     mean_scores = scores.numpy() / len(prompts)

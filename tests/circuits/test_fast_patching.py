@@ -106,3 +106,29 @@ def test_gradient_start_is_the_first_position_where_clean_and_corrupted_differ()
     assert patching.gradient_start(model, bucket) == min(
         first_difference(bucket.clean, bucket.corrupted), bucket.clean.shape[1] - 1
     )
+
+
+@pytest.mark.parametrize("method", ["eap", "eap_ig"])
+def test_edge_attributions_from_the_first_changed_position_equal_whole_passes(smollm2, monkeypatch, method) -> None:
+    """EAP and EAP-IG on a grouped-query model: from the first changed position, prefix frozen, the same
+    edge scores as whole passes."""
+    from glassbox_jupyter.circuits import edges
+
+    prompts = PromptSet.build(smollm2, glassbox.demos.ioi_prompt_set(smollm2, 4, seed=5))
+    starts = []
+    real_build = patching.GradientInput.build
+
+    def build(*args):
+        start = real_build(*args)
+        starts.append(start.p0)
+        return start
+
+    monkeypatch.setattr(patching.GradientInput, "build", build)
+    suffix = {(s, r): v for s, r, v in edges.edge_attribution_patching(smollm2, prompts, method, 3).edges}
+    assert starts and min(starts) > 0  # the suffix path ran
+    monkeypatch.setattr(patching, "gradient_start", lambda model, bucket: 0)
+    whole = {(s, r): v for s, r, v in edges.edge_attribution_patching(smollm2, prompts, method, 3).edges}
+    keys = sorted(whole)
+    a, b = np.array([suffix[k] for k in keys]), np.array([whole[k] for k in keys])
+    assert np.abs(b).max() > 0.1
+    np.testing.assert_allclose(a, b, atol=1e-4)
