@@ -334,19 +334,30 @@ def load_hooked_transformer(
 
 
 TRANSPOSED_WEIGHTS = ("W_in", "W_gate", "W_out", "W_U")
+#: Attention weights ``[head d_model d_head]`` that TransformerLens 3.9 rearranges to ``[(head d_head) d_model]``
+#: in every forward pass (a copy unless stored so that this is a view).
+QKV_WEIGHTS = ("W_Q", "W_K", "W_V", "_W_K", "_W_V")
 
 
 def transposed_layout(model: Any) -> None:
-    """Store the MLP and unembedding weights so that their transpose is contiguous.
+    """Store the MLP, attention and unembedding weights so that the layout each forward pass asks for is a view.
 
-    TransformerLens 3.9 calls ``F.linear(x, W.T.contiguous())`` in every MLP and unembedding
-    forward pass, which copies the whole weight each time when ``W`` is contiguous: on SmolLM2-135M
-    that copying was a third of an ``analyze``. Holding the same values with the transposed strides
-    makes ``.contiguous()`` free; every number stays identical (the same weight reaches ``F.linear``).
+    TransformerLens 3.9 calls ``F.linear(x, W.T.contiguous())`` in every MLP and unembedding forward pass,
+    rearranges ``W_Q``/``W_K``/``W_V`` ``[head d_model d_head]`` to ``[(head d_head) d_model]`` and ``W_O``
+    ``[head d_head d_model]`` to ``[d_model (head d_head)]`` (``.contiguous()``) in every attention forward
+    pass; each is a copy of the whole weight when the weight is stored contiguously. On SmolLM2-135M the
+    MLP copies were a third of an ``analyze``, and the attention copies a fifth of a small patched run.
+    Holding the same values with the strides of the layout asked for makes those steps views; every number
+    stays identical (the same weight values reach ``F.linear``).
     """
     import torch
 
     with torch.no_grad():
         for name, param in model.named_parameters():
-            if name.rsplit(".", 1)[-1] in TRANSPOSED_WEIGHTS and param.ndim == 2 and param.is_contiguous():
+            leaf = name.rsplit(".", 1)[-1]
+            if leaf in TRANSPOSED_WEIGHTS and param.ndim == 2 and param.is_contiguous():
                 param.data = param.data.T.contiguous().T
+            elif leaf in QKV_WEIGHTS and param.ndim == 3 and param.is_contiguous():
+                param.data = param.data.transpose(1, 2).contiguous().transpose(1, 2)  # [head d_head d_model] storage
+            elif leaf == "W_O" and param.ndim == 3 and param.is_contiguous():
+                param.data = param.data.permute(2, 0, 1).contiguous().permute(1, 2, 0)  # [d_model head d_head]

@@ -189,3 +189,18 @@ def test_cli_analyze_reads_a_local_checkpoint_folder(tmp_path, no_network, capsy
     )  # fmt: skip
     out = capsys.readouterr().out
     assert code == 0 and "sufficiency" in out and "L1H" in out
+
+
+def test_loaded_weights_are_laid_out_so_each_forward_pass_rearranges_them_without_a_copy(smollm2) -> None:
+    """TransformerLens 3.9 rearranges W_Q/W_K/W_V to [(head d_head) d_model], W_O to [d_model (head d_head)]
+    and transposes the MLP and unembedding weights in every pass; the loader stores them so those are views."""
+    import einops
+
+    attn, mlp = smollm2.blocks[3].attn, smollm2.blocks[3].mlp
+    for w in (attn.W_Q, attn._W_K, attn._W_V):  # grouped-query keys and values are stored per key/value head
+        view = einops.rearrange(w, "head_index d_model d_head -> (head_index d_head) d_model")
+        assert view.is_contiguous() and view.data_ptr() == w.data_ptr()
+    out = einops.rearrange(attn.W_O, "head_index d_head d_model -> d_model (head_index d_head)")
+    assert out.contiguous().data_ptr() == attn.W_O.data_ptr()
+    for w in (mlp.W_in, mlp.W_gate, mlp.W_out, smollm2.unembed.W_U):
+        assert w.T.contiguous().data_ptr() == w.data_ptr()
