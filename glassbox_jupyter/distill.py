@@ -42,7 +42,10 @@ def distill(
     ``population_size``, ``max_length``, ``rounds``, ``patience`` (2: stop when the best equation
     is unchanged for that many rounds; ``None`` uses the whole budget), ``refine`` (True), ``snap_tolerance``,
     ``live`` (show the ParetoPicker while searching; default: in a kernel), ``engine``
-    ("operon", embedded and the default; or "pysr", optional, needs the pysr package and Julia).
+    ("operon", embedded and the default; or "pysr", optional, needs the pysr package and Julia),
+    ``held_out=(X, y)`` (rows the network was not trained on and their true outputs: the teacher's RMS
+    error on them is its error floor, reported in the finding; the pick then prefers the simplest
+    equation within that floor to larger ones that fit the network's own error).
     Logic-mode options: ``max_leaves`` (16), ``n``, ``method``, ``round_thresholds`` (True).
 
     Example:

@@ -12,6 +12,7 @@ from glassbox_jupyter.finding.evidence import EvidenceItem
 from glassbox_jupyter.finding.fidelity import Fidelity
 from glassbox_jupyter.finding.provenance import Provenance
 from glassbox_jupyter.symbolic.equation import Equation
+from glassbox_jupyter.symbolic.held_out_floor import FLOOR_FACTOR, HeldOutFloor
 from glassbox_jupyter.symbolic.screening import ScreeningReport
 from glassbox_jupyter.symbolic.search import SearchLog
 
@@ -77,6 +78,8 @@ class SymbolicFinding(Finding):
         # how the views name what Equation.loss measures and the curve the equations are compared with
         self.loss_name = VALIDATION_LOSS
         self.teacher_label = "teacher"
+        # the teacher's error on held-out rows (distill(..., held_out=(X, y))), which the pick respects
+        self.error_floor: HeldOutFloor | None = None
 
     # ------------------------------------------------------------------ results
     @property
@@ -157,10 +160,24 @@ class SymbolicFinding(Finding):
             "best": self.best_index,
             "pareto_front": [eq.to_dict() for eq in self.pareto_front],
             "screening": self.screening.to_dict(names),
+            "error_floor": None if self.error_floor is None else self.error_floor.to_dict(),
             "rounds": self.log.rounds,
             "interrupted": self.log.interrupted,
             "notes": list(self.notes),
         }
+
+    def pick_rule(self) -> str:
+        """How the default equation was chosen, in one or two sentences."""
+        usual = (
+            "the largest drop in log validation loss per unit of complexity among candidates within 1.5× the "
+            "lowest loss or within 0.0001 of the best R²"
+        )
+        if self.error_floor is None:
+            return f"The default is chosen by {usual}."
+        return (
+            f"The default is the simplest candidate whose validation loss is at most {FLOOR_FACTOR:g}× the "
+            f"teacher's own error floor squared ({self.error_floor.describe()}), else {usual}."
+        )
 
     def evidence(self) -> list[EvidenceItem]:
         eq, spec = self.selected, self.teacher.spec
@@ -181,9 +198,7 @@ class SymbolicFinding(Finding):
                 title="Interpretation tool: equation Pareto front",
                 body=(
                     f"{len(self.pareto_front)} candidate equations trade complexity for accuracy; the "
-                    f"reviewer can pick another in the ParetoPicker. The default is chosen by the largest "
-                    f"drop in log validation loss per unit of complexity among candidates within 1.5× the "
-                    f"lowest loss or within 0.0001 of the best R²."
+                    f"reviewer can pick another in the ParetoPicker. {self.pick_rule()}"
                 ),
                 data={"front": [e.to_dict() for e in self.pareto_front]},
             ),

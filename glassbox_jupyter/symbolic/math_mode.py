@@ -17,6 +17,7 @@ from glassbox_jupyter.probe import Probe, ProbeSet
 from glassbox_jupyter.symbolic.equation import Equation, undefined_fidelity
 from glassbox_jupyter.symbolic.expression import evaluate
 from glassbox_jupyter.symbolic.finding import SymbolicFinding, SymbolicFindings
+from glassbox_jupyter.symbolic.held_out_floor import held_out_floor
 from glassbox_jupyter.symbolic.screening import ScreeningReport, screen_features
 from glassbox_jupyter.symbolic.search import (
     DEFAULT_OPERATORS,
@@ -119,8 +120,14 @@ def distill_math(
     engine: str = "operon",
     generations: int | None = None,
     on_front: Callable[[SymbolicFinding], None] | None = None,
+    held_out: tuple[Any, Any] | None = None,
 ) -> SymbolicFinding | SymbolicFindings:
     """See :func:`glassbox_jupyter.distill` (``mode="math"``).
+
+    ``held_out=(X, y)``: rows the network was not trained on with their true outputs. The teacher's RMS
+    error on them is its error floor (:mod:`~glassbox_jupyter.symbolic.held_out_floor`), reported in the
+    finding and used by the pick: the simplest equation within that floor is preferred to larger ones that
+    fit the network's own error.
 
     ``on_front(finding)`` is called each time a search round ends with a new Pareto front (the
     finding of the output being searched); a server job stores it as its progress.
@@ -137,6 +144,7 @@ def distill_math(
         from glassbox_jupyter.symbolic.pysr_backend import load_pysr
 
         load_pysr()  # fail before probing when PySR or Julia is missing
+    floors = None if held_out is None else held_out_floor(teacher, *_pair(held_out))  # before any probing
     classifier = teacher.task == "classification"
     if classifier:
         warnings.warn(
@@ -200,6 +208,7 @@ def distill_math(
         else:
             screening = ScreeningReport(kept=list(range(width)), dropped=[])
         finding = SymbolicFinding(teacher, k, names[k], provenance, screening)
+        finding.error_floor = None if floors is None else floors[k]
         findings[names[k]] = finding
         _search_one(
             finding,
@@ -225,11 +234,19 @@ def distill_math(
                 refine_per_round=200 if refine else 0,
                 engine=engine,
                 generations=generations,
+                floor_mse=None if floors is None else floors[k].mse,
             ),
         )
         if finding.interrupted:  # Ctrl-C stops the whole distillation, keeping what was found
             break
     return next(iter(findings.values())) if len(findings) == 1 else findings
+
+
+def _pair(held_out: Any) -> tuple[Any, Any]:
+    """``(X, y)`` from ``held_out``, or a clear error."""
+    if not isinstance(held_out, (tuple, list)) or len(held_out) != 2:
+        raise ValueError("held_out must be a pair (X, y): rows the network was not trained on and their true outputs")
+    return held_out[0], held_out[1]
 
 
 def _search_one(
@@ -258,7 +275,7 @@ def _search_one(
 
     def publish(front: list[Candidate], info: dict[str, Any]) -> None:
         equations = _equations(front, teacher, k, finding.output_name, test, seed)
-        finding.set_front(equations, choose_best(front, variance))
+        finding.set_front(equations, choose_best(front, variance, floor_mse=settings.floor_mse))
         if on_front is not None:
             on_front(finding)
 

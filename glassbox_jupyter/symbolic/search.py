@@ -33,6 +33,7 @@ import numpy as np
 import sympy
 
 from glassbox_jupyter.symbolic.expression import complexity, input_symbols, operon_tree_to_sympy
+from glassbox_jupyter.symbolic.held_out_floor import FLOOR_FACTOR
 from glassbox_jupyter.symbolic.simplify import mse, tidy
 
 DEFAULT_OPERATORS = "add,sub,mul,div,constant,variable,sin,cos,exp,log,sqrt,square"
@@ -56,6 +57,7 @@ class SearchSettings:
     refine_per_round: int = 200
     engine: str = "operon"  # or "pysr" (optional; needs the pysr package and Julia)
     generations: int | None = None  # deterministic budget: total generations (time_limit is then not used)
+    floor_mse: float | None = None  # the teacher's error floor (held_out_floor), for choose_best
 
     def __post_init__(self) -> None:
         if self.generations is not None and (isinstance(self.generations, bool) or int(self.generations) < 1):
@@ -119,8 +121,21 @@ def pareto_front(candidates: list[Candidate]) -> list[Candidate]:
     return front
 
 
-def choose_best(front: list[Candidate], variance: float, tolerance: float = 1.5, r2_tolerance: float = 1e-4) -> int:
+def choose_best(
+    front: list[Candidate],
+    variance: float,
+    tolerance: float = 1.5,
+    r2_tolerance: float = 1e-4,
+    floor_mse: float | None = None,
+) -> int:
     """Index of the best front member, by PySR's score on validation loss, made noise-aware.
+
+    With ``floor_mse`` (the teacher's own mean squared error on held-out rows, :mod:`held_out_floor`): the
+    simplest member whose loss is at most ``FLOOR_FACTOR × floor_mse`` wins. Such a member fits the teacher
+    as well as the law the teacher learned does, so a more complex one can gain only by fitting the
+    network's own error; and since this bound does not depend on the front, a longer search that adds
+    members with lower loss cannot make an eligible member ineligible. When no member is that close, the
+    rule below applies.
 
     A member is *eligible* when its loss is within ``tolerance`` × the lowest loss, or when its
     R² is within ``r2_tolerance`` of the best R² (loss at most ``lowest + r2_tolerance × var(y)``):
@@ -132,6 +147,10 @@ def choose_best(front: list[Candidate], variance: float, tolerance: float = 1.5,
     """
     if not front:
         raise ValueError("the Pareto front is empty")
+    if floor_mse is not None and floor_mse > 0:
+        within = [i for i, c in enumerate(front) if c.loss <= FLOOR_FACTOR * floor_mse]
+        if within:
+            return min(within, key=lambda i: (front[i].complexity, front[i].loss))
     variance = variance or 1.0
     losses = [max(c.loss, 1e-10 * variance) for c in front]
     lowest = min(losses)
@@ -250,7 +269,7 @@ class SymbolicSearch:
                     "probes": len(y_train),
                     "seconds": round(elapsed, 2),
                     "front_size": len(front),
-                    "best_loss": front[choose_best(front, variance)].loss if front else None,
+                    "best_loss": front[choose_best(front, variance, floor_mse=s.floor_mse)].loss if front else None,
                 }
                 if s.deterministic:
                     generations_done += s.round_generations(index)
@@ -259,7 +278,7 @@ class SymbolicSearch:
                 self.log.rounds.append(info)
                 if on_round is not None:
                     on_round(front, info)
-                best = sympy.srepr(front[choose_best(front, variance)].expr) if front else ""
+                best = sympy.srepr(front[choose_best(front, variance, floor_mse=s.floor_mse)].expr) if front else ""
                 if best and best == last_best:
                     unchanged += 1
                 else:
@@ -268,7 +287,7 @@ class SymbolicSearch:
                     self.log.converged = True
                     break
                 if refine is not None and front and index < planned - 1:
-                    refine(front[choose_best(front, variance)].expr)
+                    refine(front[choose_best(front, variance, floor_mse=s.floor_mse)].expr)
         except KeyboardInterrupt:
             self.log.interrupted = True
             if regressor is not None and getattr(regressor, "is_fitted_", False):
