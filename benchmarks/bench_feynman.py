@@ -5,8 +5,11 @@ The suite is ``../shared/feynman_dev_equations.csv``: 48 equations of the AI Fey
 MLP teacher is trained exactly as in ``bench_symbolic.py`` (``teacher_for``: seeded, 5,000 uniform
 samples of the law, cached in ``benchmarks/.cache``). Then, in the same process:
 
-- GlassBox math mode (``glassbox.distill(mode="math", time_limit=...)``) at ``--time`` seconds per
-  law, and at each further multiple in ``--budgets`` (``--budgets 1 2``: also at twice the time);
+- GlassBox math mode (``glassbox.distill(mode="math", time_limit=..., held_out=...)``) at ``--time``
+  seconds per law, and at each further multiple in ``--budgets`` (``--budgets 1 2``: also at twice the
+  time). ``held_out`` is the teacher's test split (the 1,000 of its 5,000 samples it was not trained on,
+  ``bench_symbolic.held_out_rows``): the teacher's error on them is the error floor math mode's pick
+  respects, as a user holding the network's test set would give it (``--no-held-out``: without);
 - the raw pyoperon scikit-learn regressor, with ``--time`` seconds, on the same teacher probes (the
   training split math mode starts from), with math mode's operator set, fitted constants
   (``optimizer_iterations=10``), seed and thread count, and otherwise pyoperon's defaults. Its
@@ -51,7 +54,7 @@ import sympy
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_symbolic import score, teacher_for
+from bench_symbolic import held_out_rows, score, teacher_for
 from feynman_suite import CSV, exact_recovery, load_suite
 from symbolic_laws import Law
 
@@ -95,15 +98,20 @@ def _record(
     }
 
 
-def run_glassbox(teacher: glassbox.Teacher, law: Law, time_limit: float, seed: int, fresh, teacher_y, truth) -> dict:
+def run_glassbox(
+    teacher: glassbox.Teacher, law: Law, time_limit: float, seed: int, fresh, teacher_y, truth, held_out=None
+) -> dict:
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        finding = glassbox.distill(teacher, mode="math", time_limit=time_limit, seed=seed, live=False)
+        finding = glassbox.distill(
+            teacher, mode="math", time_limit=time_limit, seed=seed, live=False, held_out=held_out
+        )
     seconds = time.perf_counter() - start
     best = finding.best
     row = _record(best.expr, best.sympy, law, fresh, teacher_y, truth, seconds, best.text)
     row["rounds"] = len(finding.log.rounds)
+    row["error_floor_rms"] = None if finding.error_floor is None else finding.error_floor.rms
     return row
 
 
@@ -141,7 +149,7 @@ def _guarded(run: Any, *args: Any) -> dict:
         return {"error": f"{type(error).__name__}: {error}", "recovered": False, "seconds": float("nan")}
 
 
-def run_law(law: Law, time_limit: float, budgets: list[float], seed: int) -> dict:
+def run_law(law: Law, time_limit: float, budgets: list[float], seed: int, floor: bool = True) -> dict:
     teacher, teacher_r2 = teacher_for(law, seed)
     fresh = glassbox.Probe(teacher, n=2000, method="uniform", seed=99).run().X
     teacher_y, truth = teacher.predict(fresh), law(fresh)
@@ -152,8 +160,9 @@ def run_law(law: Law, time_limit: float, budgets: list[float], seed: int) -> dic
         "teacher_r2_vs_law": teacher_r2,
         "glassbox": {},
     }
+    held_out = held_out_rows(law, seed) if floor else None  # the teacher's test split: its error floor
     for budget in budgets:
-        args = (teacher, law, time_limit * budget, seed, fresh, teacher_y, truth)
+        args = (teacher, law, time_limit * budget, seed, fresh, teacher_y, truth, held_out)
         row["glassbox"][_key(budget)] = _guarded(run_glassbox, *args)
     row["pyoperon"] = _guarded(run_pyoperon, teacher, law, time_limit, seed, fresh, teacher_y, truth)
     return row
@@ -259,6 +268,12 @@ def main() -> None:
     parser.add_argument("--csv", type=Path, default=CSV, help="the equations (default ../shared/...)")
     parser.add_argument("--json", type=Path, default=None, help="write the results here after every law")
     parser.add_argument("--resume", action="store_true", help="skip the laws already in --json")
+    parser.add_argument(
+        "--no-held-out",
+        dest="held_out",
+        action="store_false",
+        help="do not give math mode the teacher's test split (held_out), so its pick runs without an error floor",
+    )
     args = parser.parse_args()
     if args.resume and args.json is None:
         parser.error("--resume needs --json")
@@ -271,12 +286,19 @@ def main() -> None:
         laws = [law for law in laws if law.name in wanted]
     laws = laws[: args.limit] if args.limit is not None else laws
     budgets = list(dict.fromkeys(args.budgets))
-    settings = {"time": args.time, "budgets": budgets, "seed": args.seed, "pyoperon_threads": N_THREADS}
+    settings = {
+        "time": args.time,
+        "budgets": budgets,
+        "seed": args.seed,
+        "pyoperon_threads": N_THREADS,
+        "held_out": args.held_out,
+    }
     saved: dict[str, dict] = {}  # every law in the JSON, also those outside this selection: rewritten as found
     if args.resume and args.json.exists():
         previous = json.loads(args.json.read_text())
-        same = {k: previous["settings"].get(k) for k in ("time", "budgets", "seed")}
-        if same != {k: settings[k] for k in ("time", "budgets", "seed")}:
+        keys = ("time", "budgets", "seed", "held_out")
+        same = {k: previous["settings"].get(k, True if k == "held_out" else None) for k in keys}
+        if same != {k: settings[k] for k in keys}:
             parser.error(f"{args.json} was written with {previous['settings']}, not {settings}")
         saved = {row["law"]: row for row in previous["laws"]}
     rows = [saved[law.name] for law in laws if law.name in saved]
@@ -287,7 +309,7 @@ def main() -> None:
     for law in laws:
         if law.name in saved:
             continue
-        row = run_law(law, args.time, budgets, args.seed)
+        row = run_law(law, args.time, budgets, args.seed, args.held_out)
         rows.append(row)
         saved[law.name] = row
         print(law_table(row) + "\n", flush=True)

@@ -36,6 +36,14 @@ CACHE = Path(__file__).resolve().parent / ".cache"
 GPLEARN_FUNCTIONS = ("add", "sub", "mul", "div", "sqrt", "log", "sin", "cos")
 
 
+def held_out_rows(law: Law, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """The 1,000 rows :func:`teacher_for` samples but does not train on, with the law's outputs: the test split
+    a user of the network would hold (math mode's ``held_out``, which measures the teacher's error floor)."""
+    low, high = [lo for _, lo, _ in law.inputs], [hi for _, _, hi in law.inputs]
+    X = sample_box(np.random.default_rng(seed), low, high, 5000)  # the same draw as teacher_for's
+    return X[4000:], law(X[4000:])
+
+
 def teacher_for(law: Law, seed: int = 0, steps: int = 2500) -> tuple[glassbox.Teacher, float]:
     """An MLP trained on the law (cached); returns it and its held-out R² against the law."""
     from safetensors.torch import load_file, save_file
