@@ -19,6 +19,7 @@ from glassbox_jupyter.symbolic.search import SearchLog
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from glassbox_jupyter.symbolic.structure import StructureReport
     from glassbox_jupyter.widgets.pareto_picker import ParetoPicker
 
 OVERLAY_STEPS = 80
@@ -80,6 +81,8 @@ class SymbolicFinding(Finding):
         self.teacher_label = "teacher"
         # the teacher's error on held-out rows (distill(..., held_out=(X, y))), which the pick respects
         self.error_floor: HeldOutFloor | None = None
+        # the structure tests run with that floor (None without held-out rows)
+        self.structure: StructureReport | None = None
 
     # ------------------------------------------------------------------ results
     @property
@@ -161,6 +164,7 @@ class SymbolicFinding(Finding):
             "pareto_front": [eq.to_dict() for eq in self.pareto_front],
             "screening": self.screening.to_dict(names),
             "error_floor": None if self.error_floor is None else self.error_floor.to_dict(),
+            "structure": None if self.structure is None else self.structure.to_dict(),
             "rounds": self.log.rounds,
             "interrupted": self.log.interrupted,
             "notes": list(self.notes),
@@ -209,6 +213,18 @@ class SymbolicFinding(Finding):
                 data={"fidelity": self.fidelity.to_dict(), "rounds": self.log.rounds},
             ),
         ]
+        if self.structure is not None:
+            items.append(
+                EvidenceItem(
+                    section="2(b)",
+                    title=f"Structure of {self.output_name} found on the network before the search",
+                    body=(
+                        "Hypothesis tests on the network (separability, symmetries, idle inputs, outer "
+                        f"functions), each with a tolerance carried from its error floor: {self.structure.describe()}"
+                    ),
+                    data={"structure": self.structure.to_dict()},
+                )
+            )
         screened = self.screening.describe(spec.names)
         items.append(
             EvidenceItem(

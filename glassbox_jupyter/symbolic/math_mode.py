@@ -209,6 +209,11 @@ def distill_math(
             screening = ScreeningReport(kept=list(range(width)), dropped=[])
         finding = SymbolicFinding(teacher, k, names[k], provenance, screening)
         finding.error_floor = None if floors is None else floors[k]
+        if floors is not None:  # tolerances from the held-out error; the local floor alone rejects true structure
+            from glassbox_jupyter.symbolic.structure import find_structure
+
+            names_kept = [teacher.require_spec().names[c] for c in screening.kept]
+            finding.structure = find_structure(teacher, k, names_kept, seed=seed, held_out_rms=floors[k].rms)
         findings[names[k]] = finding
         _search_one(
             finding,

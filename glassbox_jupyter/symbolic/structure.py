@@ -15,7 +15,8 @@ hypothesis tests (:mod:`structure_tests`) whose tolerance is that floor carried 
 With more than ``MAX_PAIRWISE_INPUTS`` inputs, the pairwise and outer tests run on that many inputs
 that move the output most (the ``irrelevant`` statistic), and the report says so.
 
-Not yet used by ``distill``: integration into math mode's search comes later.
+``distill(..., held_out=(X, y))`` runs them with the teacher's held-out error as their noise and reports
+them in the finding; the search does not use them yet (recursion on the pieces comes later).
 
 Example:
     >>> import numpy as np
@@ -72,6 +73,12 @@ class StructureReport:
     note: str = ""
     seed: int = 0
     evaluations: int = field(default=0)
+    held_out_rms: float | None = None  # the teacher's error on held-out rows, when given: the tests' noise
+
+    @property
+    def noise(self) -> float:
+        """The noise the tests' tolerances are carried from: the larger of the local floor and the held-out error."""
+        return max(self.floor.noise, self.held_out_rms or 0.0)
 
     def find(self, hypothesis: str, *inputs: str) -> StructureTest:
         """The test of ``hypothesis`` on ``inputs`` (order of a pair does not matter)."""
@@ -97,6 +104,8 @@ class StructureReport:
             "inputs": list(self.names),
             "tested": list(self.tested),
             "floor": self.floor.to_dict(),
+            "held_out_rms": self.held_out_rms,
+            "noise": self.noise,
             "tests": [t.to_dict() for t in self.tests],
             "outer": [t.to_dict() for t in self.outer],
             "note": self.note,
@@ -114,8 +123,15 @@ class StructureReport:
                 found.append(_PHRASES[kind].format(*test.inputs))
         idle = [t.inputs[0] for t in self.tests if t.hypothesis == "irrelevant" and t.holds]
         matters = [t.inputs[0] for t in self.tests if t.hypothesis == "irrelevant" and t.holds is False]
+        if self.held_out_rms is None:
+            floor = f"Error floor {self.floor.noise:.3g} ({self.floor.relative:.2%} of the output's spread; local fits)"
+        else:
+            floor = (
+                f"Error floor {self.noise:.3g} (the teacher's RMS error on held-out rows; local fits see "
+                f"{self.floor.noise:.3g})"
+            )
         parts = [
-            f"Error floor {self.floor.noise:.3g} ({self.floor.relative:.2%} of the output's spread)",
+            floor,
             f"{head} looks " + ("; ".join(found) if found else "like none of the tested structures"),
         ]
         if idle:
@@ -150,6 +166,7 @@ def find_structure(
     seed: int = 0,
     probes: np.ndarray | None = None,
     samples: int = 200,
+    held_out_rms: float | None = None,
 ) -> StructureReport:
     """Run the structure tests on ``teacher``'s ``output`` over its spec's box (or ``probes``' range).
 
@@ -160,6 +177,10 @@ def find_structure(
         seed: all sampling is seeded; the same seed gives the same report.
         probes: optional ``[n, d]`` sample: the box is its range and other inputs are held at its rows.
         samples: stencils per test.
+        held_out_rms: the teacher's RMS error on rows it was not trained on
+            (:func:`~glassbox_jupyter.symbolic.held_out_floor.held_out_floor`). A smooth network's error
+            is smooth, so the local floor does not see it and, alone, makes the tests reject structures the
+            learned law has; with this the tests' noise is the larger of the two.
     """
     names = tuple(teacher.require_spec().names)
     box = _box(teacher, probes)
@@ -173,7 +194,7 @@ def find_structure(
         return np.asarray(teacher(X), dtype=float)[:, output]
 
     floor = error_floor(f, box.low, box.high, seed=seed)
-    noise = floor.noise
+    noise = max(floor.noise, held_out_rms or 0.0)
     tests: list[StructureTest] = []
 
     def draw(hypothesis: str, *on: int) -> Any:
@@ -218,4 +239,5 @@ def find_structure(
         note=note,
         seed=seed,
         evaluations=count[0],
+        held_out_rms=held_out_rms,
     )

@@ -98,3 +98,21 @@ def test_a_classifier_with_held_out_rows_is_refused() -> None:
     teacher = Teacher(lambda X: np.stack([1 - X[:, 0] / 2, X[:, 0] / 2], 1), SPEC, task="classification")
     with pytest.raises(ValueError, match="classifier"):
         glassbox.distill(teacher, generations=10, held_out=law_rows(), live=False)
+
+
+def test_with_held_out_rows_the_structure_tests_run_on_the_teachers_floor_and_are_in_the_finding() -> None:
+    # an error of 0.4% of the spread, as the benchmark's MLP teachers have (a larger one makes the tests refuse)
+    teacher = Teacher(lambda X: X[:, 0] * X[:, 1] + 0.004 * np.sin(3 * X[:, 0]), SPEC, name="slightly biased")
+    finding = glassbox.distill(teacher, generations=20, held_out=law_rows(), live=False)
+    report = finding.structure
+    assert report is not None and report.held_out_rms == finding.error_floor.rms
+    assert report.noise == pytest.approx(finding.error_floor.rms)  # far above what local fits see of a sine
+    assert report.floor.noise < report.noise / 10
+    assert report.holds("multiplicative", "a", "b") and report.holds("product", "a", "b")  # a*b, within the floor
+    assert report.holds("additive", "a", "b") is False
+    artifact = finding.to_dict()["artifact"]
+    assert artifact["structure"]["held_out_rms"] == report.held_out_rms
+    assert any(
+        "held-out rows" in item.body and "multiplicatively separable" in item.body for item in finding.evidence()
+    )
+    assert glassbox.distill(teacher, generations=5, live=False).structure is None  # needs held_out
