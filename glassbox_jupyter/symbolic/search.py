@@ -5,10 +5,13 @@ while it improves; between rounds the teacher is probed again where the current 
 disagrees with it most (active interrogation). A keyboard interrupt ends the search after the
 running round and keeps everything found so far.
 
-Budgets. ``SearchSettings()`` runs for ``time_limit`` wall-clock seconds; how far it gets depends
-on the machine and its load, so two runs with the same seed can return different fronts
-(``distill`` and ``latent_laws`` therefore default to a generations budget). With
-``SearchSettings(generations=G)`` the budget is deterministic instead: ``G`` pyoperon generations in
+Budgets. ``SearchSettings()`` runs for ``time_limit`` wall-clock seconds in rounds of
+``GENERATIONS_PER_ROUND`` generations, as many rounds as fit (``continuation``): what a round does
+depends on the seed alone, so the clock decides only how many rounds run, and a search given twice the
+time runs the same rounds and more; with the error-floor pick (``choose_best(floor_mse=...)``) it cannot
+then lose an equation the shorter search picked. ``rounds=R`` splits the time into ``R`` clock-bounded
+rounds instead (their content then depends on the machine and its load). With
+``SearchSettings(generations=G)`` the budget is deterministic: ``G`` pyoperon generations in
 all, split evenly over the rounds (``rounds``, or one round per ``GENERATIONS_PER_ROUND``), with no
 clock involved (``time_limit`` is then not used) and the patience rule counted in generations. The
 same seed, data and settings then give the same front, on any machine: checked by running the same
@@ -80,9 +83,20 @@ class SearchSettings:
             return max(1, int(self.rounds))
         return max(1, int(self.time_limit // self.round_seconds()))
 
+    @property
+    def continuation(self) -> bool:
+        """A wall-clock budget without a set number of rounds: rounds of :data:`GENERATIONS_PER_ROUND`
+        generations each, as many as the time allows. What each round does depends on the seed alone (no clock
+        inside a round), so a longer budget runs the same rounds and more: everything a search finds in
+        ``T`` seconds, one given ``2T`` finds too (on the same machine, unless it runs twice as slowly)."""
+        return self.generations is None and self.rounds is None
+
     def round_generations(self, index: int) -> int:
-        """Generations of round ``index`` under a deterministic budget (the total split evenly)."""
+        """Generations of round ``index``: under a deterministic budget the total split evenly; under a
+        wall-clock budget in :attr:`continuation` rounds, :data:`GENERATIONS_PER_ROUND`."""
         if self.generations is None:
+            if self.continuation:
+                return GENERATIONS_PER_ROUND
             raise ValueError("round_generations needs a generations budget")
         total, rounds = int(self.generations), self.n_rounds()
         return total * (index + 1) // rounds - total * index // rounds
@@ -184,7 +198,7 @@ class SymbolicSearch:
         from pyoperon.sklearn import SymbolicRegressor
 
         s = self.settings
-        deterministic = s.generations is not None
+        deterministic = s.generations is not None or s.continuation
         return SymbolicRegressor(
             allowed_symbols=s.operators,
             objectives=["r2", "length"],
@@ -194,7 +208,7 @@ class SymbolicSearch:
             tournament_size=s.tournament_size,
             generations=s.round_generations(round_index) if deterministic else 10**6,
             max_evaluations=10**9,
-            max_time=None if deterministic else seconds,
+            max_time=seconds,
             n_threads=s.n_threads,
             random_state=s.seed + round_index,
             warm_start=True,
@@ -235,15 +249,21 @@ class SymbolicSearch:
         s = self.settings
         start = time.perf_counter()
         deadline = start + s.time_limit
-        planned = s.n_rounds()
+        planned = 10**9 if s.continuation else s.n_rounds()  # continuation: rounds until the clock runs out
         regressor = None
         variance = float(np.var(y_val)) or 1.0
-        last_best, unchanged, found_at, harvest_cost = "", 0, 0.0, 0.0
+        last_best, unchanged, found_at, harvest_cost, round_cost = "", 0, 0.0, 0.0, 0.0
         generations_done = 0
         try:
             for index in range(planned):
                 seconds: int | None = None
-                if not s.deterministic:
+                round_start = time.perf_counter()
+                if s.continuation:
+                    left = deadline - round_start - harvest_cost
+                    if index > 0 and left < max(1.0, round_cost):  # the next round would overrun the budget
+                        break
+                    seconds = max(1, math.ceil(left))  # a guard only: a round normally ends on its generations
+                elif not s.deterministic:
                     left = deadline - time.perf_counter() - harvest_cost
                     if index > 0 and left < 1:
                         break
@@ -253,25 +273,28 @@ class SymbolicSearch:
                 X_train, y_train = train()
                 if regressor is None:
                     regressor = self._regressor(seconds, index)
-                elif s.deterministic:
-                    regressor.set_params(generations=s.round_generations(index), random_state=s.seed + index)
+                elif s.deterministic or s.continuation:
+                    regressor.set_params(
+                        generations=s.round_generations(index), random_state=s.seed + index, max_time=seconds
+                    )
                 else:  # warm start: the next round continues this population on the grown probe set
                     regressor.set_params(max_time=seconds, random_state=s.seed + index)
                 regressor.fit(np.array(X_train[:, self.columns], dtype=float), np.array(y_train, dtype=float))
                 before_harvest = time.perf_counter()
                 self._harvest(regressor, X_val, y_val)
                 harvest_cost = max(harvest_cost * 0.5, time.perf_counter() - before_harvest)
+                round_cost = max(round_cost * 0.5, time.perf_counter() - round_start)
                 front = pareto_front(self.candidates)
                 elapsed = time.perf_counter() - start
                 info = {
                     "round": index + 1,
-                    "rounds": planned,
+                    "rounds": None if s.continuation else planned,
                     "probes": len(y_train),
                     "seconds": round(elapsed, 2),
                     "front_size": len(front),
                     "best_loss": front[choose_best(front, variance, floor_mse=s.floor_mse)].loss if front else None,
                 }
-                if s.deterministic:
+                if s.deterministic or s.continuation:
                     generations_done += s.round_generations(index)
                     info["generations"] = generations_done
                     elapsed = float(generations_done)  # the patience rule below counts generations

@@ -39,3 +39,26 @@ def test_generation_budget_splits_into_rounds() -> None:
 def test_bad_generation_budget() -> None:
     with pytest.raises(ValueError, match="generations must be a positive"):
         SearchSettings(generations=0)
+
+
+def _candidates(settings: SearchSettings) -> tuple[set[str], list[dict]]:
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-2, 2, size=(400, 3))
+    y = X[:, 0] * X[:, 1] + np.sin(X[:, 2])
+    search = SymbolicSearch(3, [0, 1, 2], settings)
+    search.run(lambda: (X[:300], y[:300]), X[300:], y[300:])
+    return {sympy.srepr(c.expr) for c in search.candidates}, search.log.rounds
+
+
+def test_a_longer_wall_clock_budget_runs_the_same_rounds_and_more() -> None:
+    """Under a time budget rounds are counted in generations, so twice the time finds everything the shorter
+    search found (which, with the error-floor pick, the longer one then cannot lose)."""
+    short = SearchSettings(time_limit=1.5, population_size=150, n_threads=1, patience=None, seed=5)
+    longer = SearchSettings(time_limit=6, population_size=150, n_threads=1, patience=None, seed=5)
+    assert short.continuation and longer.continuation and not SearchSettings(rounds=3).continuation
+    found, rounds = _candidates(short)
+    more, more_rounds = _candidates(longer)
+    assert found and found <= more
+    assert len(more_rounds) > len(rounds) >= 1
+    assert [r["generations"] for r in more_rounds[: len(rounds)]] == [r["generations"] for r in rounds]
+    assert all(r["rounds"] is None for r in rounds)  # how many is up to the clock
