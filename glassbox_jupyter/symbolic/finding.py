@@ -19,6 +19,7 @@ from glassbox_jupyter.symbolic.search import SearchLog
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from glassbox_jupyter.symbolic.stitching import Stitched
     from glassbox_jupyter.symbolic.structure import StructureReport
     from glassbox_jupyter.widgets.pareto_picker import ParetoPicker
 
@@ -83,6 +84,8 @@ class SymbolicFinding(Finding):
         self.error_floor: HeldOutFloor | None = None
         # the structure tests run with that floor (None without held-out rows)
         self.structure: StructureReport | None = None
+        # the pieces of an additively separable teacher and their stitched equation (symbolic/stitching.py)
+        self.stitched: Stitched | None = None
 
     # ------------------------------------------------------------------ results
     @property
@@ -165,6 +168,7 @@ class SymbolicFinding(Finding):
             "screening": self.screening.to_dict(names),
             "error_floor": None if self.error_floor is None else self.error_floor.to_dict(),
             "structure": None if self.structure is None else self.structure.to_dict(),
+            "stitched": None if self.stitched is None else self.stitched.to_dict(),
             "rounds": self.log.rounds,
             "interrupted": self.log.interrupted,
             "notes": list(self.notes),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 import warnings
@@ -27,6 +28,7 @@ from glassbox_jupyter.symbolic.search import (
     choose_best,
 )
 from glassbox_jupyter.symbolic.simplify import exact_number
+from glassbox_jupyter.symbolic.stitching import STITCH_SHARE, additive_groups, stitch
 from glassbox_jupyter.teacher.adapters import CallableAdapter
 from glassbox_jupyter.teacher.teacher import Teacher
 
@@ -215,36 +217,56 @@ def distill_math(
             names_kept = [teacher.require_spec().names[c] for c in screening.kept]
             finding.structure = find_structure(teacher, k, names_kept, seed=seed, held_out_rms=floors[k].rms)
         findings[names[k]] = finding
-        _search_one(
-            finding,
-            probe,
-            train,
-            validation,
-            test,
-            k,
-            seed,
-            live,
-            on_front,
-            SearchSettings(
-                # what is left, shared by the outputs still to do (5% kept for measuring fidelity)
-                time_limit=max(1.0, 0.95 * (deadline - time.perf_counter()) / (len(outputs) - position)),
-                rounds=rounds,
-                patience=patience,
-                population_size=population_size,
-                max_length=max_length,
-                operators=operators,
-                n_threads=n_threads or min(2, os.cpu_count() or 1),
-                seed=seed,
-                snap_tolerance=snap_tolerance,
-                refine_per_round=200 if refine else 0,
-                engine=engine,
-                generations=generations,
-                floor_mse=None if floors is None else floors[k].mse,
-            ),
+        settings = SearchSettings(
+            # what is left, shared by the outputs still to do (5% kept for measuring fidelity)
+            time_limit=max(1.0, 0.95 * (deadline - time.perf_counter()) / (len(outputs) - position)),
+            rounds=rounds,
+            patience=patience,
+            population_size=population_size,
+            max_length=max_length,
+            operators=operators,
+            n_threads=n_threads or min(2, os.cpu_count() or 1),
+            seed=seed,
+            snap_tolerance=snap_tolerance,
+            refine_per_round=200 if refine else 0,
+            engine=engine,
+            generations=generations,
+            floor_mse=None if floors is None else floors[k].mse,
         )
+        seeds: list[Candidate] = []
+        if finding.structure is not None and engine == "operon":
+            settings, seeds = _stitch_pieces(finding, settings, validation, k, seed)
+        _search_one(finding, probe, train, validation, test, k, seed, live, on_front, settings, seeds)
         if finding.interrupted:  # Ctrl-C stops the whole distillation, keeping what was found
             break
     return next(iter(findings.values())) if len(findings) == 1 else findings
+
+
+def _stitch_pieces(
+    finding: SymbolicFinding, settings: SearchSettings, validation: ProbeSet, k: int, seed: int
+) -> tuple[SearchSettings, list[Candidate]]:
+    """When the structure tests split the searched inputs into additively separable groups, search the pieces
+    on their share of the budget and return the rest of it with the stitched candidate (see ``stitching``)."""
+    report, names = finding.structure, finding.teacher.require_spec().names
+    assert report is not None
+
+    def separable(i: int, j: int) -> bool | None:
+        try:
+            return report.holds("additive", names[i], names[j])
+        except KeyError:  # a pair the tests did not reach (beyond MAX_PAIRWISE_INPUTS): not confirmed
+            return None
+
+    groups = additive_groups(list(finding.screening.kept), separable)
+    if len(groups) < 2:
+        return settings, []
+    finding.stitched = stitch(finding.teacher, k, groups, settings, validation.X, validation.y[:, k], seed)
+    rest = dataclasses.replace(
+        settings,
+        time_limit=max(1.0, settings.time_limit * (1 - STITCH_SHARE)),
+        generations=None if settings.generations is None else max(10, round(settings.generations * (1 - STITCH_SHARE))),
+    )
+    candidate = finding.stitched.candidate
+    return rest, [] if candidate is None else [candidate]
 
 
 def _pair(held_out: Any) -> tuple[Any, Any]:
@@ -265,10 +287,12 @@ def _search_one(
     live: bool,
     on_front: Callable[[SymbolicFinding], None] | None,
     settings: SearchSettings,
+    seeds: list[Candidate] | None = None,
 ) -> None:
     teacher = finding.teacher
     state = {"train": train}
     search = SymbolicSearch(teacher.require_spec().width, finding.screening.kept, settings)
+    search.candidates.extend(seeds or [])  # stitched from separable pieces: on the front from the first round
     finding.log = search.log
     variance = float(np.var(validation.y[:, k])) or 1.0
     handle = None
