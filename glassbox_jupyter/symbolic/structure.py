@@ -16,7 +16,8 @@ With more than ``MAX_PAIRWISE_INPUTS`` inputs, the pairwise and outer tests run 
 that move the output most (the ``irrelevant`` statistic), and the report says so.
 
 ``distill(..., held_out=(X, y))`` runs them with the teacher's held-out error as their noise and reports
-them in the finding; the search does not use them yet (recursion on the pieces comes later).
+them in the finding; additive separability splits the search into pieces (:mod:`stitching`), the other
+verdicts are not searched on yet.
 
 Example:
     >>> import numpy as np
