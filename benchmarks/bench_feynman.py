@@ -1,8 +1,9 @@
 """Math mode vs the raw pyoperon regressor on the AI Feynman development suite (issue 19).
 
-The suite is ``../shared/feynman_dev_equations.csv``: 48 equations of the AI Feynman table with 4 to
-9 variables and their sampling ranges (read by ``feynman_suite.load_suite``). For each equation an
-MLP teacher is trained exactly as in ``bench_symbolic.py`` (``teacher_for``: seeded, 5,000 uniform
+The suite is ``benchmarks/data/feynman_dev_equations.csv`` (a copy of ``../shared/``'s): 48 equations
+of the AI Feynman table with 4 to 9 variables and their sampling ranges (read by
+``feynman_suite.load_suite``). For each equation an MLP teacher is trained exactly as in
+``bench_symbolic.py`` (``teacher_for``: seeded, 5,000 uniform
 samples of the law, cached in ``benchmarks/.cache``). Then, in the same process:
 
 - GlassBox math mode (``glassbox.distill(mode="math", time_limit=..., held_out=...)``) at ``--time``
@@ -265,7 +266,7 @@ def main() -> None:
     parser.add_argument("--equations", default="", help="comma-separated subset of equation names (Filename)")
     parser.add_argument("--limit", type=int, default=None, help="only the first N equations (after --equations)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--csv", type=Path, default=CSV, help="the equations (default ../shared/...)")
+    parser.add_argument("--csv", type=Path, default=CSV, help="the equations (default benchmarks/data/...)")
     parser.add_argument("--json", type=Path, default=None, help="write the results here after every law")
     parser.add_argument("--resume", action="store_true", help="skip the laws already in --json")
     parser.add_argument(

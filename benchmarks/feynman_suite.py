@@ -1,7 +1,7 @@
 """The AI Feynman development suite (issue 19): equations of 4 to 9 variables as ``symbolic_laws.Law``.
 
-``../shared/feynman_dev_equations.csv`` (next to the repository) holds 48 equations of the AI
-Feynman table with their sampling ranges: columns ``Filename, Formula, # variables`` and
+``benchmarks/data/feynman_dev_equations.csv`` (a copy of ``../shared/feynman_dev_equations.csv``) holds
+48 equations of the AI Feynman table with their sampling ranges: columns ``Filename, Formula, # variables`` and
 ``v{i}_name, v{i}_low, v{i}_high`` for i = 1..9. ``load_suite`` reads it into ``Law`` objects
 (each input sampled uniformly in [low, high]) so that ``bench_feynman.py`` can reuse the teacher
 and the exact-recovery check of ``bench_symbolic.py``.
@@ -33,7 +33,7 @@ import sympy
 from symbolic_laws import Law, recovered
 from sympy.core.function import AppliedUndef
 
-CSV = Path(__file__).resolve().parents[2] / "shared" / "feynman_dev_equations.csv"
+CSV = Path(__file__).resolve().parent / "data" / "feynman_dev_equations.csv"  # a copy of ../shared/'s
 FUNCTION_ALIASES = {"arcsin": "asin", "arccos": "acos", "arctan": "atan", "ln": "log"}
 MAX_VARIABLES = 9
 TINY = 1e-4  # SRBench's round_floats sets constants below this to 0 before comparing
