@@ -518,7 +518,8 @@ def test_an_analyst_audits_an_endpoint_with_a_key_entered_once(chromium: Any, se
         ana.shot("endpoint_full")
         assert secret not in ana.page.content()
         ana.page.reload()  # the key is listed by name, never shown
-        ana.page.wait_for_selector("#gb-key")
+        # the stored keys are listed once the page has fetched them (asynchronously after load)
+        ana.page.locator("#gb-key option", has_text="loan-bot staging").wait_for(state="attached")
         assert "loan-bot staging" in ana.page.inner_text("#gb-key") and secret not in ana.page.content()
         ana.check_clean()
     finally:
