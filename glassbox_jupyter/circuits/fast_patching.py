@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from glassbox_jupyter.circuits import suffix_forward
 from glassbox_jupyter.circuits.prompts import answer_logit_diff, final_logit_diff
 
 #: Patched copies run at once are capped at about this many query positions (copies × batch × positions).
@@ -117,6 +118,9 @@ class BatchedPatcher:
         self.p0 = min(self.p0, int(tokens.shape[1]) - 1)
         self.positions = int(tokens.shape[1]) - self.p0
         self.unchanged = bool(starts) and min(starts) >= int(tokens.shape[1])  # nothing to patch anywhere
+        # the lean suffix pass where it computes what the model's blocks compute; TransformerLens's otherwise
+        self.lean = suffix_forward.supported(model)
+        self.frozen = suffix_forward.FrozenPrefix(model, run, self.p0)
 
     def _kv_cache(self, start: int, copies: int) -> list[Any] | None:
         """Frozen key-value entries of the base run's first ``p0`` positions, for layers from ``start``."""
@@ -173,20 +177,35 @@ class BatchedPatcher:
         batch, p0, n_heads = self.tokens.shape[0], self.p0, self.model.cfg.n_heads
         start = min([*head_masks, *mlp_masks])
 
-        def patch(act: Any, hook: Any) -> Any:
-            layer = int(hook.name.split(".")[1])
-            value = self.values[hook.name][:, p0:].unsqueeze(0)
+        def patch_value(layer: int, act: Any) -> Any:
+            """``act`` (``hook_z`` or ``hook_mlp_out`` of the copies, the suffix's last positions) with each
+            copy's patched components taking their patch values."""
+            is_z = act.dim() == 4
+            masks = head_masks if is_z else mlp_masks
+            if layer not in masks:
+                return act
+            name = f"blocks.{layer}.attn.hook_z" if is_z else f"blocks.{layer}.hook_mlp_out"
+            value = self.values[name][:, self.tokens.shape[1] - act.shape[1] :].unsqueeze(0)
             stacked = act.view(copies, batch, *act.shape[1:])
-            if hook.name.endswith("hook_z"):
+            if is_z:
                 mask = head_masks[layer].view(copies, 1, 1, n_heads, 1)
             else:
                 mask = mlp_masks[layer].view(copies, *([1] * (stacked.dim() - 1)))
             return torch.where(mask, value, stacked).view_as(act)
 
-        hooks = [(f"blocks.{layer}.attn.hook_z", patch) for layer in head_masks]
-        hooks += [(f"blocks.{layer}.hook_mlp_out", patch) for layer in mlp_masks]
         resid = self.cache[f"blocks.{start}.hook_resid_pre"][:, p0:].repeat(copies, 1, 1)
         model = self.model
+        if self.lean:
+            with torch.no_grad():
+                resid = suffix_forward.run_suffix(model, resid, start, self.frozen, patch_value)
+                diffs = answer_logit_diff(model, resid, self.correct.repeat(copies), self.incorrect.repeat(copies))
+            return diffs.reshape(copies, batch)
+
+        def patch(act: Any, hook: Any) -> Any:
+            return patch_value(int(hook.name.split(".")[1]), act)
+
+        hooks = [(f"blocks.{layer}.attn.hook_z", patch) for layer in head_masks]
+        hooks += [(f"blocks.{layer}.hook_mlp_out", patch) for layer in mlp_masks]
         with torch.no_grad(), model.hooks(fwd_hooks=hooks):
             resid = model(
                 resid,

@@ -61,6 +61,7 @@ def test_batched_patching_on_a_real_grouped_query_model_uses_the_prefix_and_matc
     patcher = BatchedPatcher(smollm2, bucket.clean, values, bucket.correct, bucket.incorrect)
     # ABC corruption changes the repeated subject: everything before it comes from the frozen cache
     assert patcher.p0 == first_difference(bucket.clean, bucket.corrupted) > 0
+    assert patcher.lean  # the lean suffix pass (suffix_forward), checked here against whole TransformerLens passes
     base = patching.run_ablated(smollm2, bucket, values=values)
     # every component, the early layers two to a run (25 copies fit: 2 layers of 9 heads + 1 MLP)
     monkeypatch.setattr(fast_patching, "TOKENS_PER_RUN", 25 * bucket.clean.shape[0] * patcher.positions)
