@@ -93,7 +93,11 @@ class BatchedPatcher:
         correct, incorrect: answer token ids per prompt.
         run: the base run's activations already recorded (:func:`~glassbox_jupyter.circuits.recorded.recorded_run`):
             every layer's ``hook_resid_pre``, keys and values, the patched hooks and the last block's
-            ``hook_resid_post``; recorded here when None (or when one is missing).
+            ``hook_resid_post``; recorded here when None (or when one is missing). ``p0`` is where a patch
+            value first differs from this run's activation, compared exactly: take the values and the run
+            from one record (:func:`~glassbox_jupyter.circuits.recorded.recorded_run`), as
+            ``activation_patching`` does, or passes of other batch shapes may differ in the last bit
+            everywhere and the patched runs start at position 0 (same numbers, more work).
     """
 
     def __init__(self, model: Any, tokens: Any, values: dict[str, Any], correct: Any, incorrect: Any, run: Any = None):

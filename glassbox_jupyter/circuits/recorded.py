@@ -4,6 +4,8 @@ One ``CircuitAnalyzer.analyze`` reads the same two runs many times: the logit di
 ablated head takes, the cached prefix a batched patching run starts from, the gradient passes' inputs, the
 logit lens and the IOI head roles. Each used to run its own pass (on SmolLM2 with 24 prompts, about 0.3 s
 each); :func:`recorded_run` runs each once, with every hook those steps read, and keeps it on the bucket.
+The clean and corrupted runs of a bucket are recorded together, in one pass of both stacked along the
+batch, when both fit.
 
 A run whose recorded activations would exceed :data:`RECORD_BYTES` (long prompts, many of them, a large
 model) is recorded for the call that asks and not kept: the next step records it again rather than hold
@@ -77,6 +79,18 @@ def recorded_run(model: Any, bucket: Bucket, which: str) -> dict[str, Any]:
     if which in memo:
         run: dict[str, Any] = memo[which]
         return run
+    other = RUNS[1 - RUNS.index(which)]
+    twins = bucket.clean.shape == bucket.corrupted.shape and other not in memo
+    if twins and 2 * record_bytes(model, bucket) <= RECORD_BYTES:
+        # both runs in one pass, stacked along the batch: each weight is read once for the two
+        import torch
+
+        both = _record(model, torch.cat([bucket.clean, bucket.corrupted]))
+        n = int(bucket.clean.shape[0])
+        memo["clean"] = {name: value[:n] for name, value in both.items()}
+        memo["corrupted"] = {name: value[n:] for name, value in both.items()}
+        kept: dict[str, Any] = memo[which]
+        return kept
     run = _record(model, bucket.clean if which == "clean" else bucket.corrupted)
     if record_bytes(model, bucket) <= RECORD_BYTES:
         memo[which] = run

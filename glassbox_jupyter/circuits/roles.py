@@ -162,14 +162,51 @@ def _types(scores: dict[str, np.ndarray]) -> list[list[str | None]]:
 
 #: Rows (prompt × head) whose logits over the whole vocabulary one copy-score product makes.
 COPY_ROWS_PER_PRODUCT = 512
+#: Vocabularies at least this wide are screened in bfloat16 first (:func:`_screened_extremes`).
+SCREEN_VOCAB = 8192
+#: A bound on ``|bfloat16 product − float32 product| / (‖x‖ · ‖w‖)`` for one logit: both inputs rounded to
+#: bfloat16 (2 × 2⁻⁸), the float32 accumulation over d_model terms (≤ 1,024 · 2⁻²⁴ for d_model ≤ 1,024) and the
+#: output rounded to bfloat16 (2⁻⁸), with margin; by Cauchy–Schwarz ``Σ|xᵢ wᵢ| ≤ ‖x‖ ‖w‖``.
+BF16_LOGIT_ERROR = 0.0125
+
+
+def _rank_tests(x: Any, W_U: Any, want: Any) -> tuple[Any, Any]:
+    """Per row of ``x``: whether fewer than :data:`TOP_K` logits of ``x @ W_U`` (float32) are above (below) the
+    row's answer ``want``'s: the K-th largest (smallest) logit is at most (least) the answer's."""
+    logits = x @ W_U
+    own = logits.gather(-1, want[:, None])[:, 0]
+    top = logits.topk(TOP_K, dim=-1).values[:, -1] <= own
+    bottom = logits.topk(TOP_K, dim=-1, largest=False).values[:, -1] >= own
+    return top, bottom
+
+
+def _screened_rank_tests(x: Any, W_U: Any, want: Any, W_bf16: Any, column_norm: float) -> tuple[Any, Any]:
+    """:func:`_rank_tests` from one bfloat16 product where it decides them: each bfloat16 logit is within
+    ``δ = BF16_LOGIT_ERROR · ‖x‖ · max‖w‖`` of the float32 one, so each K-th value is too (order statistics
+    move no more than the values). A row whose K-th largest or smallest value lies within δ of its answer's
+    logit is recomputed in float32; every other row's tests come out as float32's do."""
+    import torch
+
+    own = (x * W_U[:, want].T).sum(-1)  # each row's answer logit, float32
+    logits = x.to(torch.bfloat16) @ W_bf16
+    high = logits.topk(TOP_K, dim=-1).values[:, -1].float()
+    low = logits.topk(TOP_K, dim=-1, largest=False).values[:, -1].float()
+    delta = BF16_LOGIT_ERROR * x.norm(dim=-1) * column_norm
+    top, bottom = high < own, low > own
+    unsure = ((high - own).abs() <= delta) | ((low - own).abs() <= delta)
+    if unsure.any():
+        top[unsure], bottom[unsure] = _rank_tests(x[unsure], W_U, want[unsure])
+    return top, bottom
 
 
 def _copy_scores(heads_in: dict[int, list[Any]], answer: Any, W_U: Any) -> tuple[np.ndarray, np.ndarray]:
     """``[layer head]`` counts of prompts whose answer is among the top (bottom) :data:`TOP_K` logits of what the
     head writes (``heads_in[layer]``: ``[batch head d_model]`` per bucket, batches in ``answer``'s order).
 
-    A rank is a count (fewer than TOP_K tokens beat the answer), not a sort of the vocabulary; the layers are
-    stacked so each product reads the unembedding (49,152 columns on SmolLM2) once for hundreds of rows.
+    A rank test compares the answer's logit with the K-th largest (smallest) logit, not a sort of the
+    vocabulary; the layers are stacked so each product reads the unembedding (49,152 columns on SmolLM2) once
+    for hundreds of rows; a wide float32 vocabulary is screened in bfloat16 and only the rows the screen
+    cannot decide are recomputed in float32 (:func:`_screened_rank_tests`), so the counts are float32's.
     """
     import torch
 
@@ -177,14 +214,17 @@ def _copy_scores(heads_in: dict[int, list[Any]], answer: Any, W_U: Any) -> tuple
     x = torch.stack([torch.cat(heads_in[layer]) for layer in layers])  # [layer batch head d_model]
     n_layers, batch, n_heads, _ = x.shape
     rows = x.flatten(0, 2)
-    want = answer.repeat(n_layers).repeat_interleave(n_heads)[:, None]  # row (layer, batch, head) → its answer
+    want = answer.repeat(n_layers).repeat_interleave(n_heads)  # row (layer, batch, head) → its answer
+    screen = rows.dtype == W_U.dtype == torch.float32 and W_U.shape[1] >= SCREEN_VOCAB
+    W_bf16 = W_U.to(torch.bfloat16) if screen else None
+    column_norm = float(W_U.norm(dim=0).max()) if screen else 0.0
     top, bottom = torch.zeros(len(rows), dtype=torch.bool), torch.zeros(len(rows), dtype=torch.bool)
     for start in range(0, len(rows), COPY_ROWS_PER_PRODUCT):
         chunk = slice(start, start + COPY_ROWS_PER_PRODUCT)
-        logits = rows[chunk] @ W_U  # [rows vocab]
-        own = logits.gather(-1, want[chunk])
-        top[chunk] = (logits > own).sum(-1) < TOP_K
-        bottom[chunk] = (logits < own).sum(-1) < TOP_K
+        if W_bf16 is not None:
+            top[chunk], bottom[chunk] = _screened_rank_tests(rows[chunk], W_U, want[chunk], W_bf16, column_norm)
+        else:
+            top[chunk], bottom[chunk] = _rank_tests(rows[chunk], W_U, want[chunk])
     copy, negative = np.zeros((max(layers) + 1, n_heads)), np.zeros((max(layers) + 1, n_heads))
     copy[layers] = top.view(n_layers, batch, n_heads).sum(1).numpy()
     negative[layers] = bottom.view(n_layers, batch, n_heads).sum(1).numpy()

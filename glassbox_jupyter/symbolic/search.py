@@ -48,7 +48,7 @@ class SearchSettings:
     """Knobs of the search (``distill`` fills them from its arguments)."""
 
     time_limit: float = 60.0
-    rounds: int | None = None  # None: short rounds (round_seconds) until the budget or convergence
+    rounds: int | None = None  # None: continuation rounds (GENERATIONS_PER_ROUND each) until time or convergence
     patience: int | None = 2  # rounds without a new best (and as long as it took to find) before stopping
     population_size: int = 1000
     max_length: int = 30  # longer trees mostly add bloat; 30 nodes hold every law in the benchmark
@@ -71,17 +71,15 @@ class SearchSettings:
         """True when the budget is counted in generations (reproducible), not in seconds."""
         return self.generations is not None
 
-    def round_seconds(self) -> float:
-        """Length of one round: 1 s up to a 20 s budget, growing to 3 s at 60 s and beyond."""
-        return float(min(3.0, max(1.0, self.time_limit / 20)))
-
     def n_rounds(self) -> int:
+        """Rounds planned: ``rounds``, or a generations budget's share of :data:`GENERATIONS_PER_ROUND`; a
+        :attr:`continuation` search plans none (it runs rounds until its clock runs out)."""
         if self.generations is not None:
             planned = self.rounds if self.rounds is not None else math.ceil(self.generations / GENERATIONS_PER_ROUND)
             return max(1, min(int(planned), int(self.generations)))
         if self.rounds is not None:
             return max(1, int(self.rounds))
-        return max(1, int(self.time_limit // self.round_seconds()))
+        raise ValueError("a continuation search plans no number of rounds: it runs them until its time_limit")
 
     @property
     def continuation(self) -> bool:
@@ -119,6 +117,7 @@ class SearchLog:
     interrupted: bool = False
     converged: bool = False
     seconds: float = 0.0
+    rejected_units: int = 0  # tidied equations whose units cannot match the output's (see symbolic/units.py)
 
 
 def pareto_front(candidates: list[Candidate]) -> list[Candidate]:
@@ -193,6 +192,8 @@ class SymbolicSearch:
         self._tidied: dict[str, Candidate | None] = {}
         self.candidates: list[Candidate] = []
         self.log = SearchLog()
+        #: when set, equations it refuses (units that cannot match the output's) never join the candidates
+        self.admissible: Callable[[sympy.Expr], bool] | None = None
 
     def _regressor(self, seconds: int | None, round_index: int) -> Any:
         from pyoperon.sklearn import SymbolicRegressor
@@ -224,6 +225,10 @@ class SymbolicSearch:
             if key in self._tidied:
                 continue
             expr = tidy(raw, X_val, y_val, self.settings.snap_tolerance)
+            if self.admissible is not None and not self.admissible(expr):
+                self._tidied[key] = None
+                self.log.rejected_units += 1
+                continue
             loss = mse(expr, X_val, y_val)
             candidate = Candidate(expr, loss, complexity(expr)) if math.isfinite(loss) else None
             self._tidied[key] = candidate
@@ -241,10 +246,10 @@ class SymbolicSearch:
         """Search for at most ``settings.time_limit`` seconds (or ``settings.generations`` generations).
 
         Returns the Pareto front of tidied candidates. ``train()`` returns the current training
-        probes (they grow as ``refine`` adds points). Rounds are short (``round_seconds``, or
-        ``GENERATIONS_PER_ROUND`` generations); the search stops early once the best equation has
-        not changed for ``patience`` rounds *and* for at least as long as it took to find it
-        (measured in seconds, or in generations under a deterministic budget).
+        probes (they grow as ``refine`` adds points). Rounds are ``GENERATIONS_PER_ROUND`` generations (or
+        an even share of the clock when ``rounds`` is set); the search stops early once the best
+        equation has not changed for ``patience`` rounds *and* for at least as long as it took to find
+        it (measured in seconds, or in generations under a deterministic or continuation budget).
         """
         s = self.settings
         start = time.perf_counter()
@@ -267,9 +272,7 @@ class SymbolicSearch:
                     left = deadline - time.perf_counter() - harvest_cost
                     if index > 0 and left < 1:
                         break
-                    seconds = max(
-                        1, int(min(s.round_seconds(), left) if s.rounds is None else left / (planned - index))
-                    )
+                    seconds = max(1, int(left / (planned - index)))  # set rounds share what is left
                 X_train, y_train = train()
                 if regressor is None:
                     regressor = self._regressor(seconds, index)

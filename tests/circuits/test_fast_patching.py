@@ -12,7 +12,7 @@ import glassbox
 from glassbox_jupyter.circuits import fast_patching, patching
 from glassbox_jupyter.circuits.fast_patching import BatchedPatcher, first_difference
 from glassbox_jupyter.circuits.prompts import PromptSet
-from glassbox_jupyter.circuits.recorded import cached_activations
+from glassbox_jupyter.circuits.recorded import cached_activations, recorded_run
 
 
 def one_pass_per_component(model, prompts: PromptSet, ablation: str, direction: str) -> dict[str, np.ndarray]:
@@ -58,7 +58,10 @@ def test_batched_patching_on_a_real_grouped_query_model_uses_the_prefix_and_matc
     names = [patching.z_name(layer) for layer in range(smollm2.cfg.n_layers)]
     names += [patching.mlp_name(layer) for layer in range(smollm2.cfg.n_layers)]
     values = patching.ablation_values(smollm2, bucket, names, "corrupted")
-    patcher = BatchedPatcher(smollm2, bucket.clean, values, bucket.correct, bucket.incorrect)
+    # the base run from the same record as the values (as activation_patching passes it): the prefix's
+    # activations are then bit-identical, which is how the patcher finds p0
+    run = recorded_run(smollm2, bucket, "clean")
+    patcher = BatchedPatcher(smollm2, bucket.clean, values, bucket.correct, bucket.incorrect, run=run)
     # ABC corruption changes the repeated subject: everything before it comes from the frozen cache
     assert patcher.p0 == first_difference(bucket.clean, bucket.corrupted) > 0
     assert patcher.lean  # the lean suffix pass (suffix_forward), checked here against whole TransformerLens passes

@@ -150,3 +150,34 @@ def test_one_prompt_is_titled_by_its_answers(demo):
     )
     assert finding.title() == "IOI circuit for one prompt (' Mary' vs ' John')"
     assert finding.view_data()["attention_note"] == "prompt 1"
+
+
+def test_copy_scores_screened_in_bfloat16_equal_the_float32_counts(smollm2, monkeypatch) -> None:
+    """A real 49,152-token unembedding: rows built so the answer sits at every rank around TOP_K (the rows the
+    bfloat16 screen cannot decide) and far from it; the counts equal float32's rank counts."""
+    from glassbox_jupyter.circuits import roles
+
+    W_U = smollm2.W_U.detach()
+    gen = torch.Generator().manual_seed(0)
+    n_layers, batch, n_heads = 3, 8, 9
+    heads_in = {layer: [torch.randn(batch, n_heads, W_U.shape[0], generator=gen)] for layer in range(n_layers)}
+    rows = torch.cat([heads_in[layer][0] for layer in range(n_layers)]).flatten(0, 1)
+    logits = rows @ W_U
+    order = logits.argsort(dim=-1, descending=True)
+    answer = order[:batch, 0].clone()
+    for j, rank in enumerate([0, 3, 4, 5, 6, 40_000, 49_147, 49_151][:batch]):  # top, around K, bottom
+        answer[j] = order[j * n_heads, rank]  # row (layer 0, prompt j, head 0)
+    own = logits.gather(-1, answer.repeat(n_layers).repeat_interleave(n_heads)[:, None])
+    top = ((logits > own).sum(-1) < roles.TOP_K).view(n_layers, batch, n_heads).sum(1).numpy()
+    bottom = ((logits < own).sum(-1) < roles.TOP_K).view(n_layers, batch, n_heads).sum(1).numpy()
+    recomputed: list[int] = []
+    exact = roles._rank_tests
+    monkeypatch.setattr(roles, "_rank_tests", lambda x, *a: (recomputed.append(len(x)), exact(x, *a))[1])
+    copy, negative = roles._copy_scores(heads_in, answer, W_U)
+    np.testing.assert_array_equal(copy, top)
+    np.testing.assert_array_equal(negative, bottom)
+    assert copy[0, 0] == 3 and negative[0, 0] == 2  # ranks 0, 3, 4 in the top five; 49,147 and 49,151 in the bottom
+    assert 0 < sum(recomputed) < len(rows) // 4  # the screen decided most rows, and sent the close ones to float32
+    # the screen's premise, measured: bfloat16 logits stay inside the bound
+    error = ((rows.bfloat16() @ W_U.bfloat16()).float() - logits).abs().amax(-1)
+    assert (error <= roles.BF16_LOGIT_ERROR * rows.norm(dim=-1) * W_U.norm(dim=0).max()).all()

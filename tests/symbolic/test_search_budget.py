@@ -62,3 +62,10 @@ def test_a_longer_wall_clock_budget_runs_the_same_rounds_and_more() -> None:
     assert len(more_rounds) > len(rounds) >= 1
     assert [r["generations"] for r in more_rounds[: len(rounds)]] == [r["generations"] for r in rounds]
     assert all(r["rounds"] is None for r in rounds)  # how many is up to the clock
+
+
+def test_a_continuation_search_plans_no_number_of_rounds() -> None:
+    settings = SearchSettings(time_limit=5)
+    assert settings.continuation and settings.round_generations(3) == 10
+    with pytest.raises(ValueError, match="continuation"):
+        settings.n_rounds()
