@@ -30,14 +30,14 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import torch
-import torch.nn.functional as F
+if TYPE_CHECKING:  # torch is imported where it is used: importing the circuits package stays light
+    import torch
 
 #: ``patch(layer, value)`` → the value to use: applied to ``hook_z`` ``[copies·batch pos head d_head]``
 #: and ``hook_mlp_out`` ``[copies·batch pos d_model]`` values.
-Patch = Callable[[int, torch.Tensor], torch.Tensor]
+Patch = Callable[[int, "torch.Tensor"], "torch.Tensor"]
 
 
 def supported(model: Any) -> bool:
@@ -76,6 +76,8 @@ def supported(model: Any) -> bool:
 
 def causal_suffix_mask(positions: int, device: torch.device) -> torch.Tensor:
     """``[positions positions]``, True where a suffix query may not see a suffix key (a later one)."""
+    import torch
+
     return torch.ones(positions, positions, dtype=torch.bool, device=device).triu(1)
 
 
@@ -121,6 +123,9 @@ def suffix_attention(
     suffix positions of ``x`` (``[n pos d_model]``, the block's normalised input at positions ``offset …``;
     ``n`` = copies × batch), attending to the frozen ``prefix`` (:meth:`FrozenPrefix.layer`, shared by the
     copies; None when nothing is frozen) and causally to the suffix."""
+    import torch
+    import torch.nn.functional as F
+
     cfg = attn.cfg
     n, pos = x.shape[0], x.shape[1]
     grouped = hasattr(attn, "_W_K")
@@ -173,6 +178,8 @@ def suffix_block(
 ) -> torch.Tensor:
     """Block ``layer`` on the suffix residual stream ``resid`` ``[n pos d_model]`` → ``hook_resid_post``
     (only the last position's when ``last_only``), ``patch`` applied to its ``hook_z`` and ``hook_mlp_out``."""
+    import torch.nn.functional as F
+
     attn = block.attn
     queries = 1 if last_only else resid.shape[1]
     z = suffix_attention(attn, block.ln1(resid), prefix, offset, queries)
