@@ -206,6 +206,14 @@ class GlassboxMagics(Magics, Configurable):
     @argument("--max-leaves", type=int, default=16, help="Leaf budget of the rules (logic mode).")
     @argument("--n", type=int, default=None, help="Number of probe inputs (default: 2000 math, 4000 logic).")
     @argument("--seed", type=int, default=None, help="Random seed (default: %%config GlassboxMagics.seed, 0).")
+    @argument(
+        "--held-out",
+        nargs=2,
+        default=None,
+        metavar=("X", "Y"),
+        help="Variables holding rows the network was not trained on and their true outputs (math mode): the "
+        "network's error floor there guides the pick and the structure tests.",
+    )
     @argument("--spec", default=None, help="Variable holding an InputSpec (when the teacher has none).")
     def cmd_distill(self, line: str) -> SymbolicFinding | SymbolicFindings | RuleFinding:
         """Distil the teacher into equations or IF/ELSE rules and show the live view; returns the Finding.
@@ -230,6 +238,10 @@ class GlassboxMagics(Magics, Configurable):
             if args.time is not None:
                 raise UsageError("give --generations (reproducible) or --time (seconds, not reproducible), not both")
             options["generations"] = args.generations
+        if args.held_out is not None:
+            if args.mode != "math":
+                raise UsageError("--held-out is for math mode (the error floor of equations)")
+            options["held_out"] = tuple(self._lookup(name, "held-out rows") for name in args.held_out)
         try:
             return distill(
                 teacher,

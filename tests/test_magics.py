@@ -275,3 +275,22 @@ def test_audit_subcommand_names_the_fix(ipython, options, message):
         ipython.run_line_magic(
             "glassbox", f'audit bank --prompt "{AUDIT_TEMPLATE}" --positive approve --negative deny {options}'
         )
+
+
+def test_distill_takes_held_out_rows_and_reports_the_error_floor(ipython):
+    import numpy as np
+
+    ipython.user_ns["gas"] = _gas_teacher()
+    spec = ipython.user_ns["gas"].spec
+    X = np.random.default_rng(1).uniform(spec.low, spec.high, (200, 3))
+    ipython.user_ns["X_test"], ipython.user_ns["y_test"] = X, 8.314 * X[:, 0] * X[:, 1] / X[:, 2]
+    finding = ipython.run_line_magic("glassbox", "distill gas --n 600 --generations 8 --held-out X_test y_test")
+    floor = finding.error_floor
+    assert (
+        floor is not None and floor.n == 200 and 0 < floor.rms < 0.01 * float(np.abs(ipython.user_ns["y_test"]).mean())
+    )
+    assert "error floor" in finding.pick_rule()
+    with pytest.raises(UsageError, match="no variable named 'nope'"):
+        ipython.run_line_magic("glassbox", "distill gas --generations 8 --held-out X_test nope")
+    with pytest.raises(UsageError, match="math mode"):
+        ipython.run_line_magic("glassbox", "distill gas --mode logic --held-out X_test y_test")

@@ -49,7 +49,7 @@ Example:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
@@ -425,13 +425,19 @@ def _subtract_hooks(patches: dict[str, list[tuple[slice, int, Any]]]) -> list[tu
     return [(name, partial(patch, name=name)) for name in patches]
 
 
-def _sender_values(model: Any, tokens: Any, senders: list[_Node]) -> Any:
+def _clean_and_corrupted(model: Any, bucket: Bucket, names: Iterable[str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``names`` recorded on the bucket's clean and corrupted prompts, in one pass of both stacked along the
+    batch (each weight read once for the two), under the hook settings in force."""
     import torch
 
-    names = {_sender_hook(s) for s in senders}
-    with torch.no_grad():
-        _, cache = model.run_with_cache(tokens, names_filter=lambda n: n in names)
-    return _stack({n: cache[n] for n in names}, senders, _sender_hook)
+    n = int(bucket.clean.shape[0])
+    both = cached_activations(model, torch.cat([bucket.clean, bucket.corrupted]), names)
+    return {k: v[:n] for k, v in both.items()}, {k: v[n:] for k, v in both.items()}
+
+
+def _sender_delta(clean: dict[str, Any], corrupted: dict[str, Any], senders: list[_Node]) -> Any:
+    """``[batch pos sender d_model]``: each sender's clean − corrupted output."""
+    return _stack(clean, senders, _sender_hook) - _stack(corrupted, senders, _sender_hook)
 
 
 def _receiver_grads(model: Any, bucket: Bucket, receivers: list[_Node], start: GradientInput, repeat: int = 1) -> Any:
@@ -524,12 +530,11 @@ def edge_attribution_patching(
         for b in prompts.buckets:
             # where the gradient passes start (GradientInput: from the first position clean and corrupted
             # differ), recorded under this call's hook settings; the prefix's sender differences are zero
+            # and each sender's clean − corrupted output: one pass of clean and corrupted stacked records both
             inputs = GradientInput.names(model, b)
-            start = GradientInput.build(
-                model, b, cached_activations(model, b.clean, inputs), cached_activations(model, b.corrupted, inputs)
-            )
-            delta = _sender_values(model, b.clean, senders) - _sender_values(model, b.corrupted, senders)
-            delta = delta[:, start.p0 :]
+            clean, corrupted = _clean_and_corrupted(model, b, {*inputs, *(_sender_hook(s) for s in senders)})
+            start = GradientInput.build(model, b, clean, corrupted)
+            delta = _sender_delta(clean, corrupted, senders)[:, start.p0 :]
             if method == "eap":
                 grads = _receiver_grads(model, b, receivers, start)
             else:
@@ -583,7 +588,7 @@ def exact_edge_patching(model: Any, prompts: PromptSet, edges: Sequence[Edge]) -
     with _edge_hooks_enabled(model):
         for b in prompts.buckets:
             n = len(b.rows)
-            delta = _sender_values(model, b.clean, senders) - _sender_values(model, b.corrupted, senders)
+            delta = _sender_delta(*_clean_and_corrupted(model, b, {_sender_hook(s) for s in senders}), senders)
             per_run = max(1, _EXACT_ROWS // n - 1)  # edge copies per forward pass, after one unpatched copy
             for start in range(0, len(resolved), per_run):
                 chunk = resolved[start : start + per_run]

@@ -35,6 +35,7 @@ import numpy as np
 
 from glassbox_jupyter.circuits import suffix_forward
 from glassbox_jupyter.circuits.prompts import answer_logit_diff, final_logit_diff
+from glassbox_jupyter.circuits.recorded import cached_activations
 
 #: Patched copies run at once are capped at about this many query positions (copies × batch × positions).
 TOKENS_PER_RUN = 2048
@@ -111,8 +112,7 @@ class BatchedPatcher:
         names |= {f"blocks.{layer}.hook_resid_pre" for layer in range(cfg.n_layers)}
         names |= set(key_value_names(model))
         if run is None or not names <= set(run):
-            with torch.no_grad():
-                _, run = model.run_with_cache(tokens, names_filter=lambda n: n in names, stop_at_layer=cfg.n_layers)
+            run = cached_activations(model, tokens, names)
         with torch.no_grad():
             self.base = answer_logit_diff(model, run[final], correct, incorrect)
         self.cache = run

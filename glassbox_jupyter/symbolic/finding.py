@@ -19,6 +19,7 @@ from glassbox_jupyter.symbolic.search import SearchLog
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from glassbox_jupyter.symbolic.dimensional import Reduced
     from glassbox_jupyter.symbolic.stitching import Stitched
     from glassbox_jupyter.symbolic.structure import StructureReport
     from glassbox_jupyter.widgets.pareto_picker import ParetoPicker
@@ -86,6 +87,8 @@ class SymbolicFinding(Finding):
         self.structure: StructureReport | None = None
         # the pieces of an additively separable teacher and their stitched equation (symbolic/stitching.py)
         self.stitched: Stitched | None = None
+        # the units analysis: π groups, the equations found on them (symbolic/dimensional.py)
+        self.dimensional: Reduced | None = None
 
     # ------------------------------------------------------------------ results
     @property
@@ -169,6 +172,7 @@ class SymbolicFinding(Finding):
             "error_floor": None if self.error_floor is None else self.error_floor.to_dict(),
             "structure": None if self.structure is None else self.structure.to_dict(),
             "stitched": None if self.stitched is None else self.stitched.to_dict(),
+            "units": None if self.dimensional is None else self.dimensional.to_dict(),
             "rounds": self.log.rounds,
             "interrupted": self.log.interrupted,
             "notes": list(self.notes),
@@ -227,6 +231,23 @@ class SymbolicFinding(Finding):
                         f"functions), each with a tolerance carried from its error floor: {self.structure.describe()}"
                     ),
                     data={"structure": self.structure.to_dict()},
+                )
+            )
+        if self.dimensional is not None:
+            d = self.dimensional
+            body = (
+                f"From the units of the inputs and the output: {self.output_name} = {d.scale or '1'} · g("
+                f"{', '.join(d.groups)}) (Buckingham π); {len(d.equations)} equations found on those groups joined "
+                "the search, and equations whose units cannot be the output's were set aside."
+                if not d.note
+                else f"Units: {d.note}."
+            )
+            items.append(
+                EvidenceItem(
+                    section="2(b)",
+                    title=f"Dimensional analysis of {self.output_name}",
+                    body=body,
+                    data={"units": d.to_dict()},
                 )
             )
         screened = self.screening.describe(spec.names)

@@ -15,8 +15,9 @@ import sympy
 from glassbox_jupyter.finding.fidelity import Fidelity, r2_fidelity
 from glassbox_jupyter.finding.provenance import Provenance
 from glassbox_jupyter.probe import Probe, ProbeSet
+from glassbox_jupyter.symbolic.dimensional import known_dimensions, reduce_by_units, rest_of_budget, unit_note
 from glassbox_jupyter.symbolic.equation import Equation, undefined_fidelity
-from glassbox_jupyter.symbolic.expression import evaluate
+from glassbox_jupyter.symbolic.expression import evaluate, input_symbols
 from glassbox_jupyter.symbolic.finding import SymbolicFinding, SymbolicFindings
 from glassbox_jupyter.symbolic.held_out_floor import held_out_floor
 from glassbox_jupyter.symbolic.screening import ScreeningReport, screen_features
@@ -29,6 +30,7 @@ from glassbox_jupyter.symbolic.search import (
 )
 from glassbox_jupyter.symbolic.simplify import exact_number
 from glassbox_jupyter.symbolic.stitching import STITCH_SHARE, additive_groups, stitch
+from glassbox_jupyter.symbolic.units import consistent
 from glassbox_jupyter.teacher.adapters import CallableAdapter
 from glassbox_jupyter.teacher.teacher import Teacher
 
@@ -236,6 +238,11 @@ def distill_math(
         seeds: list[Candidate] = []
         if finding.structure is not None and engine == "operon":
             settings, seeds = _stitch_pieces(finding, settings, validation, k, seed)
+        if unit_note(teacher, k, finding.screening.kept):
+            finding.notes.append(unit_note(teacher, k, finding.screening.kept))
+        elif known_dimensions(teacher, k, finding.screening.kept) is not None and engine == "operon":
+            settings, reduced = _reduce_by_units(finding, settings, train, validation, k, seed)
+            seeds += reduced
         _search_one(finding, probe, train, validation, test, k, seed, live, on_front, settings, seeds)
         if finding.interrupted:  # Ctrl-C stops the whole distillation, keeping what was found
             break
@@ -269,6 +276,21 @@ def _stitch_pieces(
     return rest, [] if candidate is None else [candidate]
 
 
+def _reduce_by_units(
+    finding: SymbolicFinding, settings: SearchSettings, train: ProbeSet, validation: ProbeSet, k: int, seed: int
+) -> tuple[SearchSettings, list[Candidate]]:
+    """With units on every searched input and the output, search on the π groups (``dimensional``) and
+    return the rest of the budget with the equations it found, mapped back to the inputs."""
+    kept = list(finding.screening.kept)
+    finding.dimensional, found = reduce_by_units(
+        finding.teacher, k, kept, settings, (train.X, train.y[:, k]), (validation.X, validation.y[:, k]), seed
+    )
+    if finding.dimensional.note:
+        finding.notes.append(f"units: {finding.dimensional.note}")
+    searched = bool(finding.dimensional.groups) and bool(finding.dimensional.equations)
+    return (rest_of_budget(settings) if searched else settings), found
+
+
 def _pair(held_out: Any) -> tuple[Any, Any]:
     """``(X, y)`` from ``held_out``, or a clear error."""
     if not isinstance(held_out, (tuple, list)) or len(held_out) != 2:
@@ -292,7 +314,13 @@ def _search_one(
     teacher = finding.teacher
     state = {"train": train}
     search = SymbolicSearch(teacher.require_spec().width, finding.screening.kept, settings)
-    search.candidates.extend(seeds or [])  # stitched from separable pieces: on the front from the first round
+    dims = known_dimensions(teacher, k, list(finding.screening.kept))
+    if dims is not None:  # equations whose units cannot be the output's never join the candidates
+        symbols = input_symbols(teacher.require_spec().width)
+        by_symbol = {symbols[c]: d for c, d in zip(finding.screening.kept, dims[0])}
+        search.admissible = lambda expr: consistent(expr, by_symbol, dims[1])
+    # stitched from separable pieces, or found on the π groups: on the front from the first round
+    search.candidates.extend(c for c in seeds or [] if search.admissible is None or search.admissible(c.expr))
     finding.log = search.log
     variance = float(np.var(validation.y[:, k])) or 1.0
     handle = None
@@ -344,6 +372,11 @@ def _search_one(
         )
     )
     finding.running = False
+    if search.log.rejected_units:
+        finding.notes.append(
+            f"units: {search.log.rejected_units} equations found by the search were set aside because their units "
+            "cannot be the output's (unlike dimensions added, or sin/exp/log of a dimensional quantity)"
+        )
     if front:
         publish(front, {})
     else:

@@ -208,12 +208,16 @@ def verdict(stencils: Stencils, noise: float, names: tuple[str, ...], transform:
         u, du = inverse(y), slope(y)
     if not (np.all(np.isfinite(u)) and np.all(np.isfinite(du))):
         return refused(f"the {transform} transform is not finite on the stencils")
-    residuals = u @ c
-    statistic = float(np.sqrt(np.mean(residuals**2)))
-    floor = float(noise * np.sqrt(np.mean((du**2) @ (c**2))))
-    roundoff = float(np.sqrt(np.mean((np.abs(u) @ np.abs(c)) ** 2)))
+    with np.errstate(all="ignore"):
+        residuals = u @ c
+        statistic = float(np.sqrt(np.mean(residuals**2)))
+        floor = float(noise * np.sqrt(np.mean((du**2) @ (c**2))))
+        roundoff = float(np.sqrt(np.mean((np.abs(u) @ np.abs(c)) ** 2)))
+        spread = float(np.std(u))
+    if not all(np.isfinite(v) for v in (statistic, floor, roundoff, spread)):
+        return refused(f"the {transform} transform overflows on the stencils")
     tolerance = K_SIGMA * floor + EPS_REL * roundoff
-    if tolerance > MAX_TOLERANCE_FRACTION * float(np.std(u)):
+    if tolerance > MAX_TOLERANCE_FRACTION * spread:
         test = refused(f"the floor ({floor:.3g} on this statistic) is too large against the spread for a verdict")
         test.statistic, test.floor, test.tolerance = statistic, floor, tolerance
         return test
