@@ -10,7 +10,10 @@ samples of the law, cached in ``benchmarks/.cache``). Then, in the same process:
   seconds per law, and at each further multiple in ``--budgets`` (``--budgets 1 2``: also at twice the
   time). ``held_out`` is the teacher's test split (the 1,000 of its 5,000 samples it was not trained on,
   ``bench_symbolic.held_out_rows``): the teacher's error on them is the error floor math mode's pick
-  respects, as a user holding the network's test set would give it (``--no-held-out``: without);
+  respects, as a user holding the network's test set would give it (``--no-held-out``: without).
+  ``--units`` gives the same network its inputs' and output's SI units (``feynman_suite.UNITS``, the
+  output's derived from the formula; one formula, II.36.38, is in Gaussian-style units and runs without),
+  so math mode reduces each law by Buckingham π first;
 - the raw pyoperon scikit-learn regressor, with ``--time`` seconds, on the same teacher probes (the
   training split math mode starts from), with math mode's operator set, fitted constants
   (``optimizer_iterations=10``), seed and thread count, and otherwise pyoperon's defaults. Its
@@ -33,7 +36,7 @@ in it (same ``--time``, ``--budgets`` and ``--seed`` required). The whole suite 
 48 × (sum of the budgets + 1) × ``--time`` seconds plus teacher training (hours at 60 s).
 
     python benchmarks/bench_feynman.py [--time 60] [--budgets 1 2] [--equations I.8.14,I.9.18]
-        [--limit N] [--seed 0] [--json feynman.json [--resume]] [--csv path/to/equations.csv]
+        [--limit N] [--seed 0] [--units] [--json feynman.json [--resume]] [--csv path/to/equations.csv]
 """
 
 from __future__ import annotations
@@ -56,7 +59,7 @@ import sympy
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_symbolic import held_out_rows, score, teacher_for
-from feynman_suite import CSV, exact_recovery, load_suite
+from feynman_suite import CSV, exact_recovery, law_units, load_suite
 from symbolic_laws import Law
 
 import glassbox
@@ -150,8 +153,23 @@ def _guarded(run: Any, *args: Any) -> dict:
         return {"error": f"{type(error).__name__}: {error}", "recovered": False, "seconds": float("nan")}
 
 
-def run_law(law: Law, time_limit: float, budgets: list[float], seed: int, floor: bool = True) -> dict:
+def with_units(teacher: glassbox.Teacher, law: Law) -> glassbox.Teacher:
+    """The same network with the law's units on its inputs and output (``feynman_suite.law_units``), or the
+    teacher as it is when the formula's units are inconsistent."""
+    units = law_units(law)
+    if units is None:
+        return teacher
+    spec = teacher.require_spec()
+    spec = glassbox.InputSpec(names=list(spec.names), low=list(spec.low), high=list(spec.high), units=units[0])
+    return glassbox.Teacher(teacher.model, spec, name=law.name, output_units=[units[1]])
+
+
+def run_law(
+    law: Law, time_limit: float, budgets: list[float], seed: int, floor: bool = True, units: bool = False
+) -> dict:
     teacher, teacher_r2 = teacher_for(law, seed)
+    if units:  # the same network, its inputs and output with units: math mode's dimensional analysis
+        teacher = with_units(teacher, law)
     fresh = glassbox.Probe(teacher, n=2000, method="uniform", seed=99).run().X
     teacher_y, truth = teacher.predict(fresh), law(fresh)
     row: dict[str, Any] = {
@@ -275,6 +293,11 @@ def main() -> None:
         action="store_false",
         help="do not give math mode the teacher's test split (held_out), so its pick runs without an error floor",
     )
+    parser.add_argument(
+        "--units",
+        action="store_true",
+        help="give the inputs and the output their SI units (feynman_suite.UNITS): math mode reduces by Buckingham π",
+    )
     args = parser.parse_args()
     if args.resume and args.json is None:
         parser.error("--resume needs --json")
@@ -293,12 +316,14 @@ def main() -> None:
         "seed": args.seed,
         "pyoperon_threads": N_THREADS,
         "held_out": args.held_out,
+        "units": args.units,
     }
     saved: dict[str, dict] = {}  # every law in the JSON, also those outside this selection: rewritten as found
     if args.resume and args.json.exists():
         previous = json.loads(args.json.read_text())
-        keys = ("time", "budgets", "seed", "held_out")
-        same = {k: previous["settings"].get(k, True if k == "held_out" else None) for k in keys}
+        keys = ("time", "budgets", "seed", "held_out", "units")
+        defaults = {"held_out": True, "units": False}  # files written before these options existed
+        same = {k: previous["settings"].get(k, defaults.get(k)) for k in keys}
         if same != {k: settings[k] for k in keys}:
             parser.error(f"{args.json} was written with {previous['settings']}, not {settings}")
         saved = {row["law"]: row for row in previous["laws"]}
@@ -310,7 +335,7 @@ def main() -> None:
     for law in laws:
         if law.name in saved:
             continue
-        row = run_law(law, args.time, budgets, args.seed, args.held_out)
+        row = run_law(law, args.time, budgets, args.seed, args.held_out, args.units)
         rows.append(row)
         saved[law.name] = row
         print(law_table(row) + "\n", flush=True)

@@ -91,6 +91,71 @@ def load_suite(path: Path | str = CSV) -> list[Law]:
         return [parse_row(row) for row in csv.DictReader(handle) if (row.get("Filename") or "").strip()]
 
 
+#: SI units of the suite's variables (AI Feynman's conventions); UNIT_OVERRIDES where an equation uses a name
+#: for another quantity. With them, ``bench_feynman.py --units`` gives math mode the units (Buckingham π).
+UNITS = {
+    **dict.fromkeys(["x", "y", "z", "x1", "x2", "x3", "y1", "y2", "y3", "z1", "z2", "r", "r1", "r2", "d"], "m"),
+    **dict.fromkeys(["m", "m1", "m2"], "kg"),
+    **dict.fromkeys(["q", "q1", "q2"], "C"),
+    **dict.fromkeys(["B", "Bx", "By", "Bz"], "T"),
+    **dict.fromkeys(["v", "u", "w", "c"], "m/s"),
+    **dict.fromkeys(["theta", "theta1", "theta2", "alpha", "gamma", "g_", "n"], "1"),
+    **dict.fromkeys(["omega", "omega_0"], "1/s"),
+    **dict.fromkeys(["a", "g"], "m/s^2"),
+    **dict.fromkeys(["T", "T1", "T2"], "K"),
+    **dict.fromkeys(["V", "V1", "V2"], "m^3"),
+    **dict.fromkeys(["n_0", "n_rho"], "1/m^3"),
+    **dict.fromkeys(["H", "M"], "A/m"),
+    **dict.fromkeys(["h", "Jz"], "J*s"),
+    "G": "m^3/(kg*s^2)", "epsilon": "F/m", "Ef": "V/m", "t": "s", "kb": "J/K", "mu_drift": "m^2/(V*s)",
+    "Volt": "V", "A": "m^2", "kappa": "W/(m*K)", "p_d": "C*m", "I": "A", "mom": "A*m^2", "Y": "Pa", "E_n": "J",
+    "k": "1/m", "I_0": "A", "rho_c_0": "C/m^3", "A_vec": "T*m", "p": "kg*m/s",
+}  # fmt: skip
+UNIT_OVERRIDES = {"II.11.27": {"n": "1/m^3", "alpha": "m^3"}}
+
+
+def law_units(law: Law) -> tuple[list[str], str] | None:
+    """The units of ``law``'s inputs and of its output (derived from the formula, numbers dimensionless), or
+    None when the formula's units are inconsistent (some AI Feynman formulas are in Gaussian-style units)."""
+    from glassbox_jupyter.symbolic.units import BASE, dimension
+
+    units = [UNIT_OVERRIDES.get(law.name, {}).get(n, UNITS[n]) for n in law.names]
+    dims = {n: dimension(u) for n, u in zip(law.names, units)}
+    output = _strict_dimension(law.expr, dims)
+    if output is None:
+        return None
+    symbols = ["kg", "m", "s", "K", "A", "mol", "cd"]  # one per BASE dimension, in order
+    assert len(symbols) == len(BASE)
+    parts = [f"{u}^({e})" if e.denominator != 1 else f"{u}^{e}" for u, e in zip(symbols, output) if e != 0]
+    return units, "*".join(parts) or "1"
+
+
+def _strict_dimension(expr: sympy.Expr, dims: dict) -> tuple | None:
+    """The dimension of a formula whose numbers are dimensionless; None when it adds unlike dimensions or
+    applies a function to a dimensional argument."""
+    from fractions import Fraction
+
+    zero = tuple(Fraction(0) for _ in range(7))
+    if expr.is_number:
+        return zero
+    if expr.is_Symbol:
+        return dims[expr.name]
+    parts = [_strict_dimension(a, dims) for a in expr.args]
+    if any(p is None for p in parts):
+        return None
+    if expr.is_Mul:
+        return tuple(sum(c, Fraction(0)) for c in zip(*parts))
+    if expr.is_Add:
+        return parts[0] if all(p == parts[0] for p in parts) else None
+    if expr.is_Pow:
+        base, exponent = parts
+        if expr.args[1].is_Rational:
+            q = Fraction(int(expr.args[1].p), int(expr.args[1].q))
+            return tuple(e * q for e in base)
+        return zero if base == zero and exponent == zero else None
+    return zero if all(p == zero for p in parts) else None  # sin, exp, log, sqrt's argument ...
+
+
 def exact_recovery(model: sympy.Expr, truth: sympy.Expr) -> tuple[bool, bool]:
     """``(recovered(model, truth), the same after constants below 1e-4 are set to 0)``.
 
