@@ -158,6 +158,8 @@ def reduce_by_units(
 
 #: Multiples of each group tried when choosing the scale (:func:`fitted_basis`).
 SCALE_STEPS = (-2, -1, 0, 1, 2)
+#: At most this many scales are tried (5 steps for up to 4 groups, 3 for up to 6, else the first scale).
+MAX_SCALE_TRIES = 729
 
 
 def fitted_basis(basis: PiBasis, X: np.ndarray, y: np.ndarray) -> PiBasis:
@@ -176,7 +178,11 @@ def fitted_basis(basis: PiBasis, X: np.ndarray, y: np.ndarray) -> PiBasis:
     groups = [np.array(g, dtype=float) for g in basis.groups]
     base = np.array([float(b) for b in basis.scale])
     best, spread = basis.scale, np.inf
-    for steps in itertools.product(SCALE_STEPS, repeat=len(groups)):
+    # every combination up to MAX_SCALE_TRIES, with fewer steps per group when there are many groups
+    choices: tuple[int, ...] = SCALE_STEPS if len(SCALE_STEPS) ** len(groups) <= MAX_SCALE_TRIES else (-1, 0, 1)
+    if len(choices) ** len(groups) > MAX_SCALE_TRIES:
+        choices = (0,)
+    for steps in itertools.product(choices, repeat=len(groups)):
         exponents = base + sum(k * g for k, g in zip(steps, groups))
         with np.errstate(all="ignore"):
             ratio = np.log(np.abs(y / np.prod(np.power(X, exponents), axis=1)))
