@@ -36,7 +36,7 @@ import numpy as np
 import sympy
 
 from glassbox_jupyter.symbolic.expression import complexity, input_symbols
-from glassbox_jupyter.symbolic.outer_functions import IDENTITY, best_outer, quadratic_misfit
+from glassbox_jupyter.symbolic.outer_functions import IDENTITY, best_outer, quadratic_misfit, reliable
 from glassbox_jupyter.symbolic.search import Candidate, SearchSettings, SymbolicSearch
 from glassbox_jupyter.symbolic.simplify import mse, tidy
 from glassbox_jupyter.symbolic.units import Dimension, PiBasis, UnitError, dimension, pi_groups
@@ -158,6 +158,8 @@ def reduce_by_units(
 
 #: Multiples of each group tried when choosing the scale (:func:`fitted_basis`).
 SCALE_STEPS = (-2, -1, 0, 1, 2)
+#: Scales whose spread is within this factor of the least count as equally good; the simplest is kept.
+SCALE_SLACK = 10.0
 #: At most this many scales are tried (5 steps for up to 4 groups, 3 for up to 6, else the first scale).
 MAX_SCALE_TRIES = 729
 
@@ -166,10 +168,11 @@ def fitted_basis(basis: PiBasis, X: np.ndarray, y: np.ndarray) -> PiBasis:
     """The same reduction, written so the remaining function is as simple as the data allow.
 
     The scale is unique only up to powers of the groups (``Πxᵢ^bᵢ · πⱼ^k`` has the output's units too):
-    of ``b + Σ kⱼ aⱼ`` with ``kⱼ`` in :data:`SCALE_STEPS`, keep the one under which ``log |y / scale|`` varies
-    least on the training probes (the scale that explains most of ``y``; ``m c²`` rather than ``m v²`` for a
-    relativistic energy). Each group is then oriented so that its typical value is at most 1 (``v / c``,
-    not ``c / v``).
+    of ``b + Σ kⱼ aⱼ`` with ``kⱼ`` in :data:`SCALE_STEPS`, keep the simplest (smallest total power) of those
+    under which ``log |y / scale|`` varies at most :data:`SCALE_SLACK` times as much as under the best one on
+    the training probes (a scale that explains most of ``y``: ``m c²`` rather than ``m v²`` for a relativistic
+    energy, ``n₀`` rather than ``n₀·π²`` for a Boltzmann density). Each group is then oriented so that its
+    typical value is at most 1 (``v / c``, not ``c / v``).
     """
     import itertools
 
@@ -177,7 +180,7 @@ def fitted_basis(basis: PiBasis, X: np.ndarray, y: np.ndarray) -> PiBasis:
         return basis
     groups = [np.array(g, dtype=float) for g in basis.groups]
     base = np.array([float(b) for b in basis.scale])
-    best, spread = basis.scale, np.inf
+    tried: list[tuple[float, float, list[Fraction]]] = []  # (spread, total power, exponents)
     # every combination up to MAX_SCALE_TRIES, with fewer steps per group when there are many groups
     choices: tuple[int, ...] = SCALE_STEPS if len(SCALE_STEPS) ** len(groups) <= MAX_SCALE_TRIES else (-1, 0, 1)
     if len(choices) ** len(groups) > MAX_SCALE_TRIES:
@@ -187,11 +190,15 @@ def fitted_basis(basis: PiBasis, X: np.ndarray, y: np.ndarray) -> PiBasis:
         with np.errstate(all="ignore"):
             ratio = np.log(np.abs(y / np.prod(np.power(X, exponents), axis=1)))
         ratio = ratio[np.isfinite(ratio)]
-        if len(ratio) >= 10 and float(np.var(ratio)) < spread - 1e-12:
-            spread = float(np.var(ratio))
-            best = [
+        if len(ratio) >= 10:
+            scale = [
                 Fraction(b) + sum(k * int(g[i]) for k, g in zip(steps, basis.groups)) for i, b in enumerate(basis.scale)
             ]
+            tried.append((float(np.var(ratio)), float(sum(abs(e) for e in scale)), scale))
+    best: list[Fraction | int] = list(basis.scale)
+    if tried:  # the simplest of the scales that explain y about as well as the best one
+        least = min(t[0] for t in tried)
+        best = list(min((t for t in tried if t[0] <= SCALE_SLACK * least + 1e-12), key=lambda t: (t[1], t[0]))[2])
     oriented = []
     for g in basis.groups:
         with np.errstate(all="ignore"):
@@ -246,7 +253,7 @@ def _search_groups(
         share = UNITS_SHARE * part
         with np.errstate(all="ignore"):
             u, u_val = way.to_inner(t), way.to_inner(t_val)
-        keep, keep_val = np.isfinite(u), np.isfinite(u_val)
+        keep, keep_val = reliable(way, u), reliable(way, u_val)
         if keep.sum() < 20 or keep_val.sum() < 5:
             continue
         part_settings = dataclasses.replace(

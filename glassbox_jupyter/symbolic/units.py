@@ -181,13 +181,45 @@ def pi_groups(inputs: list[str | None], output: str | None) -> PiBasis:
     for vector in D.nullspace():
         denominators = [sympy.fraction(sympy.nsimplify(v))[1] for v in vector]
         factor = lcm(*(int(q) for q in denominators))
-        ints = [int(v * factor) for v in vector]
-        divisor = sympy.igcd(*ints) if any(ints) else 1
-        ints = [i // int(divisor) for i in ints]
-        if sum(i < 0 for i in ints) > sum(i > 0 for i in ints):  # more positive powers read more naturally
-            ints = [-i for i in ints]
-        groups.append(ints)
-    return PiBasis(groups, [_fraction(v) for v in scale])
+        groups.append(_primitive([int(v * factor) for v in vector]))
+    return PiBasis(simplest_groups(groups), [_fraction(v) for v in scale])
+
+
+def _primitive(vector: list[int]) -> list[int]:
+    """``vector`` divided by the gcd of its entries, signed so that positive powers are not outnumbered."""
+    divisor = int(sympy.igcd(*vector)) if any(vector) else 1
+    ints = [v // divisor for v in vector]
+    return [-i for i in ints] if sum(i < 0 for i in ints) > sum(i > 0 for i in ints) else ints
+
+
+def simplest_groups(groups: list[list[int]]) -> list[list[int]]:
+    """A basis of the same groups with the fewest and smallest powers: of the small integer combinations of
+    ``groups`` (each reduced by its gcd: ``(m g x / kT)³`` becomes ``m g x / kT``), the sparsest independent
+    ones, in order of total power. The null space's own basis can hide the natural group in a cube.
+
+    >>> simplest_groups([[0, 0, 0, 0, 0, -1, -3], [3, 3, 0, -3, -3, -1, 0]])  # m g T kb ... n_0 x
+    [[0, 0, 0, 0, 0, 1, 3], [1, 1, 0, -1, -1, 0, 1]]
+    """
+    import itertools
+
+    k = len(groups)
+    if k < 2:
+        return [_primitive(g) for g in groups]
+    steps = range(-3, 4) if 7**k <= 2401 else range(-1, 2)
+    candidates = set()
+    for coefficients in itertools.product(steps, repeat=k):
+        if any(coefficients) and (len(steps) ** k <= 2401 or sum(c != 0 for c in coefficients) <= 2):
+            vector = [sum(c * g[i] for c, g in zip(coefficients, groups)) for i in range(len(groups[0]))]
+            if any(vector):
+                candidates.add(tuple(_primitive(vector)))
+    chosen: list[list[int]] = []
+    for candidate in sorted(candidates, key=lambda v: (sum(map(abs, v)), sum(x != 0 for x in v), v)):
+        trial = sympy.Matrix([*chosen, list(candidate)])
+        if trial.rank() == len(chosen) + 1:
+            chosen.append(list(candidate))
+            if len(chosen) == k:
+                break
+    return chosen
 
 
 def _fraction(value: Any) -> Fraction | int:
