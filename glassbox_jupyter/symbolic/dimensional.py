@@ -27,7 +27,6 @@ Example:
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -37,7 +36,7 @@ import sympy
 
 from glassbox_jupyter.symbolic.expression import complexity, input_symbols
 from glassbox_jupyter.symbolic.outer_functions import IDENTITY, best_outer, quadratic_misfit, reliable
-from glassbox_jupyter.symbolic.search import Candidate, SearchSettings, SymbolicSearch
+from glassbox_jupyter.symbolic.search import Candidate, SearchSettings, SymbolicSearch, fixed_probes
 from glassbox_jupyter.symbolic.simplify import mse, tidy
 from glassbox_jupyter.symbolic.units import Dimension, PiBasis, UnitError, dimension, pi_groups
 
@@ -119,18 +118,17 @@ def reduce_by_units(
     except UnitError as error:
         return Reduced(note=f"no reduction: {error}"), []
     shown = [sympy.Symbol(spec.names[c]) for c in columns]
-    groups_shown, scale_shown = basis.expressions(shown)
-    reduced = Reduced([str(g) for g in groups_shown], str(scale_shown))
     if len(basis.groups) >= len(columns):
-        reduced.note = "no reduction: the inputs' units are independent (as many groups as inputs)"
-        return reduced, []
+        return _described(
+            basis, shown, "no reduction: the inputs' units are independent (as many groups as inputs)"
+        ), []
     low = np.asarray(spec.low, dtype=float)[columns]
     if not basis.scale_is_integer() and (low <= 0).any():
-        reduced.note = "no reduction: a fractional power of an input whose range reaches 0 or below"
-        return reduced, []
+        return _described(
+            basis, shown, "no reduction: a fractional power of an input whose range reaches 0 or below"
+        ), []
     basis = fitted_basis(basis, train[0][:, columns], train[1])
-    groups_shown, scale_shown = basis.expressions(shown)
-    reduced = Reduced([str(g) for g in groups_shown], str(scale_shown))
+    reduced = _described(basis, shown)
     symbols = [input_symbols(spec.width)[c] for c in columns]
     group_exprs, scale_expr = basis.expressions(symbols)
     X_val, y_val = validation
@@ -154,6 +152,12 @@ def reduce_by_units(
     names = {s: n for s, n in zip(symbols, shown)}
     reduced.equations = [str(c.expr.xreplace(names)) for c in candidates]
     return reduced, candidates
+
+
+def _described(basis: PiBasis, shown: list[sympy.Symbol], note: str = "") -> Reduced:
+    """The groups and scale of ``basis`` written with the inputs' names."""
+    groups, scale = basis.expressions(shown)
+    return Reduced([str(g) for g in groups], str(scale), note=note)
 
 
 #: Multiples of each group tried when choosing the scale (:func:`fitted_basis`).
@@ -265,14 +269,9 @@ def _search_groups(
             seed=seed,
         )
         search = SymbolicSearch(k, list(range(k)), part_settings)
-        front = search.run(_fixed(Z[keep], u[keep]), Z_val[keep_val], u_val[keep_val])
+        front = search.run(fixed_probes(Z[keep], u[keep]), Z_val[keep_val], u_val[keep_val])
         found += [way.outer(c.expr) for c in front]
     return found
-
-
-def _fixed(X: np.ndarray, y: np.ndarray) -> Callable[[], tuple[np.ndarray, np.ndarray]]:
-    """Training probes that do not grow (the reduced search is not re-probed)."""
-    return lambda: (X, y)
 
 
 def rest_of_budget(settings: SearchSettings) -> SearchSettings:

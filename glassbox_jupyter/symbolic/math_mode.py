@@ -238,8 +238,9 @@ def distill_math(
         seeds: list[Candidate] = []
         if finding.structure is not None and engine == "operon":
             settings, seeds = _stitch_pieces(finding, settings, validation, k, seed)
-        if unit_note(teacher, k, finding.screening.kept):
-            finding.notes.append(unit_note(teacher, k, finding.screening.kept))
+        why_no_units = unit_note(teacher, k, finding.screening.kept)
+        if why_no_units:
+            finding.notes.append(why_no_units)
         elif known_dimensions(teacher, k, finding.screening.kept) is not None and engine == "operon":
             settings, reduced = _reduce_by_units(finding, settings, train, validation, k, seed)
             seeds += reduced

@@ -120,6 +120,11 @@ class SearchLog:
     rejected_units: int = 0  # tidied equations whose units cannot match the output's (see symbolic/units.py)
 
 
+def fixed_probes(X: np.ndarray, y: np.ndarray) -> Callable[[], tuple[np.ndarray, np.ndarray]]:
+    """A ``train()`` for :meth:`SymbolicSearch.run` whose probes do not grow (a sub-search is not re-probed)."""
+    return lambda: (X, y)
+
+
 def pareto_front(candidates: list[Candidate]) -> list[Candidate]:
     """Lowest loss at each complexity, keeping only members that beat every simpler one."""
     best_at: dict[int, Candidate] = {}

@@ -30,7 +30,7 @@ import numpy as np
 import sympy
 
 from glassbox_jupyter.symbolic.expression import complexity, input_symbols
-from glassbox_jupyter.symbolic.search import Candidate, SearchSettings, SymbolicSearch, choose_best
+from glassbox_jupyter.symbolic.search import Candidate, SearchSettings, SymbolicSearch, choose_best, fixed_probes
 from glassbox_jupyter.symbolic.simplify import mse, tidy
 
 #: Share of the search budget the pieces get (the direct search runs on the rest).
@@ -97,7 +97,7 @@ def stitch(
             refine_per_round=0,
         )
         search = SymbolicSearch(spec.width, group, piece_settings)
-        front = search.run(_fixed(X[:PIECE_PROBES], y[:PIECE_PROBES]), X[PIECE_PROBES:], y[PIECE_PROBES:])
+        front = search.run(fixed_probes(X[:PIECE_PROBES], y[:PIECE_PROBES]), X[PIECE_PROBES:], y[PIECE_PROBES:])
         if not front:
             return Stitched(_names(spec, groups), [], None)
         best = choose_best(front, float(np.var(y[PIECE_PROBES:])), floor_mse=piece_settings.floor_mse)
@@ -107,11 +107,6 @@ def stitch(
     candidate = Candidate(expr, loss, complexity(expr)) if np.isfinite(loss) else None
     shown = {s: sympy.Symbol(n) for s, n in zip(input_symbols(spec.width), spec.names)}
     return Stitched(_names(spec, groups), [str(p.xreplace(shown)) for p in pieces], candidate)
-
-
-def _fixed(X: np.ndarray, y: np.ndarray) -> Callable[[], tuple[np.ndarray, np.ndarray]]:
-    """A piece's training probes (they do not grow: pieces are not re-probed)."""
-    return lambda: (X, y)
 
 
 def _names(spec: Any, groups: list[list[int]]) -> list[list[str]]:
