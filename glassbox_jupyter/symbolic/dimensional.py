@@ -272,12 +272,3 @@ def _search_groups(
         front = search.run(fixed_probes(Z[keep], u[keep]), Z_val[keep_val], u_val[keep_val])
         found += [way.outer(c.expr) for c in front]
     return found
-
-
-def rest_of_budget(settings: SearchSettings) -> SearchSettings:
-    """What the direct search keeps after the reduced search's share."""
-    return dataclasses.replace(
-        settings,
-        time_limit=max(1.0, settings.time_limit * (1 - UNITS_SHARE)),
-        generations=None if settings.generations is None else max(10, round(settings.generations * (1 - UNITS_SHARE))),
-    )

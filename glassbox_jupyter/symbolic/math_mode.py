@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import time
 import warnings
@@ -15,7 +14,7 @@ import sympy
 from glassbox_jupyter.finding.fidelity import Fidelity, r2_fidelity
 from glassbox_jupyter.finding.provenance import Provenance
 from glassbox_jupyter.probe import Probe, ProbeSet
-from glassbox_jupyter.symbolic.dimensional import known_dimensions, reduce_by_units, rest_of_budget, unit_note
+from glassbox_jupyter.symbolic.dimensional import UNITS_SHARE, known_dimensions, reduce_by_units, unit_note
 from glassbox_jupyter.symbolic.equation import Equation, undefined_fidelity
 from glassbox_jupyter.symbolic.expression import evaluate, input_symbols
 from glassbox_jupyter.symbolic.finding import SymbolicFinding, SymbolicFindings
@@ -29,7 +28,7 @@ from glassbox_jupyter.symbolic.search import (
     choose_best,
 )
 from glassbox_jupyter.symbolic.simplify import exact_number
-from glassbox_jupyter.symbolic.stitching import STITCH_SHARE, additive_groups, stitch
+from glassbox_jupyter.symbolic.stitching import STITCH_SHARE, stitch
 from glassbox_jupyter.symbolic.units import consistent
 from glassbox_jupyter.teacher.adapters import CallableAdapter
 from glassbox_jupyter.teacher.teacher import Teacher
@@ -253,28 +252,17 @@ def distill_math(
 def _stitch_pieces(
     finding: SymbolicFinding, settings: SearchSettings, validation: ProbeSet, k: int, seed: int
 ) -> tuple[SearchSettings, list[Candidate]]:
-    """When the structure tests split the searched inputs into additively separable groups, search the pieces
-    on their share of the budget and return the rest of it with the stitched candidate (see ``stitching``)."""
-    report, names = finding.structure, finding.teacher.require_spec().names
-    assert report is not None
-
-    def separable(i: int, j: int) -> bool | None:
-        try:
-            return report.holds("additive", names[i], names[j])
-        except KeyError:  # a pair the tests did not reach (beyond MAX_PAIRWISE_INPUTS): not confirmed
-            return None
-
-    groups = additive_groups(list(finding.screening.kept), separable)
-    if len(groups) < 2:
+    """When the structure tests split the searched inputs (sums, products, outer functions; see ``stitching``),
+    search the pieces on their share of the budget and return the rest of it with the stitched candidate."""
+    assert finding.structure is not None
+    kept, started = list(finding.screening.kept), time.perf_counter()
+    stitched = stitch(finding.teacher, k, kept, finding.structure, settings, validation.X, validation.y[:, k], seed)
+    if stitched is None:
         return settings, []
-    finding.stitched = stitch(finding.teacher, k, groups, settings, validation.X, validation.y[:, k], seed)
-    rest = dataclasses.replace(
-        settings,
-        time_limit=max(1.0, settings.time_limit * (1 - STITCH_SHARE)),
-        generations=None if settings.generations is None else max(10, round(settings.generations * (1 - STITCH_SHARE))),
-    )
-    candidate = finding.stitched.candidate
-    return rest, [] if candidate is None else [candidate]
+    finding.stitched = stitched
+    return settings.rest(STITCH_SHARE, time.perf_counter() - started), [] if stitched.candidate is None else [
+        stitched.candidate
+    ]
 
 
 def _reduce_by_units(
@@ -282,14 +270,14 @@ def _reduce_by_units(
 ) -> tuple[SearchSettings, list[Candidate]]:
     """With units on every searched input and the output, search on the π groups (``dimensional``) and
     return the rest of the budget with the equations it found, mapped back to the inputs."""
-    kept = list(finding.screening.kept)
+    kept, started = list(finding.screening.kept), time.perf_counter()
     finding.dimensional, found = reduce_by_units(
         finding.teacher, k, kept, settings, (train.X, train.y[:, k]), (validation.X, validation.y[:, k]), seed
     )
     if finding.dimensional.note:
         finding.notes.append(f"units: {finding.dimensional.note}")
     searched = bool(finding.dimensional.groups) and bool(finding.dimensional.equations)
-    return (rest_of_budget(settings) if searched else settings), found
+    return (settings.rest(UNITS_SHARE, time.perf_counter() - started) if searched else settings), found
 
 
 def _pair(held_out: Any) -> tuple[Any, Any]:

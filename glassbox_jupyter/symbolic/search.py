@@ -26,6 +26,7 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import Callable
@@ -70,6 +71,16 @@ class SearchSettings:
     def deterministic(self) -> bool:
         """True when the budget is counted in generations (reproducible), not in seconds."""
         return self.generations is not None
+
+    def rest(self, share: float, spent: float) -> SearchSettings:
+        """What a search keeps after a sub-search was given ``share`` of this budget and took ``spent`` seconds:
+        the clock's own remainder (a sub-search may end early, or overrun its share by part of a round), or
+        ``1 - share`` of a generations budget."""
+        return dataclasses.replace(
+            self,
+            time_limit=max(1.0, self.time_limit - spent),
+            generations=None if self.generations is None else max(10, round(self.generations * (1 - share))),
+        )
 
     def n_rounds(self) -> int:
         """Rounds planned: ``rounds``, or a generations budget's share of :data:`GENERATIONS_PER_ROUND`; a

@@ -48,7 +48,7 @@ from glassbox_jupyter.symbolic.structure_tests import (
     verdict,
 )
 
-MAX_PAIRWISE_INPUTS = 8
+MAX_PAIRWISE_INPUTS = 10  # distill screens to max_features=10 inputs by default
 HYPOTHESES = PAIR_HYPOTHESES + SINGLE_HYPOTHESES
 _PHRASES = {
     "additive": "additively separable in {0} | {1}",
@@ -69,7 +69,7 @@ class StructureReport:
     output: str
     floor: ErrorFloor
     tests: list[StructureTest]  # on the raw target (multiplicative: transform "log|f|")
-    outer: list[StructureTest]  # tests on G^-1(f) that pass where the raw target fails
+    outer: list[StructureTest]  # tests on G^-1(f) that pass (or split) where the raw target does not split
     tested: tuple[str, ...]  # the inputs the tests ran on
     note: str = ""
     seed: int = 0
@@ -94,6 +94,10 @@ class StructureReport:
     def holds(self, hypothesis: str, *inputs: str) -> bool | None:
         """The verdict of ``hypothesis`` on ``inputs`` (``None``: refused)."""
         return self.find(hypothesis, *inputs).holds
+
+    def splits(self, hypothesis: str, *inputs: str) -> bool:
+        """Whether ``hypothesis`` on ``inputs`` is clear enough to split the search on (``StructureTest.splits``)."""
+        return self.find(hypothesis, *inputs).splits()
 
     def outer_functions(self) -> list[str]:
         """The outer functions G whose inverse reveals structure, in the order tried."""
@@ -141,7 +145,7 @@ class StructureReport:
             parts.append(f"no evidence that {', '.join(matters)} {'does' if len(matters) == 1 else 'do'} not matter")
         for test in self.outer:
             kind = _PHRASES[test.hypothesis].format(*test.inputs)
-            parts.append(f"with f = {test.transform}(u), u is {kind} where f is not")
+            parts.append(f"with f = {test.transform}(u), u is {kind} where f is not clearly so")
         refused = sum(t.holds is None for t in self.tests)
         if refused:
             parts.append(f"{refused} tests refused (domain, box or floor; see to_dict)")
@@ -219,13 +223,13 @@ def find_structure(
         tests.append(verdict(additive[i, j], noise, names))
         tests.append(verdict(additive[i, j], noise, names, "log|f|"))
         tests.extend(verdict(draw(hypothesis, i, j), noise, names) for hypothesis in PAIR_HYPOTHESES[1:])
-    raw_additive = {pair: verdict(s, noise, names).holds for pair, s in additive.items()}
+    raw_additive = {pair: verdict(s, noise, names) for pair, s in additive.items()}
     outer: list[StructureTest] = []
     for g in OUTER_FUNCTIONS:
         for pair, stencils in additive.items():
-            if raw_additive[pair] is False:
+            if not raw_additive[pair].splits():  # f is not (clearly) separable there: does G^-1 make it so?
                 test = verdict(stencils, noise, names, g)
-                outer += [test] if test.holds else []
+                outer += [test] if test.holds or test.splits() else []
         for c in tested:
             if irrelevant[c].holds is False and linear[c].holds is False:
                 test = verdict(linear_stencils[c], noise, names, g)

@@ -39,6 +39,8 @@ from typing import Any
 import numpy as np
 
 K_SIGMA = 4.0
+#: The stricter level a structure must meet to split the search (``StructureTest.splits``).
+SPLIT_SIGMA = 1.0
 EPS_REL = 1e-9
 #: A test is refused when its tolerance exceeds this fraction of the transformed output's spread.
 MAX_TOLERANCE_FRACTION = 0.1
@@ -86,6 +88,23 @@ class StructureTest:
     samples: int  # stencils
     evaluations: int  # teacher evaluations behind them
     reason: str = ""
+    spread: float = np.nan  # the transformed output's spread on the stencils
+    roundoff: float = 0.0  # the EPS_REL part of the tolerance
+
+    def splits(self) -> bool:
+        """Whether the structure is clear enough to split the search on: the statistic within
+        ``SPLIT_SIGMA`` floors (not ``K_SIGMA``), a tolerance small enough against the spread to reject.
+
+        A network's error is smooth, and a stencil cancels most of it: on true structure the statistic lands
+        well under one floor (0.2-0.4 on the Feynman teachers), while broken structures land above one or
+        two. ``holds`` (4 floors) is the report's verdict, made never to reject a structure the learned law
+        has; a split only guides a search whose stitched equation is measured like any other, so it asks for
+        the clearer case and leaves the near ones to the direct search.
+        """
+        tolerance = SPLIT_SIGMA * self.floor + self.roundoff
+        if not (np.isfinite(self.statistic) and np.isfinite(tolerance) and np.isfinite(self.spread)):
+            return False
+        return self.statistic <= tolerance and tolerance <= MAX_TOLERANCE_FRACTION * self.spread
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -100,6 +119,7 @@ class StructureTest:
             "samples": self.samples,
             "evaluations": self.evaluations,
             "reason": self.reason,
+            "splits": self.splits(),
         }
 
 
@@ -210,16 +230,36 @@ def verdict(stencils: Stencils, noise: float, names: tuple[str, ...], transform:
         return refused(f"the {transform} transform is not finite on the stencils")
     with np.errstate(all="ignore"):
         residuals = u @ c
-        statistic = float(np.sqrt(np.mean(residuals**2)))
-        floor = float(noise * np.sqrt(np.mean((du**2) @ (c**2))))
-        roundoff = float(np.sqrt(np.mean((np.abs(u) @ np.abs(c)) ** 2)))
-        spread = float(np.std(u))
+        variance = (du**2) @ (c**2)  # per stencil, over noise^2: its residual's variance under the hypothesis
+        # stencils weighted by their precision, so a transform that magnifies the noise somewhere (log|f| near
+        # f = 0) does not drown the stencils where it does not; with equal slopes the weights are equal
+        weights = 1 / np.maximum(variance, np.finfo(float).tiny)
+        weights = weights / weights.sum()
+        statistic = float(np.sqrt(weights @ residuals**2))
+        floor = float(noise * np.sqrt(weights @ variance))
+        roundoff = float(np.sqrt(weights @ (np.abs(u) @ np.abs(c)) ** 2))
+        mean = float(weights @ u.mean(axis=1))
+        spread = float(np.sqrt(weights @ ((u - mean) ** 2).mean(axis=1)))
     if not all(np.isfinite(v) for v in (statistic, floor, roundoff, spread)):
         return refused(f"the {transform} transform overflows on the stencils")
     tolerance = K_SIGMA * floor + EPS_REL * roundoff
     if tolerance > MAX_TOLERANCE_FRACTION * spread:
         test = refused(f"the floor ({floor:.3g} on this statistic) is too large against the spread for a verdict")
         test.statistic, test.floor, test.tolerance = statistic, floor, tolerance
+        test.spread, test.roundoff = spread, EPS_REL * roundoff
         return test
     holds = statistic <= tolerance
-    return StructureTest(stencils.hypothesis, inputs, transform, holds, statistic, floor, tolerance, len(y), y.size)
+    return StructureTest(
+        stencils.hypothesis,
+        inputs,
+        transform,
+        holds,
+        statistic,
+        floor,
+        tolerance,
+        len(y),
+        y.size,
+        "",
+        spread,
+        EPS_REL * roundoff,
+    )

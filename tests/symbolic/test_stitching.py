@@ -36,3 +36,61 @@ def test_a_separable_teacher_is_searched_in_pieces_and_the_stitched_law_is_on_th
     assert sympy.simplify(finding.best.sympy - (a**2 + sympy.sin(b) + c * d)) == 0
     artifact = finding.to_dict()["artifact"]["stitched"]
     assert artifact["groups"] == [["a"], ["b"], ["c", "d"]] and len(artifact["pieces"]) == 3
+
+
+def gravity(X: np.ndarray) -> np.ndarray:
+    m1, m2, G, x1, x2, y1, y2, z1, z2 = X.T
+    return G * m1 * m2 / ((x2 - x1) ** 2 + (y2 - y1) ** 2 + (z2 - z1) ** 2)
+
+
+GRAVITY_SPEC = InputSpec(
+    names="m1 m2 G x1 x2 y1 y2 z1 z2".split(), low=[1, 1, 1, 3, 1, 3, 1, 3, 1], high=[2, 2, 2, 4, 2, 4, 2, 4, 2]
+)
+
+
+def test_products_and_outer_functions_split_recursively_down_to_pieces_of_one_or_two_inputs() -> None:
+    from glassbox_jupyter.symbolic.stitching import _Box, plan
+    from glassbox_jupyter.symbolic.structure import find_structure
+
+    teacher = Teacher(gravity, GRAVITY_SPEC)
+    report = find_structure(teacher, held_out_rms=1e-4)
+    tree = plan(lambda X: teacher(X)[:, 0], list(range(9)), 1e-4, _Box(GRAVITY_SPEC, 0), 0, report=report)
+    assert tree.kind == "product" and [len(c.columns) for c in tree.children] == [1, 1, 1, 6]
+    (outer,) = tree.children[3].children
+    assert tree.children[3].outer == "inverse" and outer.kind == "sum"
+    assert [leaf.columns for leaf in outer.children] == [[3, 4], [5, 6], [7, 8]]
+    # each piece is a function of one difference, searched as one variable
+    assert [leaf.symmetries for leaf in outer.children] == [
+        [("difference", 3, 4)],
+        [("difference", 5, 6)],
+        [("difference", 7, 8)],
+    ]
+    assert tree.describe(list(GRAVITY_SPEC.names)).endswith("· inverse(1 + [x1 - x2] + [y1 - y2] + [z1 - z2])")
+
+
+def test_a_law_that_no_single_split_reaches_is_stitched_exactly_from_its_pieces() -> None:
+    from glassbox_jupyter.symbolic.search import SearchSettings
+    from glassbox_jupyter.symbolic.stitching import stitch
+    from glassbox_jupyter.symbolic.structure import find_structure
+
+    teacher = Teacher(gravity, GRAVITY_SPEC)
+    report = find_structure(teacher, held_out_rms=1e-4)
+    X = np.random.default_rng(1).uniform(GRAVITY_SPEC.low, GRAVITY_SPEC.high, (500, 9))
+    settings = SearchSettings(generations=100, n_threads=1)
+    stitched = stitch(teacher, 0, list(range(9)), report, settings, X, gravity(X), 0)
+    assert stitched is not None and stitched.kind == "product" and stitched.candidate is not None
+    x = sympy.symbols("x0:9", real=True)
+    truth = x[0] * x[1] * x[2] / ((x[4] - x[3]) ** 2 + (x[6] - x[5]) ** 2 + (x[8] - x[7]) ** 2)
+    assert sympy.simplify(stitched.candidate.expr - truth) == 0
+
+
+def test_a_teacher_with_no_split_is_not_stitched() -> None:
+    from glassbox_jupyter.symbolic.search import SearchSettings
+    from glassbox_jupyter.symbolic.stitching import stitch
+    from glassbox_jupyter.symbolic.structure import find_structure
+
+    spec = InputSpec(names=["a", "b"], low=1, high=2)
+    teacher = Teacher(lambda X: np.sin(X[:, 0] + X[:, 1] ** 2), spec)
+    X = np.random.default_rng(1).uniform(1, 2, (200, 2))
+    report = find_structure(teacher, held_out_rms=1e-4)
+    assert stitch(teacher, 0, [0, 1], report, SearchSettings(generations=10), X, teacher(X)[:, 0], 0) is None

@@ -182,15 +182,15 @@ def test_fitted_mlp_has_a_floor_and_the_right_verdicts():
 
 
 def test_many_inputs_are_capped_for_the_pairwise_tests():
-    weights = np.array([1.0, 2, 3, 4, 5, 6, 7, 8, 0, 0])
-    names = [f"x{i}" for i in range(10)]
+    weights = np.array([1.0, 2, 3, 4, 5, 6, 7, 8, 9, 10, 0, 0])
+    names = [f"x{i}" for i in range(12)]
     report = find_structure(_teacher(lambda X: X @ weights + X[:, 0] * X[:, 1], names, 0, 1), samples=60)
     assert report.tested == tuple(names[:MAX_PAIRWISE_INPUTS])
-    assert "pairwise tests on the 8 inputs" in report.note
-    assert report.holds("irrelevant", "x8") is True and report.holds("irrelevant", "x7") is False
+    assert f"pairwise tests on the {MAX_PAIRWISE_INPUTS} inputs" in report.note
+    assert report.holds("irrelevant", "x10") is True and report.holds("irrelevant", "x9") is False
     assert report.holds("additive", "x0", "x1") is False and report.holds("additive", "x2", "x3") is True
     with pytest.raises(KeyError):
-        report.find("additive", "x8", "x9")
+        report.find("additive", "x10", "x11")
 
 
 def test_report_is_deterministic_and_serialisable():
