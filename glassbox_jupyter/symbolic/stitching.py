@@ -43,8 +43,15 @@ import networkx as nx
 import numpy as np
 import sympy
 
-from glassbox_jupyter.symbolic.expression import complexity, input_symbols
-from glassbox_jupyter.symbolic.search import Candidate, SearchSettings, SymbolicSearch, choose_best, fixed_probes
+from glassbox_jupyter.symbolic.expression import complexity, evaluate, input_symbols
+from glassbox_jupyter.symbolic.search import (
+    Candidate,
+    SearchSettings,
+    SymbolicSearch,
+    choose_best,
+    fixed_probes,
+    pareto_front,
+)
 from glassbox_jupyter.symbolic.simplify import mse, refit_constants, tidy
 from glassbox_jupyter.symbolic.structure_tests import OUTER_FUNCTIONS
 
@@ -86,6 +93,7 @@ class Node:
     children: list[Node] = field(default_factory=list)
     expr: sympy.Expr | None = None  # after the search: the node's equation in x0..x{d-1}
     symmetries: list[tuple[str, int, int]] = field(default_factory=list)  # a leaf's F(x - y) ... pairs
+    front: list[Candidate] = field(default_factory=list, repr=False)  # a leaf's Pareto front, in x0..x{d-1}
 
     def searched(self) -> list[str | int]:
         """What a leaf searches over: its columns outside a symmetric pair, then one variable per pair."""
@@ -207,22 +215,24 @@ def plan(
     leaf = Node("leaf", columns, h, noise, symmetries=_symmetries(report, columns, names))
     h0 = box.value_at_centre(h)
     additive = _groups(report, columns, names, "additive")
-    multiplicative = _groups(report, columns, names, "multiplicative") if h0 != 0 and np.isfinite(h0) else [columns]
+    multiplicative = _groups(report, columns, names, "multiplicative")
     if len(additive) >= 2 and len(additive) >= len(multiplicative):
         children = [plan(_shifted(_restricted(h, g, box.centre), h0), g, noise, box, seed, depth + 1) for g in additive]
         return Node("sum", columns, h, noise, h0, children=children)
-    if len(multiplicative) >= 2:
+    rows = box.rows(columns, NOISE_SAMPLES)
+    if len(multiplicative) >= 2 and h0 != 0 and np.isfinite(h0):
+        hb = h0
         children = [
             plan(_scaled(_restricted(h, g, box.centre), h0), g, noise / abs(h0), box, seed, depth + 1)
             for g in multiplicative
         ]
-        return Node("product", columns, h, noise, h0, children=children)
+        return Node("product", columns, h, noise, hb, children=children)
     outer = max(report.outer_functions(), key=lambda g: len(_outer_groups(report, columns, names, g)), default=None)
     if outer is None or len(_outer_groups(report, columns, names, outer)) < 2:
         return leaf
     inverse, slope = OUTER_FUNCTIONS[outer][:2]
     with np.errstate(all="ignore"):
-        slopes = slope(h(box.rows(columns, NOISE_SAMPLES)))
+        slopes = slope(h(rows))
     u_noise = noise * float(np.nanmedian(np.abs(slopes)))  # typical: the slope of G^-1 varies over the box
     if not np.isfinite(u_noise):
         return leaf
@@ -304,18 +314,16 @@ def assemble(node: Node) -> sympy.Expr | None:
     return node.expr
 
 
-def _search_leaf(
-    node: Node, box: _Box, settings: SearchSettings, seconds: float, generations: int | None
-) -> sympy.Expr | None:
+def _search_leaf(node: Node, box: _Box, settings: SearchSettings, seconds: float, generations: int | None) -> None:
+    """Search the leaf on its slice; its Pareto front (in the teacher's inputs) goes to ``node.front``."""
     n = PIECE_PROBES + PIECE_PROBES // 2
     X = box.rows(node.columns, n)
     y = np.asarray(node.function(X), dtype=float).reshape(n)
     finite = np.isfinite(y)
     if finite.sum() < PIECE_PROBES // 2:
-        return None
+        return
     X, y = X[finite], y[finite]
     cut = (2 * len(y)) // 3
-    width = len(node.columns)
     d = len(box.centre)
     searched = node.searched()
     derived = [v for v in searched if isinstance(v, str)]
@@ -328,20 +336,50 @@ def _search_leaf(
         generations=generations,
         floor_mse=node.noise**2,
         refine_per_round=0,
-        population_size=min(settings.population_size, LEAF_POPULATION_PER_INPUT * width),
+        population_size=min(settings.population_size, LEAF_POPULATION_PER_INPUT * len(node.columns)),
     )
     columns = [v for v in searched if isinstance(v, int)] + list(range(d, d + len(derived)))
     search = SymbolicSearch(d + len(derived), columns, leaf_settings)
     front = search.run(fixed_probes(X[:cut], y[:cut]), X[cut:], y[cut:])
-    if not front:
-        return None
-    expr = front[choose_best(front, float(np.var(y[cut:])) or 1.0, floor_mse=leaf_settings.floor_mse)].expr
     symbols = input_symbols(d + len(derived))
     back = {
         symbols[d + n]: SYMMETRIES[k](symbols[int(i)], symbols[int(j)])
         for n, (k, i, j) in enumerate(v.split(":") for v in derived)
     }
-    return expr.xreplace(back)
+    node.front = [dataclasses.replace(c, expr=c.expr.xreplace(back)) for c in front]
+    if node.front:
+        node.expr = node.front[
+            choose_best(front, float(np.var(y[cut:])) or 1.0, floor_mse=leaf_settings.floor_mse)
+        ].expr
+
+
+def choose_pieces(tree: Node, X: np.ndarray, y: np.ndarray, floor_mse: float | None, sweeps: int = 2) -> None:
+    """Each leaf's pick, chosen on the whole teacher: for one leaf at a time, every member of its front is
+    put in the stitched equation (the others as they are), which is scaled and shifted to ``y`` by least
+    squares, and the main pick's rule (``choose_best`` with the teacher's floor) chooses among them.
+
+    A slice of the network is only as precise as the network, so a leaf's own pick can fit a slice's error
+    (a line for ``Ef^2``, a quadratic for ``ε``); the whole teacher's probes weigh every piece's form at once.
+    """
+    variance = float(np.var(y)) or 1.0
+    for _ in range(sweeps):
+        for leaf in tree.leaves():
+            options: list[Candidate] = []
+            for member in leaf.front:
+                leaf.expr = member.expr
+                whole = assemble(tree)
+                if whole is None:
+                    continue
+                with np.errstate(all="ignore"):
+                    values = evaluate(whole, X)
+                if not np.all(np.isfinite(values)):
+                    continue
+                design = np.column_stack([np.ones_like(values), values])
+                fitted = design @ np.linalg.lstsq(design, y, rcond=None)[0]
+                options.append(Candidate(member.expr, float(np.mean((y - fitted) ** 2)), complexity(whole)))
+            front = pareto_front(options)
+            if front:
+                leaf.expr = front[choose_best(front, variance, floor_mse=floor_mse)].expr
 
 
 def stitch(
@@ -355,7 +393,7 @@ def stitch(
     seed: int,
 ) -> Stitched | None:
     """Split the teacher's ``output`` (``report``: its structure tests), search the pieces and stitch them.
-    None when the tests find no split."""
+    None when the tests find neither a split nor a symmetric pair."""
     started = time.perf_counter()
     spec = teacher.require_spec()
     box = _Box(spec, seed)
@@ -364,7 +402,7 @@ def stitch(
         return np.asarray(teacher(X), dtype=float).reshape(len(X), -1)[:, output]
 
     tree = plan(h, list(columns), report.noise, box, seed, report=report)
-    if tree.kind == "leaf":
+    if tree.kind == "leaf" and not tree.symmetries:
         return None
     # the leaves share what is left of STITCH_SHARE of the budget by their number of inputs, each leaf
     # getting its part of what the ones before it left (rounds overrun a short clock)
@@ -376,13 +414,15 @@ def stitch(
         generations = None
         if settings.generations is not None:
             generations = max(10, round(STITCH_SHARE * settings.generations * len(leaf.columns) / total))
-        leaf.expr = _search_leaf(leaf, box, settings, part * (deadline - time.perf_counter()), generations)
+        _search_leaf(leaf, box, settings, part * (deadline - time.perf_counter()), generations)
         waiting -= len(leaf.columns)
+    choose_pieces(tree, X_val, y_val, settings.floor_mse)
     found = assemble(tree)
     names = list(spec.names)
     shown = {s: sympy.Symbol(n) for s, n in zip(input_symbols(spec.width), names)}
-    pieces = [str(child.expr.xreplace(shown)) for child in tree.children if child.expr is not None]
-    groups = [[names[c] for c in child.columns] for child in tree.children]
+    parts = tree.children or [tree]  # a leaf searched on its symmetric pairs is its own one piece
+    pieces = [str(part.expr.xreplace(shown)) for part in parts if part.expr is not None]
+    groups = [[names[c] for c in part.columns] for part in parts]
     candidate = None
     if found is not None:
         # the pieces' constants were fitted each on its own slice: fit them together on the whole first

@@ -69,3 +69,13 @@ def test_a_continuation_search_plans_no_number_of_rounds() -> None:
     assert settings.continuation and settings.round_generations(3) == 10
     with pytest.raises(ValueError, match="continuation"):
         settings.n_rounds()
+
+
+def test_a_search_after_a_sub_search_keeps_the_clocks_remainder_or_its_share_of_generations() -> None:
+    from glassbox_jupyter.symbolic.search import SearchSettings
+
+    clock = SearchSettings(time_limit=60).rest(0.3, spent=25.0)
+    assert clock.time_limit == 35.0 and clock.generations is None
+    assert SearchSettings(time_limit=60).rest(0.3, spent=80.0).time_limit == 1.0  # never below a second
+    counted = SearchSettings(generations=100).rest(0.3, spent=5.0)
+    assert counted.generations == 70

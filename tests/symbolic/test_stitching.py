@@ -94,3 +94,40 @@ def test_a_teacher_with_no_split_is_not_stitched() -> None:
     X = np.random.default_rng(1).uniform(1, 2, (200, 2))
     report = find_structure(teacher, held_out_rms=1e-4)
     assert stitch(teacher, 0, [0, 1], report, SearchSettings(generations=10), X, teacher(X)[:, 0], 0) is None
+
+
+def test_a_law_with_no_split_but_a_symmetric_pair_is_searched_on_that_pair_as_one_variable() -> None:
+    from glassbox_jupyter.symbolic.stitching import _Box, plan
+    from glassbox_jupyter.symbolic.structure import find_structure
+
+    spec = InputSpec(names=["x1", "x2", "theta1", "theta2"], low=[1, 1, 0, 0], high=[5, 5, 5, 5])
+
+    def cosines(X: np.ndarray) -> np.ndarray:
+        x1, x2, t1, t2 = X.T
+        return np.sqrt(x1**2 + x2**2 - 2 * x1 * x2 * np.cos(t1 - t2))
+
+    teacher = Teacher(cosines, spec)
+    report = find_structure(teacher, held_out_rms=1e-4)
+    tree = plan(lambda X: teacher(X)[:, 0], [0, 1, 2, 3], 1e-4, _Box(spec, 0), 0, report=report)
+    assert tree.kind == "leaf" and tree.symmetries == [("difference", 2, 3)]
+    assert tree.describe(list(spec.names)) == "[x1, x2, theta1 - theta2]"
+
+
+def test_each_piece_is_chosen_on_the_whole_teacher_not_on_its_slice_alone() -> None:
+    from glassbox_jupyter.symbolic.search import Candidate
+    from glassbox_jupyter.symbolic.stitching import _Box, choose_pieces, plan
+    from glassbox_jupyter.symbolic.structure import find_structure
+
+    spec = InputSpec(names=["a", "b"], low=1, high=2)
+    teacher = Teacher(lambda X: X[:, 0] ** 2 * X[:, 1], spec)
+    report = find_structure(teacher, held_out_rms=1e-4)
+    tree = plan(lambda X: teacher(X)[:, 0], [0, 1], 1e-4, _Box(spec, 0), 0, report=report)
+    assert tree.kind == "product"
+    a, b = sympy.symbols("x0 x1", real=True)
+    first, second = tree.children
+    # the slice's own pick was the line; its front also holds the square and an overfit square
+    first.front = [Candidate(a, 1e-2, 1), Candidate(a**2, 1e-3, 3), Candidate(a**2 + sympy.sin(a) / 1000, 9e-4, 7)]
+    first.expr, second.front, second.expr = a, [Candidate(b, 0.0, 1)], b
+    X = np.random.default_rng(0).uniform(1, 2, (300, 2))
+    choose_pieces(tree, X, teacher(X)[:, 0], floor_mse=1e-8)
+    assert first.expr == a**2 and second.expr == b
