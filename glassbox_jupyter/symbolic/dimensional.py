@@ -148,7 +148,7 @@ def reduce_by_units(
         expr = tidy(expr, X_val, y_val, snap)
         loss = mse(expr, X_val, y_val)
         if np.isfinite(loss):
-            candidates.append(Candidate(expr, loss, complexity(expr)))
+            candidates.append(Candidate(expr, loss, complexity(expr), origin="units"))
     names = {s: n for s, n in zip(symbols, shown)}
     reduced.equations = [str(c.expr.xreplace(names)) for c in candidates]
     return reduced, candidates

@@ -67,6 +67,7 @@ class Equation:
     loss: float = float("nan")
     id: int = 0
     output_unit: str | None = None
+    origin: str = "search"  # "stitched": from separable pieces; "units": from the π groups; else the direct search
     complexity: int = field(init=False)
 
     def __post_init__(self) -> None:
@@ -191,6 +192,7 @@ class Equation:
             "latex": self.latex,
             "complexity": self.complexity,
             "loss": self.loss,
+            "origin": self.origin,
             "variables": self.variables,
             "fidelity": None if self.fidelity is None else self.fidelity.to_dict(),
         }

@@ -317,6 +317,7 @@ class SymbolicFinding(Finding):
                     "latex": eq.latex,
                     "text": eq.text,
                     "is_best": eq.id == self.best_index,
+                    "origin": eq.origin,
                 }
                 for eq in self.pareto_front
             ],

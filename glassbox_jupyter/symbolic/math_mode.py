@@ -96,7 +96,16 @@ def _equations(
         else:  # the equation is undefined somewhere in the input box: say so through its fidelity
             fid = undefined_fidelity(len(truth))
         out.append(
-            Equation(c.expr, spec, name, fidelity=fid, loss=c.loss, id=i, output_unit=unit[output] if unit else None)
+            Equation(
+                c.expr,
+                spec,
+                name,
+                fidelity=fid,
+                loss=c.loss,
+                id=i,
+                output_unit=unit[output] if unit else None,
+                origin=c.origin,
+            )
         )
     return [e for e in out if e.fidelity is not None and np.isfinite(e.fidelity.value)] or out
 

@@ -118,6 +118,7 @@ class Candidate:
     expr: sympy.Expr
     loss: float
     complexity: int
+    origin: str = "search"  # or "stitched" (symbolic/stitching.py), "units" (the π groups, symbolic/dimensional.py)
 
 
 @dataclass

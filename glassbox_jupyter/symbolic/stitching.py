@@ -428,5 +428,5 @@ def stitch(
         # the pieces' constants were fitted each on its own slice: fit them together on the whole first
         expr = tidy(refit_constants(found, X_val, y_val, steps=5), X_val, y_val, settings.snap_tolerance)
         loss = mse(expr, X_val, y_val)
-        candidate = Candidate(expr, loss, complexity(expr)) if np.isfinite(loss) else None
+        candidate = Candidate(expr, loss, complexity(expr), origin="stitched") if np.isfinite(loss) else None
     return Stitched(groups, pieces, candidate, tree=tree.describe(names), kind=tree.kind)

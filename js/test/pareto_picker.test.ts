@@ -226,6 +226,18 @@ describe("rendering", () => {
   });
 });
 
+describe("origin", () => {
+  it("names an equation stitched from pieces or found on the dimensionless groups, in the read-out and the hover text", () => {
+    const data = paretoData();
+    data.equations[2] = { ...data.equations[2], origin: "stitched" } as never;
+    data.equations[1] = { ...data.equations[1], origin: "units" } as never;
+    mount(model({ data, selected: 102 }));
+    expect(readout()).toContain("· stitched from separable pieces");
+    expect(pointAt(101).querySelector("title")!.textContent).toContain("found on the dimensionless groups");
+    expect(pointAt(103).querySelector("title")!.textContent).not.toMatch(/stitched|dimensionless/);
+  });
+});
+
 describe("column formats", () => {
   it("4 significant digits in one notation per column", () => {
     const fixed = significantFormat([37.19, 0.02996, 10.2]);

@@ -34,6 +34,9 @@ def test_a_separable_teacher_is_searched_in_pieces_and_the_stitched_law_is_on_th
     on_front = [eq for eq in finding.pareto_front if eq.loss <= stitched.candidate.loss * (1 + 1e-9)]
     assert any(sympy.simplify(eq.sympy - (a**2 + sympy.sin(b) + c * d)) == 0 for eq in on_front)
     assert sympy.simplify(finding.best.sympy - (a**2 + sympy.sin(b) + c * d)) == 0
+    # the picker says where an equation came from: the stitched one is marked
+    origins = [row["origin"] for row in finding.view_data()["equations"]]
+    assert "stitched" in origins and set(origins) <= {"stitched", "search", "units"}
     artifact = finding.to_dict()["artifact"]["stitched"]
     assert artifact["groups"] == [["a"], ["b"], ["c", "d"]] and len(artifact["pieces"]) == 3
 

@@ -18,7 +18,16 @@ export interface Equation {
   latex: string;
   text: string;
   is_best: boolean;
+  /** Where the host's search found it: "stitched" (from separable pieces), "units" (from dimensionless groups);
+   * "search" or "" for the direct search. */
+  origin: string;
 }
+
+/** How the readout and the hover text name an equation's origin (nothing for the direct search). */
+export const ORIGIN_TEXT: Record<string, string> = {
+  stitched: "stitched from separable pieces",
+  units: "found on the dimensionless groups",
+};
 
 export interface OverlayEntry {
   x: number[];
@@ -98,6 +107,7 @@ export function normalize(raw: unknown): Norm | null {
       latex: str(o.latex),
       text: str(o.text),
       is_best: o.is_best === true,
+      origin: str(o.origin),
     });
   });
   // The front should arrive sorted; sort (stably) anyway so the step line is right.
@@ -213,7 +223,7 @@ export function fixedFormat(decimals: number): (v: unknown) => string {
 /** "complexity 6 · leave-one-out MSE 3.804e-4 · leave-one-out R² 0.965 [0.914, 0.992]", plus the host's warning. */
 export function equationStats(e: Equation, d: Norm): string {
   const loss = e.loss > 0 || !Number.isFinite(e.loss) ? d.formatLoss(e.loss) : `${d.formatLoss(e.loss)} (drawn at the axis floor)`;
-  const note = e.r2_note ? ` · ${e.r2_note}` : "";
+  const note = (e.r2_note ? ` · ${e.r2_note}` : "") + (ORIGIN_TEXT[e.origin] ? ` · ${ORIGIN_TEXT[e.origin]}` : "");
   return `complexity ${formatNumber(e.complexity)} · ${d.lossName} ${loss} · ${d.scoreName} ${formatScoreCI(e.r2, e.r2_ci, d.formatR2)}${note}`;
 }
 
