@@ -116,6 +116,8 @@ def run_glassbox(
     row = _record(best.expr, best.sympy, law, fresh, teacher_y, truth, seconds, best.text)
     row["rounds"] = len(finding.log.rounds)
     row["error_floor_rms"] = None if finding.error_floor is None else finding.error_floor.rms
+    row["origin"] = best.origin  # the direct search, the stitched pieces or the π groups
+    row["split"] = None if finding.stitched is None else finding.stitched.tree
     return row
 
 
@@ -210,12 +212,15 @@ def law_table(row: dict) -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for method, run in _runs(row):
-        text = run.get("equation", run.get("error", ""))
+        text = run.get("equation", run.get("error", ""))[:90].replace("|", "/")
+        text += f" [{run['origin']}]" if run.get("origin", "search") != "search" else ""
         lines.append(
             f"| {method} | {_mark(run)} | {_number(run.get('r2_law'), '.4f')} | "
             f"{_number(run.get('r2_teacher'), '.4f')} | {_number(run.get('complexity'), 'd')} | "
-            f"{_number(run.get('seconds'), '.1f')} | {text[:90].replace('|', '/')} |"
+            f"{_number(run.get('seconds'), '.1f')} | {text} |"
         )
+    splits = {run["split"] for _, run in _runs(row) if run.get("split")}
+    lines += [f"\nsplit by the structure tests: {split}" for split in sorted(splits)]
     return "\n".join(lines)
 
 
