@@ -219,20 +219,18 @@ def plan(
     if len(additive) >= 2 and len(additive) >= len(multiplicative):
         children = [plan(_shifted(_restricted(h, g, box.centre), h0), g, noise, box, seed, depth + 1) for g in additive]
         return Node("sum", columns, h, noise, h0, children=children)
-    rows = box.rows(columns, NOISE_SAMPLES)
     if len(multiplicative) >= 2 and h0 != 0 and np.isfinite(h0):
-        hb = h0
         children = [
             plan(_scaled(_restricted(h, g, box.centre), h0), g, noise / abs(h0), box, seed, depth + 1)
             for g in multiplicative
         ]
-        return Node("product", columns, h, noise, hb, children=children)
+        return Node("product", columns, h, noise, h0, children=children)
     outer = max(report.outer_functions(), key=lambda g: len(_outer_groups(report, columns, names, g)), default=None)
     if outer is None or len(_outer_groups(report, columns, names, outer)) < 2:
         return leaf
     inverse, slope = OUTER_FUNCTIONS[outer][:2]
     with np.errstate(all="ignore"):
-        slopes = slope(h(rows))
+        slopes = slope(h(box.rows(columns, NOISE_SAMPLES)))
     u_noise = noise * float(np.nanmedian(np.abs(slopes)))  # typical: the slope of G^-1 varies over the box
     if not np.isfinite(u_noise):
         return leaf

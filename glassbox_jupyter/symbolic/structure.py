@@ -16,8 +16,8 @@ With more than ``MAX_PAIRWISE_INPUTS`` inputs, the pairwise and outer tests run 
 that move the output most (the ``irrelevant`` statistic), and the report says so.
 
 ``distill(..., held_out=(X, y))`` runs them with the teacher's held-out error as their noise and reports
-them in the finding; additive separability splits the search into pieces (:mod:`stitching`), the other
-verdicts are not searched on yet.
+them in the finding; the clear cases (:meth:`StructureReport.splits`: sums, products, outer functions and
+symmetric pairs) split the search into pieces (:mod:`stitching`).
 
 Example:
     >>> import numpy as np

@@ -12,10 +12,12 @@ function ``G``):
 - ``irrelevant`` x: ``u(p) - u(p with x redrawn)``;
 - ``linear`` in x: ``u(x1) - 2 u((x1+x3)/2) + u(x3)``.
 
-The statistic is the residuals' RMS. Under the null hypothesis a residual is only the teacher's noise:
-``noise`` (the error floor, :mod:`~glassbox_jupyter.symbolic.structure_floor`) carried through the
-transform (``|du/df| noise`` per point) and the coefficients, so its variance is
-``sum_i c_i^2 (du/df_i)^2 noise^2``; ``floor`` is the RMS of that. The verdict is
+Under the null hypothesis a residual is only the teacher's noise: ``noise`` (the error floor,
+:mod:`~glassbox_jupyter.symbolic.structure_floor`) carried through the transform (``|du/df| noise`` per
+point) and the coefficients, so its variance is ``v_s = sum_i c_i^2 (du/df_i)^2 noise^2``. The
+statistic is the residuals' RMS with each stencil weighted by its precision ``1 / v_s`` (equal weights
+for the identity; for ``log|f|`` the stencils where f is near 0, whose noise the log magnifies, do not
+drown the others), ``floor`` the same weighted RMS of ``sqrt(v_s)``. The verdict is
 
     holds  <=>  statistic <= K_SIGMA * floor + EPS_REL * roundoff_scale
 
@@ -27,7 +29,8 @@ float64 roundoff for an exact teacher whose measured floor is 0. A test whose to
 a tenth of the transformed output's spread cannot reject anything and is refused (``holds=None``),
 as is a transform outside its domain (``log`` of a sign-changing output, ``arcsin`` beyond 1 ...).
 
-Not yet used by ``distill``.
+``distill(held_out=...)`` runs them through :func:`structure.find_structure`; :meth:`StructureTest.splits` is
+the stricter level at which a structure splits the search (:mod:`stitching`).
 """
 
 from __future__ import annotations
