@@ -351,10 +351,53 @@ def _search_leaf(node: Node, box: _Box, settings: SearchSettings, seconds: float
         ].expr
 
 
+#: f = G(u): G in numpy (the names of structure_tests.OUTER_FUNCTIONS)
+OUTER_NUMPY: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "sqrt": np.sqrt,
+    "square": np.square,
+    "exp": np.exp,
+    "log": np.log,
+    "sin": np.sin,
+    "arcsin": np.arcsin,
+    "inverse": lambda u: 1 / u,
+}
+
+
+def fitted_to(tree: Node, X: np.ndarray, y: np.ndarray) -> tuple[float, sympy.Expr] | None:
+    """The stitched equation scaled and shifted to ``y`` by least squares, and its mean squared error.
+
+    Under an outer function the scale and shift are fitted inside it, on ``G^-1(y)``: the pieces' constants
+    (each slice's own ``h(x0)``) add up only roughly, and ``sqrt(0.045 + d1^2 - 0.041 + d2^2 - 0.043)`` is
+    undefined where both differences vanish. Rows where the result is undefined cost ten times ``var(y)``.
+    """
+    inner = tree.children[0] if tree.kind == "outer" else tree
+    expr = assemble(inner)
+    if expr is None:
+        return None
+    target = y
+    if tree.kind == "outer":
+        with np.errstate(all="ignore"):
+            target = OUTER_FUNCTIONS[tree.outer][0](y)
+    with np.errstate(all="ignore"):
+        values = evaluate(expr, X)
+    rows = np.isfinite(values) & np.isfinite(target)
+    if rows.sum() < max(10, len(y) // 2):
+        return None
+    design = np.column_stack([np.ones(int(rows.sum())), values[rows]])
+    shift, scale = np.linalg.lstsq(design, target[rows], rcond=None)[0]
+    fitted = sympy.Float(shift) + sympy.Float(scale) * expr
+    if tree.kind == "outer":
+        fitted = OUTER_SYMPY[tree.outer](fitted)
+    with np.errstate(all="ignore"):
+        guess = evaluate(fitted, X)
+    errors = np.where(np.isfinite(guess), (y - guess) ** 2, 10 * (float(np.var(y)) or 1.0))
+    return float(np.mean(errors)), fitted
+
+
 def choose_pieces(tree: Node, X: np.ndarray, y: np.ndarray, floor_mse: float | None, sweeps: int = 2) -> None:
     """Each leaf's pick, chosen on the whole teacher: for one leaf at a time, every member of its front is
-    put in the stitched equation (the others as they are), which is scaled and shifted to ``y`` by least
-    squares, and the main pick's rule (``choose_best`` with the teacher's floor) chooses among them.
+    put in the stitched equation (the others as they are), which is fitted to ``y`` (:func:`fitted_to`),
+    and the main pick's rule (``choose_best`` with the teacher's floor) chooses among them.
 
     A slice of the network is only as precise as the network, so a leaf's own pick can fit a slice's error
     (a line for ``Ef^2``, a quadratic for ``ε``); the whole teacher's probes weigh every piece's form at once.
@@ -365,16 +408,9 @@ def choose_pieces(tree: Node, X: np.ndarray, y: np.ndarray, floor_mse: float | N
             options: list[Candidate] = []
             for member in leaf.front:
                 leaf.expr = member.expr
-                whole = assemble(tree)
-                if whole is None:
-                    continue
-                with np.errstate(all="ignore"):
-                    values = evaluate(whole, X)
-                if not np.all(np.isfinite(values)):
-                    continue
-                design = np.column_stack([np.ones_like(values), values])
-                fitted = design @ np.linalg.lstsq(design, y, rcond=None)[0]
-                options.append(Candidate(member.expr, float(np.mean((y - fitted) ** 2)), complexity(whole)))
+                fit = fitted_to(tree, X, y)
+                if fit is not None and np.isfinite(fit[0]):
+                    options.append(Candidate(member.expr, fit[0], complexity(fit[1])))
             front = pareto_front(options)
             if front:
                 leaf.expr = front[choose_best(front, variance, floor_mse=floor_mse)].expr
@@ -415,7 +451,8 @@ def stitch(
         _search_leaf(leaf, box, settings, part * (deadline - time.perf_counter()), generations)
         waiting -= len(leaf.columns)
     choose_pieces(tree, X_val, y_val, settings.floor_mse)
-    found = assemble(tree)
+    fit = fitted_to(tree, X_val, y_val)
+    found = None if fit is None else fit[1]
     names = list(spec.names)
     shown = {s: sympy.Symbol(n) for s, n in zip(input_symbols(spec.width), names)}
     parts = tree.children or [tree]  # a leaf searched on its symmetric pairs is its own one piece
@@ -423,7 +460,8 @@ def stitch(
     groups = [[names[c] for c in part.columns] for part in parts]
     candidate = None
     if found is not None:
-        # the pieces' constants were fitted each on its own slice: fit them together on the whole first
+        # the pieces' constants were fitted each on its own slice: fit them together on the whole first (the
+        # scale and shift above, then every constant)
         expr = tidy(refit_constants(found, X_val, y_val, steps=5), X_val, y_val, settings.snap_tolerance)
         loss = mse(expr, X_val, y_val)
         candidate = Candidate(expr, loss, complexity(expr), origin="stitched") if np.isfinite(loss) else None
