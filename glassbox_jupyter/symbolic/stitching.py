@@ -110,6 +110,7 @@ class Node:
         parts = [child.describe(names) for child in self.children]
         if self.kind == "outer":
             return f"{self.outer}({parts[0]})"
+        parts = [f"({p})" if c.kind in ("sum", "product") else p for c, p in zip(self.children, parts)]
         joiner = " + " if self.kind == "sum" else " · "
         return f"{self.centre_value:.4g}{joiner}" + joiner.join(parts)
 

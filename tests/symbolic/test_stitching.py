@@ -134,3 +134,14 @@ def test_each_piece_is_chosen_on_the_whole_teacher_not_on_its_slice_alone() -> N
     X = np.random.default_rng(0).uniform(1, 2, (300, 2))
     choose_pieces(tree, X, teacher(X)[:, 0], floor_mse=1e-8)
     assert first.expr == a**2 and second.expr == b
+
+
+def test_the_split_in_words_brackets_a_sum_inside_a_product() -> None:
+    from glassbox_jupyter.symbolic.stitching import _Box, plan
+    from glassbox_jupyter.symbolic.structure import find_structure
+
+    spec = InputSpec(names=["m", "v", "u", "w"], low=1, high=2)
+    teacher = Teacher(lambda X: X[:, 0] * (X[:, 1] ** 2 + X[:, 2] ** 2 + X[:, 3] ** 2) / 2, spec)
+    report = find_structure(teacher, held_out_rms=1e-4)
+    tree = plan(lambda X: teacher(X)[:, 0], [0, 1, 2, 3], 1e-4, _Box(spec, 0), 0, report=report)
+    assert tree.kind == "product" and tree.describe(list(spec.names)).endswith("· [m] · (1 + [v] + [u] + [w])")
