@@ -26,6 +26,7 @@ from glassbox_jupyter.symbolic.search import (
     SearchSettings,
     SymbolicSearch,
     choose_best,
+    pareto_front,
 )
 from glassbox_jupyter.symbolic.simplify import exact_number
 from glassbox_jupyter.symbolic.stitching import STITCH_SHARE, stitch
@@ -246,13 +247,14 @@ def distill_math(
         seeds: list[Candidate] = []
         if finding.structure is not None and engine == "operon":
             settings, seeds = _stitch_pieces(finding, settings, validation, k, seed)
+        stopped = finding.stitched is not None and finding.stitched.interrupted  # Ctrl-C in a piece's search
         why_no_units = unit_note(teacher, k, finding.screening.kept)
         if why_no_units:
             finding.notes.append(why_no_units)
-        elif known_dimensions(teacher, k, finding.screening.kept) is not None and engine == "operon":
+        elif known_dimensions(teacher, k, finding.screening.kept) is not None and engine == "operon" and not stopped:
             settings, reduced = _reduce_by_units(finding, settings, train, validation, k, seed)
             seeds += reduced
-        _search_one(finding, probe, train, validation, test, k, seed, live, on_front, settings, seeds)
+        _search_one(finding, probe, train, validation, test, k, seed, live, on_front, settings, seeds, stopped)
         if finding.interrupted:  # Ctrl-C stops the whole distillation, keeping what was found
             break
     return next(iter(findings.values())) if len(findings) == 1 else findings
@@ -308,7 +310,10 @@ def _search_one(
     on_front: Callable[[SymbolicFinding], None] | None,
     settings: SearchSettings,
     seeds: list[Candidate] | None = None,
+    stopped: bool = False,
 ) -> None:
+    """The direct search, its front seeded with ``seeds``; ``stopped``: Ctrl-C came before it (in a piece's
+    search), so it does not run and the front is the seeds (none: the interrupt goes on to the caller)."""
     teacher = finding.teacher
     state = {"train": train}
     search = SymbolicSearch(teacher.require_spec().width, finding.screening.kept, settings)
@@ -343,7 +348,6 @@ def _search_one(
 
     if settings.engine == "pysr":
         from glassbox_jupyter.symbolic.pysr_backend import pysr_candidates
-        from glassbox_jupyter.symbolic.search import pareto_front
 
         started = time.perf_counter()
         search.candidates = pysr_candidates(
@@ -358,9 +362,13 @@ def _search_one(
             settings.snap_tolerance,
         )
         search.log.seconds = round(time.perf_counter() - started, 2)
+    if stopped:
+        search.log.interrupted = True
+        if not search.candidates:
+            raise KeyboardInterrupt  # nothing found yet to keep
     front = (
         pareto_front(search.candidates)
-        if settings.engine == "pysr"
+        if settings.engine == "pysr" or stopped
         else search.run(
             lambda: (state["train"].X, state["train"].y[:, k]),
             validation.X,

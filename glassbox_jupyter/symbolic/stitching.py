@@ -124,6 +124,7 @@ class Stitched:
     candidate: Candidate | None
     tree: str = ""
     kind: str = "sum"
+    interrupted: bool = False  # Ctrl-C during the split or a piece's search: distill stops, keeping what it has
 
     def to_dict(self) -> dict[str, Any]:
         c = self.candidate
@@ -135,6 +136,7 @@ class Stitched:
             "equation": None if c is None else str(c.expr),
             "validation_loss": None if c is None else c.loss,
             "share_of_budget": STITCH_SHARE,
+            "interrupted": self.interrupted,
         }
 
 
@@ -313,14 +315,15 @@ def assemble(node: Node) -> sympy.Expr | None:
     return node.expr
 
 
-def _search_leaf(node: Node, box: _Box, settings: SearchSettings, seconds: float, generations: int | None) -> None:
-    """Search the leaf on its slice; its Pareto front (in the teacher's inputs) goes to ``node.front``."""
+def _search_leaf(node: Node, box: _Box, settings: SearchSettings, seconds: float, generations: int | None) -> bool:
+    """Search the leaf on its slice; its Pareto front (in the teacher's inputs) goes to ``node.front``.
+    True when Ctrl-C interrupted the search (what it found is kept)."""
     n = PIECE_PROBES + PIECE_PROBES // 2
     X = box.rows(node.columns, n)
     y = np.asarray(node.function(X), dtype=float).reshape(n)
     finite = np.isfinite(y)
     if finite.sum() < PIECE_PROBES // 2:
-        return
+        return False
     X, y = X[finite], y[finite]
     cut = (2 * len(y)) // 3
     d = len(box.centre)
@@ -350,6 +353,7 @@ def _search_leaf(node: Node, box: _Box, settings: SearchSettings, seconds: float
         node.expr = node.front[
             choose_best(front, float(np.var(y[cut:])) or 1.0, floor_mse=leaf_settings.floor_mse)
         ].expr
+    return search.log.interrupted
 
 
 #: f = G(u): G in numpy (the names of structure_tests.OUTER_FUNCTIONS)
@@ -436,7 +440,10 @@ def stitch(
     def h(X: np.ndarray) -> np.ndarray:
         return np.asarray(teacher(X), dtype=float).reshape(len(X), -1)[:, output]
 
-    tree = plan(h, list(columns), report.noise, box, seed, report=report)
+    try:
+        tree = plan(h, list(columns), report.noise, box, seed, report=report)
+    except KeyboardInterrupt:
+        return Stitched([], [], None, kind="none", interrupted=True)
     if tree.kind == "leaf" and not tree.symmetries:
         return None
     # the leaves share what is left of STITCH_SHARE of the budget by their number of inputs, each leaf
@@ -444,12 +451,15 @@ def stitch(
     deadline = started + STITCH_SHARE * settings.time_limit
     leaves = tree.leaves()
     waiting = total = sum(len(leaf.columns) for leaf in leaves)
-    for leaf in leaves:
+    interrupted = False
+    for leaf in leaves:  # after a Ctrl-C the leaves left have no front, so nothing is stitched
+        if interrupted:
+            break
         part = len(leaf.columns) / waiting
         generations = None
         if settings.generations is not None:
             generations = max(10, round(STITCH_SHARE * settings.generations * len(leaf.columns) / total))
-        _search_leaf(leaf, box, settings, part * (deadline - time.perf_counter()), generations)
+        interrupted = _search_leaf(leaf, box, settings, part * (deadline - time.perf_counter()), generations)
         waiting -= len(leaf.columns)
     choose_pieces(tree, X_val, y_val, settings.floor_mse)
     fit = fitted_to(tree, X_val, y_val)
@@ -466,4 +476,4 @@ def stitch(
         expr = tidy(refit_constants(found, X_val, y_val, steps=5), X_val, y_val, settings.snap_tolerance)
         loss = mse(expr, X_val, y_val)
         candidate = Candidate(expr, loss, complexity(expr), origin="stitched") if np.isfinite(loss) else None
-    return Stitched(groups, pieces, candidate, tree=tree.describe(names), kind=tree.kind)
+    return Stitched(groups, pieces, candidate, tree=tree.describe(names), kind=tree.kind, interrupted=interrupted)

@@ -4,6 +4,7 @@ the held-out floor) give the groups, each piece is searched alone, and the stitc
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import sympy
 
 import glassbox
@@ -145,3 +146,46 @@ def test_the_split_in_words_brackets_a_sum_inside_a_product() -> None:
     report = find_structure(teacher, held_out_rms=1e-4)
     tree = plan(lambda X: teacher(X)[:, 0], [0, 1, 2, 3], 1e-4, _Box(spec, 0), 0, report=report)
     assert tree.kind == "product" and tree.describe(list(spec.names)).endswith("· [m] · (1 + [v] + [u] + [w])")
+
+
+def _interrupting(monkeypatch, at: int) -> list:
+    """Ctrl-C in the search of piece number ``at`` (from 1): that search keeps what it found, the ones after
+    it do not run."""
+    import glassbox_jupyter.symbolic.stitching as stitching
+
+    searched: list = []
+    original = stitching._search_leaf
+
+    def search(node, *args):
+        searched.append(node.columns)
+        if len(searched) < at:
+            return original(node, *args)
+        if len(searched) == at:
+            original(node, *args)
+        return True
+
+    monkeypatch.setattr(stitching, "_search_leaf", search)
+    return searched
+
+
+def _separable_finding():
+    spec = InputSpec(names=["a", "b", "c", "d"], low=[0.5, 0.0, 1.0, 1.0], high=[2.0, 3.0, 2.0, 2.0])
+    X = np.random.default_rng(4).uniform(spec.low, spec.high, (300, 4))
+    return glassbox.distill(Teacher(law, spec), generations=60, held_out=(X, law(X)), live=False)
+
+
+def test_ctrl_c_in_the_last_pieces_search_stops_distill_and_keeps_the_stitched_equation(monkeypatch) -> None:
+    searched = _interrupting(monkeypatch, at=3)  # a, b and c·d: the last piece
+    finding = _separable_finding()
+    assert len(searched) == 3 and finding.stitched is not None and finding.stitched.interrupted
+    assert finding.interrupted and finding.log.rounds == []  # the direct search did not run
+    a, b, c, d = sympy.symbols("a b c d", real=True)
+    assert sympy.simplify(finding.best.sympy - (a**2 + sympy.sin(b) + c * d)) == 0
+    assert "interrupted" in finding.summary()
+
+
+def test_ctrl_c_before_every_piece_was_searched_stops_distill_with_nothing_to_keep(monkeypatch) -> None:
+    searched = _interrupting(monkeypatch, at=2)
+    with pytest.raises(KeyboardInterrupt):
+        _separable_finding()
+    assert len(searched) == 2  # the pieces after the interrupted one were not searched
