@@ -58,6 +58,16 @@ OUTERS = (
     Outer("exp", _log, sympy.exp, np.exp),  # y = exp(u): u = log y
     Outer("log", lambda y: np.exp(np.where(y < 50, y, np.nan)), sympy.log, _log),  # y = log(u): u = exp(y)
 )
+#: Every outer function by name: :data:`OUTERS` and the periodic ones the structure tests also try (not fitted
+#: by :func:`best_outer`), as the stitched equations of :mod:`stitching` apply them.
+BY_NAME: dict[str, Outer] = {
+    o.name: o
+    for o in (
+        *OUTERS,
+        Outer("sin", lambda y: np.arcsin(np.where(np.abs(y) <= 1, y, np.nan)), sympy.sin, np.sin),
+        Outer("arcsin", np.sin, sympy.asin, lambda u: np.arcsin(np.where(np.abs(u) <= 1, u, np.nan))),
+    )
+}
 IDENTITY = OUTERS[0]
 #: The share of rows on which ``G⁻¹(y)`` must be defined for ``G`` to be considered.
 MIN_DEFINED = 0.8

@@ -44,6 +44,7 @@ import numpy as np
 import sympy
 
 from glassbox_jupyter.symbolic.expression import complexity, evaluate, input_symbols
+from glassbox_jupyter.symbolic.outer_functions import BY_NAME
 from glassbox_jupyter.symbolic.search import (
     Candidate,
     SearchSettings,
@@ -65,17 +66,6 @@ MAX_DEPTH = 4
 LEAF_POPULATION_PER_INPUT = 250
 #: Probes that carry the tests' noise through an outer function's inverse.
 NOISE_SAMPLES = 256
-
-#: f = G(u): G as a sympy function of the piece u (the names of structure_tests.OUTER_FUNCTIONS)
-OUTER_SYMPY: dict[str, Callable[[sympy.Expr], sympy.Expr]] = {
-    "sqrt": sympy.sqrt,
-    "square": lambda u: u**2,
-    "exp": sympy.exp,
-    "log": sympy.log,
-    "sin": sympy.sin,
-    "arcsin": sympy.asin,
-    "inverse": lambda u: 1 / u,
-}
 
 Function = Callable[[np.ndarray], np.ndarray]  # full-width rows -> the node's values
 
@@ -311,7 +301,7 @@ def assemble(node: Node) -> sympy.Expr | None:
         elif node.kind == "product":
             node.expr = sympy.Float(node.centre_value) * sympy.Mul(*parts)
         else:
-            node.expr = OUTER_SYMPY[node.outer](parts[0])
+            node.expr = BY_NAME[node.outer].outer(parts[0])
     return node.expr
 
 
@@ -356,18 +346,6 @@ def _search_leaf(node: Node, box: _Box, settings: SearchSettings, seconds: float
     return search.log.interrupted
 
 
-#: f = G(u): G in numpy (the names of structure_tests.OUTER_FUNCTIONS)
-OUTER_NUMPY: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-    "sqrt": np.sqrt,
-    "square": np.square,
-    "exp": np.exp,
-    "log": np.log,
-    "sin": np.sin,
-    "arcsin": np.arcsin,
-    "inverse": lambda u: 1 / u,
-}
-
-
 def fitted_to(tree: Node, X: np.ndarray, y: np.ndarray) -> tuple[float, sympy.Expr] | None:
     """The stitched equation scaled and shifted to ``y`` by least squares, and its mean squared error.
 
@@ -392,7 +370,7 @@ def fitted_to(tree: Node, X: np.ndarray, y: np.ndarray) -> tuple[float, sympy.Ex
     shift, scale = np.linalg.lstsq(design, target[rows], rcond=None)[0]
     fitted = sympy.Float(shift) + sympy.Float(scale) * expr
     if tree.kind == "outer":
-        fitted = OUTER_SYMPY[tree.outer](fitted)
+        fitted = BY_NAME[tree.outer].outer(fitted)
     with np.errstate(all="ignore"):
         guess = evaluate(fitted, X)
     errors = np.where(np.isfinite(guess), (y - guess) ** 2, 10 * (float(np.var(y)) or 1.0))

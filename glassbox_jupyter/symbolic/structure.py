@@ -218,12 +218,13 @@ def find_structure(
     linear = {c: verdict(linear_stencils[c], noise, names) for c in tested}
     tests.extend(linear.values())
     additive: dict[tuple[int, int], Any] = {}
+    raw_additive: dict[tuple[int, int], StructureTest] = {}
     for i, j in combinations(tested, 2):
         additive[i, j] = draw("additive", i, j)
-        tests.append(verdict(additive[i, j], noise, names))
+        raw_additive[i, j] = verdict(additive[i, j], noise, names)
+        tests.append(raw_additive[i, j])
         tests.append(verdict(additive[i, j], noise, names, "log|f|"))
         tests.extend(verdict(draw(hypothesis, i, j), noise, names) for hypothesis in PAIR_HYPOTHESES[1:])
-    raw_additive = {pair: verdict(s, noise, names) for pair, s in additive.items()}
     outer: list[StructureTest] = []
     for g in OUTER_FUNCTIONS:
         for pair, stencils in additive.items():
